@@ -1,5 +1,6 @@
-// GraphQL Code Generator: schema/schema.graphql is the one source of the API's types; resolvers are
-// typed from it so a schema change that the code does not follow fails the type-check.
+// GraphQL Code Generator: schema/schema.graphql is the one source of the API's types. Resolvers are
+// typed from it, so a schema change that the code does not follow fails the type-check; the SDL itself
+// is emitted as a module so no file is read at run time.
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config: CodegenConfig = {
@@ -10,12 +11,14 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         contextType: '../context.js#ApiContext',
-        mappers: {},
+        mappers: { Dataset: '../../store/datasets.js#Dataset as DatasetRecord' },
         scalars: { JSON: 'unknown', DateTime: 'string' },
         enumsAsTypes: true,
-        avoidOptionals: false,
         useIndexSignature: true,
       },
+    },
+    'functions/api/generated/typeDefs.ts': {
+      plugins: ['./schema/codegen-typedefs.cjs'],
     },
   },
 };

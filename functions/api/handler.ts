@@ -1,0 +1,20 @@
+/**
+ * The API Lambda: API Gateway HTTP API (payload v2) and function-URL events. Parses, delegates to the
+ * shared Apollo server, returns.
+ */
+import { handlers, startServerAndCreateLambdaHandler } from '@as-integrations/aws-lambda';
+import { winnowEnvFromProcess } from '../store/aws.js';
+import type { ApiContext } from './context.js';
+import { createApiServer, createContextFactory } from './server.js';
+
+const contextFor = createContextFactory(winnowEnvFromProcess());
+
+// The integration is CommonJS and is typed against the CommonJS build of @apollo/server; ours is the ESM
+// build. Both builds expose the same instance methods, which is all the integration calls.
+type IntegrationServer = Parameters<typeof startServerAndCreateLambdaHandler<typeof requestHandler, ApiContext>>[0];
+const requestHandler = handlers.createAPIGatewayProxyEventV2RequestHandler();
+const server = createApiServer({ introspection: process.env.WINNOW_INTROSPECTION !== 'false' });
+
+export const handler = startServerAndCreateLambdaHandler(server as unknown as IntegrationServer, requestHandler, {
+  context: ({ event }) => Promise.resolve(contextFor(event.requestContext.requestId)),
+});

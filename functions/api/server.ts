@@ -1,0 +1,37 @@
+/**
+ * The Apollo server, built once for both the Lambda handler and the local runtime, so both serve the
+ * same schema, resolvers and error model.
+ */
+import { ApolloServer } from '@apollo/server';
+import { createAwsClients, type WinnowEnv } from '../store/aws.js';
+import { DynamoDatasetRepository } from '../store/datasets.js';
+import type { ApiContext } from './context.js';
+import { createFormatError, type ErrorLogger } from './errors.js';
+import { typeDefs } from './generated/typeDefs.js';
+import { resolvers } from './resolvers/index.js';
+
+export interface ApiServerOptions {
+  /** Answer introspection queries (on for local development; a stage may switch it off). */
+  readonly introspection?: boolean;
+  readonly logError?: ErrorLogger;
+}
+
+export function createApiServer(options: ApiServerOptions = {}): ApolloServer<ApiContext> {
+  return new ApolloServer<ApiContext>({
+    typeDefs,
+    resolvers,
+    introspection: options.introspection ?? true,
+    includeStacktraceInErrorResponses: false,
+    formatError: createFormatError(options.logError),
+  });
+}
+
+/** The tenant used until API keys assign one per caller. */
+export const DEFAULT_TENANT = 'default';
+
+/** Builds the per-request context from the environment's resources. */
+export function createContextFactory(env: WinnowEnv) {
+  const clients = createAwsClients(env);
+  const datasets = new DynamoDatasetRepository(clients.dynamo, env.tableName);
+  return (requestId: string): ApiContext => ({ tenantId: DEFAULT_TENANT, requestId, datasets });
+}

@@ -1,0 +1,91 @@
+/**
+ * The AWS clients, built in one place from the environment. Real AWS, LocalStack and the one-machine
+ * stand-ins differ only in configuration:
+ *
+ * - `WINNOW_TABLE_NAME`, `WINNOW_BUCKET_NAME`, `WINNOW_STATE_MACHINE_ARN`: the resources to use.
+ * - `AWS_REGION` (default `us-east-1`).
+ * - `AWS_ENDPOINT_URL` or the per-service `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`,
+ *   `AWS_ENDPOINT_URL_SFN`: custom endpoints (LocalStack, the local stand-ins). With a custom S3
+ *   endpoint, path-style addressing is used, since neither LocalStack nor s3rver serve bucket
+ *   subdomains of loopback addresses.
+ *
+ * SDK checksums are `WHEN_REQUIRED` everywhere: with the newer default (`WHEN_SUPPORTED`) streamed
+ * uploads are sent with aws-chunked framing, which s3rver stores verbatim, corrupting the object. Real
+ * S3 accepts both, so one setting serves every target.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+
+export interface WinnowEnv {
+  readonly region: string;
+  readonly tableName: string;
+  readonly bucketName: string;
+  readonly stateMachineArn?: string;
+  readonly endpoints: {
+    readonly dynamodb?: string;
+    readonly s3?: string;
+    readonly sfn?: string;
+  };
+  /** Fixed credentials (the local stand-ins); otherwise the SDK's default provider chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+export class MissingEnvironmentError extends Error {
+  constructor(readonly variable: string) {
+    super(`environment variable ${variable} is not set`);
+    this.name = 'MissingEnvironmentError';
+  }
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new MissingEnvironmentError(name);
+  return value;
+}
+
+function optional(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = env[name];
+    if (value) return value;
+  }
+  return undefined;
+}
+
+export function winnowEnvFromProcess(env: NodeJS.ProcessEnv = process.env): WinnowEnv {
+  return {
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    tableName: required(env, 'WINNOW_TABLE_NAME'),
+    bucketName: required(env, 'WINNOW_BUCKET_NAME'),
+    stateMachineArn: optional(env, 'WINNOW_STATE_MACHINE_ARN'),
+    endpoints: {
+      dynamodb: optional(env, 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL'),
+      s3: optional(env, 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'),
+      sfn: optional(env, 'AWS_ENDPOINT_URL_SFN', 'AWS_ENDPOINT_URL'),
+    },
+  };
+}
+
+export interface AwsClients {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+  readonly sfn: SFNClient;
+}
+
+export function createAwsClients(env: WinnowEnv): AwsClients {
+  const { endpoints } = env;
+  const common = { region: env.region, ...(env.credentials ? { credentials: env.credentials } : {}) };
+  const dynamo = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...common, ...(endpoints.dynamodb ? { endpoint: endpoints.dynamodb } : {}) }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  const s3 = new S3Client({
+    ...common,
+    ...(endpoints.s3 ? { endpoint: endpoints.s3, forcePathStyle: true } : {}),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const sfn = new SFNClient({ ...common, ...(endpoints.sfn ? { endpoint: endpoints.sfn } : {}) });
+  return { dynamo, s3, sfn };
+}

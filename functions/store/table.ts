@@ -1,0 +1,14 @@
+/**
+ * The single-table layout, shared by the CDK stack and the local runtime so that both create the same
+ * table. Items:
+ *
+ * - `DATASET#<id>` / `META`: a dataset; `gsi1pk = TENANT#<tenant>`, `gsi1sk = DATASET#<createdAt>#<id>`
+ *   lists a tenant's datasets in creation order.
+ * - `TENANT#<tenant>` / `DATASETNAME#<name>`: claims a dataset name, so names are unique per tenant
+ *   through a conditional put (the local stand-in has no transactions).
+ */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+} as const;

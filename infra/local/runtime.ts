@@ -1,0 +1,104 @@
+/**
+ * The one-machine runtime: the stand-ins, the table and bucket, and the GraphQL API, all in this
+ * process. `npm start` runs it (infra/local/main.ts); the tests start it too, so they exercise exactly
+ * what a user runs.
+ */
+import { join, resolve } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createAwsClients, type WinnowEnv } from '../../functions/store/aws.js';
+import { createApiServer, createContextFactory } from '../../functions/api/server.js';
+import { ensureBucket, ensureTable } from './bootstrap.js';
+import { startGraphqlHttpServer } from './httpServer.js';
+import { S3RVER_CREDENTIALS, startDynamoStandIn, startS3StandIn } from './standins.js';
+
+export interface LocalRuntimeOptions {
+  /** Where s3rver keeps objects and, when `persist` is set, dynalite its data. Default `.winnow/`. */
+  readonly dataDir?: string;
+  /** Keep DynamoDB data on disk under `dataDir/dynamodb` (default: in memory). */
+  readonly persist?: boolean;
+  /** GraphQL port; 0 picks a free one. Default 4000. */
+  readonly port?: number;
+  /** Stand-in ports; 0 (the default) picks free ones. */
+  readonly dynamodbPort?: number;
+  readonly s3Port?: number;
+  readonly tableName?: string;
+  readonly bucketName?: string;
+  /** Use stand-ins that are already running (the test suite starts them once) instead of starting them. */
+  readonly standIns?: { readonly dynamodb: string; readonly s3: string };
+}
+
+export interface LocalRuntime {
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
+  readonly url: string;
+  /** The resources and endpoints, as a Lambda would get them from its environment. */
+  readonly env: WinnowEnv;
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  // The SDK warns that its releases from 2027 on need Node 22; the local runtime supports Node 20.19+ on
+  // purpose (the Lambdas run 22), so the warning only adds noise to every start.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const dataDir = resolve(options.dataDir ?? '.winnow');
+  const started: { close(): Promise<void> }[] = [];
+  const stop = async () => {
+    for (const part of started.reverse()) await part.close();
+  };
+  try {
+    const endpoints = options.standIns ?? (await startStandIns(options, dataDir, started));
+
+    const env: WinnowEnv = {
+      region: 'us-east-1',
+      tableName: options.tableName ?? 'winnow',
+      bucketName: options.bucketName ?? 'winnow',
+      endpoints,
+      credentials: S3RVER_CREDENTIALS,
+    };
+    const clients = createAwsClients(env);
+    await ensureTable(clients.dynamo as unknown as DynamoDBClient, env.tableName);
+    await ensureBucket(clients.s3, env.bucketName);
+
+    const apollo = createApiServer();
+    await apollo.start();
+    started.push({ close: () => apollo.stop() });
+    const http = await startGraphqlHttpServer({ apollo, context: createContextFactory(env), port: options.port ?? 4000 });
+    started.push(http);
+    return { url: http.url, env, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startStandIns(
+  options: LocalRuntimeOptions,
+  dataDir: string,
+  started: { close(): Promise<void> }[],
+): Promise<{ dynamodb: string; s3: string }> {
+  const dynamo = await startDynamoStandIn({
+    port: options.dynamodbPort ?? 0,
+    ...(options.persist ? { path: join(dataDir, 'dynamodb') } : {}),
+  });
+  started.push(dynamo);
+  const s3 = await startS3StandIn({ port: options.s3Port ?? 0, directory: join(dataDir, 's3') });
+  started.push(s3);
+  return { dynamodb: dynamo.endpoint, s3: s3.endpoint };
+}
+
+/** Runtime options from the environment: `PORT`, `WINNOW_DATA_DIR`, `WINNOW_PERSIST=1`, `WINNOW_DYNAMODB_PORT`, `WINNOW_S3_PORT`. */
+export function localRuntimeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalRuntimeOptions {
+  const port = (name: string, fallback: number) => {
+    const value = env[name];
+    if (value === undefined || value === '') return fallback;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new Error(`${name} must be a port number, got '${value}'`);
+    return parsed;
+  };
+  return {
+    port: port('PORT', 4000),
+    dynamodbPort: port('WINNOW_DYNAMODB_PORT', 0),
+    s3Port: port('WINNOW_S3_PORT', 0),
+    persist: env.WINNOW_PERSIST === '1' || env.WINNOW_PERSIST === 'true',
+    ...(env.WINNOW_DATA_DIR ? { dataDir: env.WINNOW_DATA_DIR } : {}),
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The Winnow stack: the table, the bucket and the API Lambda behind an HTTP API. The local runtime
+ * (infra/local) plays the same resources on one machine; the table's keys come from the same module
+ * (functions/store/table.ts) in both.
+ */
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { TABLE_KEYS } from '../functions/store/table.js';
+
+export interface WinnowStackProps extends StackProps {
+  /** Stage name, used in resource names and outputs (e.g. `dev`, `prod`). */
+  readonly stage: string;
+  /** DESTROY for throw-away stages; RETAIN (the default) keeps data when the stack is deleted. */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, import.meta.url));
+
+export class WinnowStack extends Stack {
+  readonly table: Table;
+  readonly bucket: Bucket;
+  readonly apiFunction: NodejsFunction;
+  readonly httpApi: HttpApi;
+
+  constructor(scope: Construct, id: string, props: WinnowStackProps) {
+    super(scope, id, props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const { partitionKey, sortKey, gsi1 } = TABLE_KEYS;
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: partitionKey, type: AttributeType.STRING },
+      sortKey: { name: sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: gsi1.indexName,
+      partitionKey: { name: gsi1.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: gsi1.sortKey, type: AttributeType.STRING },
+    });
+
+    this.bucket = new Bucket(this, 'Bucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+    });
+
+    this.apiFunction = new NodejsFunction(this, 'ApiFunction', {
+      entry: entry('api/handler.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 1024,
+      timeout: Duration.seconds(29),
+      logGroup: new LogGroup(this, 'ApiLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
+      environment: {
+        WINNOW_TABLE_NAME: this.table.tableName,
+        WINNOW_BUCKET_NAME: this.bucket.bucketName,
+        WINNOW_STAGE: props.stage,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        // ESM bundles need `require` for the CommonJS packages they inline.
+        banner: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
+      },
+    });
+    this.table.grantReadWriteData(this.apiFunction);
+    this.bucket.grantReadWrite(this.apiFunction);
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `winnow-${props.stage}`,
+      corsPreflight: {
+        allowOrigins: ['*'],
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+        allowHeaders: ['content-type', 'authorization', 'apollo-require-preflight'],
+      },
+    });
+    const integration = new HttpLambdaIntegration('ApiIntegration', this.apiFunction);
+    this.httpApi.addRoutes({ path: '/graphql', integration });
+
+    new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/graphql` });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
+  }
+}

@@ -1,0 +1,69 @@
+/** The API Lambda handler, invoked with real API Gateway HTTP API (payload v2) events. */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { uniqueName } from '../support/graphql.js';
+
+const env = inject('winnowEnv');
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+let handler: Handler;
+
+beforeAll(async () => {
+  // The handler reads its resources from the environment, as in Lambda.
+  Object.assign(process.env, {
+    WINNOW_TABLE_NAME: env.tableName,
+    WINNOW_BUCKET_NAME: env.bucketName,
+    AWS_ENDPOINT_URL_DYNAMODB: env.endpoints.dynamodb,
+    AWS_ENDPOINT_URL_S3: env.endpoints.s3,
+    AWS_ACCESS_KEY_ID: env.credentials!.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: env.credentials!.secretAccessKey,
+    AWS_REGION: env.region,
+  });
+  ({ handler } = (await import('../../functions/api/handler.js')) as unknown as { handler: Handler });
+});
+
+function httpApiEvent(body: unknown, requestId: string): APIGatewayProxyEventV2 {
+  const text = JSON.stringify(body);
+  return {
+    version: '2.0',
+    routeKey: 'POST /graphql',
+    rawPath: '/graphql',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', 'content-length': String(text.length), host: 'abc123.execute-api.us-east-1.amazonaws.com' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method: 'POST', path: '/graphql', protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'test' },
+      requestId,
+      routeKey: 'POST /graphql',
+      stage: '$default',
+      time: '28/Nov/2026:22:00:00 +0000',
+      timeEpoch: 1795903200000,
+    },
+    body: text,
+    isBase64Encoded: false,
+  };
+}
+
+const lambdaContext = { awsRequestId: 'req', functionName: 'api', getRemainingTimeInMillis: () => 29_000 } as unknown as Context;
+
+describe('API Lambda handler', () => {
+  it('serves a createDataset then dataset round-trip', async () => {
+    const name = uniqueName('lambda');
+    const created = await handler(
+      httpApiEvent({ query: 'mutation ($n: String!) { createDataset(name: $n) { id name } }', variables: { n: name } }, 'r1'),
+      lambdaContext,
+    );
+    expect(created.statusCode).toBe(200);
+    const id = (JSON.parse(created.body!) as { data: { createDataset: { id: string; name: string } } }).data.createDataset.id;
+    const fetched = await handler(httpApiEvent({ query: `{ dataset(id: "${id}") { id name } }` }, 'r2'), lambdaContext);
+    expect(JSON.parse(fetched.body!)).toEqual({ data: { dataset: { id, name } } });
+  });
+
+  it('returns coded errors', async () => {
+    const result = await handler(httpApiEvent({ query: '{ dataset(id: "missing") { id } }' }, 'r3'), lambdaContext);
+    const body = JSON.parse(result.body!) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('NOT_FOUND');
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * Starts the DynamoDB and S3 stand-ins once for the whole run, creates the table and bucket, and hands
+ * their endpoints to the test files (`inject('winnowEnv')`).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { TestProject } from 'vitest/node';
+import { createAwsClients, type WinnowEnv } from '../../functions/store/aws.js';
+import { ensureBucket, ensureTable } from '../../infra/local/bootstrap.js';
+import { S3RVER_CREDENTIALS, startDynamoStandIn, startS3StandIn } from '../../infra/local/standins.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    winnowEnv: WinnowEnv;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const dir = await mkdtemp(join(tmpdir(), 'winnow-test-'));
+  const dynamo = await startDynamoStandIn();
+  const s3 = await startS3StandIn({ directory: join(dir, 's3') });
+  const env: WinnowEnv = {
+    region: 'us-east-1',
+    tableName: 'winnow-test',
+    bucketName: 'winnow-test',
+    endpoints: { dynamodb: dynamo.endpoint, s3: s3.endpoint },
+    credentials: S3RVER_CREDENTIALS,
+  };
+  const clients = createAwsClients(env);
+  await ensureTable(clients.dynamo as unknown as DynamoDBClient, env.tableName);
+  await ensureBucket(clients.s3, env.bucketName);
+  project.provide('winnowEnv', env);
+  return async () => {
+    await s3.close();
+    await dynamo.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+}
