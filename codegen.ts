@@ -11,7 +11,11 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         contextType: '../context.js#ApiContext',
-        mappers: { Dataset: '../../store/datasets.js#Dataset as DatasetRecord' },
+        mappers: {
+          Dataset: '../../store/datasets.js#Dataset as DatasetRecord',
+          Tag: '../models.js#TagModel',
+          Upload: '../../store/uploads.js#Upload as UploadRecord',
+        },
         scalars: { JSON: 'unknown', DateTime: 'string' },
         enumsAsTypes: true,
         useIndexSignature: true,

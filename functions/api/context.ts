@@ -1,8 +1,17 @@
-import type { DatasetRepository } from '../store/datasets.js';
+import type { BlobStore } from '../store/blobs.js';
+import type { DatasetManifest } from '../store/columns.js';
+import type { Dataset, DatasetRepository } from '../store/datasets.js';
+import type { TagRepository } from '../store/tags.js';
+import type { UploadRepository } from '../store/uploads.js';
 
-/** What every resolver gets: the caller's tenant and the repositories. */
+/** What every resolver gets: the caller's tenant and the stores. */
 export interface ApiContext {
   readonly tenantId: string;
   readonly requestId: string;
   readonly datasets: DatasetRepository;
+  readonly tags: TagRepository;
+  readonly uploads: UploadRepository;
+  readonly blobs: BlobStore;
+  /** The dataset's current manifest (empty for an empty dataset), read once per request. */
+  manifest(dataset: Dataset): Promise<DatasetManifest>;
 }

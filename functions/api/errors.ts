@@ -13,7 +13,7 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { AlreadyExistsError, InvalidCursorError, NotFoundError } from '../store/errors.js';
+import { AlreadyExistsError, ConcurrentUpdateError, InvalidCursorError, NotFoundError } from '../store/errors.js';
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INTERNAL_SERVER_ERROR';
 
@@ -27,6 +27,7 @@ export class BadUserInputError extends GraphQLError {
 function codeOf(error: unknown): { code: ErrorCode; message: string; path?: string } | undefined {
   if (error instanceof NotFoundError) return { code: 'NOT_FOUND', message: error.message };
   if (error instanceof AlreadyExistsError) return { code: 'CONFLICT', message: error.message };
+  if (error instanceof ConcurrentUpdateError) return { code: 'CONFLICT', message: error.message };
   if (error instanceof InvalidCursorError) return { code: 'BAD_USER_INPUT', message: error.message, path: 'after' };
   return undefined;
 }

@@ -4,7 +4,11 @@
  */
 import { ApolloServer } from '@apollo/server';
 import { createAwsClients, type WinnowEnv } from '../store/aws.js';
-import { DynamoDatasetRepository } from '../store/datasets.js';
+import { BlobStore } from '../store/blobs.js';
+import { EMPTY_MANIFEST, type DatasetManifest } from '../store/columns.js';
+import { DynamoDatasetRepository, type Dataset } from '../store/datasets.js';
+import { DynamoTagRepository } from '../store/tags.js';
+import { DynamoUploadRepository } from '../store/uploads.js';
 import type { ApiContext } from './context.js';
 import { createFormatError, type ErrorLogger } from './errors.js';
 import { typeDefs } from './generated/typeDefs.js';
@@ -33,5 +37,24 @@ export const DEFAULT_TENANT = 'default';
 export function createContextFactory(env: WinnowEnv) {
   const clients = createAwsClients(env);
   const datasets = new DynamoDatasetRepository(clients.dynamo, env.tableName);
-  return (requestId: string): ApiContext => ({ tenantId: DEFAULT_TENANT, requestId, datasets });
+  const blobs = new BlobStore(clients.s3, env.bucketName);
+  const tags = new DynamoTagRepository(clients.dynamo, env.tableName, blobs);
+  const uploads = new DynamoUploadRepository(clients.dynamo, env.tableName);
+  return (requestId: string): ApiContext => {
+    const manifests = new Map<string, Promise<DatasetManifest>>();
+    const manifest = (dataset: Dataset) => {
+      const key = dataset.manifestKey;
+      if (!key) return Promise.resolve(EMPTY_MANIFEST);
+      let loaded = manifests.get(key);
+      if (!loaded) {
+        loaded = blobs.getJson<DatasetManifest>(key).then((found) => {
+          if (!found) throw new Error(`manifest ${key} of dataset ${dataset.id} is missing`);
+          return found;
+        });
+        manifests.set(key, loaded);
+      }
+      return loaded;
+    };
+    return { tenantId: DEFAULT_TENANT, requestId, datasets, tags, uploads, blobs, manifest };
+  };
 }

@@ -18,11 +18,34 @@ export function checkDatasetName(name: string, path = 'name'): string {
   return name;
 }
 
-/** A page size: 1–{@link PAGE_SIZE_MAX}. */
-export function checkPageSize(first: number | null | undefined, path = 'first', fallback = 50): number {
+/** A page size: 1–`max` (default {@link PAGE_SIZE_MAX}). */
+export function checkPageSize(first: number | null | undefined, path = 'first', fallback = 50, max = PAGE_SIZE_MAX): number {
   const size = first ?? fallback;
-  if (!Number.isInteger(size) || size < 1 || size > PAGE_SIZE_MAX) {
-    throw new BadUserInputError(`${path} must be an integer from 1 to ${PAGE_SIZE_MAX}`, path);
+  if (!Number.isInteger(size) || size < 1 || size > max) {
+    throw new BadUserInputError(`${path} must be an integer from 1 to ${max}`, path);
   }
   return size;
+}
+
+export const TAG_NAME_MAX_LENGTH = 128;
+
+/** A tag name: 1–128 characters, no control characters, no leading or trailing whitespace. */
+export function checkTagName(name: string, path = 'name'): string {
+  if (name.length === 0) throw new BadUserInputError(`${path} must not be empty`, path);
+  if ([...name].length > TAG_NAME_MAX_LENGTH) throw new BadUserInputError(`${path} must be at most ${TAG_NAME_MAX_LENGTH} characters`, path);
+  if (CONTROL_CHARACTERS.test(name)) throw new BadUserInputError(`${path} must not contain control characters`, path);
+  if (name.trim() !== name) throw new BadUserInputError(`${path} must not start or end with whitespace`, path);
+  return name;
+}
+
+/** A row cursor (opaque to clients): the first row of the next page. */
+export function encodeRowCursor(row: number): string {
+  return Buffer.from(`row:${row}`).toString('base64url');
+}
+
+export function decodeRowCursor(cursor: string | null | undefined, path = 'after'): number {
+  if (cursor === null || cursor === undefined) return 0;
+  const match = /^row:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new BadUserInputError(`${path} is not a cursor of this listing`, path);
+  return Number(match[1]);
 }

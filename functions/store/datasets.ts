@@ -14,9 +14,10 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { AlreadyExistsError, NotFoundError } from './errors.js';
+import { AlreadyExistsError, ConcurrentUpdateError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from './pagination.js';
 import { TABLE_KEYS } from './table.js';
 
@@ -27,6 +28,18 @@ export interface Dataset {
   readonly createdAt: string;
   readonly sampleCount: number;
   readonly embeddingDimension?: number;
+  /** Number of committed uploads that changed the data; 0 for an empty dataset. */
+  readonly version: number;
+  /** S3 key of the current manifest (absent while empty). */
+  readonly manifestKey?: string;
+}
+
+/** What a committed upload changes in the dataset record. */
+export interface DatasetVersion {
+  readonly version: number;
+  readonly manifestKey: string;
+  readonly sampleCount: number;
+  readonly embeddingDimension: number;
 }
 
 export interface DatasetRepository {
@@ -36,6 +49,11 @@ export interface DatasetRepository {
   get(tenantId: string, id: string): Promise<Dataset>;
   /** The tenant's datasets, oldest first. */
   list(tenantId: string, page: PageRequest): Promise<Page<Dataset>>;
+  /**
+   * Moves the dataset to a new version if it is still at `expectedVersion`; throws
+   * {@link ConcurrentUpdateError} when another commit got there first.
+   */
+  commitVersion(tenantId: string, id: string, expectedVersion: number, next: DatasetVersion): Promise<Dataset>;
 }
 
 const datasetKey = (id: string) => ({ pk: `DATASET#${id}`, sk: 'META' });
@@ -52,14 +70,17 @@ interface DatasetItem extends Dataset {
 }
 
 function toDataset(item: Record<string, unknown>): Dataset {
-  const { id, tenantId, name, createdAt, sampleCount, embeddingDimension } = item as unknown as DatasetItem;
+  const { id, tenantId, name, createdAt, sampleCount, embeddingDimension, version, manifestKey } =
+    item as unknown as DatasetItem;
   return {
     id,
     tenantId,
     name,
     createdAt,
     sampleCount,
+    version: version ?? 0,
     ...(embeddingDimension !== undefined ? { embeddingDimension } : {}),
+    ...(manifestKey !== undefined ? { manifestKey } : {}),
   };
 }
 
@@ -76,6 +97,7 @@ export class DynamoDatasetRepository implements DatasetRepository {
       name,
       createdAt: new Date().toISOString(),
       sampleCount: 0,
+      version: 0,
     };
     try {
       await this.client.send(
@@ -131,5 +153,32 @@ export class DynamoDatasetRepository implements DatasetRepository {
     );
     const nextCursor = encodeCursor(result.LastEvaluatedKey);
     return { items: (result.Items ?? []).map(toDataset), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  async commitVersion(tenantId: string, id: string, expectedVersion: number, next: DatasetVersion): Promise<Dataset> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: datasetKey(id),
+          UpdateExpression:
+            'SET version = :next, manifestKey = :manifest, sampleCount = :count, embeddingDimension = :dim',
+          ConditionExpression: 'tenantId = :tenant AND version = :expected',
+          ExpressionAttributeValues: {
+            ':tenant': tenantId,
+            ':expected': expectedVersion,
+            ':next': next.version,
+            ':manifest': next.manifestKey,
+            ':count': next.sampleCount,
+            ':dim': next.embeddingDimension,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toDataset(Attributes!);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError('dataset', id);
+      throw error;
+    }
   }
 }

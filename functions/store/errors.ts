@@ -33,3 +33,14 @@ export class InvalidCursorError extends StoreError {
     super('the cursor is not valid for this listing');
   }
 }
+
+/** A conditional update lost a race: the object changed since it was read. */
+export class ConcurrentUpdateError extends StoreError {
+  override name = 'ConcurrentUpdateError';
+  constructor(
+    readonly kind: string,
+    readonly id: string,
+  ) {
+    super(`${kind} '${id}' was changed by another request; try again`);
+  }
+}

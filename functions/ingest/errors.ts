@@ -1,0 +1,27 @@
+/**
+ * Errors of ingestion (uploads, conversion to columns, computed metadata). Each names where the fault
+ * is — the file, the line, the JSON path — so the API can return it as it is.
+ */
+
+export interface FaultLocation {
+  /** The upload path of the file (`embeddings.csv`, `.lightly/metadata/metadata.jsonl`, …). */
+  readonly file?: string;
+  /** 1-based line in that file. */
+  readonly line?: number;
+  /** JSON path inside the file's record, or the API argument (`files[2].path`). */
+  readonly path?: string;
+}
+
+/** The upload is invalid; nothing was added to the dataset. */
+export class UploadValidationError extends Error {
+  override name = 'UploadValidationError';
+  constructor(
+    readonly reason: string,
+    readonly location: FaultLocation = {},
+  ) {
+    const where = [location.file, location.line !== undefined ? `line ${location.line}` : undefined, location.path]
+      .filter((part) => part !== undefined)
+      .join(', ');
+    super(where ? `${where}: ${reason}` : reason);
+  }
+}

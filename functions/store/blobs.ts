@@ -1,0 +1,129 @@
+/**
+ * S3 access for everything that grows with the number of samples. Keys (see DESIGN.md):
+ * `datasets/{id}/uploads/…`, `datasets/{id}/columns/…`, `datasets/{id}/manifests/…`,
+ * `datasets/{id}/tags/{tagId}.bits`, `runs/{id}/…`.
+ *
+ * Nothing here lists a prefix: s3rver cannot page truncated listings, and a manifest that names its
+ * objects is both faster and consistent. Writes are whole objects, so a reader sees an object entirely or
+ * not at all.
+ */
+import { createHash } from 'node:crypto';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+
+export interface StoredObject {
+  readonly key: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export class BlobStore {
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  async put(key: string, body: Uint8Array | string, contentType = 'application/octet-stream'): Promise<StoredObject> {
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType }));
+    return { key, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+  }
+
+  putJson(key: string, value: unknown): Promise<StoredObject> {
+    return this.put(key, JSON.stringify(value), 'application/json');
+  }
+
+  /** The object's bytes, or undefined when it does not exist. */
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return await result.Body!.transformToByteArray();
+    } catch (error) {
+      if (error instanceof NoSuchKey) return undefined;
+      throw error;
+    }
+  }
+
+  async getJson<T>(key: string): Promise<T | undefined> {
+    const bytes = await this.get(key);
+    return bytes ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as T) : undefined;
+  }
+
+  /** The object's body as a stream of chunks (for files too large to hold). */
+  async stream(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    try {
+      const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return result.Body as AsyncIterable<Uint8Array>;
+    } catch (error) {
+      if (error instanceof NoSuchKey) return undefined;
+      throw error;
+    }
+  }
+
+  /** Size in bytes, or undefined when the object does not exist. */
+  async size(key: string): Promise<number | undefined> {
+    try {
+      const result = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return result.ContentLength ?? 0;
+    } catch (error) {
+      if (error instanceof NotFound || error instanceof NoSuchKey) return undefined;
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  presignGet(key: string, expiresIn: number, downloadName?: string): Promise<string> {
+    return getSignedUrl(
+      this.client,
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ...(downloadName ? { ResponseContentDisposition: `attachment; filename="${downloadName.replace(/"/g, '')}"` } : {}),
+      }),
+      { expiresIn },
+    );
+  }
+
+  presignPut(key: string, expiresIn: number): Promise<string> {
+    return getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn });
+  }
+
+  async startMultipart(key: string): Promise<string> {
+    const result = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }));
+    return result.UploadId!;
+  }
+
+  presignPart(key: string, uploadId: string, partNumber: number, expiresIn: number): Promise<string> {
+    return getSignedUrl(
+      this.client,
+      new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }),
+      { expiresIn },
+    );
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void> {
+    await this.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+      }),
+    );
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Tags: named sets of a dataset's samples. The record lives in DynamoDB under `DATASET#<id>` /
+ * `TAG#<name>` — the name is the key, so a conditional put makes names unique per dataset — and the
+ * membership in S3 as a {@link TagBitset} (`datasets/<id>/tags/<tagId>.bits`). The bitset is written
+ * first and the record second, so a visible record always points at a complete bitset; a bitset whose
+ * record never got written is unreachable garbage, never a half tag.
+ *
+ * `initial-tag` is every sample of the dataset. It is stored as a record with `allRows` and no bitset, so
+ * it follows appends without being rewritten: its membership is all rows of the dataset's current
+ * version.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BlobStore } from './blobs.js';
+import { AlreadyExistsError, NotFoundError } from './errors.js';
+import { decodeCursor, encodeCursor, type Page, type PageRequest } from './pagination.js';
+import { TagBitset } from './tagBitset.js';
+
+export const INITIAL_TAG = 'initial-tag';
+
+export interface Tag {
+  readonly datasetId: string;
+  readonly tagId: string;
+  readonly name: string;
+  /** Number of samples in the tag (for `initial-tag`, the dataset's size when it was last read). */
+  readonly count: number;
+  /** Rows the bitset covers; rows added to the dataset later are not members. */
+  readonly rowCount: number;
+  readonly createdAt: string;
+  /** Who made it: `user:<tenant>`, `selection:<runId>`, `system`. */
+  readonly createdBy: string;
+  /** What it was made from, in words: `UNION(a, b)`, `file names`, `selection of <tag>`. */
+  readonly parent?: string;
+  /** True for `initial-tag`: all rows of the dataset, whatever its size. */
+  readonly allRows?: boolean;
+}
+
+export interface NewTag {
+  readonly datasetId: string;
+  readonly name: string;
+  readonly bits: TagBitset;
+  readonly createdBy: string;
+  readonly parent?: string;
+}
+
+export interface TagRepository {
+  /** Throws {@link AlreadyExistsError} when the dataset has a tag of that name. */
+  create(tag: NewTag): Promise<Tag>;
+  /** The all-rows `initial-tag`; creating it again is a no-op. */
+  ensureInitialTag(datasetId: string): Promise<void>;
+  get(datasetId: string, name: string): Promise<Tag>;
+  /** Membership over the dataset's current `sampleCount` rows. */
+  bits(tag: Tag, sampleCount: number): Promise<TagBitset>;
+  list(datasetId: string, page: PageRequest): Promise<Page<Tag>>;
+  rename(datasetId: string, from: string, to: string): Promise<Tag>;
+  delete(datasetId: string, name: string): Promise<void>;
+}
+
+const tagKey = (datasetId: string, name: string) => ({ pk: `DATASET#${datasetId}`, sk: `TAG#${name}` });
+const bitsKey = (datasetId: string, tagId: string) => `datasets/${datasetId}/tags/${tagId}.bits`;
+
+function toTag(item: Record<string, unknown>): Tag {
+  const { pk: _pk, sk: _sk, ...tag } = item;
+  return tag as unknown as Tag;
+}
+
+export class DynamoTagRepository implements TagRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  async create({ datasetId, name, bits, createdBy, parent }: NewTag): Promise<Tag> {
+    const tag: Tag = {
+      datasetId,
+      tagId: randomUUID(),
+      name,
+      count: bits.count(),
+      rowCount: bits.length,
+      createdAt: new Date().toISOString(),
+      createdBy,
+      ...(parent !== undefined ? { parent } : {}),
+    };
+    await this.blobs.put(bitsKey(datasetId, tag.tagId), bits.toBytes());
+    try {
+      await this.putNew(tag);
+    } catch (error) {
+      await this.blobs.delete(bitsKey(datasetId, tag.tagId));
+      throw error;
+    }
+    return tag;
+  }
+
+  async ensureInitialTag(datasetId: string): Promise<void> {
+    const tag: Tag = {
+      datasetId,
+      tagId: 'initial',
+      name: INITIAL_TAG,
+      count: 0,
+      rowCount: 0,
+      createdAt: new Date().toISOString(),
+      createdBy: 'system',
+      allRows: true,
+    };
+    try {
+      await this.putNew(tag);
+    } catch (error) {
+      if (!(error instanceof AlreadyExistsError)) throw error;
+    }
+  }
+
+  async get(datasetId: string, name: string): Promise<Tag> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: tagKey(datasetId, name), ConsistentRead: true }),
+    );
+    if (!Item) throw new NotFoundError('tag', name);
+    return toTag(Item);
+  }
+
+  async bits(tag: Tag, sampleCount: number): Promise<TagBitset> {
+    if (tag.allRows) return TagBitset.all(sampleCount);
+    const bytes = await this.blobs.get(bitsKey(tag.datasetId, tag.tagId));
+    if (!bytes) throw new NotFoundError('tag bitset', tag.name);
+    return TagBitset.fromBytes(tag.rowCount, bytes);
+  }
+
+  async list(datasetId: string, { limit, cursor }: PageRequest): Promise<Page<Tag>> {
+    const pk = `DATASET#${datasetId}`;
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': 'TAG#' },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor, { pk }),
+        ConsistentRead: true,
+      }),
+    );
+    const nextCursor = encodeCursor(result.LastEvaluatedKey);
+    return { items: (result.Items ?? []).map(toTag), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  /**
+   * The new name is claimed with a conditional put; then the old record is deleted on the condition that
+   * it is still the same tag. Both records point at the same bitset, so a reader sees the tag under one
+   * name or (for an instant) both, never neither.
+   */
+  async rename(datasetId: string, from: string, to: string): Promise<Tag> {
+    const old = await this.get(datasetId, from);
+    const renamed: Tag = { ...old, name: to };
+    await this.putNew(renamed);
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: tagKey(datasetId, from),
+        ConditionExpression: 'tagId = :tagId',
+        ExpressionAttributeValues: { ':tagId': old.tagId },
+      }),
+    );
+    return renamed;
+  }
+
+  async delete(datasetId: string, name: string): Promise<void> {
+    let deleted: Record<string, unknown> | undefined;
+    try {
+      ({ Attributes: deleted } = await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: tagKey(datasetId, name),
+          ConditionExpression: 'attribute_exists(pk)',
+          ReturnValues: 'ALL_OLD',
+        }),
+      ));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new NotFoundError('tag', name);
+      throw error;
+    }
+    const tag = deleted ? toTag(deleted) : undefined;
+    // The bitset may still be shared by a record of the same tag under its new name (a rename in progress
+    // never deletes it, and a finished rename's record keeps using it), so it is removed only when no
+    // record with this tag id remains under this name; orphans are harmless and small.
+    if (tag && !tag.allRows) {
+      const sharing = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          FilterExpression: 'tagId = :tagId',
+          ExpressionAttributeValues: { ':pk': `DATASET#${datasetId}`, ':prefix': 'TAG#', ':tagId': tag.tagId },
+          ConsistentRead: true,
+        }),
+      );
+      if ((sharing.Items ?? []).length === 0) await this.blobs.delete(bitsKey(datasetId, tag.tagId));
+    }
+  }
+
+  private async putNew(tag: Tag): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...tagKey(tag.datasetId, tag.name), ...tag },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new AlreadyExistsError('tag', tag.name);
+      throw error;
+    }
+  }
+}
