@@ -13,6 +13,7 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { UploadValidationError } from '../ingest/errors.js';
 import { AlreadyExistsError, ConcurrentUpdateError, InvalidCursorError, NotFoundError } from '../store/errors.js';
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INTERNAL_SERVER_ERROR';
@@ -24,7 +25,16 @@ export class BadUserInputError extends GraphQLError {
   }
 }
 
-function codeOf(error: unknown): { code: ErrorCode; message: string; path?: string } | undefined {
+interface KnownError {
+  code: ErrorCode;
+  message: string;
+  path?: string;
+  file?: string;
+  line?: number;
+}
+
+function codeOf(error: unknown): KnownError | undefined {
+  if (error instanceof UploadValidationError) return { code: 'BAD_USER_INPUT', message: error.message, ...error.location };
   if (error instanceof NotFoundError) return { code: 'NOT_FOUND', message: error.message };
   if (error instanceof AlreadyExistsError) return { code: 'CONFLICT', message: error.message };
   if (error instanceof ConcurrentUpdateError) return { code: 'CONFLICT', message: error.message };
@@ -54,11 +64,8 @@ export function createFormatError(log: ErrorLogger = jsonErrorLogger) {
     const known = codeOf(original);
     const base = { message: formatted.message, ...(formatted.path ? { path: formatted.path } : {}) };
     if (known) {
-      return {
-        ...base,
-        message: known.message,
-        extensions: { code: known.code, ...(known.path ? { path: known.path } : {}) },
-      };
+      const { code, message, ...where } = known;
+      return { ...base, message, extensions: { code, ...where } };
     }
     const code = formatted.extensions?.code;
     if (original instanceof GraphQLError && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {

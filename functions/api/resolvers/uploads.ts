@@ -1,0 +1,28 @@
+/** Uploads over GraphQL: presigned targets, commit, inline upload. The work is in functions/ingest. */
+import type { MutationResolvers, UploadResolvers } from '../generated/graphql.js';
+import { startUpload } from '../../ingest/startUpload.js';
+
+export const uploadFields: UploadResolvers = {
+  id: (upload) => upload.id,
+  status: (upload) => upload.status,
+  createdAt: (upload) => upload.createdAt,
+  committedAt: (upload) => upload.committedAt ?? null,
+  expiresAt: (upload) => upload.expiresAt,
+  samplesAdded: (upload) => upload.samplesAdded ?? null,
+  error: (upload) => upload.error ?? null,
+  files: (upload) =>
+    upload.files.map((file) => ({
+      path: file.path,
+      size: file.size,
+      url: file.url ?? null,
+      parts: file.parts ? [...file.parts] : null,
+      partSize: file.partSize ?? null,
+    })),
+};
+
+export const uploadMutations: Pick<MutationResolvers, 'createUpload'> = {
+  createUpload: async (_parent, { datasetId, files }, context) => {
+    const dataset = await context.datasets.get(context.tenantId, datasetId);
+    return startUpload(context, dataset.id, files);
+  },
+};
