@@ -1,0 +1,289 @@
+/**
+ * Lightly predictions: `.lightly/predictions/tasks.json`, `<task>/schema.json` and one JSON per file or
+ * one `<task>/predictions.jsonl`.
+ *
+ * - tasks.json: a list of distinct task names (non-empty, no `/`).
+ * - schema.json: `{task_type, categories: [{id, name}]}`. `task_type` is written as the reference writes it
+ *   (`classification`, `object-detection`, `semantic-segmentation`, `instance-segmentation`,
+ *   `keypoint-detection`) or in the upper-case form (`OBJECT_DETECTION`). Category ids are distinct
+ *   non-negative integers, names distinct non-empty strings.
+ * - A record: `{file_name, predictions: [...]}`; each prediction
+ *   `{category_id, bbox?, score?, probabilities?, segmentation?, keypoints?}`:
+ *   - `category_id` must be a category of the schema;
+ *   - `bbox` = `[x, y, w, h]` in pixels, finite, `w, h ≥ 0`; required for object detection and instance
+ *     segmentation;
+ *   - `score` in [0, 1];
+ *   - `probabilities`: one value in [0, 1] per category, **in ascending category-id order**, summing to 1
+ *     (within 0.01);
+ *   - `segmentation`: a run-length encoding (see {@link decodeRle}); required for semantic segmentation;
+ *   - `keypoints`: `[x1, y1, c1, x2, y2, c2, …]`, confidences `c` in [0, 1]; required for keypoint detection.
+ *   Unknown fields are errors (they are usually typos).
+ * - A record's file name must be in the dataset (when the dataset's file names are known) and may appear
+ *   once per task.
+ */
+import type { TaskType } from '../types.js';
+import { PredictionsFormatError } from './errors.js';
+import { JsonContext, jsonPathIndex, toNumberedLines, type JsonValue, type LineSource } from './json.js';
+
+const TASK_TYPE_NAMES: ReadonlyMap<string, TaskType> = new Map<string, TaskType>([
+  ['classification', 'CLASSIFICATION'],
+  ['object-detection', 'OBJECT_DETECTION'],
+  ['semantic-segmentation', 'SEMANTIC_SEGMENTATION'],
+  ['instance-segmentation', 'INSTANCE_SEGMENTATION'],
+  ['keypoint-detection', 'KEYPOINT_DETECTION'],
+  ['CLASSIFICATION', 'CLASSIFICATION'],
+  ['OBJECT_DETECTION', 'OBJECT_DETECTION'],
+  ['SEMANTIC_SEGMENTATION', 'SEMANTIC_SEGMENTATION'],
+  ['INSTANCE_SEGMENTATION', 'INSTANCE_SEGMENTATION'],
+  ['KEYPOINT_DETECTION', 'KEYPOINT_DETECTION'],
+]);
+
+/** The reference's spelling of a task type, as written in schema.json. */
+export function taskTypeFileName(type: TaskType): string {
+  return type.toLowerCase().replace(/_/g, '-');
+}
+
+export interface TaskSchema {
+  readonly name: string;
+  readonly type: TaskType;
+  /** Categories in ascending id order (the order of `probabilities`). */
+  readonly categories: readonly { readonly id: number; readonly name: string }[];
+}
+
+export interface Prediction {
+  readonly categoryId: number;
+  readonly bbox?: readonly [number, number, number, number];
+  readonly score?: number;
+  /** One per category, in ascending category-id order. */
+  readonly probabilities?: readonly number[];
+  readonly segmentation?: readonly number[];
+  readonly keypoints?: readonly number[];
+}
+
+export interface PredictionRecord {
+  readonly fileName: string;
+  readonly predictions: readonly Prediction[];
+  readonly file: string;
+  readonly line?: number;
+}
+
+const TASK_NAME = /^[^/\\]+$/;
+
+export function parseTasksJson(text: string, file: string): string[] {
+  const ctx: JsonContext = new JsonContext(file, undefined, PredictionsFormatError);
+  const list = ctx.array(ctx.parse(text), '$');
+  const names: string[] = [];
+  list.forEach((item, i) => {
+    const path = jsonPathIndex('$', i);
+    const name = ctx.string(item, path, { nonEmpty: true });
+    if (!TASK_NAME.test(name) || name === '.' || name === '..') ctx.fail('invalid_value', path, `${JSON.stringify(name)} is not a valid task name`);
+    if (names.includes(name)) ctx.fail('duplicate_entry', path, `task ${JSON.stringify(name)} appears twice`);
+    names.push(name);
+  });
+  return names;
+}
+
+export function parseTaskSchema(text: string, file: string, task: string): TaskSchema {
+  const ctx: JsonContext = new JsonContext(file, undefined, PredictionsFormatError);
+  const obj = ctx.object(ctx.parse(text), '$');
+  ctx.keys(obj, '$', ['task_type', 'categories'], ['task_type', 'categories']);
+  const typeName = ctx.string(obj.task_type, '$.task_type');
+  const type = TASK_TYPE_NAMES.get(typeName);
+  if (!type) {
+    ctx.fail('invalid_value', '$.task_type', `${JSON.stringify(typeName)} is not one of classification, object-detection, semantic-segmentation, instance-segmentation, keypoint-detection`);
+  }
+  const list = ctx.array(obj.categories, '$.categories');
+  if (list.length === 0) ctx.fail('invalid_value', '$.categories', 'must list at least one category');
+  const categories: { id: number; name: string }[] = [];
+  list.forEach((item, i) => {
+    const path = jsonPathIndex('$.categories', i);
+    const cat = ctx.object(item, path);
+    ctx.keys(cat, path, ['id', 'name', 'supercategory'], ['id', 'name']);
+    const id = ctx.integer(cat.id, `${path}.id`);
+    if (id < 0) ctx.fail('invalid_value', `${path}.id`, 'must be ≥ 0');
+    const name = ctx.string(cat.name, `${path}.name`, { nonEmpty: true });
+    if (categories.some((c) => c.id === id)) ctx.fail('duplicate_entry', `${path}.id`, `category id ${id} appears twice`);
+    if (categories.some((c) => c.name === name)) ctx.fail('duplicate_entry', `${path}.name`, `category name ${JSON.stringify(name)} appears twice`);
+    categories.push({ id, name });
+  });
+  categories.sort((a, b) => a.id - b.id);
+  return { name: task, type, categories };
+}
+
+const PREDICTION_FIELDS = ['category_id', 'bbox', 'score', 'probabilities', 'segmentation', 'keypoints'];
+const PROBABILITY_SUM_TOLERANCE = 0.01;
+
+function parseRecord(ctx: JsonContext, value: JsonValue, schema: TaskSchema): PredictionRecord {
+  const obj = ctx.object(value, '$');
+  ctx.keys(obj, '$', ['file_name', 'predictions'], ['file_name', 'predictions']);
+  const fileName = ctx.string(obj.file_name, '$.file_name', { nonEmpty: true });
+  const list = ctx.array(obj.predictions, '$.predictions');
+  const numClasses = schema.categories.length;
+  if (schema.type === 'CLASSIFICATION' && list.length > 1) {
+    ctx.fail('invalid_value', '$.predictions', `a classification task has one prediction per file, found ${list.length}`);
+  }
+  const predictions = list.map((item, i): Prediction => {
+    const path = jsonPathIndex('$.predictions', i);
+    const p = ctx.object(item, path);
+    ctx.keys(p, path, PREDICTION_FIELDS, ['category_id']);
+    const categoryId = ctx.integer(p.category_id, `${path}.category_id`);
+    if (!schema.categories.some((c) => c.id === categoryId)) {
+      ctx.fail('unknown_category', `${path}.category_id`, `category ${categoryId} is not in the schema of task "${schema.name}" (ids: ${schema.categories.map((c) => c.id).join(', ')})`);
+    }
+    const prediction: { -readonly [K in keyof Prediction]: Prediction[K] } = { categoryId };
+    if (p.bbox !== undefined) {
+      const box = ctx.array(p.bbox, `${path}.bbox`);
+      if (box.length !== 4) ctx.fail('invalid_value', `${path}.bbox`, `must be [x, y, w, h], got ${box.length} values`);
+      const nums = box.map((v, k) => ctx.number(v, `${path}.bbox[${k}]`));
+      if (nums[2]! < 0 || nums[3]! < 0) ctx.fail('invalid_value', `${path}.bbox`, 'width and height must be ≥ 0');
+      prediction.bbox = nums as [number, number, number, number];
+    } else if (schema.type === 'OBJECT_DETECTION' || schema.type === 'INSTANCE_SEGMENTATION') {
+      ctx.fail('missing_field', `${path}.bbox`, `is required for ${taskTypeFileName(schema.type)}`);
+    }
+    if (p.score !== undefined) prediction.score = unit(ctx, p.score, `${path}.score`);
+    if (p.probabilities !== undefined) {
+      const probs = ctx.array(p.probabilities, `${path}.probabilities`);
+      if (probs.length !== numClasses) {
+        ctx.fail('invalid_value', `${path}.probabilities`, `must have one value per category (${numClasses}), got ${probs.length}`);
+      }
+      const nums = probs.map((v, k) => unit(ctx, v, `${path}.probabilities[${k}]`));
+      const sum = nums.reduce((a, b) => a + b, 0);
+      if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) ctx.fail('invalid_value', `${path}.probabilities`, `must sum to 1, sum is ${sum}`);
+      prediction.probabilities = nums;
+    }
+    if (p.segmentation !== undefined) {
+      const rle = ctx.array(p.segmentation, `${path}.segmentation`);
+      prediction.segmentation = rle.map((v, k) => {
+        const n = ctx.integer(v, `${path}.segmentation[${k}]`);
+        if (n < 0) ctx.fail('invalid_value', `${path}.segmentation[${k}]`, 'run lengths must be ≥ 0');
+        return n;
+      });
+    } else if (schema.type === 'SEMANTIC_SEGMENTATION') {
+      ctx.fail('missing_field', `${path}.segmentation`, 'is required for semantic-segmentation');
+    }
+    if (p.keypoints !== undefined) {
+      const kp = ctx.array(p.keypoints, `${path}.keypoints`);
+      if (kp.length % 3 !== 0) ctx.fail('invalid_value', `${path}.keypoints`, `must be [x1, y1, c1, x2, y2, c2, …], got ${kp.length} values`);
+      prediction.keypoints = kp.map((v, k) => (k % 3 === 2 ? unit(ctx, v, `${path}.keypoints[${k}]`) : ctx.number(v, `${path}.keypoints[${k}]`)));
+    } else if (schema.type === 'KEYPOINT_DETECTION') {
+      ctx.fail('missing_field', `${path}.keypoints`, 'is required for keypoint-detection');
+    }
+    return prediction;
+  });
+  if (schema.type === 'SEMANTIC_SEGMENTATION') {
+    let pixels: number | undefined;
+    predictions.forEach((p, i) => {
+      const total = rleLength(p.segmentation!);
+      if (pixels !== undefined && total !== pixels) {
+        ctx.fail('invalid_value', `$.predictions[${i}].segmentation`, `covers ${total} pixels, but the first segment of the file covers ${pixels}`);
+      }
+      pixels = total;
+    });
+  }
+  const record: { -readonly [K in keyof PredictionRecord]: PredictionRecord[K] } = { fileName, predictions, file: ctx.file };
+  if (ctx.line !== undefined) record.line = ctx.line;
+  return record;
+}
+
+function unit(ctx: JsonContext, value: JsonValue | undefined, path: string): number {
+  const n = ctx.number(value, path);
+  if (n < 0 || n > 1) ctx.fail('invalid_value', path, `must be in [0, 1], got ${n}`);
+  return n;
+}
+
+/** Parses one per-file predictions JSON (`.lightly/predictions/<task>/<name>.json`). */
+export function parsePredictionFile(text: string, file: string, schema: TaskSchema): PredictionRecord {
+  const ctx: JsonContext = new JsonContext(file, undefined, PredictionsFormatError);
+  return parseRecord(ctx, ctx.parse(text), schema);
+}
+
+/** Parses `<task>/predictions.jsonl`: one record per line. */
+export function* parsePredictionsJsonl(source: LineSource, file: string, schema: TaskSchema): Generator<PredictionRecord> {
+  for (const { line, text } of toNumberedLines(source)) {
+    const ctx: JsonContext = new JsonContext(file, line, PredictionsFormatError);
+    yield parseRecord(ctx, ctx.parse(text), schema);
+  }
+}
+
+/** A task's predictions over the dataset's rows; `undefined` = the file has no prediction record. */
+export interface TaskPredictions {
+  readonly schema: TaskSchema;
+  readonly rows: readonly (readonly Prediction[] | undefined)[];
+}
+
+/**
+ * Places records on rows. `rowOf` maps a file name to its row (undefined = not in the dataset, an error);
+ * a file may have one record per task.
+ */
+export function buildTaskPredictions(
+  schema: TaskSchema,
+  records: Iterable<PredictionRecord>,
+  rowCount: number,
+  rowOf: (fileName: string) => number | undefined,
+): TaskPredictions {
+  const rows = new Array<readonly Prediction[] | undefined>(rowCount).fill(undefined);
+  const seen = new Map<string, string>();
+  for (const record of records) {
+    const ctx: JsonContext = new JsonContext(record.file, record.line, PredictionsFormatError);
+    const row = rowOf(record.fileName);
+    if (row === undefined) ctx.fail('unknown_file', '$.file_name', `file ${JSON.stringify(record.fileName)} is not in the dataset`);
+    const previous = seen.get(record.fileName);
+    if (previous !== undefined) {
+      ctx.fail('duplicate_file', '$.file_name', `file ${JSON.stringify(record.fileName)} already has predictions for task "${schema.name}" in ${previous}`);
+    }
+    seen.set(record.fileName, record.line === undefined ? record.file : `${record.file}:${record.line}`);
+    rows[row] = record.predictions;
+  }
+  return { schema, rows };
+}
+
+/**
+ * Decodes a run-length encoded binary mask, the convention of the reference: the mask is flattened in
+ * row-major order (row by row, `index = y * width + x`), and the list holds the lengths of alternating runs
+ * of 0s (background) and 1s, **starting with 0s** — a mask that starts with a 1 begins with a run of
+ * length 0. The runs must add up to the image's pixel count when one is given.
+ */
+export function decodeRle(rle: readonly number[], pixelCount?: number): Uint8Array {
+  const total = rleLength(rle);
+  if (pixelCount !== undefined && total !== pixelCount) throw new RangeError(`RLE covers ${total} pixels, expected ${pixelCount}`);
+  const mask = new Uint8Array(total);
+  let pos = 0;
+  for (let k = 0; k < rle.length; k++) {
+    const run = rle[k]!;
+    if (k % 2 === 1) mask.fill(1, pos, pos + run);
+    pos += run;
+  }
+  return mask;
+}
+
+/** Total number of pixels an RLE covers. */
+export function rleLength(rle: readonly number[]): number {
+  let total = 0;
+  for (const run of rle) total += run;
+  return total;
+}
+
+/** Number of foreground (1) pixels of an RLE: the sum of its odd-indexed runs. */
+export function rleArea(rle: readonly number[]): number {
+  let area = 0;
+  for (let k = 1; k < rle.length; k += 2) area += rle[k]!;
+  return area;
+}
+
+/** Encodes a binary mask (row-major) in the same convention as {@link decodeRle}. */
+export function encodeRle(mask: ArrayLike<number>): number[] {
+  const runs: number[] = [];
+  let current = 0;
+  let run = 0;
+  for (let i = 0; i < mask.length; i++) {
+    const v = mask[i] ? 1 : 0;
+    if (v === current) run++;
+    else {
+      runs.push(run);
+      current = v;
+      run = 1;
+    }
+  }
+  runs.push(run);
+  return runs;
+}
