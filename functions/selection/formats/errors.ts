@@ -15,6 +15,7 @@ export type FormatErrorCode =
   | 'duplicate_file'
   | 'unknown_file'
   | 'empty_file'
+  | 'missing_file'
   | 'json_syntax'
   | 'wrong_type'
   | 'missing_field'

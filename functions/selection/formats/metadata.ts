@@ -131,12 +131,15 @@ export function parseMetadataFile(text: string, file: string): MetadataRecord {
   return parseRecord(ctx, ctx.parse(text));
 }
 
-/** Parses `metadata.jsonl`: one record per line. */
+/** Parses one line of `metadata.jsonl` (for callers that read lines themselves, e.g. from a stream). */
+export function parseMetadataLine(text: string, file: string, line: number): MetadataRecord {
+  const ctx: JsonContext = new JsonContext(file, line, MetadataFormatError);
+  return parseRecord(ctx, ctx.parse(text));
+}
+
+/** Parses `metadata.jsonl`: one record per line; blank lines are skipped. */
 export function* parseMetadataJsonl(source: LineSource, file: string): Generator<MetadataRecord> {
-  for (const { line, text } of toNumberedLines(source)) {
-    const ctx: JsonContext = new JsonContext(file, line, MetadataFormatError);
-    yield parseRecord(ctx, ctx.parse(text));
-  }
+  for (const { line, text } of toNumberedLines(source)) yield parseMetadataLine(text, file, line);
 }
 
 /** Looks a dotted path up in a metadata object (nested objects, or keys that contain dots). */

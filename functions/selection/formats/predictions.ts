@@ -197,12 +197,15 @@ export function parsePredictionFile(text: string, file: string, schema: TaskSche
   return parseRecord(ctx, ctx.parse(text), schema);
 }
 
-/** Parses `<task>/predictions.jsonl`: one record per line. */
+/** Parses one line of `predictions.jsonl` (for callers that read lines themselves). */
+export function parsePredictionLine(text: string, file: string, line: number, schema: TaskSchema): PredictionRecord {
+  const ctx: JsonContext = new JsonContext(file, line, PredictionsFormatError);
+  return parseRecord(ctx, ctx.parse(text), schema);
+}
+
+/** Parses `<task>/predictions.jsonl`: one record per line; blank lines are skipped. */
 export function* parsePredictionsJsonl(source: LineSource, file: string, schema: TaskSchema): Generator<PredictionRecord> {
-  for (const { line, text } of toNumberedLines(source)) {
-    const ctx: JsonContext = new JsonContext(file, line, PredictionsFormatError);
-    yield parseRecord(ctx, ctx.parse(text), schema);
-  }
+  for (const { line, text } of toNumberedLines(source)) yield parsePredictionLine(text, file, line, schema);
 }
 
 /** A task's predictions over the dataset's rows; `undefined` = the file has no prediction record. */
