@@ -13,7 +13,8 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { UploadValidationError } from '../ingest/errors.js';
+import { ImageDecodeError, UploadStateError, UploadValidationError } from '../ingest/errors.js';
+import { FormatError } from '../selection/formats/errors.js';
 import { AlreadyExistsError, ConcurrentUpdateError, InvalidCursorError, NotFoundError } from '../store/errors.js';
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INTERNAL_SERVER_ERROR';
@@ -35,6 +36,17 @@ interface KnownError {
 
 function codeOf(error: unknown): KnownError | undefined {
   if (error instanceof UploadValidationError) return { code: 'BAD_USER_INPUT', message: error.message, ...error.location };
+  if (error instanceof FormatError) {
+    return {
+      code: 'BAD_USER_INPUT',
+      message: error.message,
+      file: error.file,
+      ...(error.line !== undefined ? { line: error.line } : {}),
+      ...(error.path !== undefined ? { path: error.path } : {}),
+    };
+  }
+  if (error instanceof ImageDecodeError) return { code: 'BAD_USER_INPUT', message: error.message, file: error.fileName };
+  if (error instanceof UploadStateError) return { code: 'CONFLICT', message: error.message };
   if (error instanceof NotFoundError) return { code: 'NOT_FOUND', message: error.message };
   if (error instanceof AlreadyExistsError) return { code: 'CONFLICT', message: error.message };
   if (error instanceof ConcurrentUpdateError) return { code: 'CONFLICT', message: error.message };

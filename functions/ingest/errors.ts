@@ -25,3 +25,26 @@ export class UploadValidationError extends Error {
     super(where ? `${where}: ${reason}` : reason);
   }
 }
+
+/** The bytes of a file could not be decoded as an image (unknown format, corrupt or truncated data). */
+export class ImageDecodeError extends Error {
+  override name = 'ImageDecodeError';
+  constructor(
+    readonly fileName: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`cannot decode image '${fileName}': ${reason}`, options);
+  }
+}
+
+/** The upload is not in a state that allows the request (committed already, or being committed). */
+export class UploadStateError extends Error {
+  override name = 'UploadStateError';
+  constructor(
+    readonly uploadId: string,
+    readonly status: string,
+  ) {
+    super(`upload '${uploadId}' is ${status}; only a PENDING upload can be committed`);
+  }
+}

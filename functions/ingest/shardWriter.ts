@@ -1,75 +1,56 @@
 /**
- * Turns a stream of validated rows into column shards in S3. Memory is bounded by one shard
- * ({@link SHARD_ROWS} rows): rows are copied into preallocated typed arrays and flushed when the shard
- * is full. The objects go to keys unique to this commit, so nothing is visible until the manifest that
- * names them is committed.
+ * Turns the stream of embedding rows of an upload into column shards in S3. Memory is bounded by two
+ * shards ({@link SHARD_ROWS} rows each): rows are copied into preallocated typed arrays, and a full
+ * shard uploads while the next one fills. Objects go to keys unique to this commit, so nothing is
+ * visible until the manifest that names them is committed.
+ *
+ * Per-row columns that come from smaller files (metadata, predictions) are added afterwards with
+ * {@link ShardWriter.addColumn}, sliced along the same shard boundaries.
  */
 import { randomUUID } from 'node:crypto';
 import type { BlobStore, StoredObject } from '../store/blobs.js';
-import {
-  columnKey,
-  float32Bytes,
-  float64Bytes,
-  int32Bytes,
-  SHARD_ROWS,
-  type ShardManifest,
-} from '../store/columns.js';
+import { columnKey, float32Bytes, SHARD_ROWS, type ShardManifest } from '../store/columns.js';
 
-/** A per-row column beside the embeddings: `width` values per row, filled from the sample's file name. */
-export interface RowColumn {
-  readonly name: string;
-  readonly type: 'float64' | 'int32' | 'uint8';
-  readonly width: number;
-  /** Writes the row's `width` values at `target[offset..]`. */
-  fill(fileName: string, target: Float64Array | Int32Array | Uint8Array, offset: number): void;
-}
-
-type ColumnBuffer = Float64Array | Int32Array | Uint8Array;
-
-function allocate(column: RowColumn, rows: number): ColumnBuffer {
-  const length = rows * column.width;
-  return column.type === 'float64' ? new Float64Array(length) : column.type === 'int32' ? new Int32Array(length) : new Uint8Array(length);
-}
-
-function bytesOf(buffer: ColumnBuffer, length: number): Uint8Array {
-  if (buffer instanceof Float64Array) return float64Bytes(buffer.subarray(0, length));
-  if (buffer instanceof Int32Array) return int32Bytes(buffer.subarray(0, length));
-  return buffer.subarray(0, length);
+interface MutableShard {
+  id: string;
+  rowStart: number;
+  rowCount: number;
+  objectCount?: Record<string, number>;
+  columns: Record<string, StoredObject>;
 }
 
 export class ShardWriter {
-  readonly shards: ShardManifest[] = [];
   /** Every object written, so a failed commit can remove them. */
   readonly written: string[] = [];
+  private readonly shards: MutableShard[] = [];
   private readonly raw: Float32Array;
   private readonly normalized: Float32Array;
-  private readonly buffers: ColumnBuffer[];
   private fileNames: string[] = [];
-  private nextRow: number;
-  private readonly pending: Promise<void>[] = [];
+  private shardStart: number;
+  private uploading: Promise<void> = Promise.resolve();
+  private uploadsInFlight = 0;
 
   constructor(
     private readonly blobs: BlobStore,
     private readonly datasetId: string,
     readonly dim: number,
-    rowStart: number,
-    private readonly columns: readonly RowColumn[],
+    /** Absolute row of the first row this writer adds. */
+    readonly rowStart: number,
     private readonly shardRows = SHARD_ROWS,
   ) {
-    this.nextRow = rowStart;
+    this.shardStart = rowStart;
     this.raw = new Float32Array(shardRows * dim);
     this.normalized = new Float32Array(shardRows * dim);
-    this.buffers = columns.map((column) => allocate(column, shardRows));
   }
 
-  /** Rows written so far (absolute index of the next row). */
-  get rowEnd(): number {
-    return this.nextRow + this.fileNames.length;
+  /** Number of rows added. */
+  get rowCount(): number {
+    return this.shardStart - this.rowStart + this.fileNames.length;
   }
 
-  async add(fileName: string, vector: ArrayLike<number>): Promise<void> {
-    const i = this.fileNames.length;
-    const base = i * this.dim;
+  /** Adds a row; `vector` may be a reused buffer. Call {@link drain} regularly to apply back-pressure. */
+  add(fileName: string, vector: ArrayLike<number>): void {
+    const base = this.fileNames.length * this.dim;
     let norm = 0;
     for (let d = 0; d < this.dim; d++) {
       const value = vector[d]!;
@@ -79,49 +60,98 @@ export class ShardWriter {
     // A zero vector has no direction; it stays zero rather than becoming NaN.
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     for (let d = 0; d < this.dim; d++) this.normalized[base + d] = this.raw[base + d]! * scale;
-    this.columns.forEach((column, c) => column.fill(fileName, this.buffers[c]!, i * column.width));
     this.fileNames.push(fileName);
-    if (this.fileNames.length === this.shardRows) await this.flush();
+    if (this.fileNames.length === this.shardRows) this.seal();
   }
 
-  /** Writes the last, partial shard and waits for every upload; returns the shards in row order. */
-  async finish(): Promise<ShardManifest[]> {
-    if (this.fileNames.length > 0) await this.flush();
-    await Promise.all(this.pending);
-    return this.shards.sort((a, b) => a.rowStart - b.rowStart);
+  /** Waits while more than one shard is uploading. */
+  async drain(): Promise<void> {
+    if (this.uploadsInFlight > 1) await this.uploading;
   }
 
-  private async flush(): Promise<void> {
+  /** Writes the last, partial shard and waits for every upload. */
+  async finishEmbeddings(): Promise<void> {
+    if (this.fileNames.length > 0) this.seal();
+    await this.uploading;
+  }
+
+  /**
+   * Writes one per-row column of this writer's rows (`width` values per row), sliced along the shard
+   * boundaries. Call after {@link finishEmbeddings}.
+   */
+  async addColumn(name: string, values: Float64Array | Int32Array | Uint8Array | Float32Array, width = 1): Promise<void> {
+    await Promise.all(
+      this.shards.map(async (shard) => {
+        const start = (shard.rowStart - this.rowStart) * width;
+        const slice = values.slice(start, start + shard.rowCount * width);
+        await this.putColumn(shard, name, new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength));
+      }),
+    );
+  }
+
+  /**
+   * Writes per-object columns: objects are assigned to the shard of their sample's row. `sampleRow` holds
+   * absolute rows; `columns` are per-object arrays with the given widths.
+   */
+  async addObjectColumns(
+    task: string,
+    sampleRow: Int32Array,
+    columns: Record<string, { values: Float32Array | Int32Array; width: number }>,
+  ): Promise<void> {
+    await Promise.all(
+      this.shards.map(async (shard) => {
+        const members: number[] = [];
+        for (let v = 0; v < sampleRow.length; v++) {
+          const row = sampleRow[v]!;
+          if (row >= shard.rowStart && row < shard.rowStart + shard.rowCount) members.push(v);
+        }
+        (shard.objectCount ??= {})[task] = members.length;
+        await Promise.all(
+          Object.entries(columns).map(async ([name, { values, width }]) => {
+            const out = values instanceof Float32Array ? new Float32Array(members.length * width) : new Int32Array(members.length * width);
+            members.forEach((v, i) => out.set(values.subarray(v * width, (v + 1) * width), i * width));
+            await this.putColumn(shard, `objects/${task}/${name}`, new Uint8Array(out.buffer));
+          }),
+        );
+      }),
+    );
+  }
+
+  /** The shards written, in row order. */
+  manifests(): ShardManifest[] {
+    return [...this.shards].sort((a, b) => a.rowStart - b.rowStart);
+  }
+
+  private seal(): void {
     const rows = this.fileNames.length;
-    const shardId = randomUUID();
-    const rowStart = this.nextRow;
-    // Snapshot the filled parts: the buffers are reused for the next shard while these upload.
+    const shard: MutableShard = { id: randomUUID(), rowStart: this.shardStart, rowCount: rows, columns: {} };
+    this.shards.push(shard);
+    // Copies of the filled parts: the buffers are reused for the next shard while these upload.
     const payloads: [string, Uint8Array][] = [
       ['embeddings.raw', float32Bytes(this.raw.slice(0, rows * this.dim))],
       ['embeddings.normalized', float32Bytes(this.normalized.slice(0, rows * this.dim))],
       ['fileNames', Buffer.from(JSON.stringify(this.fileNames), 'utf8')],
-      ...this.columns.map((column, c): [string, Uint8Array] => [
-        column.name,
-        bytesOf(this.buffers[c]!.slice(0, rows * column.width), rows * column.width),
-      ]),
     ];
-    this.nextRow += rows;
+    this.shardStart += rows;
     this.fileNames = [];
-    for (const buffer of this.buffers) buffer.fill(0);
-    // At most one shard uploads while the next fills, which bounds memory at two shards.
-    await Promise.all(this.pending.splice(0));
-    this.pending.push(
-      (async () => {
-        const columns: Record<string, StoredObject> = {};
-        await Promise.all(
-          payloads.map(async ([name, bytes]) => {
-            const key = columnKey(this.datasetId, shardId, name);
-            this.written.push(key);
-            columns[name] = await this.blobs.put(key, bytes);
-          }),
-        );
-        this.shards.push({ id: shardId, rowStart, rowCount: rows, columns });
-      })(),
-    );
+    this.uploadsInFlight++;
+    const previous = this.uploading;
+    const upload = Promise.all(payloads.map(([name, bytes]) => this.putColumn(shard, name, bytes))).then(() => {
+      this.uploadsInFlight--;
+    });
+    this.uploading = Promise.all([previous, upload]).then(() => undefined);
+    // A failure surfaces at the next drain/finish; until then it must not count as unhandled.
+    this.uploading.catch(() => undefined);
+  }
+
+  /** After a failure: waits for uploads in flight (ignoring their errors) so every written key is known. */
+  async settle(): Promise<void> {
+    await this.uploading.catch(() => undefined);
+  }
+
+  private async putColumn(shard: MutableShard, name: string, bytes: Uint8Array): Promise<void> {
+    const key = columnKey(this.datasetId, shard.id, name);
+    this.written.push(key);
+    shard.columns[name] = await this.blobs.put(key, bytes);
   }
 }

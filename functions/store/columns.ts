@@ -41,6 +41,8 @@ export interface MetadataKeyManifest {
   readonly categories?: readonly string[];
   /** True for the computed `lightly.*` keys. */
   readonly computed?: boolean;
+  /** The schema's default, applied to rows of later uploads that lack a value. */
+  readonly defaultValue?: number | string | boolean;
 }
 
 export interface TaskManifest {
@@ -50,6 +52,8 @@ export interface TaskManifest {
   readonly classes: readonly string[];
   readonly scoreNames: readonly string[];
   readonly objectEmbeddings: boolean;
+  /** Dimension of the object-level embeddings, when uploaded. */
+  readonly objectDim?: number;
 }
 
 export interface DatasetManifest {

@@ -106,10 +106,13 @@ export class DynamoUploadRepository implements UploadRepository {
     fields: Partial<Pick<Upload, 'committedAt' | 'samplesAdded' | 'error'>> = {},
   ): Promise<Upload> {
     const sets = ['#status = :to'];
+    const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':to': to, ':from': from };
+    // Attribute names go through placeholders: `error` and `status` are DynamoDB reserved words.
     for (const [name, value] of Object.entries(fields)) {
       if (value === undefined) continue;
-      sets.push(`${name} = :${name}`);
+      sets.push(`#${name} = :${name}`);
+      names[`#${name}`] = name;
       values[`:${name}`] = value;
     }
     try {
@@ -119,7 +122,7 @@ export class DynamoUploadRepository implements UploadRepository {
           Key: uploadKey(datasetId, id),
           UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 
 export const GRAPHQL_PATH = '/graphql';
-/** Requests larger than this are refused before parsing (413). */
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** Requests larger than this are refused before parsing (413): Lambda's own payload limit. */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 class BodyTooLargeError extends Error {}
 
@@ -84,7 +84,7 @@ export async function startGraphqlHttpServer<TContext extends BaseContext>(optio
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
           response
-            .writeHead(413, { 'content-type': 'application/json' })
+            .writeHead(413, { 'content-type': 'application/json', connection: 'close' })
             .end(JSON.stringify({ errors: [{ message: `request body exceeds ${MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
           request.resume();
           return;

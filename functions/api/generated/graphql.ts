@@ -130,7 +130,7 @@ export type Mutation = {
   /** Deletes a tag; `initial-tag` cannot be deleted. */
   deleteTag: Scalars['Boolean']['output'];
   renameTag: Tag;
-  /** Uploads and commits small files given inline (at most 5 MiB of content in total). */
+  /** Uploads and commits small files given inline (at most 4 MiB of content in total). */
   uploadInline: Upload;
 };
 

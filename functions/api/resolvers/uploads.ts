@@ -1,5 +1,7 @@
 /** Uploads over GraphQL: presigned targets, commit, inline upload. The work is in functions/ingest. */
 import type { MutationResolvers, UploadResolvers } from '../generated/graphql.js';
+import { commitUpload } from '../../ingest/commitUpload.js';
+import { uploadInline } from '../../ingest/inlineUpload.js';
 import { startUpload } from '../../ingest/startUpload.js';
 
 export const uploadFields: UploadResolvers = {
@@ -20,7 +22,10 @@ export const uploadFields: UploadResolvers = {
     })),
 };
 
-export const uploadMutations: Pick<MutationResolvers, 'createUpload'> = {
+export const uploadMutations: Pick<MutationResolvers, 'createUpload' | 'commitUpload' | 'uploadInline'> = {
+  commitUpload: (_parent, { datasetId, uploadId, multipart }, context) =>
+    commitUpload(context, context.tenantId, datasetId, uploadId, multipart ?? []),
+  uploadInline: (_parent, { datasetId, files }, context) => uploadInline(context, context.tenantId, datasetId, files),
   createUpload: async (_parent, { datasetId, files }, context) => {
     const dataset = await context.datasets.get(context.tenantId, datasetId);
     return startUpload(context, dataset.id, files);

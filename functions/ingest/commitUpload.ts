@@ -1,0 +1,462 @@
+/**
+ * Committing an upload: validate every file, convert to column shards, and only then make the new rows
+ * visible by moving the dataset to a new manifest with a conditional update.
+ *
+ * Order of work (memory stays bounded by a shard of embeddings plus the smaller files):
+ * 1. multipart files are completed; every announced file must exist with its announced size;
+ * 2. `embeddings.csv` streams through the parser into shards (file names unique in the upload and
+ *    against the dataset; one dimension);
+ * 3. metadata and predictions are parsed against the upload's file names and written as columns along
+ *    the same shard boundaries; object embeddings per task; `lightly.*` keys from images;
+ * 4. the manifest is written, then the dataset record is moved to it (conditional on the version it
+ *    was read at), then `initial-tag` is ensured.
+ *
+ * Any failure before step 4 deletes what was written and leaves the dataset exactly as it was. A
+ * validation failure marks the upload REJECTED with the reason; an unexpected one puts it back to
+ * PENDING so the commit can be retried.
+ */
+import type { BlobStore } from '../store/blobs.js';
+import {
+  ColumnReader,
+  EMPTY_MANIFEST,
+  manifestKey,
+  type DatasetManifest,
+  type MetadataKeyManifest,
+  type TaskManifest,
+} from '../store/columns.js';
+import type { Dataset, DatasetRepository } from '../store/datasets.js';
+import type { TagRepository } from '../store/tags.js';
+import type { Upload, UploadRepository } from '../store/uploads.js';
+import {
+  buildMetadataTable,
+  buildObjectEmbeddings,
+  buildTaskPredictions,
+  EmbeddingsCsvParser,
+  EmbeddingsFormatError,
+  FormatError,
+  parseEmbeddingsCsv,
+  parseMetadataFile,
+  parseMetadataJsonl,
+  parseMetadataSchema,
+  parsePredictionFile,
+  parsePredictionsJsonl,
+  parseTaskSchema,
+  parseTasksJson,
+  type MetadataRecord,
+  type MetadataSchemaEntry,
+  type PredictionRecord,
+  type TaskPredictions,
+  type TaskSchema,
+} from '../selection/formats/index.js';
+import { normalizeRows } from '../selection/memorySource.js';
+import { categoryCount, classCounts, scoreColumn, scoreNamesFor } from '../selection/scores/index.js';
+import { ImageDecodeError, UploadStateError, UploadValidationError } from './errors.js';
+import { computeImageMetadata, IMAGE_METADATA_SCHEMA } from './imageMetadata.js';
+import { classifyUploadPath, uploadObjectKey, type UploadFileKind } from './layout.js';
+import { ShardWriter } from './shardWriter.js';
+
+export interface IngestDeps {
+  readonly datasets: DatasetRepository;
+  readonly tags: TagRepository;
+  readonly uploads: UploadRepository;
+  readonly blobs: BlobStore;
+}
+
+export interface MultipartCompletion {
+  readonly path: string;
+  readonly parts: readonly { readonly partNumber: number; readonly etag: string }[];
+}
+
+/** Files of one kind fetched with at most this many requests in flight. */
+const FETCH_CONCURRENCY = 16;
+
+export async function commitUpload(
+  deps: IngestDeps,
+  tenantId: string,
+  datasetId: string,
+  uploadId: string,
+  multipart: readonly MultipartCompletion[] = [],
+): Promise<Upload> {
+  const dataset = await deps.datasets.get(tenantId, datasetId);
+  const upload = await deps.uploads.get(dataset.id, uploadId);
+  if (upload.status !== 'PENDING') throw new UploadStateError(upload.id, upload.status);
+  await deps.uploads.transition(dataset.id, upload.id, 'PENDING', 'COMMITTING');
+  const conversion = new UploadConversion(deps, dataset, upload);
+  try {
+    const samplesAdded = await conversion.run(multipart);
+    return await deps.uploads.transition(dataset.id, upload.id, 'COMMITTING', 'COMMITTED', {
+      committedAt: new Date().toISOString(),
+      samplesAdded,
+    });
+  } catch (error) {
+    await conversion.discard();
+    const rejected = error instanceof UploadValidationError || error instanceof FormatError || error instanceof ImageDecodeError;
+    await deps.uploads.transition(dataset.id, upload.id, 'COMMITTING', rejected ? 'REJECTED' : 'PENDING', {
+      ...(rejected ? { error: (error as Error).message } : {}),
+    });
+    throw error;
+  }
+}
+
+type FileOf<K extends UploadFileKind['kind']> = { path: string; kind: Extract<UploadFileKind, { kind: K }> };
+
+class UploadConversion {
+  private writer: ShardWriter | undefined;
+  private readonly written: string[] = [];
+
+  constructor(
+    private readonly deps: IngestDeps,
+    private readonly dataset: Dataset,
+    private readonly upload: Upload,
+  ) {}
+
+  /** Removes every object this conversion wrote (best effort: unreferenced objects are harmless). */
+  async discard(): Promise<void> {
+    await this.writer?.settle();
+    const keys = [...this.written, ...(this.writer?.written ?? [])];
+    await mapLimit(keys, FETCH_CONCURRENCY, (key) => this.deps.blobs.delete(key).catch(() => undefined));
+  }
+
+  async run(multipart: readonly MultipartCompletion[]): Promise<number> {
+    const { blobs } = this.deps;
+    await this.completeMultipart(multipart);
+    await this.checkFilesPresent();
+    const files = this.upload.files.map((file) => ({ path: file.path, kind: classifyUploadPath(file.path) as UploadFileKind }));
+    const only = <K extends UploadFileKind['kind']>(kind: K) => files.filter((f): f is FileOf<K> => f.kind.kind === kind);
+
+    const manifest = this.dataset.manifestKey
+      ? ((await blobs.getJson<DatasetManifest>(this.dataset.manifestKey)) ?? EMPTY_MANIFEST)
+      : EMPTY_MANIFEST;
+    const existing = new Set(manifest.rowCount > 0 ? await new ColumnReader(blobs, manifest).allFileNames() : []);
+
+    // 1. Embeddings: the samples this upload adds.
+    const rowOfName = await this.streamEmbeddings(manifest, existing);
+    const writer = this.writer!;
+    const rows = writer.rowCount;
+    const rowOf = (fileName: string) => rowOfName.get(fileName);
+
+    // 2. Metadata.
+    const metadata = { ...manifest.metadata } as Record<string, MetadataKeyManifest>;
+    const imageFiles = only('image');
+    await this.convertMetadata(only, manifest, metadata, rows, rowOf, imageFiles.length > 0);
+
+    // 3. Predictions and object embeddings.
+    const tasks = { ...manifest.tasks } as Record<string, TaskManifest>;
+    const taskPredictions = await this.convertPredictions(only, manifest, tasks, rows, rowOf);
+    await this.convertObjectEmbeddings(only, tasks, taskPredictions, rowOf);
+
+    // 4. Computed metadata from images.
+    if (imageFiles.length > 0) await this.convertImages(imageFiles, metadata, rows, rowOf);
+
+    // 5. Manifest, then the pointer to it.
+    const next: DatasetManifest = {
+      version: manifest.version + 1,
+      rowCount: manifest.rowCount + rows,
+      embeddingDimension: writer.dim,
+      shards: [...manifest.shards, ...writer.manifests()],
+      metadata,
+      tasks,
+      computedMetadata: manifest.computedMetadata || imageFiles.length > 0,
+    };
+    const key = manifestKey(this.dataset.id, next.version);
+    this.written.push(key);
+    await blobs.putJson(key, next);
+    await this.deps.datasets.commitVersion(this.dataset.tenantId, this.dataset.id, this.dataset.version, {
+      version: next.version,
+      manifestKey: key,
+      sampleCount: next.rowCount,
+      embeddingDimension: next.embeddingDimension,
+    });
+    // From here on the new version is visible; nothing may be discarded any more.
+    this.written.length = 0;
+    this.writer = undefined;
+    await this.deps.tags.ensureInitialTag(this.dataset.id);
+    return rows;
+  }
+
+  private key(path: string): string {
+    return uploadObjectKey(this.dataset.id, this.upload.id, path);
+  }
+
+  private async text(path: string): Promise<string> {
+    const bytes = await this.deps.blobs.get(this.key(path));
+    if (!bytes) throw new UploadValidationError(`'${path}' was never uploaded`, { file: path });
+    return Buffer.from(bytes).toString('utf8');
+  }
+
+  private async completeMultipart(multipart: readonly MultipartCompletion[]): Promise<void> {
+    const byPath = new Map(multipart.map((m) => [m.path, m]));
+    for (const [index, m] of multipart.entries()) {
+      if (!this.upload.files.some((f) => f.path === m.path && f.multipartUploadId)) {
+        throw new UploadValidationError(`'${m.path}' is not a file of this upload sent in parts`, { path: `multipart[${index}].path` });
+      }
+    }
+    for (const file of this.upload.files) {
+      if (!file.multipartUploadId) continue;
+      const completion = byPath.get(file.path);
+      if (!completion) {
+        throw new UploadValidationError(`'${file.path}' was sent in parts: pass the ETag of each part in multipart`, {
+          file: file.path,
+          path: 'multipart',
+        });
+      }
+      const expected = Math.ceil(file.size / file.partSize!);
+      const numbers = completion.parts.map((p) => p.partNumber).sort((a, b) => a - b);
+      if (numbers.length !== expected || numbers.some((n, i) => n !== i + 1)) {
+        throw new UploadValidationError(`'${file.path}' needs parts 1 to ${expected}, got ${numbers.join(', ') || 'none'}`, {
+          file: file.path,
+          path: 'multipart',
+        });
+      }
+      try {
+        await this.deps.blobs.completeMultipart(this.key(file.path), file.multipartUploadId, [...completion.parts].sort((a, b) => a.partNumber - b.partNumber));
+      } catch (error) {
+        throw new UploadValidationError(`'${file.path}': the parts could not be assembled (${(error as Error).name}); were all parts uploaded?`, {
+          file: file.path,
+        });
+      }
+    }
+  }
+
+  private async checkFilesPresent(): Promise<void> {
+    const sizes = await mapLimit(this.upload.files, FETCH_CONCURRENCY, (file) => this.deps.blobs.size(this.key(file.path)));
+    this.upload.files.forEach((file, index) => {
+      const size = sizes[index];
+      if (size === undefined) throw new UploadValidationError(`'${file.path}' was never uploaded`, { file: file.path });
+      if (size !== file.size) {
+        throw new UploadValidationError(`'${file.path}' has ${size} bytes but ${file.size} were announced; upload it again`, { file: file.path });
+      }
+    });
+  }
+
+  private async streamEmbeddings(manifest: DatasetManifest, existing: ReadonlySet<string>): Promise<Map<string, number>> {
+    const file = 'embeddings.csv';
+    const rowOf = new Map<string, number>();
+    const stream = await this.deps.blobs.stream(this.key(file));
+    if (!stream) throw new UploadValidationError(`'${file}' was never uploaded`, { file });
+    const parser = new EmbeddingsCsvParser(file, {
+      header: ({ dim }) => {
+        if (manifest.embeddingDimension > 0 && dim !== manifest.embeddingDimension) {
+          throw new EmbeddingsFormatError('header', { file, line: 1 }, `has ${dim} embedding columns, but the dataset's embeddings have ${manifest.embeddingDimension}`);
+        }
+        this.writer = new ShardWriter(this.deps.blobs, this.dataset.id, dim, manifest.rowCount);
+      },
+      row: (fileName, values, _label, line) => {
+        if (existing.has(fileName)) {
+          throw new EmbeddingsFormatError('duplicate_file', { file, line }, `file ${JSON.stringify(fileName)} is already in the dataset`);
+        }
+        rowOf.set(fileName, rowOf.size);
+        this.writer!.add(fileName, values);
+      },
+    });
+    const decoder = new TextDecoder('utf-8');
+    for await (const chunk of stream) {
+      parser.write(decoder.decode(chunk, { stream: true }));
+      await this.writer?.drain();
+    }
+    parser.write(decoder.decode());
+    const { rows } = parser.end();
+    if (rows === 0) throw new EmbeddingsFormatError('empty_file', { file }, 'has a header but no samples');
+    await this.writer!.finishEmbeddings();
+    return rowOf;
+  }
+
+  private async convertMetadata(
+    only: <K extends UploadFileKind['kind']>(kind: K) => FileOf<K>[],
+    manifest: DatasetManifest,
+    metadata: Record<string, MetadataKeyManifest>,
+    rows: number,
+    rowOf: (fileName: string) => number | undefined,
+    imagesUploaded: boolean,
+  ): Promise<void> {
+    const schemaFile = only('metadataSchema')[0];
+    const recordFiles = [...only('metadataJsonl'), ...only('metadataFile')];
+    if (recordFiles.length > 0 && !schemaFile) {
+      throw new UploadValidationError('metadata files need .lightly/metadata/schema.json in the same upload', { file: recordFiles[0]!.path });
+    }
+    // Keys of earlier uploads keep applying (with their defaults) to rows that this upload adds.
+    let schema: MetadataSchemaEntry[] = Object.entries(manifest.metadata)
+      .filter(([, key]) => !key.computed)
+      .map(([path, key]) => ({ name: path, path, valueDataType: key.type, ...(key.defaultValue !== undefined ? { defaultValue: key.defaultValue } : {}) }));
+    if (schemaFile) {
+      const uploaded = parseMetadataSchema(await this.text(schemaFile.path), schemaFile.path);
+      uploaded.forEach((entry, index) => {
+        const known = manifest.metadata[entry.path];
+        if (known && known.type !== entry.valueDataType) {
+          throw new UploadValidationError(`key '${entry.path}' is ${entry.valueDataType} here but ${known.type} in the dataset`, {
+            file: schemaFile.path,
+            path: `$[${index}].valueDataType`,
+          });
+        }
+      });
+      const uploadedPaths = new Set(uploaded.map((e) => e.path));
+      schema = [...schema.filter((e) => !uploadedPaths.has(e.path)), ...uploaded];
+    }
+    if (schema.length === 0 && recordFiles.length === 0) return;
+    const records: MetadataRecord[] = [];
+    const texts = await mapLimit(recordFiles, FETCH_CONCURRENCY, (f) => this.text(f.path));
+    recordFiles.forEach((f, i) => {
+      if (f.kind.kind === 'metadataJsonl') records.push(...parseMetadataJsonl(texts[i]!, f.path));
+      else records.push(parseMetadataFile(texts[i]!, f.path));
+    });
+    const table = buildMetadataTable(schema, records, rows, rowOf);
+    const entryOf = new Map(schema.map((e) => [e.path, e]));
+    for (const [key, column] of table.columns) {
+      const type = table.types.get(key)!;
+      const computed = COMPUTED_KEYS.has(key);
+      // Values computed from images replace supplied ones.
+      if (computed && imagesUploaded) continue;
+      const known = metadata[key];
+      if (known && known.type !== type) {
+        throw new UploadValidationError(`key '${key}' is ${type} here but ${known.type} in the dataset`, { file: schemaFile?.path ?? 'metadata' });
+      }
+      const defaultValue = entryOf.get(key)?.defaultValue;
+      if (column.kind === 'numeric') {
+        await this.writer!.addColumn(`metadata/${key}`, column.values);
+        metadata[key] = { type, ...(computed ? { computed: true } : {}), ...(defaultValue !== undefined ? { defaultValue } : {}) };
+      } else {
+        // Codes index the dataset-wide category list, which only grows, so earlier shards stay valid.
+        const categories = [...(known?.categories ?? [])];
+        const codeOf = new Map(categories.map((c, i) => [c, i]));
+        const remap = column.categories.map((label) => {
+          let code = codeOf.get(label);
+          if (code === undefined) {
+            code = categories.length;
+            categories.push(label);
+            codeOf.set(label, code);
+          }
+          return code;
+        });
+        const codes = column.codes.map((code) => (code < 0 ? -1 : remap[code]!));
+        await this.writer!.addColumn(`metadata/${key}`, codes);
+        metadata[key] = { type, categories, ...(defaultValue !== undefined ? { defaultValue } : {}) };
+      }
+    }
+  }
+
+  private async convertPredictions(
+    only: <K extends UploadFileKind['kind']>(kind: K) => FileOf<K>[],
+    manifest: DatasetManifest,
+    tasks: Record<string, TaskManifest>,
+    rows: number,
+    rowOf: (fileName: string) => number | undefined,
+  ): Promise<Map<string, TaskPredictions>> {
+    const result = new Map<string, TaskPredictions>();
+    const tasksFile = only('tasks')[0];
+    const schemaFiles = only('taskSchema');
+    const recordFiles = [...only('predictionsJsonl'), ...only('predictionsFile')];
+    if (!tasksFile) {
+      const stray = schemaFiles[0] ?? recordFiles[0];
+      if (stray) throw new UploadValidationError('prediction files need .lightly/predictions/tasks.json in the same upload', { file: stray.path });
+      return result;
+    }
+    const names = parseTasksJson(await this.text(tasksFile.path), tasksFile.path);
+    const schemas = new Map<string, TaskSchema>();
+    for (const name of names) {
+      const schemaFile = schemaFiles.find((f) => f.kind.task === name);
+      if (!schemaFile) {
+        throw new UploadValidationError(`task '${name}' is listed but .lightly/predictions/${name}/schema.json is missing`, { file: tasksFile.path });
+      }
+      const schema = parseTaskSchema(await this.text(schemaFile.path), schemaFile.path, name);
+      const known = manifest.tasks[name];
+      if (known) {
+        const same =
+          known.type === schema.type &&
+          known.categories.length === schema.categories.length &&
+          known.categories.every((c, i) => c.id === schema.categories[i]!.id && c.name === schema.categories[i]!.name);
+        if (!same) throw new UploadValidationError(`task '${name}' differs from the dataset's (type or categories)`, { file: schemaFile.path });
+      }
+      schemas.set(name, schema);
+    }
+    for (const f of [...schemaFiles, ...recordFiles]) {
+      if (!schemas.has(f.kind.task)) {
+        throw new UploadValidationError(`task '${f.kind.task}' is not listed in ${tasksFile.path}`, { file: f.path });
+      }
+    }
+    for (const [name, schema] of schemas) {
+      const files = recordFiles.filter((f) => f.kind.task === name);
+      const texts = await mapLimit(files, FETCH_CONCURRENCY, (f) => this.text(f.path));
+      const records: PredictionRecord[] = [];
+      files.forEach((f, i) => {
+        if (f.kind.kind === 'predictionsJsonl') records.push(...parsePredictionsJsonl(texts[i]!, f.path, schema));
+        else records.push(parsePredictionFile(texts[i]!, f.path, schema));
+      });
+      const predictions = buildTaskPredictions(schema, records, rows, rowOf);
+      result.set(name, predictions);
+      const scoreNames = scoreNamesFor(schema.type);
+      for (const score of scoreNames) await this.writer!.addColumn(`tasks/${name}/score/${score}`, scoreColumn(predictions, score));
+      const counts = classCounts(predictions);
+      await this.writer!.addColumn(`tasks/${name}/classCounts`, counts.counts, counts.classes.length);
+      await this.writer!.addColumn(`tasks/${name}/present`, counts.present);
+      await this.writer!.addColumn(`tasks/${name}/categoryCount`, categoryCount(predictions));
+      tasks[name] = {
+        type: schema.type,
+        categories: schema.categories.map((c) => ({ id: c.id, name: c.name })),
+        classes: counts.classes,
+        scoreNames: [...scoreNames],
+        objectEmbeddings: tasks[name]?.objectEmbeddings ?? false,
+      };
+    }
+    return result;
+  }
+
+  private async convertObjectEmbeddings(
+    only: <K extends UploadFileKind['kind']>(kind: K) => FileOf<K>[],
+    tasks: Record<string, TaskManifest>,
+    predictions: ReadonlyMap<string, TaskPredictions>,
+    rowOf: (fileName: string) => number | undefined,
+  ): Promise<void> {
+    const writer = this.writer!;
+    for (const f of only('objectEmbeddings')) {
+      const task = f.kind.task;
+      if (!tasks[task]) throw new UploadValidationError(`object embeddings for task '${task}', which the dataset does not have`, { file: f.path });
+      const parsed = parseEmbeddingsCsv(await this.text(f.path), f.path, { objectLevel: true });
+      const taskRows = predictions.get(task)?.rows;
+      const objects = buildObjectEmbeddings(parsed, rowOf, taskRows ? (row) => taskRows[row]?.length : undefined);
+      const sampleRow = objects.sampleRow.map((row) => row + writer.rowStart);
+      await writer.addObjectColumns(task, sampleRow, {
+        embeddings: { values: normalizeRows(objects.data, objects.dim), width: objects.dim },
+        sampleRow: { values: sampleRow, width: 1 },
+        objectIndex: { values: objects.objectIndex, width: 1 },
+      });
+      tasks[task] = { ...tasks[task], objectEmbeddings: true, objectDim: objects.dim };
+    }
+  }
+
+  private async convertImages(
+    images: FileOf<'image'>[],
+    metadata: Record<string, MetadataKeyManifest>,
+    rows: number,
+    rowOf: (fileName: string) => number | undefined,
+  ): Promise<void> {
+    const columns = new Map(IMAGE_METADATA_SCHEMA.map((field) => [field.name, new Float64Array(rows).fill(NaN)]));
+    await mapLimit(images, 4, async (f) => {
+      const row = rowOf(f.kind.fileName);
+      if (row === undefined) throw new UploadValidationError(`image '${f.kind.fileName}' is not a sample of embeddings.csv`, { file: f.path });
+      const bytes = await this.deps.blobs.get(this.key(f.path));
+      if (!bytes) throw new UploadValidationError(`'${f.path}' was never uploaded`, { file: f.path });
+      const values = await computeImageMetadata(bytes, f.path);
+      for (const [name, column] of columns) column[row] = values[name];
+    });
+    for (const field of IMAGE_METADATA_SCHEMA) {
+      await this.writer!.addColumn(`metadata/${field.name}`, columns.get(field.name)!);
+      metadata[field.name] = { type: field.valueDataType, computed: true };
+    }
+  }
+}
+
+const COMPUTED_KEYS = new Set<string>(IMAGE_METADATA_SCHEMA.map((field) => field.name));
+
+/** Maps with at most `limit` calls in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!, index);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
