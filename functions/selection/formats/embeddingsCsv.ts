@@ -282,7 +282,7 @@ export class EmbeddingsCsvParser {
     else if (exp10 === 0) value = mant;
     else if (exp10 > 0 && exp10 <= 22) value = mant * POW10[exp10]!;
     else if (exp10 < 0 && exp10 >= -22) value = mant / POW10[-exp10]!;
-    else value = Number(s.slice(p, i));
+    else value = Math.abs(Number(s.slice(p, i)));
     if (neg) value = -value;
     if (!Number.isFinite(value)) {
       throw this.error('not_finite', this.lineNo, `column ${column} (${this.header!.columns[column - 1]}): ${s.slice(p, i)} is out of range`);
