@@ -62,10 +62,15 @@ export interface IngestDeps {
   readonly blobs: BlobStore;
 }
 
+/** Called with the wall time of each phase of a commit (for benchmarks and logs). */
+export type PhaseTimer = (phase: string, milliseconds: number) => void;
+
 export interface MultipartCompletion {
   readonly path: string;
   readonly parts: readonly { readonly partNumber: number; readonly etag: string }[];
 }
+
+const PARSE_BATCH_BYTES = 1 << 20;
 
 /** Files of one kind fetched with at most this many requests in flight. */
 const FETCH_CONCURRENCY = 16;
@@ -76,12 +81,13 @@ export async function commitUpload(
   datasetId: string,
   uploadId: string,
   multipart: readonly MultipartCompletion[] = [],
+  onPhase?: PhaseTimer,
 ): Promise<Upload> {
   const dataset = await deps.datasets.get(tenantId, datasetId);
   const upload = await deps.uploads.get(dataset.id, uploadId);
   if (upload.status !== 'PENDING') throw new UploadStateError(upload.id, upload.status);
   await deps.uploads.transition(dataset.id, upload.id, 'PENDING', 'COMMITTING');
-  const conversion = new UploadConversion(deps, dataset, upload);
+  const conversion = new UploadConversion(deps, dataset, upload, onPhase);
   try {
     const samplesAdded = await conversion.run(multipart);
     return await deps.uploads.transition(dataset.id, upload.id, 'COMMITTING', 'COMMITTED', {
@@ -108,7 +114,15 @@ class UploadConversion {
     private readonly deps: IngestDeps,
     private readonly dataset: Dataset,
     private readonly upload: Upload,
+    private readonly onPhase: PhaseTimer = () => undefined,
   ) {}
+
+  private async phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const result = await work();
+    this.onPhase(name, performance.now() - started);
+    return result;
+  }
 
   /** Removes every object this conversion wrote (best effort: unreferenced objects are harmless). */
   async discard(): Promise<void> {
@@ -119,8 +133,10 @@ class UploadConversion {
 
   async run(multipart: readonly MultipartCompletion[]): Promise<number> {
     const { blobs } = this.deps;
-    await this.completeMultipart(multipart);
-    await this.checkFilesPresent();
+    await this.phase('check files', async () => {
+      await this.completeMultipart(multipart);
+      await this.checkFilesPresent();
+    });
     const files = this.upload.files.map((file) => ({ path: file.path, kind: classifyUploadPath(file.path) as UploadFileKind }));
     const only = <K extends UploadFileKind['kind']>(kind: K) => files.filter((f): f is FileOf<K> => f.kind.kind === kind);
 
@@ -130,7 +146,7 @@ class UploadConversion {
     const existing = new Set(manifest.rowCount > 0 ? await new ColumnReader(blobs, manifest).allFileNames() : []);
 
     // 1. Embeddings: the samples this upload adds.
-    const rowOfName = await this.streamEmbeddings(manifest, existing);
+    const rowOfName = await this.phase('embeddings', () => this.streamEmbeddings(manifest, existing));
     const writer = this.writer!;
     const rows = writer.rowCount;
     const rowOf = (fileName: string) => rowOfName.get(fileName);
@@ -138,15 +154,15 @@ class UploadConversion {
     // 2. Metadata.
     const metadata = { ...manifest.metadata } as Record<string, MetadataKeyManifest>;
     const imageFiles = only('image');
-    await this.convertMetadata(only, manifest, metadata, rows, rowOf, imageFiles.length > 0);
+    await this.phase('metadata', () => this.convertMetadata(only, manifest, metadata, rows, rowOf, imageFiles.length > 0));
 
     // 3. Predictions and object embeddings.
     const tasks = { ...manifest.tasks } as Record<string, TaskManifest>;
-    const taskPredictions = await this.convertPredictions(only, manifest, tasks, rows, rowOf);
-    await this.convertObjectEmbeddings(only, tasks, taskPredictions, rowOf);
+    const taskPredictions = await this.phase('predictions', () => this.convertPredictions(only, manifest, tasks, rows, rowOf));
+    await this.phase('object embeddings', () => this.convertObjectEmbeddings(only, tasks, taskPredictions, rowOf));
 
     // 4. Computed metadata from images.
-    if (imageFiles.length > 0) await this.convertImages(imageFiles, metadata, rows, rowOf);
+    if (imageFiles.length > 0) await this.phase('images', () => this.convertImages(imageFiles, metadata, rows, rowOf));
 
     // 5. Manifest, then the pointer to it.
     const next: DatasetManifest = {
@@ -250,10 +266,21 @@ class UploadConversion {
       },
     });
     const decoder = new TextDecoder('utf-8');
-    for await (const chunk of stream) {
-      parser.write(decoder.decode(chunk, { stream: true }));
+    // S3 bodies arrive in small chunks; parsing ~1 MiB at a time keeps per-chunk overhead negligible.
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      parser.write(decoder.decode(pending.length === 1 ? pending[0]! : Buffer.concat(pending), { stream: true }));
+      pending = [];
+      pendingBytes = 0;
       await this.writer?.drain();
+    };
+    for await (const chunk of stream) {
+      pending.push(chunk);
+      pendingBytes += chunk.byteLength;
+      if (pendingBytes >= PARSE_BATCH_BYTES) await flush();
     }
+    if (pendingBytes > 0) await flush();
     parser.write(decoder.decode());
     const { rows } = parser.end();
     if (rows === 0) throw new EmbeddingsFormatError('empty_file', { file }, 'has a header but no samples');
