@@ -1,0 +1,274 @@
+/**
+ * The selection config: Lightly's format, as in the documentation's examples. Both spellings of keys are
+ * accepted — snake_case (`n_samples`, `random_seed`, `stopping_condition_minimum_distance`) and camelCase
+ * (`nSamples`, `randomSeed`, …) — and normalised to camelCase; the class names inside a BALANCE `target`
+ * are data and stay as written. Unknown keys are rejected, and so is a key given in both spellings.
+ *
+ * `strength` may stand in the entry or inside `strategy` (the examples use both), not in both places;
+ * default 1, range [-1e9, 1e9]. Every fault is reported with its JSON path and what is allowed.
+ */
+import { z } from 'zod';
+import { SelectionConfigError, type ConfigIssue } from './errors.js';
+
+export const INPUT_TYPES = ['EMBEDDINGS', 'SCORES', 'METADATA', 'PREDICTIONS', 'RANDOM'] as const;
+export const STRATEGY_TYPES = ['DIVERSITY', 'TYPICALITY', 'SIMILARITY', 'WEIGHTS', 'THRESHOLD', 'BALANCE'] as const;
+export const OPERATIONS = ['SMALLER', 'SMALLER_EQUAL', 'BIGGER', 'BIGGER_EQUAL'] as const;
+export const DISTRIBUTIONS = ['TARGET', 'UNIFORM', 'INPUT'] as const;
+export const PREDICTION_NAMES = ['CLASS_DISTRIBUTION', 'CATEGORY_COUNT'] as const;
+
+export type InputType = (typeof INPUT_TYPES)[number];
+export type StrategyType = (typeof STRATEGY_TYPES)[number];
+export type ThresholdOperation = (typeof OPERATIONS)[number];
+
+/** The default of `num_nearest_neighbors`. */
+export const DEFAULT_NEAREST_NEIGHBORS = 20;
+export const MAX_STRENGTH = 1e9;
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const name = z.string().min(1, 'must not be empty');
+
+const inputSchemas = {
+  EMBEDDINGS: z.strictObject({ type: z.literal('EMBEDDINGS'), task: name.optional(), datasetId: name.optional(), tagName: name.optional() }),
+  SCORES: z.strictObject({ type: z.literal('SCORES'), task: name, score: name }),
+  METADATA: z.strictObject({ type: z.literal('METADATA'), key: name }),
+  PREDICTIONS: z.strictObject({ type: z.literal('PREDICTIONS'), task: name, name: z.enum(PREDICTION_NAMES) }),
+  RANDOM: z.strictObject({ type: z.literal('RANDOM'), randomSeed: z.number().int().optional() }),
+};
+
+const strength = finite.refine((v) => Math.abs(v) <= MAX_STRENGTH, `must be in [-${MAX_STRENGTH}, ${MAX_STRENGTH}]`);
+
+const strategySchemas = {
+  DIVERSITY: z.strictObject({
+    type: z.literal('DIVERSITY'),
+    strength: strength.optional(),
+    stoppingConditionMinimumDistance: finite.min(0, 'must be ≥ 0').max(2, 'must be ≤ 2 (distances of normalised embeddings are in [0, 2])').optional(),
+  }),
+  TYPICALITY: z.strictObject({
+    type: z.literal('TYPICALITY'),
+    strength: strength.optional(),
+    numNearestNeighbors: z.number().int('must be an integer').min(2, 'must be ≥ 2').default(DEFAULT_NEAREST_NEIGHBORS),
+    stoppingConditionMinimumTypicality: finite.gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]').optional(),
+  }),
+  SIMILARITY: z.strictObject({ type: z.literal('SIMILARITY'), strength: strength.optional() }),
+  WEIGHTS: z.strictObject({
+    type: z.literal('WEIGHTS'),
+    strength: strength.optional(),
+    stoppingConditionMaxSum: finite.optional(),
+    targetRange: z
+      .strictObject({ minSum: finite.optional(), maxSum: finite.optional() })
+      .refine((r) => r.minSum === undefined || r.maxSum === undefined || r.minSum <= r.maxSum, 'min_sum must be ≤ max_sum')
+      .optional(),
+  }),
+  THRESHOLD: z.strictObject({ type: z.literal('THRESHOLD'), strength: strength.optional(), threshold: finite, operation: z.enum(OPERATIONS) }),
+  BALANCE: z.strictObject({
+    type: z.literal('BALANCE'),
+    strength: strength.optional(),
+    target: z.record(z.string(), finite.min(0, 'shares must be ≥ 0')).optional(),
+    distribution: z.enum(DISTRIBUTIONS).default('TARGET'),
+  }),
+};
+
+export type InputConfig = { [K in InputType]: z.output<(typeof inputSchemas)[K]> }[InputType];
+export type StrategyConfig = { [K in StrategyType]: Omit<z.output<(typeof strategySchemas)[K]>, 'strength'> }[StrategyType];
+
+export interface StrategyEntry {
+  readonly input: InputConfig;
+  readonly strategy: StrategyConfig;
+  /** Default 1; negative inverts the strategy's preference. */
+  readonly strength: number;
+}
+
+export interface SelectionConfig {
+  readonly nSamples?: number;
+  readonly proportionSamples?: number;
+  readonly strategies: readonly StrategyEntry[];
+}
+
+/** Which inputs each strategy takes (SELECTION.md). */
+export const STRATEGY_INPUTS: Record<StrategyType, readonly InputType[]> = {
+  DIVERSITY: ['EMBEDDINGS'],
+  TYPICALITY: ['EMBEDDINGS'],
+  SIMILARITY: ['EMBEDDINGS'],
+  WEIGHTS: ['SCORES', 'METADATA', 'RANDOM', 'PREDICTIONS'],
+  THRESHOLD: ['SCORES', 'METADATA', 'RANDOM', 'PREDICTIONS'],
+  BALANCE: ['METADATA', 'PREDICTIONS'],
+};
+
+const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const keyPath = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * camelCases the keys of one object level. `originals` remembers how the user spelled each key, so
+ * errors quote the user's spelling.
+ */
+function normaliseKeys(value: Json, path: string, issues: ConfigIssue[], originals: Map<string, string>): Json {
+  const out: Json = {};
+  for (const [key, inner] of Object.entries(value)) {
+    const c = camel(key);
+    if (c in out) {
+      issues.push({ path: keyPath(path, key), message: `given twice, as '${originals.get(keyPath(path, c)) ?? c}' and '${key}'` });
+      continue;
+    }
+    out[c] = inner;
+    originals.set(keyPath(path, c), keyPath(path, key));
+  }
+  return out;
+}
+
+function zodIssues(error: z.ZodError, base: string, originals: Map<string, string>): ConfigIssue[] {
+  return error.issues.map((issue) => {
+    let path = base;
+    for (const segment of issue.path) path = typeof segment === 'number' ? `${path}[${segment}]` : keyPath(path, String(segment));
+    path = originals.get(path) ?? path;
+    if (issue.code === 'unrecognized_keys') {
+      return { path, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+    }
+    if (issue.code === 'invalid_value' && 'values' in issue) {
+      return { path, message: `must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    }
+    if (issue.code === 'invalid_type') {
+      return { path, message: issue.input === undefined ? 'is required' : `must be ${issue.expected === 'number' ? 'a number' : issue.expected === 'string' ? 'a string' : `of type ${issue.expected}`}` };
+    }
+    return { path, message: issue.message };
+  });
+}
+
+function parseEntry(raw: unknown, path: string, issues: ConfigIssue[], originals: Map<string, string>): StrategyEntry | undefined {
+  if (!isObject(raw)) {
+    issues.push({ path, message: 'must be an object {input, strategy, strength?}' });
+    return undefined;
+  }
+  const entry = normaliseKeys(raw, path, issues, originals);
+  for (const key of Object.keys(entry)) {
+    if (!['input', 'strategy', 'strength'].includes(key)) issues.push({ path: originals.get(keyPath(path, key)) ?? keyPath(path, key), message: `unknown key; an entry has input, strategy and strength` });
+  }
+  const before = issues.length;
+  const input = parseTyped(entry.input, keyPath(path, 'input'), inputSchemas, INPUT_TYPES, issues, originals);
+  const strategy = parseTyped(entry.strategy, keyPath(path, 'strategy'), strategySchemas, STRATEGY_TYPES, issues, originals);
+  let entryStrength: number | undefined;
+  if (entry.strength !== undefined) {
+    const parsed = strength.safeParse(entry.strength);
+    if (parsed.success) entryStrength = parsed.data;
+    else issues.push(...zodIssues(parsed.error, keyPath(path, 'strength'), originals));
+  }
+  if (!input || !strategy || issues.length > before) return undefined;
+  const { strength: inner, ...strategyConfig } = strategy as StrategyConfig & { strength?: number };
+  if (inner !== undefined && entryStrength !== undefined) {
+    issues.push({ path: keyPath(path, 'strength'), message: 'strength is given both in the entry and in its strategy; give it once' });
+    return undefined;
+  }
+  const pairingIssue = checkPairing(input, strategyConfig as StrategyConfig);
+  if (pairingIssue) {
+    issues.push({ path: keyPath(path, 'input.type'), message: pairingIssue });
+    return undefined;
+  }
+  return { input, strategy: strategyConfig as StrategyConfig, strength: entryStrength ?? inner ?? 1 };
+}
+
+function parseTyped<K extends string, S extends Record<K, z.ZodType>>(
+  raw: unknown,
+  path: string,
+  schemas: S,
+  types: readonly K[],
+  issues: ConfigIssue[],
+  originals: Map<string, string>,
+): z.output<S[K]> | undefined {
+  if (raw === undefined) {
+    issues.push({ path, message: 'is required' });
+    return undefined;
+  }
+  if (!isObject(raw)) {
+    issues.push({ path, message: 'must be an object with a "type"' });
+    return undefined;
+  }
+  const value = normaliseKeys(raw, path, issues, originals);
+  const type = value.type;
+  if (typeof type !== 'string' || !(types as readonly string[]).includes(type)) {
+    issues.push({ path: keyPath(path, 'type'), message: `must be one of ${types.join(', ')}${type === undefined ? '' : `, got ${JSON.stringify(type)}`}` });
+    return undefined;
+  }
+  const parsed = schemas[type as K].safeParse(value);
+  if (!parsed.success) {
+    issues.push(...zodIssues(parsed.error, path, originals));
+    return undefined;
+  }
+  return parsed.data as z.output<S[K]>;
+}
+
+/** The pairing rules of SELECTION.md; returns a message naming both sides, or undefined when allowed. */
+function checkPairing(input: InputConfig, strategy: StrategyConfig): string | undefined {
+  const allowed = STRATEGY_INPUTS[strategy.type];
+  if (!allowed.includes(input.type)) {
+    return `strategy ${strategy.type} does not take input ${input.type}; it takes ${allowed.join(', ')}`;
+  }
+  if (input.type === 'EMBEDDINGS') {
+    const query = input.datasetId !== undefined || input.tagName !== undefined;
+    if (strategy.type === 'SIMILARITY' && (input.datasetId === undefined || input.tagName === undefined)) {
+      return 'strategy SIMILARITY needs input EMBEDDINGS with dataset_id and tag_name (the query set)';
+    }
+    if (strategy.type !== 'SIMILARITY' && query) return `input EMBEDDINGS with dataset_id/tag_name is a query set, used only by SIMILARITY, not ${strategy.type}`;
+  }
+  if (input.type === 'PREDICTIONS') {
+    if (strategy.type === 'BALANCE' && input.name !== 'CLASS_DISTRIBUTION') return 'strategy BALANCE takes input PREDICTIONS with name CLASS_DISTRIBUTION';
+    if (strategy.type !== 'BALANCE' && input.name !== 'CATEGORY_COUNT') return `strategy ${strategy.type} takes input PREDICTIONS with name CATEGORY_COUNT`;
+  }
+  if (strategy.type === 'BALANCE' && strategy.distribution === 'TARGET' && strategy.target === undefined) {
+    return 'strategy BALANCE with distribution TARGET needs a target {class: share}';
+  }
+  if (strategy.type === 'BALANCE' && strategy.target) {
+    const total = Object.values(strategy.target).reduce((a, b) => a + b, 0);
+    if (total > 1 + 1e-9) return `the shares of the BALANCE target add up to ${total}, more than 1`;
+  }
+  return undefined;
+}
+
+/** Parses a config value (already JSON); returns the issues instead of throwing. */
+export function parseSelectionConfig(raw: unknown): { ok: true; config: SelectionConfig } | { ok: false; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const originals = new Map<string, string>();
+  if (!isObject(raw)) return { ok: false, issues: [{ path: '', message: 'the config must be a JSON object {n_samples | proportion_samples, strategies}' }] };
+  const root = normaliseKeys(raw, '', issues, originals);
+  for (const key of Object.keys(root)) {
+    if (!['nSamples', 'proportionSamples', 'strategies'].includes(key)) {
+      issues.push({ path: originals.get(key) ?? key, message: 'unknown key; a config has n_samples or proportion_samples, and strategies' });
+    }
+  }
+  const has = (key: string) => root[key] !== undefined && root[key] !== null;
+  if (has('nSamples') === has('proportionSamples')) {
+    issues.push({ path: '', message: 'give exactly one of n_samples and proportion_samples' });
+  }
+  const config: { nSamples?: number; proportionSamples?: number; strategies: StrategyEntry[] } = { strategies: [] };
+  if (has('nSamples')) {
+    const parsed = z.number().int('must be an integer').min(1, 'must be ≥ 1').safeParse(root.nSamples);
+    if (parsed.success) config.nSamples = parsed.data;
+    else issues.push(...zodIssues(parsed.error, originals.get('nSamples') ?? 'nSamples', originals));
+  }
+  if (has('proportionSamples')) {
+    const parsed = finite.gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]').safeParse(root.proportionSamples);
+    if (parsed.success) config.proportionSamples = parsed.data;
+    else issues.push(...zodIssues(parsed.error, originals.get('proportionSamples') ?? 'proportionSamples', originals));
+  }
+  if (!Array.isArray(root.strategies) || root.strategies.length === 0) {
+    issues.push({ path: 'strategies', message: 'must be a non-empty list of {input, strategy}' });
+  } else {
+    root.strategies.forEach((entry, index) => {
+      const parsed = parseEntry(entry, `strategies[${index}]`, issues, originals);
+      if (parsed) config.strategies.push(parsed);
+    });
+    const objectTasks = new Set(config.strategies.flatMap((e) => (e.input.type === 'EMBEDDINGS' && e.input.task !== undefined ? [e.input.task] : [])));
+    if (objectTasks.size > 1) {
+      issues.push({ path: 'strategies', message: `object-level embeddings of one task at a time; got ${[...objectTasks].join(', ')}` });
+    }
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, config };
+}
+
+/** Like {@link parseSelectionConfig}, throwing {@link SelectionConfigError}. */
+export function selectionConfig(raw: unknown): SelectionConfig {
+  const result = parseSelectionConfig(raw);
+  if (!result.ok) throw new SelectionConfigError(result.issues);
+  return result.config;
+}

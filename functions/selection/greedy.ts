@@ -1,0 +1,160 @@
+/**
+ * The greedy combiner: the one loop. At each step every admissible candidate gets
+ * score = Σ strength × log(objective) over the strategies (a product of objective^strength, in log space
+ * so no strategy's scale matters and nothing overflows); the highest score wins, ties to the lowest unit.
+ * Static objectives are summed once; dynamic strategies add theirs before each pick and learn of each
+ * pick. It stops at the target count, at a strategy's stopping condition, or when no admissible
+ * candidate is left — it never pads.
+ *
+ * The loop can stop early at a deadline and resume from a {@link GreedyState} (the cloud workflow
+ * checkpoints it when a Lambda nears its time limit).
+ */
+import type { SelectionStrategy } from './strategies/strategy.js';
+import type { Units } from './units.js';
+
+export interface PickExplanation {
+  /** The picked unit (row, or object for object-level selections). */
+  readonly unit: number;
+  /** The image (row) selected by the pick. */
+  readonly row: number;
+  /** Σ strength × log(objective). */
+  readonly score: number;
+  /** Objective of each strategy (by config entry index) at the moment of the pick. */
+  readonly objectives: readonly { readonly strategy: number; readonly objective: number }[];
+}
+
+export type StopReason = 'TARGET_REACHED' | 'POOL_EXHAUSTED' | 'MIN_DISTANCE' | 'MIN_TYPICALITY' | 'MAX_SUM' | 'DEADLINE';
+
+export interface GreedyState {
+  readonly picks: PickExplanation[];
+  /** Per strategy (by position), its snapshot. */
+  readonly strategies: unknown[];
+}
+
+export interface GreedyProblem {
+  readonly units: Units;
+  readonly strategies: readonly SelectionStrategy[];
+  /** Candidate units (the pool after thresholds), 1 = candidate. */
+  readonly candidates: Uint8Array;
+  /** Units of preselected images: picked before the loop, counted toward `target`. */
+  readonly preselectedRows: readonly number[];
+  /** Number of images to end with (preselected included). */
+  readonly target: number;
+}
+
+export interface GreedyResult {
+  readonly done: boolean;
+  readonly stopReason: StopReason;
+  readonly state: GreedyState;
+}
+
+export class GreedyRun {
+  private readonly active: Int32Array;
+  private activeCount = 0;
+  private readonly position: Int32Array;
+  private readonly staticScore: Float64Array;
+  private readonly scores: Float64Array;
+  private readonly picks: PickExplanation[] = [];
+  private readonly dynamic: SelectionStrategy[];
+
+  constructor(
+    private readonly problem: GreedyProblem,
+    state?: GreedyState,
+  ) {
+    const { units, strategies, candidates } = problem;
+    this.active = new Int32Array(units.count);
+    this.position = new Int32Array(units.count).fill(-1);
+    for (let u = 0; u < units.count; u++) {
+      if (!candidates[u]) continue;
+      this.position[u] = this.activeCount;
+      this.active[this.activeCount++] = u;
+    }
+    this.staticScore = new Float64Array(units.count);
+    for (const s of strategies) {
+      if (!s.staticObjective || s.strength === 0) continue;
+      for (let u = 0; u < units.count; u++) this.staticScore[u]! += s.strength * Math.log(s.staticObjective[u]!);
+    }
+    this.scores = new Float64Array(units.count);
+    this.dynamic = strategies.filter((s) => s.addScores);
+
+    if (state) {
+      this.picks.push(...state.picks);
+      for (const pick of state.picks) this.removeImage(pick.row);
+      for (const row of problem.preselectedRows) this.removeImage(row);
+      strategies.forEach((s, i) => s.restore?.(state.strategies[i]));
+    } else {
+      for (const row of problem.preselectedRows) this.pickImage(row);
+    }
+  }
+
+  /** Images picked so far, preselected excluded, in pick order. */
+  get picked(): readonly PickExplanation[] {
+    return this.picks;
+  }
+
+  /** Runs until done or until `deadline` (ms since epoch, checked between picks). */
+  run(deadline = Infinity): GreedyResult {
+    const { strategies, target } = this.problem;
+    const preselected = new Set(this.problem.preselectedRows).size;
+    for (;;) {
+      if (preselected + this.picks.length >= target) return this.result(true, 'TARGET_REACHED');
+      if (Date.now() >= deadline) return this.result(false, 'DEADLINE');
+      const best = this.best();
+      if (best < 0) return this.result(true, 'POOL_EXHAUSTED');
+      for (const s of strategies) {
+        const reason = s.stopBefore?.(best) as StopReason | undefined;
+        if (reason) return this.result(true, reason);
+      }
+      const objectives = strategies.map((s) => ({ strategy: s.entry, objective: s.objectiveOf(best) }));
+      const score = strategies.reduce((sum, s, i) => (s.strength === 0 ? sum : sum + s.strength * Math.log(objectives[i]!.objective)), 0);
+      const row = this.problem.units.imageOf(best);
+      this.picks.push({ unit: best, row, score, objectives });
+      this.pickImage(row);
+    }
+  }
+
+  private result(done: boolean, stopReason: StopReason): GreedyResult {
+    return { done, stopReason, state: { picks: [...this.picks], strategies: this.problem.strategies.map((s) => s.snapshot?.()) } };
+  }
+
+  /** The admissible candidate with the highest score; ties to the lowest unit. −1 when none. */
+  private best(): number {
+    const { active, activeCount, scores, staticScore } = this;
+    for (let i = 0; i < activeCount; i++) {
+      const u = active[i]!;
+      scores[u] = staticScore[u]!;
+    }
+    for (const s of this.dynamic) s.addScores!(active, activeCount, scores);
+    const gates = this.problem.strategies.filter((s) => s.admissible);
+    let best = -1;
+    let bestScore = -Infinity;
+    for (let i = 0; i < activeCount; i++) {
+      const u = active[i]!;
+      let score = scores[u]!;
+      if (Number.isNaN(score)) score = -Infinity;
+      if (best >= 0 && (score < bestScore || (score === bestScore && u > best))) continue;
+      if (gates.length > 0 && !gates.every((g) => g.admissible!(u))) continue;
+      best = u;
+      bestScore = score;
+    }
+    return best;
+  }
+
+  private removeImage(row: number): Int32Array {
+    const members = this.problem.units.unitsOf(row);
+    for (const u of members) {
+      const p = this.position[u]!;
+      if (p < 0) continue;
+      const last = this.active[--this.activeCount]!;
+      this.active[p] = last;
+      this.position[last] = p;
+      this.position[u] = -1;
+    }
+    return members;
+  }
+
+  private pickImage(row: number): void {
+    const members = this.removeImage(row);
+    for (const s of this.problem.strategies) s.onPick?.(members, this.active, this.activeCount);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Inputs → columns: resolves each config entry's input against the dataset (the {@link SelectionSource})
+ * and checks, before anything runs, that the dataset has what the config asks for. Every problem names
+ * the JSON path of the entry and what the dataset offers instead.
+ */
+import type { InputConfig, SelectionConfig, StrategyEntry } from './config.js';
+import type { ConfigIssue } from './errors.js';
+import { DEFAULT_RANDOM_SEED, randomColumn } from './random.js';
+import type { ClassCounts, EmbeddingMatrix, MetadataColumn, SelectionSource } from './types.js';
+import { objectUnits, rowUnits, type Units } from './units.js';
+
+const isNumericType = (type: string) => type === 'NUMERIC_INT' || type === 'NUMERIC_FLOAT';
+const list = (names: Iterable<string>) => [...names].sort().join(', ') || 'none';
+
+/** The task whose objects are the selection units, if any. */
+export function objectTask(config: SelectionConfig): string | undefined {
+  for (const entry of config.strategies) if (entry.input.type === 'EMBEDDINGS' && entry.input.task !== undefined) return entry.input.task;
+  return undefined;
+}
+
+/** Checks the config against the dataset; returns every problem found. */
+export function validateAgainstSource(config: SelectionConfig, source: SelectionSource): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const tasks = source.tasks();
+  const keys = source.metadataKeys();
+  config.strategies.forEach((entry, index) => {
+    const path = `strategies[${index}].input`;
+    const { input, strategy } = entry;
+    const needTask = (task: string) => {
+      if (tasks.has(task)) return true;
+      issues.push({ path: `${path}.task`, message: `task '${task}' not found; the dataset has: ${list(tasks.keys())}` });
+      return false;
+    };
+    switch (input.type) {
+      case 'EMBEDDINGS':
+        if (input.datasetId !== undefined && input.tagName !== undefined) {
+          const query = source.querySet(input.datasetId, input.tagName);
+          if (!query) issues.push({ path, message: `query set not found: dataset '${input.datasetId}' has no tag '${input.tagName}' (or no embeddings)` });
+          else if (query.embeddings.dim !== source.embeddings()?.dim) {
+            issues.push({ path, message: `the query set's embeddings have dimension ${query.embeddings.dim}, this dataset's ${source.embeddings()?.dim}` });
+          } else if (query.embeddings.rows === 0) issues.push({ path: `${path}.tag_name`, message: `tag '${input.tagName}' is empty` });
+        } else if (input.task !== undefined) {
+          if (needTask(input.task) && !source.objectEmbeddings(input.task)) {
+            issues.push({ path: `${path}.task`, message: `task '${input.task}' has no object-level embeddings (embeddings/${input.task}.csv)` });
+          }
+        } else if (!source.embeddings()) issues.push({ path, message: 'the dataset has no embeddings' });
+        break;
+      case 'SCORES':
+        if (needTask(input.task)) {
+          const names = source.scoreNames(input.task);
+          if (!names.includes(input.score)) {
+            issues.push({ path: `${path}.score`, message: `score '${input.score}' is not a score of task '${input.task}' (${tasks.get(input.task)!.type}); valid: ${names.join(', ')}` });
+          }
+        }
+        break;
+      case 'METADATA': {
+        const type = keys.get(input.key);
+        if (!type) {
+          issues.push({ path: `${path}.key`, message: `metadata key '${input.key}' not found; available: ${list(keys.keys())}` });
+        } else if (strategy.type === 'BALANCE' && isNumericType(type)) {
+          issues.push({ path: `${path}.key`, message: `BALANCE needs a categorical key; '${input.key}' is ${type}` });
+        } else if (strategy.type !== 'BALANCE' && !isNumericType(type)) {
+          issues.push({ path: `${path}.key`, message: `${strategy.type} needs a numeric key; '${input.key}' is ${type}` });
+        }
+        break;
+      }
+      case 'PREDICTIONS':
+        needTask(input.task);
+        break;
+      case 'RANDOM':
+        break;
+    }
+  });
+  return issues;
+}
+
+export function selectionUnits(config: SelectionConfig, source: SelectionSource): Units {
+  const task = objectTask(config);
+  if (task === undefined) return rowUnits(source.rowCount);
+  return objectUnits(source.rowCount, source.objectEmbeddings(task)!.sampleRow);
+}
+
+/** The embeddings an EMBEDDINGS input selects over (per unit). */
+export function unitEmbeddings(input: InputConfig, source: SelectionSource): EmbeddingMatrix {
+  if (input.type === 'EMBEDDINGS' && input.task !== undefined) return source.objectEmbeddings(input.task)!;
+  return source.embeddings()!;
+}
+
+/** A numeric per-row column (NaN = missing) for WEIGHTS / THRESHOLD inputs. */
+export function numericColumn(input: InputConfig, source: SelectionSource): Float64Array {
+  switch (input.type) {
+    case 'SCORES':
+      return source.score(input.task, input.score)!;
+    case 'METADATA': {
+      const column = source.metadata(input.key) as MetadataColumn & { kind: 'numeric' };
+      return column.values;
+    }
+    case 'RANDOM':
+      return randomColumn(input.randomSeed ?? DEFAULT_RANDOM_SEED, 0, source.rowCount);
+    case 'PREDICTIONS':
+      return source.categoryCount(input.task)!;
+    default:
+      throw new Error(`input ${input.type} is not numeric`);
+  }
+}
+
+/** Class-count vectors for BALANCE inputs: per row, plus the class of one-hot rows. */
+export function classColumn(input: InputConfig, source: SelectionSource): { counts: ClassCounts; oneHot?: Int32Array } {
+  if (input.type === 'METADATA') {
+    const column = source.metadata(input.key) as MetadataColumn & { kind: 'categorical' };
+    const k = column.categories.length;
+    const counts = new Float64Array(source.rowCount * k);
+    const present = new Uint8Array(source.rowCount);
+    column.codes.forEach((code, row) => {
+      if (code < 0) return;
+      counts[row * k + code] = 1;
+      present[row] = 1;
+    });
+    return { counts: { classes: column.categories, counts, present }, oneHot: column.codes };
+  }
+  if (input.type === 'PREDICTIONS') return { counts: source.classCounts(input.task)! };
+  throw new Error(`input ${input.type} has no classes`);
+}
+
+/** Words for a column, used in dropped-row reasons. */
+export function describeInput(input: InputConfig): string {
+  switch (input.type) {
+    case 'EMBEDDINGS':
+      return input.task !== undefined ? `object embeddings of ${input.task}` : 'embeddings';
+    case 'SCORES':
+      return `${input.task}/${input.score}`;
+    case 'METADATA':
+      return input.key;
+    case 'PREDICTIONS':
+      return `${input.task} ${input.name}`;
+    case 'RANDOM':
+      return 'RANDOM';
+  }
+}
+
+export type { StrategyEntry };

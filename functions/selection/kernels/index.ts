@@ -1,0 +1,139 @@
+/**
+ * Numeric kernels over L2-normalised float32 embeddings. Strategies call only these, so a faster
+ * implementation (WebAssembly SIMD, worker threads) can replace {@link scalarKernels} without touching
+ * them. Distances are Euclidean on unit vectors: d² = 2 − 2·dot, clamped at 0.
+ */
+export interface Kernels {
+  /**
+   * k-center update fused with the arg-max: for each unit in `active`, lowers `minDistSq[u]` to its
+   * squared distance to `center` (a vector of `dim`), and returns the largest `minDistSq` among them
+   * (0 when `active` is empty). `changed` receives the units whose value went down, and the count is
+   * returned with the maximum.
+   */
+  kCenterUpdate(
+    data: Float32Array,
+    dim: number,
+    center: Float32Array,
+    active: Int32Array,
+    activeCount: number,
+    minDistSq: Float64Array,
+    changed: Int32Array,
+  ): { max: number; changedCount: number };
+
+  /**
+   * For each of rows [start, end) of `data`, the distances to its `k` nearest other rows (itself
+   * excluded), ascending: `(end − start) × k` values.
+   */
+  knnDistances(data: Float32Array, dim: number, rows: number, start: number, end: number, k: number): Float32Array;
+
+  /** For each of rows [start, end) of `data`, the distance to the nearest of the `queries` rows. */
+  nearestDistances(data: Float32Array, dim: number, start: number, end: number, queries: Float32Array, queryRows: number): Float32Array;
+}
+
+function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let d = 0;
+  // Four accumulators let the JIT overlap the multiply-adds.
+  for (; d + 3 < dim; d += 4) {
+    s0 += a[aOffset + d]! * b[bOffset + d]!;
+    s1 += a[aOffset + d + 1]! * b[bOffset + d + 1]!;
+    s2 += a[aOffset + d + 2]! * b[bOffset + d + 2]!;
+    s3 += a[aOffset + d + 3]! * b[bOffset + d + 3]!;
+  }
+  for (; d < dim; d++) s0 += a[aOffset + d]! * b[bOffset + d]!;
+  return s0 + s1 + s2 + s3;
+}
+
+const distSq = (dotValue: number) => Math.max(0, 2 - 2 * dotValue);
+
+/** Rows compared per block in kNN: a block of rows stays in cache while it meets every other row. */
+const KNN_BLOCK = 64;
+
+/** The reference implementation in plain TypeScript. */
+export const scalarKernels: Kernels = {
+  kCenterUpdate(data, dim, center, active, activeCount, minDistSq, changed) {
+    let max = 0;
+    let changedCount = 0;
+    for (let i = 0; i < activeCount; i++) {
+      const u = active[i]!;
+      const d = distSq(dot(data, u * dim, center, 0, dim));
+      if (d < minDistSq[u]!) {
+        minDistSq[u] = d;
+        changed[changedCount++] = u;
+      }
+      const m = minDistSq[u]!;
+      if (m > max) max = m;
+    }
+    return { max, changedCount };
+  },
+
+  knnDistances(data, dim, rows, start, end, k) {
+    const count = end - start;
+    const kk = Math.min(k, Math.max(0, rows - 1));
+    const out = new Float32Array(count * k).fill(NaN);
+    // Per row, the k smallest squared distances, kept sorted by insertion (k is small: no sort needed).
+    const best = new Float64Array(count * Math.max(kk, 1)).fill(Infinity);
+    for (let blockStart = start; blockStart < end; blockStart += KNN_BLOCK) {
+      const blockEnd = Math.min(end, blockStart + KNN_BLOCK);
+      for (let j = 0; j < rows; j++) {
+        const jOffset = j * dim;
+        for (let i = blockStart; i < blockEnd; i++) {
+          if (i === j) continue;
+          const d = distSq(dot(data, i * dim, data, jOffset, dim));
+          const base = (i - start) * kk;
+          if (kk === 0 || d >= best[base + kk - 1]!) continue;
+          let p = kk - 1;
+          while (p > 0 && best[base + p - 1]! > d) {
+            best[base + p] = best[base + p - 1]!;
+            p--;
+          }
+          best[base + p] = d;
+        }
+      }
+    }
+    for (let i = 0; i < count; i++) for (let c = 0; c < kk; c++) out[i * k + c] = Math.sqrt(best[i * kk + c]!);
+    return out;
+  },
+
+  nearestDistances(data, dim, start, end, queries, queryRows) {
+    const out = new Float32Array(end - start);
+    for (let i = start; i < end; i++) {
+      let best = Infinity;
+      for (let q = 0; q < queryRows; q++) {
+        const d = distSq(dot(data, i * dim, queries, q * dim, dim));
+        if (d < best) best = d;
+      }
+      out[i - start] = Math.sqrt(best);
+    }
+    return out;
+  },
+};
+
+/** Time spent inside kernels, for the benchmark's overhead figure. */
+export function timedKernels(inner: Kernels): Kernels & { elapsedMs: number } {
+  const timed = {
+    elapsedMs: 0,
+    kCenterUpdate(...args: Parameters<Kernels['kCenterUpdate']>) {
+      const t = performance.now();
+      const result = inner.kCenterUpdate(...args);
+      timed.elapsedMs += performance.now() - t;
+      return result;
+    },
+    knnDistances(...args: Parameters<Kernels['knnDistances']>) {
+      const t = performance.now();
+      const result = inner.knnDistances(...args);
+      timed.elapsedMs += performance.now() - t;
+      return result;
+    },
+    nearestDistances(...args: Parameters<Kernels['nearestDistances']>) {
+      const t = performance.now();
+      const result = inner.nearestDistances(...args);
+      timed.elapsedMs += performance.now() - t;
+      return result;
+    },
+  };
+  return timed;
+}

@@ -1,0 +1,31 @@
+/**
+ * One interface for every selection strategy, as the greedy combiner (greedy.ts) sees it. A strategy
+ * gives each candidate unit an objective ≥ 0; the combiner picks the unit with the highest
+ * Σ strength × log(objective). Static strategies fix their objective once (`staticObjective`); dynamic
+ * ones add their current log objectives to the scores before every pick and learn of every pick.
+ * THRESHOLD is not a strategy here: it filters the pool before any of this (see threshold.ts).
+ */
+export interface SelectionStrategy {
+  /** Index of the config entry. */
+  readonly entry: number;
+  readonly type: string;
+  readonly strength: number;
+  /** Static strategies: objective per unit (≥ 0), fixed for the whole selection. */
+  readonly staticObjective?: Float64Array;
+  /** Dynamic strategies: adds strength × log(objective) of the active units to `scores` (indexed by unit). */
+  addScores?(active: Int32Array, activeCount: number, scores: Float64Array): void;
+  /** The unit's objective now (for the explanation of a pick). */
+  objectiveOf(unit: number): number;
+  /** Whether the unit may be picked now (a cap on a running sum, say). */
+  admissible?(unit: number): boolean;
+  /** A stopping condition: the reason to stop instead of picking `best`, or undefined. */
+  stopBefore?(best: number): string | undefined;
+  /**
+   * The units of a picked image (or of a preselected one), after they left `active`. `active` holds the
+   * remaining candidates.
+   */
+  onPick?(units: Int32Array, active: Int32Array, activeCount: number): void;
+  /** State to checkpoint (dynamic strategies), and its restoration. */
+  snapshot?(): unknown;
+  restore?(state: unknown): void;
+}

@@ -1,0 +1,82 @@
+/**
+ * WEIGHTS (static): prefer units with higher values (an active-learning score, numeric metadata,
+ * RANDOM, a category count).
+ *
+ * Scaling: non-negative values are divided by the pool's largest (ratios kept — the reference's
+ * two-WEIGHTS check, [1,2,3] × [6,5,3] → rows 1 and 2, needs that; a min-max scaling would tie rows 0
+ * and 2); values with negatives are min-max scaled. Either way a value never scales below ε, so a zero
+ * never vetoes the product. Units outside the pool are left at ε.
+ *
+ * `stopping_condition_max_sum: m` stops once the raw values of the picks (preselected included) add up
+ * to m. `target_range {min_sum, max_sum}` never lets the sum exceed max_sum (units that would are not
+ * admissible); min_sum is what the pick count should reach — the summary reports the sum reached.
+ */
+import type { SelectionStrategy } from './strategy.js';
+
+export const WEIGHT_EPSILON = 1e-6;
+
+export function scaleWeights(values: Float64Array, pool: Uint8Array): Float64Array {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let u = 0; u < values.length; u++) {
+    if (!pool[u]) continue;
+    const v = values[u]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const out = new Float64Array(values.length).fill(WEIGHT_EPSILON);
+  for (let u = 0; u < values.length; u++) {
+    if (!pool[u]) continue;
+    const v = values[u]!;
+    let scaled: number;
+    if (min >= 0) scaled = max > 0 ? v / max : 1;
+    else scaled = max > min ? (v - min) / (max - min) : 1;
+    out[u] = Math.max(WEIGHT_EPSILON, scaled);
+  }
+  return out;
+}
+
+export class WeightsStrategy implements SelectionStrategy {
+  readonly type = 'WEIGHTS';
+  private sum = 0;
+
+  constructor(
+    readonly entry: number,
+    readonly strength: number,
+    readonly staticObjective: Float64Array,
+    /** Raw values per unit. */
+    private readonly values: Float64Array,
+    private readonly maxSum: number | undefined,
+    private readonly rangeMax: number | undefined,
+  ) {}
+
+  /** Sum of the raw values of the picked images. */
+  get pickedSum(): number {
+    return this.sum;
+  }
+
+  objectiveOf(unit: number): number {
+    return this.staticObjective[unit]!;
+  }
+
+  admissible(unit: number): boolean {
+    return this.rangeMax === undefined || this.sum + this.values[unit]! <= this.rangeMax;
+  }
+
+  stopBefore(): string | undefined {
+    return this.maxSum !== undefined && this.sum >= this.maxSum ? 'MAX_SUM' : undefined;
+  }
+
+  onPick(units: Int32Array): void {
+    // The value is the image's (columns are per image), counted once per picked image.
+    if (units.length > 0) this.sum += this.values[units[0]!]!;
+  }
+
+  snapshot(): unknown {
+    return { sum: this.sum };
+  }
+
+  restore(state: unknown): void {
+    this.sum = (state as { sum: number }).sum;
+  }
+}
