@@ -130,7 +130,10 @@ function zodIssues(error: z.ZodError, base: string, originals: Map<string, strin
       return { path, message: `must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     }
     if (issue.code === 'invalid_type') {
-      return { path, message: issue.input === undefined ? 'is required' : `must be ${issue.expected === 'number' ? 'a number' : issue.expected === 'string' ? 'a string' : `of type ${issue.expected}`}` };
+      if (/received undefined/.test(issue.message)) return { path, message: 'is required' };
+      const expected = String(issue.expected);
+      const words: Record<string, string> = { number: 'a number', string: 'a string', int: 'an integer', object: 'an object', boolean: 'true or false' };
+      return { path, message: `must be ${words[expected] ?? `of type ${expected}`}` };
     }
     return { path, message: issue.message };
   });
@@ -185,6 +188,8 @@ function parseTyped<K extends string, S extends Record<K, z.ZodType>>(
     return undefined;
   }
   const value = normaliseKeys(raw, path, issues, originals);
+  // target_range is the one nested object with keys of ours (a BALANCE target's keys are class names).
+  if (isObject(value.targetRange)) value.targetRange = normaliseKeys(value.targetRange, keyPath(path, 'targetRange'), issues, originals);
   const type = value.type;
   if (typeof type !== 'string' || !(types as readonly string[]).includes(type)) {
     issues.push({ path: keyPath(path, 'type'), message: `must be one of ${types.join(', ')}${type === undefined ? '' : `, got ${JSON.stringify(type)}`}` });

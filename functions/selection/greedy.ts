@@ -92,13 +92,18 @@ export class GreedyRun {
     return this.picks;
   }
 
-  /** Runs until done or until `deadline` (ms since epoch, checked between picks). */
-  run(deadline = Infinity): GreedyResult {
+  /**
+   * Runs until done, or until `deadline` (ms since epoch, checked between picks) or `maxPicks` more
+   * picks — then `done` is false and the state can be resumed.
+   */
+  run(options: { deadline?: number; maxPicks?: number } = {}): GreedyResult {
     const { strategies, target } = this.problem;
     const preselected = new Set(this.problem.preselectedRows).size;
+    const deadline = options.deadline ?? Infinity;
+    const stopAt = this.picks.length + (options.maxPicks ?? Infinity);
     for (;;) {
       if (preselected + this.picks.length >= target) return this.result(true, 'TARGET_REACHED');
-      if (Date.now() >= deadline) return this.result(false, 'DEADLINE');
+      if (Date.now() >= deadline || this.picks.length >= stopAt) return this.result(false, 'DEADLINE');
       const best = this.best();
       if (best < 0) return this.result(true, 'POOL_EXHAUSTED');
       for (const s of strategies) {
