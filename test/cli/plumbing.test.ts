@@ -119,12 +119,12 @@ describe('winnow CLI: output', () => {
     const everyOther = truth.tags['every-other']!;
     const tagged = await cli(['select', '--config', configFile(3), '--input', dir, '--input-tag', 'every-other']);
     expect(tagged.lines).toEqual(everyOther.slice(0, 3));
-    const pre = await cli(['select', '--config', configFile(3), '--input', dir, '--input-tag', 'every-other', '--preselected-tag', 'drive_a']);
-    const preselected = new Set(truth.tags.drive_a);
+    const pre = await cli(['select', '--config', configFile(3), '--input', dir, '--input-tag', 'every-other', '--preselected-tag', 'video_0']);
+    const preselected = new Set(truth.tags.video_0);
     expect(pre.lines).toEqual(everyOther.filter((n) => !preselected.has(n)).slice(0, Math.max(0, 3 - preselected.size)));
     const unknown = await cli(['select', '--config', configFile(3), '--input', dir, '--input-tag', 'nope']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/--input-tag nope: no such tag .*\(tags: drive_a, every-other, initial-tag\)/);
+    expect(unknown.stderr).toMatch(/--input-tag nope: no such tag .*\(tags: every-other, initial-tag, video_0\)/);
   });
 
   it('works on JSON-lines layouts', async () => {
@@ -157,7 +157,7 @@ describe('winnow CLI: bad files', () => {
     [
       'a metadata value of the wrong type',
       (dir) => {
-        writeFileSync(join(dir, '.lightly/metadata/metadata.jsonl'), '{"file_name": "drive_a/frame_0000.jpg", "metadata": {}}\n{"file_name": "drive_a/frame_0001.jpg", "metadata": {"temperature": "hot"}}\n');
+        writeFileSync(join(dir, '.lightly/metadata/metadata.jsonl'), '{"file_name": "video_0/frame_0000.jpg", "metadata": {}}\n{"file_name": "video_0/frame_0001.jpg", "metadata": {"temperature": "hot"}}\n');
         return '.lightly/metadata/metadata.jsonl:2: $.metadata.temperature: ';
       },
       /must be a number/,
@@ -165,7 +165,7 @@ describe('winnow CLI: bad files', () => {
     [
       'a prediction with an unknown category',
       (dir) => {
-        writeFileSync(join(dir, '.lightly/predictions/my_object_detection_task/predictions.jsonl'), '\n{"file_name": "drive_a/frame_0000.jpg", "predictions": [{"category_id": 9, "bbox": [0, 0, 1, 1]}]}\n');
+        writeFileSync(join(dir, '.lightly/predictions/my_object_detection_task/predictions.jsonl'), '\n{"file_name": "video_0/frame_0000.jpg", "predictions": [{"category_id": 9, "bbox": [0, 0, 1, 1]}]}\n');
         return '.lightly/predictions/my_object_detection_task/predictions.jsonl:2: $.predictions[0].category_id: ';
       },
       /category 9 is not in the schema/,
@@ -182,15 +182,15 @@ describe('winnow CLI: bad files', () => {
     [
       'a broken per-file JSON',
       (dir) => {
-        writeFileSync(join(dir, '.lightly/metadata/drive_a/frame_0002.json'), '{\n  "file_name": "drive_a/frame_0002.jpg",\n  "metadata": {\n}');
-        return '.lightly/metadata/drive_a/frame_0002.json:4: ';
+        writeFileSync(join(dir, '.lightly/metadata/video_0/frame_0002.json'), '{\n  "file_name": "video_0/frame_0002.jpg",\n  "metadata": {\n}');
+        return '.lightly/metadata/video_0/frame_0002.json:4: ';
       },
       /invalid JSON/,
     ],
     [
       'a tag naming an unknown file',
       (dir) => {
-        writeFileSync(join(dir, '.lightly/tags/bad.txt'), 'drive_a/frame_0000.jpg\nnot_there.jpg\n');
+        writeFileSync(join(dir, '.lightly/tags/bad.txt'), 'video_0/frame_0000.jpg\nnot_there.jpg\n');
         return '.lightly/tags/bad.txt:2: ';
       },
       /"not_there.jpg" is not in the dataset/,
@@ -198,10 +198,10 @@ describe('winnow CLI: bad files', () => {
     [
       'an object embedding beyond the predictions',
       (dir) => {
-        appendFileSync(join(dir, 'embeddings/my_object_detections.csv'), 'drive_a/frame_0000.jpg#99,1,2,3,4,0\n');
+        appendFileSync(join(dir, 'embeddings/my_object_detections.csv'), 'video_0/frame_0000.jpg#99,1,2,3,4,0\n');
         return 'embeddings/my_object_detections.csv:';
       },
-      /object 99 of "drive_a\/frame_0000.jpg" does not exist/,
+      /object 99 of "video_0\/frame_0000.jpg" does not exist/,
     ],
     [
       'a task without schema',
@@ -238,5 +238,55 @@ describe('winnow CLI: entry point', () => {
       code: 2,
       stderr: expect.stringMatching(/--config is required/),
     });
+  });
+});
+
+describe('winnow CLI: with the engine', () => {
+  it('reports a config that does not fit the data with its JSON path, and hints at --dataset', async () => {
+    const { dir } = folder();
+    const file = join(scratch(), 'similar.json');
+    writeFileSync(
+      file,
+      '{"n_samples": 2, "strategies": [{"input": {"type": "EMBEDDINGS", "dataset_id": "elsewhere", "tag_name": "q"}, "strategy": {"type": "SIMILARITY"}},]}',
+    );
+    const run = await runCli(['select', '--config', file, '--input', dir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\$\\.strategies\\[0\\]\\.input`));
+    expect(run.stderr).toMatch(/--dataset elsewhere=FOLDER/);
+    const unknownScore = join(scratch(), 'score.json');
+    writeFileSync(unknownScore, '{"n_samples": 2, "strategies": [{"input": {"type": "SCORES", "task": "my_keypoint_task", "score": "uncertainty_margin"}, "strategy": {"type": "WEIGHTS"}}]}');
+    const score = await runCli(['select', '--config', unknownScore, '--input', dir]);
+    expect(score.code).toBe(1);
+    expect(score.stderr).toMatch(/\$\.strategies\[0\]\.input\.score: .*mean_uncertainty/);
+  });
+
+  it('reports JSONC syntax errors with line and column, and invalid configs with their path', async () => {
+    const { dir } = folder();
+    const syntax = join(scratch(), 'syntax.json');
+    writeFileSync(syntax, '{"n_samples": 3, # three\n "strategies": [}');
+    const run = await runCli(['select', '--config', syntax, '--input', dir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/syntax\.json: line 2, column 17: /);
+    const invalid = join(scratch(), 'invalid.json');
+    writeFileSync(invalid, '{"n_samples": 3, "strategies": [{"input": {"type": "EMBEDDINGS"}, "strategy": {"type": "BALANCE"}}]}');
+    const bad = await runCli(['select', '--config', invalid, '--input', dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/invalid\.json: \$\.strategies\[0\]/);
+    expect(bad.stderr).toMatch(/BALANCE/);
+  });
+
+  it('selects from a JSON-lines folder with input and preselected tags', async () => {
+    const { dir, truth } = folder({ layout: 'jsonl', samples: 60 });
+    const file = join(scratch(), 'div.json');
+    writeFileSync(file, '{"n_samples": 10, "strategies": [{"input": {"type": "EMBEDDINGS"}, "strategy": {"type": "DIVERSITY"}}]}');
+    const run = await runCli(['select', '--config', file, '--input', dir, '--input-tag', 'every-other', '--preselected-tag', 'video_0']);
+    expect(run.code).toBe(0);
+    const allowed = new Set(truth.tags['every-other']);
+    const preselected = new Set(truth.tags.video_0);
+    for (const name of run.lines) {
+      expect(allowed.has(name)).toBe(true);
+      expect(preselected.has(name)).toBe(false);
+    }
+    expect(run.lines.length).toBe(Math.max(0, 10 - preselected.size));
   });
 });

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { loadLightlyFolder } from '../folder.js';
 import { EXIT, UsageError, type CliIo, type Command } from '../io.js';
 import type { MemorySource } from '../../selection/memorySource.js';
-import type { SelectionEngine } from '../engine.js';
+import { ConfigMismatchError, type SelectionEngine } from '../engine.js';
 
 export const SELECT_USAGE = `Usage: winnow select --config CONFIG --input DIR [options]
 
@@ -143,10 +143,20 @@ export function makeSelectCommand(engine: () => Promise<SelectionEngine>): Comma
       const inputRows = args.inputTag !== undefined ? tagRows(source, args.inputTag, args.input, '--input-tag') : undefined;
       const preselectedRows = args.preselectedTag !== undefined ? tagRows(source, args.preselectedTag, args.input, '--preselected-tag') : undefined;
 
-      const result = selection.run(parsed.config, source, {
-        ...(inputRows ? { inputRows } : {}),
-        ...(preselectedRows ? { preselectedRows } : {}),
-      });
+      let result;
+      try {
+        result = selection.run(parsed.config, source, {
+          ...(inputRows ? { inputRows } : {}),
+          ...(preselectedRows ? { preselectedRows } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof ConfigMismatchError)) throw err;
+        io.stderr(err.problems.map((e) => `${args.config}: ${e.path}: ${e.message}\n`).join(''));
+        for (const [, id] of err.message.matchAll(/dataset '([^']+)'/g)) {
+          if (!args.datasets.has(id!)) io.stderr(`hint: name the folder of dataset "${id}" with --dataset ${id}=FOLDER\n`);
+        }
+        return EXIT.failure;
+      }
 
       // File names, each once, in pick order.
       const seen = new Set<number>();
