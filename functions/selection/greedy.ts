@@ -56,6 +56,7 @@ export class GreedyRun {
   private readonly scores: Float64Array;
   private readonly picks: PickExplanation[] = [];
   private readonly dynamic: SelectionStrategy[];
+  private readonly gates: SelectionStrategy[];
 
   constructor(
     private readonly problem: GreedyProblem,
@@ -76,6 +77,7 @@ export class GreedyRun {
     }
     this.scores = new Float64Array(units.count);
     this.dynamic = strategies.filter((s) => s.addScores);
+    this.gates = strategies.filter((s) => s.admissible);
 
     if (state) {
       this.picks.push(...state.picks);
@@ -130,7 +132,7 @@ export class GreedyRun {
       scores[u] = staticScore[u]!;
     }
     for (const s of this.dynamic) s.addScores!(active, activeCount, scores);
-    const gates = this.problem.strategies.filter((s) => s.admissible);
+    const gates = this.gates;
     let best = -1;
     let bestScore = -Infinity;
     for (let i = 0; i < activeCount; i++) {

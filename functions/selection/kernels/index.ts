@@ -59,7 +59,22 @@ export const scalarKernels: Kernels = {
     let changedCount = 0;
     for (let i = 0; i < activeCount; i++) {
       const u = active[i]!;
-      const d = distSq(dot(data, u * dim, center, 0, dim));
+      // The dot product inlined: this loop is the whole cost of DIVERSITY.
+      const base = u * dim;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let k = 0;
+      for (; k + 3 < dim; k += 4) {
+        s0 += data[base + k]! * center[k]!;
+        s1 += data[base + k + 1]! * center[k + 1]!;
+        s2 += data[base + k + 2]! * center[k + 2]!;
+        s3 += data[base + k + 3]! * center[k + 3]!;
+      }
+      for (; k < dim; k++) s0 += data[base + k]! * center[k]!;
+      const dotValue = s0 + s1 + s2 + s3;
+      const d = dotValue >= 1 ? 0 : 2 - 2 * dotValue;
       if (d < minDistSq[u]!) {
         minDistSq[u] = d;
         changed[changedCount++] = u;

@@ -79,7 +79,6 @@ export class BalanceStrategy implements SelectionStrategy {
   private readonly picked: Float64Array;
   private total = 0;
   private readonly reduction: Float64Array;
-  private readonly log: Float64Array;
   private current: Float64Array | undefined;
   private rmin = 0;
   private rmax = 0;
@@ -96,7 +95,6 @@ export class BalanceStrategy implements SelectionStrategy {
     this.b = vectors.buckets.length;
     this.picked = new Float64Array(this.b);
     this.reduction = new Float64Array(units);
-    this.log = new Float64Array(units);
   }
 
   /** Squared distance of the distribution `counts / total` to the target. */
@@ -127,7 +125,7 @@ export class BalanceStrategy implements SelectionStrategy {
     const { oneHot } = this.vectors;
     let rmin = Infinity;
     let rmax = -Infinity;
-    // One-hot vectors (metadata) take one value per bucket: compute each bucket once.
+    // One-hot vectors (metadata) take one value per bucket: each bucket is computed once, and so is its log.
     const perBucket = oneHot ? new Float64Array(this.b + 1).fill(NaN) : undefined;
     for (let i = 0; i < activeCount; i++) {
       const u = active[i]!;
@@ -147,15 +145,24 @@ export class BalanceStrategy implements SelectionStrategy {
     }
     this.rmin = rmin;
     this.rmax = rmax;
-    const span = rmax - rmin;
-    const s = this.strength;
-    for (let i = 0; i < activeCount; i++) {
-      const u = active[i]!;
-      const objective = span > 0 ? BALANCE_EPSILON + (1 - BALANCE_EPSILON) * ((this.reduction[u]! - rmin) / span) : 1;
-      this.log[u] = Math.log(objective);
-      if (s !== 0) scores[u]! += s * this.log[u]!;
-    }
     this.current = this.reduction;
+    const s = this.strength;
+    if (s === 0) return;
+    const span = rmax - rmin;
+    const logOf = (r: number) => Math.log(span > 0 ? BALANCE_EPSILON + (1 - BALANCE_EPSILON) * ((r - rmin) / span) : 1);
+    if (perBucket) {
+      const logs = perBucket.map((r) => (Number.isNaN(r) ? 0 : s * logOf(r)));
+      for (let i = 0; i < activeCount; i++) {
+        const u = active[i]!;
+        const bucket = oneHot![this.imageOf(u)]!;
+        scores[u]! += logs[bucket < 0 ? this.b : bucket]!;
+      }
+    } else {
+      for (let i = 0; i < activeCount; i++) {
+        const u = active[i]!;
+        scores[u]! += s * logOf(this.reduction[u]!);
+      }
+    }
   }
 
   objectiveOf(unit: number): number {
