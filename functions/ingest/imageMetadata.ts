@@ -16,9 +16,10 @@
  * - Grey: ITU-R BT.601 luma rounded to 8 bits, bit-exact with PIL's mode `L`:
  *   `L = (19595·R + 38470·G + 7471·B + 2^15) >> 16` (≈ 0.299R + 0.587G + 0.114B). Grey inputs map to
  *   themselves. All statistics are taken on this 8-bit grey image.
- * - Scale: grey values are reported on [0, 1] (8-bit value / 255). So `luminance` ∈ [0, 1] and
- *   `contrast` ∈ [0, 0.5]; `sharpness` is on the same scale (the Laplacian response of [0, 1] pixels lies
- *   in [−8, 8]); `snr` is scale-free.
+ * - Scale: `luminance` and `contrast` are on [0, 1] (8-bit value / 255), so `luminance` ∈ [0, 1] and
+ *   `contrast` ∈ [0, 0.5]. `sharpness` is on the 8-bit pixel scale (the Laplacian of 0–255 pixels), the
+ *   scale of the reference's blur thresholds — the documentation's "sharpness above 20" example keeps
+ *   images whose Laplacian std exceeds 20 grey levels; `snr` is scale-free.
  * - `luminance` = mean grey; `contrast` = RMS contrast = standard deviation of grey; `snr` = mean / std of
  *   grey, 0 when the std is 0. Standard deviations are population ones (divide by N, like numpy's default).
  * - Laplacian: kernel [[−1,−1,−1],[−1,8,−1],[−1,−1,−1]] over the valid region only (no padding): an image
@@ -52,7 +53,7 @@ import { ImageDecodeError } from './errors.js';
 
 /** The computed `lightly.*` metadata of one image. */
 export interface ImageMetadata {
-  /** Population std of the 3×3 Laplacian response of the [0, 1] grey image (valid region). */
+  /** Population std of the 3×3 Laplacian response of the 8-bit grey image (valid region), in grey levels. */
   readonly 'lightly.sharpness': number;
   /** Mean / std of the grey pixels; 0 when the std is 0. */
   readonly 'lightly.snr': number;
@@ -136,7 +137,7 @@ export async function computeImageMetadata(bytes: Uint8Array, fileName: string):
   }
 
   return {
-    'lightly.sharpness': lapStd / 255,
+    'lightly.sharpness': lapStd,
     'lightly.snr': std > 0 ? mean / std : 0,
     'lightly.sizeInBytes': bytes.byteLength,
     'lightly.width': width,

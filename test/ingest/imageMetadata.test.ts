@@ -106,7 +106,8 @@ async function reference(
     small = { grey: new Uint8Array(data), width: info.width, height: info.height };
   }
   return {
-    'lightly.sharpness': responses.length > 0 ? std(responses) : 0,
+    // Sharpness is reported in 8-bit grey levels.
+    'lightly.sharpness': responses.length > 0 ? 255 * std(responses) : 0,
     'lightly.snr': sd === 0 ? 0 : mean / sd,
     'lightly.width': width,
     'lightly.height': height,
@@ -167,13 +168,13 @@ describe('computeImageMetadata', () => {
     }
   });
 
-  it('a 1-px checkerboard: responses ±4 (on [0,1]), so sharpness 4 and no uniform row', async () => {
+  it('a 1-px checkerboard: responses ±4 (on [0,1]), so sharpness 4 × 255 grey levels and no uniform row', async () => {
     const width = 20;
     const height = 10;
     const grey = greyPixels(width, height, (x, y) => ((x + y) % 2 === 0 ? 255 : 0));
     const m = await computeImageMetadata(await greyPng(grey, width, height), 'checker.png');
     expectMatches(m, {
-      'lightly.sharpness': 4,
+      'lightly.sharpness': 4 * 255,
       'lightly.luminance': 0.5,
       'lightly.contrast': 0.5,
       'lightly.snr': 1,
@@ -188,8 +189,8 @@ describe('computeImageMetadata', () => {
     const wide = greyPixels(width, height, (x) => (Math.floor(x / 2) % 2 === 0 ? 0 : 255));
     const mThin = await computeImageMetadata(await greyPng(thin, width, height), 'thin.png');
     const mWide = await computeImageMetadata(await greyPng(wide, width, height), 'wide.png');
-    expect(mThin['lightly.sharpness']).toBeCloseTo(6, 12);
-    expect(mWide['lightly.sharpness']).toBeCloseTo(3, 12);
+    expect(mThin['lightly.sharpness']).toBeCloseTo(6 * 255, 9);
+    expect(mWide['lightly.sharpness']).toBeCloseTo(3 * 255, 9);
     expect(mThin['lightly.uniformRowRatio']).toBe(0);
     expect(mWide['lightly.uniformRowRatio']).toBe(0);
   });
@@ -267,7 +268,7 @@ describe('computeImageMetadata', () => {
     const png = await colourPng(rgb, width, height, 3);
     const m = await computeImageMetadata(png, 'noise.png');
     expectMatches(m, { ...(await reference(grey, width, height)), 'lightly.sizeInBytes': png.length });
-    expect(m['lightly.sharpness']).toBeGreaterThan(0.5);
+    expect(m['lightly.sharpness']).toBeGreaterThan(0.5 * 255);
   });
 
   it('reports width, height and size in bytes of PNG and JPEG files', async () => {
