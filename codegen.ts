@@ -15,6 +15,7 @@ const config: CodegenConfig = {
           Dataset: '../../store/datasets.js#Dataset as DatasetRecord',
           Tag: '../models.js#TagModel',
           Upload: '../../store/uploads.js#Upload as UploadRecord',
+          SelectionRun: '../../store/runs.js#SelectionRun as RunRecord',
         },
         scalars: { JSON: 'unknown', DateTime: 'string' },
         enumsAsTypes: true,

@@ -14,6 +14,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/store/table.js';
+import { SelectionWorkflow } from './workflow.js';
 
 export interface WinnowStackProps extends StackProps {
   /** Stage name, used in resource names and outputs (e.g. `dev`, `prod`). */
@@ -29,6 +30,7 @@ export class WinnowStack extends Stack {
   readonly bucket: Bucket;
   readonly apiFunction: NodejsFunction;
   readonly httpApi: HttpApi;
+  readonly workflow: SelectionWorkflow;
 
   constructor(scope: Construct, id: string, props: WinnowStackProps) {
     super(scope, id, props);
@@ -58,6 +60,13 @@ export class WinnowStack extends Stack {
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
 
+    this.workflow = new SelectionWorkflow(this, 'Workflow', {
+      table: this.table,
+      bucket: this.bucket,
+      environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage },
+      removalPolicy,
+    });
+
     this.apiFunction = new NodejsFunction(this, 'ApiFunction', {
       entry: entry('api/handler.ts'),
       handler: 'handler',
@@ -70,6 +79,7 @@ export class WinnowStack extends Stack {
         WINNOW_TABLE_NAME: this.table.tableName,
         WINNOW_BUCKET_NAME: this.bucket.bucketName,
         WINNOW_STAGE: props.stage,
+        WINNOW_STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
       },
       bundling: {
         format: OutputFormat.ESM,
@@ -82,6 +92,8 @@ export class WinnowStack extends Stack {
     });
     this.table.grantReadWriteData(this.apiFunction);
     this.bucket.grantReadWrite(this.apiFunction);
+    this.workflow.stateMachine.grantStartExecution(this.apiFunction);
+    this.workflow.stateMachine.grantExecution(this.apiFunction, 'states:StopExecution', 'states:DescribeExecution');
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `winnow-${props.stage}`,
@@ -97,5 +109,6 @@ export class WinnowStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/graphql` });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
   }
 }

@@ -15,6 +15,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ImageDecodeError, UploadStateError, UploadValidationError } from '../ingest/errors.js';
 import { FormatError } from '../selection/formats/errors.js';
+import { ConfigRejectedError } from '../workflow/errors.js';
 import { AlreadyExistsError, ConcurrentUpdateError, InvalidCursorError, NotFoundError } from '../store/errors.js';
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INTERNAL_SERVER_ERROR';
@@ -32,6 +33,7 @@ interface KnownError {
   path?: string;
   file?: string;
   line?: number;
+  problems?: readonly { path: string; message: string }[];
 }
 
 function codeOf(error: unknown): KnownError | undefined {
@@ -47,6 +49,9 @@ function codeOf(error: unknown): KnownError | undefined {
   }
   if (error instanceof ImageDecodeError) return { code: 'BAD_USER_INPUT', message: error.message, file: error.fileName };
   if (error instanceof UploadStateError) return { code: 'CONFLICT', message: error.message };
+  if (error instanceof ConfigRejectedError) {
+    return { code: error.code, message: error.message, path: error.path, ...(error.problems.length > 1 ? { problems: error.problems } : {}) };
+  }
   if (error instanceof NotFoundError) return { code: 'NOT_FOUND', message: error.message };
   if (error instanceof AlreadyExistsError) return { code: 'CONFLICT', message: error.message };
   if (error instanceof ConcurrentUpdateError) return { code: 'CONFLICT', message: error.message };

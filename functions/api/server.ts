@@ -8,6 +8,7 @@ import { BlobStore } from '../store/blobs.js';
 import { EMPTY_MANIFEST, type DatasetManifest } from '../store/columns.js';
 import { DynamoDatasetRepository, type Dataset } from '../store/datasets.js';
 import { DynamoTagRepository } from '../store/tags.js';
+import { DynamoRunRepository } from '../store/runs.js';
 import { DynamoUploadRepository } from '../store/uploads.js';
 import type { ApiContext } from './context.js';
 import { createFormatError, type ErrorLogger } from './errors.js';
@@ -40,6 +41,7 @@ export function createContextFactory(env: WinnowEnv) {
   const blobs = new BlobStore(clients.s3, env.bucketName);
   const tags = new DynamoTagRepository(clients.dynamo, env.tableName, blobs);
   const uploads = new DynamoUploadRepository(clients.dynamo, env.tableName);
+  const runs = new DynamoRunRepository(clients.dynamo, env.tableName);
   return (requestId: string): ApiContext => {
     const manifests = new Map<string, Promise<DatasetManifest>>();
     const manifest = (dataset: Dataset) => {
@@ -55,6 +57,17 @@ export function createContextFactory(env: WinnowEnv) {
       }
       return loaded;
     };
-    return { tenantId: DEFAULT_TENANT, requestId, datasets, tags, uploads, blobs, manifest };
+    return {
+      tenantId: DEFAULT_TENANT,
+      requestId,
+      datasets,
+      tags,
+      uploads,
+      blobs,
+      runs,
+      sfn: clients.sfn,
+      stateMachineArn: env.stateMachineArn,
+      manifest,
+    };
   };
 }

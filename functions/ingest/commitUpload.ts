@@ -16,6 +16,7 @@
  * PENDING so the commit can be retried.
  */
 import type { BlobStore } from '../store/blobs.js';
+import { mapLimit } from '../store/mapLimit.js';
 import {
   ColumnReader,
   EMPTY_MANIFEST,
@@ -473,17 +474,3 @@ class UploadConversion {
 }
 
 const COMPUTED_KEYS = new Set<string>(IMAGE_METADATA_SCHEMA.map((field) => field.name));
-
-/** Maps with at most `limit` calls in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!, index);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}

@@ -10,6 +10,15 @@ import { createApiServer, createContextFactory } from '../../functions/api/serve
 import { ensureBucket, ensureTable } from './bootstrap.js';
 import { startGraphqlHttpServer } from './httpServer.js';
 import { S3RVER_CREDENTIALS, startDynamoStandIn, startS3StandIn } from './standins.js';
+import { synthesizeWorkflowDefinition } from './stateMachine.js';
+import { startLocalStepFunctions, type LocalTaskHandler } from './stepFunctions.js';
+import { BlobStore } from '../../functions/store/blobs.js';
+import { DynamoDatasetRepository } from '../../functions/store/datasets.js';
+import { DynamoRunRepository } from '../../functions/store/runs.js';
+import { DynamoTagRepository } from '../../functions/store/tags.js';
+import * as tasks from '../../functions/workflow/tasks.js';
+import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 
 export interface LocalRuntimeOptions {
   /** Where s3rver keeps objects and, when `persist` is set, dynalite its data. Default `.winnow/`. */
@@ -25,6 +34,15 @@ export interface LocalRuntimeOptions {
   readonly bucketName?: string;
   /** Use stand-ins that are already running (the test suite starts them once) instead of starting them. */
   readonly standIns?: { readonly dynamodb: string; readonly s3: string };
+  /** Picking time per Select invocation before it checkpoints (default: the Lambda timeout less a margin). */
+  readonly selectBudgetMs?: number;
+  /**
+   * Wraps the workflow's task handlers by state name — for injecting faults that cannot be caused
+   * otherwise (a crash, a hang) in tests.
+   */
+  readonly wrapTask?: (state: string, handler: LocalTaskHandler) => LocalTaskHandler;
+  /** Edits the synthesized definition before it runs (tests shorten timeouts and retry waits). */
+  readonly editDefinition?: (definition: StateMachineDefinition) => StateMachineDefinition;
 }
 
 export interface LocalRuntime {
@@ -47,16 +65,42 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   try {
     const endpoints = options.standIns ?? (await startStandIns(options, dataDir, started));
 
-    const env: WinnowEnv = {
+    const storeEnv: WinnowEnv = {
       region: 'us-east-1',
       tableName: options.tableName ?? 'winnow',
       bucketName: options.bucketName ?? 'winnow',
       endpoints,
       credentials: S3RVER_CREDENTIALS,
     };
-    const clients = createAwsClients(env);
-    await ensureTable(clients.dynamo as unknown as DynamoDBClient, env.tableName);
-    await ensureBucket(clients.s3, env.bucketName);
+    const clients = createAwsClients(storeEnv);
+    await ensureTable(clients.dynamo as unknown as DynamoDBClient, storeEnv.tableName);
+    await ensureBucket(clients.s3, storeEnv.bucketName);
+
+    // The workflow: the synthesized definition, its tasks played by the same task functions as the Lambdas.
+    const blobs = new BlobStore(clients.s3, storeEnv.bucketName);
+    const deps: tasks.WorkflowDeps = {
+      datasets: new DynamoDatasetRepository(clients.dynamo, storeEnv.tableName),
+      tags: new DynamoTagRepository(clients.dynamo, storeEnv.tableName, blobs),
+      runs: new DynamoRunRepository(clients.dynamo, storeEnv.tableName),
+      blobs,
+    };
+    const budgetMs = options.selectBudgetMs ?? WORKFLOW_TIMEOUTS.select.toMilliseconds() - 60_000;
+    const handlers: Record<string, LocalTaskHandler> = {
+      [WORKFLOW_STATES.plan]: (input) => tasks.plan(deps, input as tasks.RunEvent),
+      [WORKFLOW_STATES.shard]: (input) => tasks.shard(deps, input as tasks.RunEvent & { shard: number }),
+      [WORKFLOW_STATES.select]: (input) => tasks.select(deps, input as tasks.RunEvent, { budgetMs }),
+      [WORKFLOW_STATES.markFailed]: (input) => tasks.markFailed(deps, input as tasks.RunEvent),
+    };
+    const wrapped = Object.fromEntries(Object.entries(handlers).map(([state, handler]) => [state, options.wrapTask ? options.wrapTask(state, handler) : handler]));
+    let definition = synthesizeWorkflowDefinition(storeEnv.bucketName);
+    if (options.editDefinition) definition = options.editDefinition(definition);
+    const stepFunctions = await startLocalStepFunctions({ definition, handlers: wrapped });
+    started.push(stepFunctions);
+    const env: WinnowEnv = {
+      ...storeEnv,
+      stateMachineArn: stepFunctions.stateMachineArn,
+      endpoints: { ...endpoints, sfn: stepFunctions.endpoint },
+    };
 
     const apollo = createApiServer();
     await apollo.start();

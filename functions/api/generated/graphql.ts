@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { Dataset as DatasetRecord } from '../../store/datasets.js';
 import type { TagModel } from '../models.js';
 import type { Upload as UploadRecord } from '../../store/uploads.js';
+import type { SelectionRun as RunRecord } from '../../store/runs.js';
 import type { ApiContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -20,10 +21,20 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+export type BalanceDistribution =
+  | 'INPUT'
+  | 'TARGET'
+  | 'UNIFORM';
+
 export type Category = {
   __typename?: 'Category';
   id: Scalars['Int']['output'];
   name: Scalars['String']['output'];
+};
+
+export type ClassShareInput = {
+  className: Scalars['String']['input'];
+  share: Scalars['Float']['input'];
 };
 
 export type CompletedPartInput = {
@@ -44,6 +55,8 @@ export type Dataset = {
   name: Scalars['String']['output'];
   /** Number of samples (rows) in the dataset. */
   sampleCount: Scalars['Int']['output'];
+  /** Selection runs, newest first. `first` is 1–100 (default 50). */
+  selectionRuns: SelectionRunPage;
   /** One tag; `NOT_FOUND` when the dataset has none of that name. */
   tag: Tag;
   /** Tags, by name. `first` is 1–100 (default 50). */
@@ -52,6 +65,12 @@ export type Dataset = {
   tasks: Array<PredictionTask>;
   /** Uploads, oldest first. */
   uploads: Array<Upload>;
+};
+
+
+export type DatasetSelectionRunsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -72,6 +91,13 @@ export type DatasetPage = {
   nextCursor?: Maybe<Scalars['String']['output']>;
 };
 
+export type DroppedRows = {
+  __typename?: 'DroppedRows';
+  count: Scalars['Int']['output'];
+  /** Why: e.g. `THRESHOLD strategies[1]: lightly.sharpness BIGGER 20`, `no value for weather.description`. */
+  reason: Scalars['String']['output'];
+};
+
 export type FileNamePage = {
   __typename?: 'FileNamePage';
   items: Array<Scalars['String']['output']>;
@@ -83,6 +109,13 @@ export type InlineFileInput = {
   content: Scalars['String']['input'];
   path: Scalars['String']['input'];
 };
+
+export type InputType =
+  | 'EMBEDDINGS'
+  | 'METADATA'
+  | 'PREDICTIONS'
+  | 'RANDOM'
+  | 'SCORES';
 
 export type MetadataKey = {
   __typename?: 'MetadataKey';
@@ -107,6 +140,8 @@ export type MultipartCompletionInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Stops a QUEUED or RUNNING selection; it ends CANCELLED and writes no tag. */
+  cancelSelection: SelectionRun;
   /** Creates a tag `name` in the left tag's dataset from two tags of that same dataset. */
   combineTags: Tag;
   /**
@@ -130,8 +165,22 @@ export type Mutation = {
   /** Deletes a tag; `initial-tag` cannot be deleted. */
   deleteTag: Scalars['Boolean']['output'];
   renameTag: Tag;
+  /**
+   * Starts a selection: runs `config` (a Lightly selection config, as JSON) on the dataset and writes the
+   * picked samples to the new tag `resultTagName`. `inputTagName` limits the candidates to a tag;
+   * `preselectedTagName` counts a tag's samples as already picked. The config is checked before anything
+   * starts; errors name the JSON path (`extensions.path`, e.g. `config.strategies[0].strategy.type`).
+   * With `idempotencyKey`, repeating the call returns the run it started the first time.
+   * Give exactly one of `config` and `typedConfig`.
+   */
+  startSelection: SelectionRun;
   /** Uploads and commits small files given inline (at most 4 MiB of content in total). */
   uploadInline: Upload;
+};
+
+
+export type MutationCancelSelectionArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -181,9 +230,32 @@ export type MutationRenameTagArgs = {
 };
 
 
+export type MutationStartSelectionArgs = {
+  config?: InputMaybe<Scalars['JSON']['input']>;
+  datasetId: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  inputTagName?: InputMaybe<Scalars['String']['input']>;
+  preselectedTagName?: InputMaybe<Scalars['String']['input']>;
+  resultTagName: Scalars['String']['input'];
+  typedConfig?: InputMaybe<SelectionConfigInput>;
+};
+
+
 export type MutationUploadInlineArgs = {
   datasetId: Scalars['ID']['input'];
   files: Array<InlineFileInput>;
+};
+
+export type PhaseTiming = {
+  __typename?: 'PhaseTiming';
+  milliseconds: Scalars['Float']['output'];
+  phase: Scalars['String']['output'];
+};
+
+export type PickPage = {
+  __typename?: 'PickPage';
+  items: Array<SelectionPick>;
+  nextCursor?: Maybe<Scalars['String']['output']>;
 };
 
 export type PredictionTask = {
@@ -197,6 +269,10 @@ export type PredictionTask = {
   type: TaskType;
 };
 
+export type PredictionsName =
+  | 'CATEGORY_COUNT'
+  | 'CLASS_DISTRIBUTION';
+
 export type PresignedPart = {
   __typename?: 'PresignedPart';
   partNumber: Scalars['Int']['output'];
@@ -209,6 +285,8 @@ export type Query = {
   dataset: Dataset;
   /** The caller's datasets, oldest first. `first` is 1–100 (default 50). */
   datasets: DatasetPage;
+  /** One selection run; `NOT_FOUND` when it does not exist. */
+  selectionRun: SelectionRun;
 };
 
 
@@ -221,6 +299,140 @@ export type QueryDatasetsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
+
+
+export type QuerySelectionRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type RunPhase =
+  | 'DONE'
+  | 'PLAN'
+  | 'SELECT'
+  | 'SHARDS';
+
+export type RunStatus =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+/** The selection config as a typed input, for clients that want schema checking. */
+export type SelectionConfigInput = {
+  nSamples?: InputMaybe<Scalars['Int']['input']>;
+  proportionSamples?: InputMaybe<Scalars['Float']['input']>;
+  strategies: Array<SelectionEntryInput>;
+};
+
+export type SelectionEntryInput = {
+  input: SelectionInputInput;
+  strategy: SelectionStrategyInput;
+  strength?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type SelectionInputInput = {
+  datasetId?: InputMaybe<Scalars['ID']['input']>;
+  key?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<PredictionsName>;
+  randomSeed?: InputMaybe<Scalars['Int']['input']>;
+  score?: InputMaybe<Scalars['String']['input']>;
+  tagName?: InputMaybe<Scalars['String']['input']>;
+  task?: InputMaybe<Scalars['String']['input']>;
+  type: InputType;
+};
+
+export type SelectionPick = {
+  __typename?: 'SelectionPick';
+  fileName: Scalars['String']['output'];
+  objectives: Array<StrategyObjective>;
+  /** Order of the pick, from 0. */
+  rank: Scalars['Int']['output'];
+  /** The combined score: Σ strength × log(objective). */
+  score: Scalars['Float']['output'];
+};
+
+export type SelectionRun = {
+  __typename?: 'SelectionRun';
+  config: Scalars['JSON']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  datasetId: Scalars['ID']['output'];
+  executionArn?: Maybe<Scalars['String']['output']>;
+  /** Why the run failed, in words. */
+  failureReason?: Maybe<Scalars['String']['output']>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  inputTagName?: Maybe<Scalars['String']['output']>;
+  phase?: Maybe<RunPhase>;
+  /** Why each sample was picked, in pick order. `first` is 1–1000 (default 100). */
+  picks: PickPage;
+  picksSoFar?: Maybe<Scalars['Int']['output']>;
+  preselectedTagName?: Maybe<Scalars['String']['output']>;
+  /** The result tag, once the run has SUCCEEDED. */
+  resultTag?: Maybe<Tag>;
+  resultTagName: Scalars['String']['output'];
+  shardsDone?: Maybe<Scalars['Int']['output']>;
+  shardsTotal?: Maybe<Scalars['Int']['output']>;
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  status: RunStatus;
+  summary?: Maybe<SelectionSummary>;
+  timings: Array<PhaseTiming>;
+};
+
+
+export type SelectionRunPicksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type SelectionRunPage = {
+  __typename?: 'SelectionRunPage';
+  items: Array<SelectionRun>;
+  nextCursor?: Maybe<Scalars['String']['output']>;
+};
+
+export type SelectionStrategyInput = {
+  distribution?: InputMaybe<BalanceDistribution>;
+  numNearestNeighbors?: InputMaybe<Scalars['Int']['input']>;
+  operation?: InputMaybe<ThresholdOperation>;
+  stoppingConditionMaxSum?: InputMaybe<Scalars['Float']['input']>;
+  stoppingConditionMinimumDistance?: InputMaybe<Scalars['Float']['input']>;
+  stoppingConditionMinimumTypicality?: InputMaybe<Scalars['Float']['input']>;
+  strength?: InputMaybe<Scalars['Float']['input']>;
+  /** BALANCE targets as a list (GraphQL inputs cannot have free-form keys). */
+  target?: InputMaybe<Array<ClassShareInput>>;
+  targetRange?: InputMaybe<TargetRangeInput>;
+  threshold?: InputMaybe<Scalars['Float']['input']>;
+  type: StrategyType;
+};
+
+export type SelectionSummary = {
+  __typename?: 'SelectionSummary';
+  dropped: Array<DroppedRows>;
+  /** Candidates after the input tag and before thresholds. */
+  poolSize: Scalars['Int']['output'];
+  preselected: Scalars['Int']['output'];
+  requested: Scalars['Int']['output'];
+  selected: Scalars['Int']['output'];
+  /** TARGET_REACHED, POOL_EXHAUSTED, or the stopping condition that ended the selection. */
+  stopReason: Scalars['String']['output'];
+};
+
+export type StrategyObjective = {
+  __typename?: 'StrategyObjective';
+  /** The strategy's objective for this sample when it was picked (≥ 0). */
+  objective: Scalars['Float']['output'];
+  /** Index of the strategy in the config. */
+  strategy: Scalars['Int']['output'];
+};
+
+export type StrategyType =
+  | 'BALANCE'
+  | 'DIVERSITY'
+  | 'SIMILARITY'
+  | 'THRESHOLD'
+  | 'TYPICALITY'
+  | 'WEIGHTS';
 
 export type Tag = {
   __typename?: 'Tag';
@@ -260,12 +472,23 @@ export type TagRefInput = {
   tagName: Scalars['String']['input'];
 };
 
+export type TargetRangeInput = {
+  maxSum?: InputMaybe<Scalars['Float']['input']>;
+  minSum?: InputMaybe<Scalars['Float']['input']>;
+};
+
 export type TaskType =
   | 'CLASSIFICATION'
   | 'INSTANCE_SEGMENTATION'
   | 'KEYPOINT_DETECTION'
   | 'OBJECT_DETECTION'
   | 'SEMANTIC_SEGMENTATION';
+
+export type ThresholdOperation =
+  | 'BIGGER'
+  | 'BIGGER_EQUAL'
+  | 'SMALLER'
+  | 'SMALLER_EQUAL';
 
 export type Upload = {
   __typename?: 'Upload';
@@ -383,31 +606,52 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  BalanceDistribution: BalanceDistribution;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Category: ResolverTypeWrapper<Category>;
+  ClassShareInput: ClassShareInput;
   CompletedPartInput: CompletedPartInput;
   Dataset: ResolverTypeWrapper<DatasetRecord>;
   DatasetPage: ResolverTypeWrapper<Omit<DatasetPage, 'items'> & { items: Array<ResolversTypes['Dataset']> }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DroppedRows: ResolverTypeWrapper<DroppedRows>;
   FileNamePage: ResolverTypeWrapper<FileNamePage>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   InlineFileInput: InlineFileInput;
+  InputType: InputType;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   MetadataKey: ResolverTypeWrapper<MetadataKey>;
   MetadataValueType: MetadataValueType;
   MultipartCompletionInput: MultipartCompletionInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PhaseTiming: ResolverTypeWrapper<PhaseTiming>;
+  PickPage: ResolverTypeWrapper<PickPage>;
   PredictionTask: ResolverTypeWrapper<PredictionTask>;
+  PredictionsName: PredictionsName;
   PresignedPart: ResolverTypeWrapper<PresignedPart>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RunPhase: RunPhase;
+  RunStatus: RunStatus;
+  SelectionConfigInput: SelectionConfigInput;
+  SelectionEntryInput: SelectionEntryInput;
+  SelectionInputInput: SelectionInputInput;
+  SelectionPick: ResolverTypeWrapper<SelectionPick>;
+  SelectionRun: ResolverTypeWrapper<RunRecord>;
+  SelectionRunPage: ResolverTypeWrapper<Omit<SelectionRunPage, 'items'> & { items: Array<ResolversTypes['SelectionRun']> }>;
+  SelectionStrategyInput: SelectionStrategyInput;
+  SelectionSummary: ResolverTypeWrapper<SelectionSummary>;
+  StrategyObjective: ResolverTypeWrapper<StrategyObjective>;
+  StrategyType: StrategyType;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Tag: ResolverTypeWrapper<TagModel>;
   TagOperation: TagOperation;
   TagPage: ResolverTypeWrapper<Omit<TagPage, 'items'> & { items: Array<ResolversTypes['Tag']> }>;
   TagRefInput: TagRefInput;
+  TargetRangeInput: TargetRangeInput;
   TaskType: TaskType;
+  ThresholdOperation: ThresholdOperation;
   Upload: ResolverTypeWrapper<UploadRecord>;
   UploadFile: ResolverTypeWrapper<UploadFile>;
   UploadFileInput: UploadFileInput;
@@ -418,10 +662,12 @@ export type ResolversTypes = ResolversObject<{
 export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   Category: Category;
+  ClassShareInput: ClassShareInput;
   CompletedPartInput: CompletedPartInput;
   Dataset: DatasetRecord;
   DatasetPage: Omit<DatasetPage, 'items'> & { items: Array<ResolversParentTypes['Dataset']> };
   DateTime: Scalars['DateTime']['output'];
+  DroppedRows: DroppedRows;
   FileNamePage: FileNamePage;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
@@ -431,13 +677,25 @@ export type ResolversParentTypes = ResolversObject<{
   MetadataKey: MetadataKey;
   MultipartCompletionInput: MultipartCompletionInput;
   Mutation: Record<PropertyKey, never>;
+  PhaseTiming: PhaseTiming;
+  PickPage: PickPage;
   PredictionTask: PredictionTask;
   PresignedPart: PresignedPart;
   Query: Record<PropertyKey, never>;
+  SelectionConfigInput: SelectionConfigInput;
+  SelectionEntryInput: SelectionEntryInput;
+  SelectionInputInput: SelectionInputInput;
+  SelectionPick: SelectionPick;
+  SelectionRun: RunRecord;
+  SelectionRunPage: Omit<SelectionRunPage, 'items'> & { items: Array<ResolversParentTypes['SelectionRun']> };
+  SelectionStrategyInput: SelectionStrategyInput;
+  SelectionSummary: SelectionSummary;
+  StrategyObjective: StrategyObjective;
   String: Scalars['String']['output'];
   Tag: TagModel;
   TagPage: Omit<TagPage, 'items'> & { items: Array<ResolversParentTypes['Tag']> };
   TagRefInput: TagRefInput;
+  TargetRangeInput: TargetRangeInput;
   Upload: UploadRecord;
   UploadFile: UploadFile;
   UploadFileInput: UploadFileInput;
@@ -456,6 +714,7 @@ export type DatasetResolvers<ContextType = ApiContext, ParentType extends Resolv
   metadataKeys?: Resolver<Array<ResolversTypes['MetadataKey']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   sampleCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  selectionRuns?: Resolver<ResolversTypes['SelectionRunPage'], ParentType, ContextType, RequireFields<DatasetSelectionRunsArgs, 'first'>>;
   tag?: Resolver<ResolversTypes['Tag'], ParentType, ContextType, RequireFields<DatasetTagArgs, 'name'>>;
   tags?: Resolver<ResolversTypes['TagPage'], ParentType, ContextType, RequireFields<DatasetTagsArgs, 'first'>>;
   tasks?: Resolver<Array<ResolversTypes['PredictionTask']>, ParentType, ContextType>;
@@ -470,6 +729,11 @@ export type DatasetPageResolvers<ContextType = ApiContext, ParentType extends Re
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DroppedRowsResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DroppedRows'] = ResolversParentTypes['DroppedRows']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
 
 export type FileNamePageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['FileNamePage'] = ResolversParentTypes['FileNamePage']> = ResolversObject<{
   items?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -487,6 +751,7 @@ export type MetadataKeyResolvers<ContextType = ApiContext, ParentType extends Re
 }>;
 
 export type MutationResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelSelection?: Resolver<ResolversTypes['SelectionRun'], ParentType, ContextType, RequireFields<MutationCancelSelectionArgs, 'id'>>;
   combineTags?: Resolver<ResolversTypes['Tag'], ParentType, ContextType, RequireFields<MutationCombineTagsArgs, 'left' | 'name' | 'operation' | 'right'>>;
   commitUpload?: Resolver<ResolversTypes['Upload'], ParentType, ContextType, RequireFields<MutationCommitUploadArgs, 'datasetId' | 'uploadId'>>;
   createDataset?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType, RequireFields<MutationCreateDatasetArgs, 'name'>>;
@@ -494,7 +759,18 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
   createUpload?: Resolver<ResolversTypes['Upload'], ParentType, ContextType, RequireFields<MutationCreateUploadArgs, 'datasetId' | 'files'>>;
   deleteTag?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteTagArgs, 'datasetId' | 'name'>>;
   renameTag?: Resolver<ResolversTypes['Tag'], ParentType, ContextType, RequireFields<MutationRenameTagArgs, 'datasetId' | 'name' | 'newName'>>;
+  startSelection?: Resolver<ResolversTypes['SelectionRun'], ParentType, ContextType, RequireFields<MutationStartSelectionArgs, 'datasetId' | 'resultTagName'>>;
   uploadInline?: Resolver<ResolversTypes['Upload'], ParentType, ContextType, RequireFields<MutationUploadInlineArgs, 'datasetId' | 'files'>>;
+}>;
+
+export type PhaseTimingResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['PhaseTiming'] = ResolversParentTypes['PhaseTiming']> = ResolversObject<{
+  milliseconds?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  phase?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type PickPageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['PickPage'] = ResolversParentTypes['PickPage']> = ResolversObject<{
+  items?: Resolver<Array<ResolversTypes['SelectionPick']>, ParentType, ContextType>;
+  nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type PredictionTaskResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['PredictionTask'] = ResolversParentTypes['PredictionTask']> = ResolversObject<{
@@ -513,6 +789,56 @@ export type PresignedPartResolvers<ContextType = ApiContext, ParentType extends 
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   dataset?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType, RequireFields<QueryDatasetArgs, 'id'>>;
   datasets?: Resolver<ResolversTypes['DatasetPage'], ParentType, ContextType, RequireFields<QueryDatasetsArgs, 'first'>>;
+  selectionRun?: Resolver<ResolversTypes['SelectionRun'], ParentType, ContextType, RequireFields<QuerySelectionRunArgs, 'id'>>;
+}>;
+
+export type SelectionPickResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SelectionPick'] = ResolversParentTypes['SelectionPick']> = ResolversObject<{
+  fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  objectives?: Resolver<Array<ResolversTypes['StrategyObjective']>, ParentType, ContextType>;
+  rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
+export type SelectionRunResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SelectionRun'] = ResolversParentTypes['SelectionRun']> = ResolversObject<{
+  config?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  datasetId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  executionArn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  failureReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inputTagName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  phase?: Resolver<Maybe<ResolversTypes['RunPhase']>, ParentType, ContextType>;
+  picks?: Resolver<ResolversTypes['PickPage'], ParentType, ContextType, RequireFields<SelectionRunPicksArgs, 'first'>>;
+  picksSoFar?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  preselectedTagName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resultTag?: Resolver<Maybe<ResolversTypes['Tag']>, ParentType, ContextType>;
+  resultTagName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  shardsDone?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  shardsTotal?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
+  summary?: Resolver<Maybe<ResolversTypes['SelectionSummary']>, ParentType, ContextType>;
+  timings?: Resolver<Array<ResolversTypes['PhaseTiming']>, ParentType, ContextType>;
+}>;
+
+export type SelectionRunPageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SelectionRunPage'] = ResolversParentTypes['SelectionRunPage']> = ResolversObject<{
+  items?: Resolver<Array<ResolversTypes['SelectionRun']>, ParentType, ContextType>;
+  nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type SelectionSummaryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SelectionSummary'] = ResolversParentTypes['SelectionSummary']> = ResolversObject<{
+  dropped?: Resolver<Array<ResolversTypes['DroppedRows']>, ParentType, ContextType>;
+  poolSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  preselected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  selected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  stopReason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type StrategyObjectiveResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['StrategyObjective'] = ResolversParentTypes['StrategyObjective']> = ResolversObject<{
+  objective?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  strategy?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type TagResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Tag'] = ResolversParentTypes['Tag']> = ResolversObject<{
@@ -554,13 +880,21 @@ export type Resolvers<ContextType = ApiContext> = ResolversObject<{
   Dataset?: DatasetResolvers<ContextType>;
   DatasetPage?: DatasetPageResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DroppedRows?: DroppedRowsResolvers<ContextType>;
   FileNamePage?: FileNamePageResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   MetadataKey?: MetadataKeyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PhaseTiming?: PhaseTimingResolvers<ContextType>;
+  PickPage?: PickPageResolvers<ContextType>;
   PredictionTask?: PredictionTaskResolvers<ContextType>;
   PresignedPart?: PresignedPartResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  SelectionPick?: SelectionPickResolvers<ContextType>;
+  SelectionRun?: SelectionRunResolvers<ContextType>;
+  SelectionRunPage?: SelectionRunPageResolvers<ContextType>;
+  SelectionSummary?: SelectionSummaryResolvers<ContextType>;
+  StrategyObjective?: StrategyObjectiveResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   TagPage?: TagPageResolvers<ContextType>;
   Upload?: UploadResolvers<ContextType>;

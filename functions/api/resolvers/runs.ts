@@ -1,0 +1,75 @@
+/** Selection runs over GraphQL: start, cancel, read (status, summary, result tag, per-pick reasons). */
+import type { DatasetResolvers, MutationResolvers, QueryResolvers, SelectionRunResolvers } from '../generated/graphql.js';
+import { checkPageSize, decodeRowCursor, encodeRowCursor } from '../validation.js';
+import { cancelSelectionRun, startSelectionRun } from '../../workflow/client.js';
+import { loadPicks } from '../../workflow/results.js';
+import { NotFoundError } from '../../store/errors.js';
+import type { ApiContext } from '../context.js';
+
+const PICK_PAGE_MAX = 1000;
+
+/** A run of the caller's tenant; another tenant's run is reported as missing. */
+async function ownRun(context: ApiContext, id: string) {
+  const run = await context.runs.get(id);
+  if (run.tenantId !== context.tenantId) throw new NotFoundError('selection run', id);
+  return run;
+}
+
+export const runQueries: Pick<QueryResolvers, 'selectionRun'> = {
+  selectionRun: (_parent, { id }, context) => ownRun(context, id),
+};
+
+export const runMutations: Pick<MutationResolvers, 'startSelection' | 'cancelSelection'> = {
+  startSelection: (_parent, args, context) =>
+    startSelectionRun(context, {
+      tenantId: context.tenantId,
+      datasetId: args.datasetId,
+      config: args.config,
+      typedConfig: args.typedConfig ?? undefined,
+      resultTagName: args.resultTagName,
+      ...(args.inputTagName ? { inputTagName: args.inputTagName } : {}),
+      ...(args.preselectedTagName ? { preselectedTagName: args.preselectedTagName } : {}),
+      ...(args.idempotencyKey ? { idempotencyKey: args.idempotencyKey } : {}),
+    }),
+  cancelSelection: async (_parent, { id }, context) => cancelSelectionRun(context, await ownRun(context, id)),
+};
+
+export const datasetRunFields: Pick<DatasetResolvers, 'selectionRuns'> = {
+  selectionRuns: async (dataset, { first, after }, { runs }) => {
+    const page = await runs.listForDataset(dataset.id, { limit: checkPageSize(first), ...(after ? { cursor: after } : {}) });
+    return { items: page.items, nextCursor: page.nextCursor ?? null };
+  },
+};
+
+export const runFields: SelectionRunResolvers = {
+  id: (run) => run.id,
+  datasetId: (run) => run.datasetId,
+  status: (run) => run.status,
+  phase: (run) => run.phase ?? null,
+  config: (run) => run.config,
+  resultTagName: (run) => run.resultTagName,
+  inputTagName: (run) => run.inputTagName ?? null,
+  preselectedTagName: (run) => run.preselectedTagName ?? null,
+  createdAt: (run) => run.createdAt,
+  startedAt: (run) => run.startedAt ?? null,
+  finishedAt: (run) => run.finishedAt ?? null,
+  executionArn: (run) => run.executionArn ?? null,
+  shardsTotal: (run) => run.shardsTotal ?? null,
+  shardsDone: (run) => run.shardsDone ?? null,
+  picksSoFar: (run) => run.picksSoFar ?? null,
+  failureReason: (run) => run.failureReason ?? null,
+  summary: (run) => (run.summary ? { ...run.summary, dropped: [...run.summary.dropped] } : null),
+  timings: (run) => Object.entries(run.timings ?? {}).map(([phase, milliseconds]) => ({ phase, milliseconds })),
+  resultTag: async (run, _args, context) => {
+    if (run.status !== 'SUCCEEDED') return null;
+    const dataset = await context.datasets.get(context.tenantId, run.datasetId);
+    return { dataset, tag: await context.tags.get(dataset.id, run.resultTagName) };
+  },
+  picks: async (run, { first, after }, context) => {
+    const limit = checkPageSize(first, 'first', 100, PICK_PAGE_MAX);
+    const start = decodeRowCursor(after);
+    const picks = run.status === 'SUCCEEDED' ? await loadPicks(context.blobs, run.id) : [];
+    const items = picks.slice(start, start + limit).map((pick) => ({ ...pick, objectives: [...pick.objectives] }));
+    return { items, nextCursor: start + limit < picks.length ? encodeRowCursor(start + limit) : null };
+  },
+};

@@ -1,0 +1,194 @@
+/**
+ * Selection runs: `RUN#<id>` / `META`, listed per dataset through the `gsi1` index
+ * (`gsi1pk = DATASETRUNS#<datasetId>`, `gsi1sk = RUN#<createdAt>#<id>`). An idempotency key is claimed
+ * with a conditional put (`DATASET#<id>` / `RUNKEY#<key>`), so a retried `startSelection` returns the
+ * run it started the first time.
+ *
+ * Status: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED. Every change is a conditional update on
+ * the current status, so a late worker can never turn a cancelled or failed run back into a running one.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdateError, NotFoundError } from './errors.js';
+import { decodeCursor, encodeCursor, type Page, type PageRequest } from './pagination.js';
+import { TABLE_KEYS } from './table.js';
+
+export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+export type RunPhase = 'PLAN' | 'SHARDS' | 'SELECT' | 'DONE';
+
+export const FINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+export interface DroppedRows {
+  readonly reason: string;
+  readonly count: number;
+}
+
+export interface RunSummary {
+  readonly poolSize: number;
+  readonly requested: number;
+  readonly selected: number;
+  readonly preselected: number;
+  readonly dropped: readonly DroppedRows[];
+  readonly stopReason: string;
+}
+
+export interface SelectionRun {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly datasetId: string;
+  readonly status: RunStatus;
+  readonly phase?: RunPhase;
+  /** The config as the user sent it. */
+  readonly config: unknown;
+  readonly resultTagName: string;
+  readonly inputTagName?: string;
+  readonly preselectedTagName?: string;
+  readonly createdAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly executionArn?: string;
+  /** The dataset version the run reads, pinned by the plan (appends during a run do not change it). */
+  readonly manifestKey?: string;
+  readonly shardsTotal?: number;
+  /** Derived from the set of finished shard indices. */
+  readonly shardsDone?: number;
+  readonly picksSoFar?: number;
+  readonly failureReason?: string;
+  readonly summary?: RunSummary;
+  /** Milliseconds per phase. */
+  readonly timings?: Readonly<Record<string, number>>;
+}
+
+export interface RunRepository {
+  /** Creates a QUEUED run; with an idempotency key already used on the dataset, returns that run instead. */
+  create(run: SelectionRun, idempotencyKey?: string): Promise<{ run: SelectionRun; created: boolean }>;
+  get(id: string): Promise<SelectionRun>;
+  listForDataset(datasetId: string, page: PageRequest): Promise<Page<SelectionRun>>;
+  /**
+   * Sets fields if the run's status is one of `from`; throws {@link ConcurrentUpdateError} otherwise.
+   */
+  update(id: string, from: readonly RunStatus[], fields: Partial<Omit<SelectionRun, 'id' | 'tenantId' | 'datasetId'>>): Promise<SelectionRun>;
+  /**
+   * Records that a shard is done. Idempotent (a set of shard indices), so a retried shard task counts
+   * once; `shardsDone` is the size of that set.
+   */
+  markShardDone(id: string, shard: number): Promise<void>;
+}
+
+const runKey = (id: string) => ({ pk: `RUN#${id}`, sk: 'META' });
+
+function toRun(item: Record<string, unknown>): SelectionRun {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, shardsCompleted, ...run } = item;
+  const done = shardsCompleted instanceof Set ? shardsCompleted.size : 0;
+  return { ...(run as unknown as SelectionRun), shardsDone: done };
+}
+
+export class DynamoRunRepository implements RunRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(run: SelectionRun, idempotencyKey?: string): Promise<{ run: SelectionRun; created: boolean }> {
+    if (idempotencyKey !== undefined) {
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk: `DATASET#${run.datasetId}`, sk: `RUNKEY#${idempotencyKey}`, runId: run.id },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const { Item } = await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: { pk: `DATASET#${run.datasetId}`, sk: `RUNKEY#${idempotencyKey}` }, ConsistentRead: true }),
+        );
+        return { run: await this.get(Item!.runId as string), created: false };
+      }
+    }
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...runKey(run.id),
+          [TABLE_KEYS.gsi1.partitionKey]: `DATASETRUNS#${run.datasetId}`,
+          [TABLE_KEYS.gsi1.sortKey]: `RUN#${run.createdAt}#${run.id}`,
+          ...run,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return { run, created: true };
+  }
+
+  async get(id: string): Promise<SelectionRun> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: runKey(id), ConsistentRead: true }));
+    if (!Item) throw new NotFoundError('selection run', id);
+    return toRun(Item);
+  }
+
+  async listForDataset(datasetId: string, { limit, cursor }: PageRequest): Promise<Page<SelectionRun>> {
+    const { gsi1 } = TABLE_KEYS;
+    const partition = `DATASETRUNS#${datasetId}`;
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: gsi1.indexName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': gsi1.partitionKey },
+        ExpressionAttributeValues: { ':pk': partition },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor, { [gsi1.partitionKey]: partition }),
+      }),
+    );
+    const nextCursor = encodeCursor(result.LastEvaluatedKey);
+    return { items: (result.Items ?? []).map(toRun), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  async update(
+    id: string,
+    from: readonly RunStatus[],
+    fields: Partial<Omit<SelectionRun, 'id' | 'tenantId' | 'datasetId'>>,
+  ): Promise<SelectionRun> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    for (const [name, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      names[`#${name}`] = name;
+      values[`:${name}`] = value;
+      sets.push(`#${name} = :${name}`);
+    }
+    from.forEach((status, i) => (values[`:from${i}`] = status));
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runKey(id),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRun(Attributes!);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError('selection run', id);
+      throw error;
+    }
+  }
+
+  async markShardDone(id: string, shard: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: runKey(id),
+        UpdateExpression: 'ADD shardsCompleted :shard',
+        ExpressionAttributeValues: { ':shard': new Set([shard]) },
+      }),
+    );
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Starting and cancelling selection runs, for the API: check everything that can be checked before
+ * anything starts (the config, the tags, the result tag name), record the run, start the execution.
+ */
+import { randomUUID } from 'node:crypto';
+import { StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { BlobStore } from '../store/blobs.js';
+import type { DatasetManifest } from '../store/columns.js';
+import type { DatasetRepository } from '../store/datasets.js';
+import { NotFoundError } from '../store/errors.js';
+import type { RunRepository, SelectionRun } from '../store/runs.js';
+import type { TagRepository } from '../store/tags.js';
+import { checkConfigAgainstDataset, parseConfigForRun, typedConfigToJson, type TypedConfig } from './config.js';
+import { ConfigRejectedError } from './errors.js';
+
+export interface WorkflowClientDeps {
+  readonly datasets: DatasetRepository;
+  readonly tags: TagRepository;
+  readonly runs: RunRepository;
+  readonly blobs: BlobStore;
+  readonly sfn: SFNClient;
+  readonly stateMachineArn: string | undefined;
+  manifest(dataset: Awaited<ReturnType<DatasetRepository['get']>>): Promise<DatasetManifest>;
+}
+
+export interface StartSelectionRequest {
+  readonly tenantId: string;
+  readonly datasetId: string;
+  readonly config?: unknown;
+  readonly typedConfig?: TypedConfig;
+  readonly resultTagName: string;
+  readonly inputTagName?: string;
+  readonly preselectedTagName?: string;
+  readonly idempotencyKey?: string;
+}
+
+export async function startSelectionRun(deps: WorkflowClientDeps, request: StartSelectionRequest): Promise<SelectionRun> {
+  const given = (request.config !== undefined && request.config !== null ? 1 : 0) + (request.typedConfig ? 1 : 0);
+  if (given !== 1) throw new ConfigRejectedError('give exactly one of config and typedConfig', 'config');
+  const raw = request.typedConfig ? typedConfigToJson(request.typedConfig) : request.config;
+  const rootPath = request.typedConfig ? 'typedConfig' : 'config';
+  const config = parseConfigForRun(raw, rootPath);
+
+  const dataset = await deps.datasets.get(request.tenantId, request.datasetId);
+  if (dataset.sampleCount === 0) throw new ConfigRejectedError('the dataset has no samples yet; upload some first', 'datasetId');
+  await checkTagName(deps, dataset.id, request.resultTagName);
+  for (const [name, path] of [
+    [request.inputTagName, 'inputTagName'],
+    [request.preselectedTagName, 'preselectedTagName'],
+  ] as const) {
+    if (name === undefined) continue;
+    try {
+      await deps.tags.get(dataset.id, name);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new ConfigRejectedError(`tag '${name}' does not exist in the dataset`, path);
+      throw error;
+    }
+  }
+  await checkConfigAgainstDataset(deps, request.tenantId, dataset, await deps.manifest(dataset), config, rootPath);
+
+  const { run, created } = await deps.runs.create(
+    {
+      id: randomUUID(),
+      tenantId: request.tenantId,
+      datasetId: dataset.id,
+      status: 'QUEUED',
+      config: raw,
+      resultTagName: request.resultTagName,
+      ...(request.inputTagName ? { inputTagName: request.inputTagName } : {}),
+      ...(request.preselectedTagName ? { preselectedTagName: request.preselectedTagName } : {}),
+      createdAt: new Date().toISOString(),
+    },
+    request.idempotencyKey,
+  );
+  if (!created) return run;
+  if (!deps.stateMachineArn) throw new Error('WINNOW_STATE_MACHINE_ARN is not set');
+  try {
+    const started = await deps.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: run.id, input: JSON.stringify({ runId: run.id }) }),
+    );
+    return await deps.runs.update(run.id, ['QUEUED', 'RUNNING'], { executionArn: started.executionArn! });
+  } catch (error) {
+    await deps.runs.update(run.id, ['QUEUED'], {
+      status: 'FAILED',
+      failureReason: 'the workflow could not be started',
+      finishedAt: new Date().toISOString(),
+    });
+    throw error;
+  }
+}
+
+async function checkTagName(deps: WorkflowClientDeps, datasetId: string, name: string): Promise<void> {
+  const { checkTagName: check } = await import('../api/validation.js');
+  check(name, 'resultTagName');
+  try {
+    await deps.tags.get(datasetId, name);
+  } catch (error) {
+    if (error instanceof NotFoundError) return;
+    throw error;
+  }
+  throw new ConfigRejectedError(`tag '${name}' already exists; choose another resultTagName`, 'resultTagName', 'CONFLICT');
+}
+
+/** Stops the execution and marks the run CANCELLED; a finished run is returned unchanged. */
+export async function cancelSelectionRun(deps: WorkflowClientDeps, run: SelectionRun): Promise<SelectionRun> {
+  if (run.status !== 'QUEUED' && run.status !== 'RUNNING') return run;
+  const cancelled = await deps.runs.update(run.id, ['QUEUED', 'RUNNING'], { status: 'CANCELLED', finishedAt: new Date().toISOString() });
+  if (run.executionArn) {
+    await deps.sfn.send(new StopExecutionCommand({ executionArn: run.executionArn, cause: 'cancelled by the user' }));
+  }
+  return cancelled;
+}

@@ -1,0 +1,175 @@
+/**
+ * A {@link SelectionSource} over a dataset's column shards in S3. The engine's source interface is
+ * synchronous, so the columns a selection needs are read first ({@link ColumnNeeds}) — a selection reads
+ * only what its strategies use — and then served from memory, rows concatenated across shards. A shard
+ * written before a column existed reads as missing (NaN / -1) for its rows.
+ */
+import type { BlobStore } from '../store/blobs.js';
+import { ColumnReader, type DatasetManifest, type ShardManifest } from '../store/columns.js';
+import type {
+  ClassCounts,
+  EmbeddingMatrix,
+  MetadataColumn,
+  MetadataValueType,
+  ObjectEmbeddings,
+  QuerySet,
+  SelectionSource,
+  TaskInfo,
+} from '../selection/types.js';
+import { mapLimit } from '../store/mapLimit.js';
+
+/** What a selection reads. */
+export interface ColumnNeeds {
+  embeddings?: boolean;
+  metadata?: string[];
+  scores?: { task: string; score: string }[];
+  classCounts?: string[];
+  categoryCount?: string[];
+  objectEmbeddings?: string[];
+  /** Query sets of SIMILARITY: rows of another (or this) dataset's tag. */
+  querySets?: { datasetId: string; tagName: string }[];
+}
+
+/** A query set resolved by the caller (tag membership needs the tag store and tenancy checks). */
+export interface ResolvedQuerySet {
+  readonly datasetId: string;
+  readonly tagName: string;
+  readonly manifest: DatasetManifest;
+  readonly rows: readonly number[];
+}
+
+const SHARD_CONCURRENCY = 8;
+
+function concatFloat32(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+export async function loadEmbeddings(reader: ColumnReader, shards: readonly ShardManifest[] = reader.manifest.shards): Promise<EmbeddingMatrix> {
+  const dim = reader.manifest.embeddingDimension;
+  const parts = await mapLimit(shards, SHARD_CONCURRENCY, async (shard) => (await reader.float32(shard, 'embeddings.normalized'))!);
+  const data = concatFloat32(parts);
+  return { rows: data.length / dim, dim, data };
+}
+
+async function loadFloat64(reader: ColumnReader, column: string, width = 1): Promise<Float64Array> {
+  const manifest = reader.manifest;
+  const out = new Float64Array(manifest.rowCount * width).fill(NaN);
+  await mapLimit(manifest.shards, SHARD_CONCURRENCY, async (shard) => {
+    const values = await reader.float64(shard, column);
+    if (values) out.set(values, shard.rowStart * width);
+  });
+  return out;
+}
+
+export async function loadColumnSource(
+  blobs: BlobStore,
+  datasetId: string,
+  manifest: DatasetManifest,
+  needs: ColumnNeeds,
+  querySets: readonly ResolvedQuerySet[] = [],
+): Promise<SelectionSource & { fileNames(): Promise<string[]> }> {
+  const reader = new ColumnReader(blobs, manifest);
+  const rowCount = manifest.rowCount;
+  const embeddings = needs.embeddings || (needs.querySets ?? []).length > 0 ? await loadEmbeddings(reader) : undefined;
+
+  const metadata = new Map<string, MetadataColumn>();
+  for (const key of needs.metadata ?? []) {
+    const info = manifest.metadata[key];
+    if (!info) continue;
+    if (info.categories) {
+      const codes = new Int32Array(rowCount).fill(-1);
+      await mapLimit(manifest.shards, SHARD_CONCURRENCY, async (shard) => {
+        const values = await reader.int32(shard, `metadata/${key}`);
+        if (values) codes.set(values, shard.rowStart);
+      });
+      metadata.set(key, { kind: 'categorical', codes, categories: info.categories });
+    } else {
+      metadata.set(key, { kind: 'numeric', values: await loadFloat64(reader, `metadata/${key}`) });
+    }
+  }
+
+  const scores = new Map<string, Float64Array>();
+  for (const { task, score } of needs.scores ?? []) {
+    if (manifest.tasks[task]?.scoreNames.includes(score)) scores.set(`${task}/${score}`, await loadFloat64(reader, `tasks/${task}/score/${score}`));
+  }
+  const classCounts = new Map<string, ClassCounts>();
+  for (const task of needs.classCounts ?? []) {
+    const info = manifest.tasks[task];
+    if (!info) continue;
+    const k = info.classes.length;
+    const counts = await loadFloat64(reader, `tasks/${task}/classCounts`, k);
+    const present = new Uint8Array(rowCount);
+    await mapLimit(manifest.shards, SHARD_CONCURRENCY, async (shard) => {
+      const bytes = await reader.bytes(shard, `tasks/${task}/present`);
+      if (bytes) present.set(bytes, shard.rowStart);
+    });
+    // Rows without a prediction record read NaN; the engine wants zeros there and `present` = 0.
+    for (let i = 0; i < counts.length; i++) if (Number.isNaN(counts[i])) counts[i] = 0;
+    classCounts.set(task, { classes: info.classes, counts, present });
+  }
+  const categoryCounts = new Map<string, Float64Array>();
+  for (const task of needs.categoryCount ?? []) {
+    if (manifest.tasks[task]) categoryCounts.set(task, await loadFloat64(reader, `tasks/${task}/categoryCount`));
+  }
+  const objects = new Map<string, ObjectEmbeddings>();
+  for (const task of needs.objectEmbeddings ?? []) {
+    const info = manifest.tasks[task];
+    if (!info?.objectEmbeddings || !info.objectDim) continue;
+    const parts = await mapLimit(manifest.shards, SHARD_CONCURRENCY, async (shard) => ({
+      data: (await reader.float32(shard, `objects/${task}/embeddings`)) ?? new Float32Array(0),
+      sampleRow: (await reader.int32(shard, `objects/${task}/sampleRow`)) ?? new Int32Array(0),
+      objectIndex: (await reader.int32(shard, `objects/${task}/objectIndex`)) ?? new Int32Array(0),
+    }));
+    const data = concatFloat32(parts.map((p) => p.data));
+    const sampleRow = Int32Array.from(parts.flatMap((p) => [...p.sampleRow]));
+    const objectIndex = Int32Array.from(parts.flatMap((p) => [...p.objectIndex]));
+    objects.set(task, { rows: sampleRow.length, dim: info.objectDim, data, sampleRow, objectIndex });
+  }
+
+  const queries = new Map<string, QuerySet>();
+  for (const query of querySets) {
+    const self = query.datasetId === datasetId;
+    const matrix = self ? embeddings! : await loadEmbeddings(new ColumnReader(blobs, query.manifest));
+    const data = new Float32Array(query.rows.length * matrix.dim);
+    query.rows.forEach((row, k) => data.set(matrix.data.subarray(row * matrix.dim, (row + 1) * matrix.dim), k * matrix.dim));
+    let inQuerySet: Uint8Array | undefined;
+    if (self) {
+      inQuerySet = new Uint8Array(rowCount);
+      for (const row of query.rows) inQuerySet[row] = 1;
+    }
+    queries.set(`${query.datasetId}\u0000${query.tagName}`, {
+      embeddings: { rows: query.rows.length, dim: matrix.dim, data },
+      ...(inQuerySet ? { inQuerySet } : {}),
+    });
+  }
+
+  let fileNames: string[] | undefined;
+  const metadataKeys = new Map<string, MetadataValueType>(Object.entries(manifest.metadata).map(([key, info]) => [key, info.type]));
+  const tasks = new Map<string, TaskInfo>(
+    Object.entries(manifest.tasks).map(([name, info]) => [name, { name, type: info.type, categories: new Map(info.categories.map((c) => [c.id, c.name])) }]),
+  );
+  return {
+    rowCount,
+    fileName: (row) => {
+      if (!fileNames) throw new Error('file names are not loaded; call fileNames() first');
+      return fileNames[row]!;
+    },
+    fileNames: async () => (fileNames ??= await reader.allFileNames()),
+    embeddings: () => embeddings,
+    objectEmbeddings: (task) => objects.get(task),
+    querySet: (id, tag) => queries.get(`${id}\u0000${tag}`),
+    metadataKeys: () => metadataKeys,
+    metadata: (key) => metadata.get(key),
+    tasks: () => tasks,
+    score: (task, score) => scores.get(`${task}/${score}`),
+    scoreNames: (task) => manifest.tasks[task]?.scoreNames ?? [],
+    classCounts: (task) => classCounts.get(task),
+    categoryCount: (task) => categoryCounts.get(task),
+  };
+}

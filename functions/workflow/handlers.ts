@@ -1,0 +1,36 @@
+/**
+ * The workflow's Lambda handlers: parse the event, delegate to tasks.ts, return. The local runtime calls
+ * the same task functions (infra/local/runtime.ts).
+ */
+import type { Context } from 'aws-lambda';
+import { createAwsClients, winnowEnvFromProcess } from '../store/aws.js';
+import { BlobStore } from '../store/blobs.js';
+import { DynamoDatasetRepository } from '../store/datasets.js';
+import { DynamoRunRepository } from '../store/runs.js';
+import { DynamoTagRepository } from '../store/tags.js';
+import * as tasks from './tasks.js';
+
+/** Time kept back from the Lambda's limit for the checkpoint write. */
+export const SELECT_SAFETY_MARGIN_MS = 60_000;
+
+let cached: tasks.WorkflowDeps | undefined;
+function deps(): tasks.WorkflowDeps {
+  if (!cached) {
+    const env = winnowEnvFromProcess();
+    const clients = createAwsClients(env);
+    const blobs = new BlobStore(clients.s3, env.bucketName);
+    cached = {
+      datasets: new DynamoDatasetRepository(clients.dynamo, env.tableName),
+      tags: new DynamoTagRepository(clients.dynamo, env.tableName, blobs),
+      runs: new DynamoRunRepository(clients.dynamo, env.tableName),
+      blobs,
+    };
+  }
+  return cached;
+}
+
+export const plan = (event: tasks.RunEvent) => tasks.plan(deps(), event);
+export const shard = (event: tasks.RunEvent & { shard: number }) => tasks.shard(deps(), event);
+export const select = (event: tasks.RunEvent, context: Context) =>
+  tasks.select(deps(), event, { budgetMs: Math.max(1_000, context.getRemainingTimeInMillis() - SELECT_SAFETY_MARGIN_MS) });
+export const markFailed = (event: tasks.RunEvent & { error?: { Error?: string; Cause?: unknown } }) => tasks.markFailed(deps(), event);

@@ -1,0 +1,23 @@
+/**
+ * What a run leaves in S3 under `runs/<id>/`: the plan's shard list, per-shard static objectives, the
+ * greedy checkpoint, and the per-pick explanation that the API serves.
+ */
+import type { BlobStore } from '../store/blobs.js';
+
+export interface PickExplanation {
+  readonly rank: number;
+  readonly fileName: string;
+  readonly score: number;
+  readonly objectives: readonly { readonly strategy: number; readonly objective: number }[];
+}
+
+export const runKeys = {
+  shardList: (runId: string) => `runs/${runId}/shards.json`,
+  shardObjectives: (runId: string, entry: number, shard: number) => `runs/${runId}/static/${entry}/${shard}.f32`,
+  checkpoint: (runId: string) => `runs/${runId}/checkpoint.json`,
+  picks: (runId: string) => `runs/${runId}/picks.json`,
+};
+
+export async function loadPicks(blobs: BlobStore, runId: string): Promise<PickExplanation[]> {
+  return (await blobs.getJson<PickExplanation[]>(runKeys.picks(runId))) ?? [];
+}
