@@ -96,16 +96,18 @@ export class GreedyRun {
 
   /**
    * Runs until done, or until `deadline` (ms since epoch, checked between picks) or `maxPicks` more
-   * picks — then `done` is false and the state can be resumed.
+   * picks — then `done` is false and the state can be resumed. At least one pick is made per call.
    */
   run(options: { deadline?: number; maxPicks?: number } = {}): GreedyResult {
     const { strategies, target } = this.problem;
     const preselected = new Set(this.problem.preselectedRows).size;
     const deadline = options.deadline ?? Infinity;
-    const stopAt = this.picks.length + (options.maxPicks ?? Infinity);
+    const startCount = this.picks.length;
+    const stopAt = startCount + Math.max(1, options.maxPicks ?? Infinity);
     for (;;) {
       if (preselected + this.picks.length >= target) return this.result(true, 'TARGET_REACHED');
-      if (Date.now() >= deadline || this.picks.length >= stopAt) return this.result(false, 'DEADLINE');
+      // Every call makes at least one pick, so a resumed selection always progresses.
+      if (this.picks.length > startCount && (Date.now() >= deadline || this.picks.length >= stopAt)) return this.result(false, 'DEADLINE');
       const best = this.best();
       if (best < 0) return this.result(true, 'POOL_EXHAUSTED');
       for (const s of strategies) {
