@@ -44,8 +44,12 @@ function resolve(value: Json, bucketName: string, bucketLogicalId: string): stri
   throw new Error(`cannot resolve ${JSON.stringify(value)} in the state machine definition`);
 }
 
-/** Synthesizes the stack (no bundling) and returns its state machine definition, resolved for local use. */
-export function synthesizeWorkflowDefinition(bucketName: string): StateMachineDefinition {
+/**
+ * Synthesizes the stack (no bundling) and returns its state machine definition with references resolved.
+ * `forLocalRunner` (default) also turns the distributed Map into the inline Map the local runner plays;
+ * without it, the definition is exactly the one that deploys.
+ */
+export function synthesizeWorkflowDefinition(bucketName: string, { forLocalRunner = true } = {}): StateMachineDefinition {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2': true } });
   new WinnowStack(app, 'WinnowLocal', { stage: 'local' });
   const template = app.synth().getStackByName('WinnowLocal').template as { Resources: Record<string, { Type: string; Properties: Record<string, Json> }> };
@@ -56,7 +60,7 @@ export function synthesizeWorkflowDefinition(bucketName: string): StateMachineDe
   const definition = JSON.parse(resolve(machine[1].Properties.DefinitionString!, bucketName, bucketLogicalId)) as StateMachineDefinition & {
     States: Record<string, Record<string, unknown>>;
   };
-  return asInlineShardMap(definition);
+  return forLocalRunner ? asInlineShardMap(definition) : definition;
 }
 
 function asInlineShardMap<T extends { States: Record<string, Record<string, unknown>> }>(definition: T): T {
