@@ -33,7 +33,7 @@ describe('the selection workflow', () => {
     expect(definition.States.Plan!.Next).toBe('Shards');
     const shards = definition.States.Shards!;
     expect(shards).toMatchObject({ Type: 'Map', ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' } } });
-    expect((shards.ItemProcessor as { ProcessorConfig: { Mode: string } }).ProcessorConfig.Mode).toBe('DISTRIBUTED');
+    expect((shards.ItemProcessor as unknown as { ProcessorConfig: { Mode: string } }).ProcessorConfig.Mode).toBe('DISTRIBUTED');
     expect(definition.States['Done?']).toMatchObject({ Type: 'Choice', Default: 'Select' });
     expect(definition.States.MarkFailed!.Next).toBe('Failed');
     for (const name of ['Plan', 'Shards', 'Select']) {
