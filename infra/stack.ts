@@ -88,6 +88,10 @@ export class WinnowStack extends Stack {
         sourceMap: true,
         // ESM bundles need `require` for the CommonJS packages they inline.
         banner: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
+        // sharp (computed image metadata) ships native code per platform: it is installed beside the
+        // bundle, not inlined, and for the Lambda's platform (linux arm64) whatever machine deploys.
+        nodeModules: ['sharp'],
+        environment: { npm_config_cpu: 'arm64', npm_config_os: 'linux', npm_config_libc: 'glibc' },
       },
     });
     this.table.grantReadWriteData(this.apiFunction);
