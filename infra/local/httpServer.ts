@@ -95,6 +95,9 @@ export async function startGraphqlHttpServer<TContext extends BaseContext>(optio
       }
     })();
   });
+  // Workflow tasks run in this process and can hold the event loop for seconds; a short keep-alive
+  // timeout would then close idle client sockets just as the client reuses them.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => resolve());

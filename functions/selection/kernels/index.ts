@@ -89,27 +89,51 @@ export const scalarKernels: Kernels = {
     const count = end - start;
     const kk = Math.min(k, Math.max(0, rows - 1));
     const out = new Float32Array(count * k).fill(NaN);
-    // Per row, the k smallest squared distances, kept sorted by insertion (k is small: no sort needed).
-    const best = new Float64Array(count * Math.max(kk, 1)).fill(Infinity);
+    if (kk === 0) return out;
+    // Per row, the k largest dot products (= smallest distances on unit vectors), kept sorted by
+    // insertion into a small buffer: k is small, so this beats any sort. `floor` is the k-th best so far.
+    const best = new Float64Array(count * kk).fill(-Infinity);
+    const floor = new Float64Array(count).fill(-Infinity);
     for (let blockStart = start; blockStart < end; blockStart += KNN_BLOCK) {
       const blockEnd = Math.min(end, blockStart + KNN_BLOCK);
+      // A block of query rows stays in cache while every row j streams past it once.
       for (let j = 0; j < rows; j++) {
-        const jOffset = j * dim;
+        const jBase = j * dim;
         for (let i = blockStart; i < blockEnd; i++) {
           if (i === j) continue;
-          const d = distSq(dot(data, i * dim, data, jOffset, dim));
-          const base = (i - start) * kk;
-          if (kk === 0 || d >= best[base + kk - 1]!) continue;
+          const iBase = i * dim;
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          let d = 0;
+          for (; d + 3 < dim; d += 4) {
+            s0 += data[iBase + d]! * data[jBase + d]!;
+            s1 += data[iBase + d + 1]! * data[jBase + d + 1]!;
+            s2 += data[iBase + d + 2]! * data[jBase + d + 2]!;
+            s3 += data[iBase + d + 3]! * data[jBase + d + 3]!;
+          }
+          for (; d < dim; d++) s0 += data[iBase + d]! * data[jBase + d]!;
+          const dotValue = s0 + s1 + s2 + s3;
+          const local = i - start;
+          if (dotValue <= floor[local]!) continue;
+          const base = local * kk;
           let p = kk - 1;
-          while (p > 0 && best[base + p - 1]! > d) {
+          while (p > 0 && best[base + p - 1]! < dotValue) {
             best[base + p] = best[base + p - 1]!;
             p--;
           }
-          best[base + p] = d;
+          best[base + p] = dotValue;
+          floor[local] = best[base + kk - 1]!;
         }
       }
     }
-    for (let i = 0; i < count; i++) for (let c = 0; c < kk; c++) out[i * k + c] = Math.sqrt(best[i * kk + c]!);
+    for (let i = 0; i < count; i++) {
+      for (let c = 0; c < kk; c++) {
+        const dotValue = best[i * kk + c]!;
+        out[i * k + c] = dotValue === -Infinity ? NaN : Math.sqrt(distSq(dotValue));
+      }
+    }
     return out;
   },
 
