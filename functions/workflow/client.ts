@@ -89,9 +89,8 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
   }
 }
 
+/** The result tag must not exist yet (its name's form is the API's to check). */
 async function checkTagName(deps: WorkflowClientDeps, datasetId: string, name: string): Promise<void> {
-  const { checkTagName: check } = await import('../api/validation.js');
-  check(name, 'resultTagName');
   try {
     await deps.tags.get(datasetId, name);
   } catch (error) {

@@ -1,6 +1,6 @@
 /** Selection runs over GraphQL: start, cancel, read (status, summary, result tag, per-pick reasons). */
 import type { DatasetResolvers, MutationResolvers, QueryResolvers, SelectionRunResolvers } from '../generated/graphql.js';
-import { checkPageSize, decodeRowCursor, encodeRowCursor } from '../validation.js';
+import { checkPageSize, checkTagName, decodeRowCursor, encodeRowCursor } from '../validation.js';
 import { cancelSelectionRun, startSelectionRun } from '../../workflow/client.js';
 import { loadPicks } from '../../workflow/results.js';
 import { NotFoundError } from '../../store/errors.js';
@@ -20,8 +20,11 @@ export const runQueries: Pick<QueryResolvers, 'selectionRun'> = {
 };
 
 export const runMutations: Pick<MutationResolvers, 'startSelection' | 'cancelSelection'> = {
-  startSelection: (_parent, args, context) =>
-    startSelectionRun(context, {
+  startSelection: (_parent, args, context) => {
+    checkTagName(args.resultTagName, 'resultTagName');
+    // An idempotency key follows the same rules as a name: 1–128 printable characters.
+    if (args.idempotencyKey != null) checkTagName(args.idempotencyKey, 'idempotencyKey');
+    return startSelectionRun(context, {
       tenantId: context.tenantId,
       datasetId: args.datasetId,
       config: args.config,
@@ -30,7 +33,8 @@ export const runMutations: Pick<MutationResolvers, 'startSelection' | 'cancelSel
       ...(args.inputTagName ? { inputTagName: args.inputTagName } : {}),
       ...(args.preselectedTagName ? { preselectedTagName: args.preselectedTagName } : {}),
       ...(args.idempotencyKey ? { idempotencyKey: args.idempotencyKey } : {}),
-    }),
+    });
+  },
   cancelSelection: async (_parent, { id }, context) => cancelSelectionRun(context, await ownRun(context, id)),
 };
 
