@@ -16,5 +16,5 @@ const requestHandler = handlers.createAPIGatewayProxyEventV2RequestHandler();
 const server = createApiServer({ introspection: process.env.WINNOW_INTROSPECTION !== 'false' });
 
 export const handler = startServerAndCreateLambdaHandler(server as unknown as IntegrationServer, requestHandler, {
-  context: ({ event }) => Promise.resolve(contextFor(event.requestContext.requestId)),
+  context: ({ event }) => contextFor(event.requestContext.requestId, event.headers.authorization ?? event.headers.Authorization),
 });

@@ -3,11 +3,13 @@
  * same schema, resolvers and error model.
  */
 import { ApolloServer } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { createAwsClients, type WinnowEnv } from '../store/aws.js';
 import { BlobStore } from '../store/blobs.js';
 import { EMPTY_MANIFEST, type DatasetManifest } from '../store/columns.js';
 import { DynamoDatasetRepository, type Dataset } from '../store/datasets.js';
 import { DynamoTagRepository } from '../store/tags.js';
+import { DynamoApiKeyRepository } from '../store/apiKeys.js';
 import { DynamoRunRepository } from '../store/runs.js';
 import { DynamoUploadRepository } from '../store/uploads.js';
 import type { ApiContext } from './context.js';
@@ -31,10 +33,21 @@ export function createApiServer(options: ApiServerOptions = {}): ApolloServer<Ap
   });
 }
 
-/** The tenant used until API keys assign one per caller. */
-export const DEFAULT_TENANT = 'default';
+/** Refused before any resolver runs: no key, an unknown one, or a revoked one (HTTP 401). */
+export function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
 
-/** Builds the per-request context from the environment's resources. */
+/** The key of an `Authorization: Bearer <key>` header. */
+export function bearerKey(authorization: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return match?.[1];
+}
+
+/**
+ * Builds the per-request context from the environment's resources: the caller's tenant comes from
+ * their API key (`Authorization: Bearer <key>`), and every resolver acts within that tenant.
+ */
 export function createContextFactory(env: WinnowEnv) {
   const clients = createAwsClients(env);
   const datasets = new DynamoDatasetRepository(clients.dynamo, env.tableName);
@@ -42,7 +55,12 @@ export function createContextFactory(env: WinnowEnv) {
   const tags = new DynamoTagRepository(clients.dynamo, env.tableName, blobs);
   const uploads = new DynamoUploadRepository(clients.dynamo, env.tableName);
   const runs = new DynamoRunRepository(clients.dynamo, env.tableName);
-  return (requestId: string): ApiContext => {
+  const apiKeys = new DynamoApiKeyRepository(clients.dynamo, env.tableName);
+  return async (requestId: string, authorization: string | undefined): Promise<ApiContext> => {
+    const key = bearerKey(authorization);
+    if (!key) throw unauthenticated('an API key is required: send Authorization: Bearer <key>');
+    const record = await apiKeys.authenticate(key);
+    if (!record) throw unauthenticated('the API key is not valid (unknown or revoked)');
     const manifests = new Map<string, Promise<DatasetManifest>>();
     const manifest = (dataset: Dataset) => {
       const key = dataset.manifestKey;
@@ -58,7 +76,7 @@ export function createContextFactory(env: WinnowEnv) {
       return loaded;
     };
     return {
-      tenantId: DEFAULT_TENANT,
+      tenantId: record.tenantId,
       requestId,
       datasets,
       tags,

@@ -45,7 +45,7 @@ export interface GraphqlHttpServer {
 
 export async function startGraphqlHttpServer<TContext extends BaseContext>(options: {
   apollo: ApolloServer<TContext>;
-  context: (requestId: string) => Promise<TContext> | TContext;
+  context: (requestId: string, authorization: string | undefined) => Promise<TContext> | TContext;
   port: number;
   host?: string;
 }): Promise<GraphqlHttpServer> {
@@ -71,7 +71,7 @@ export async function startGraphqlHttpServer<TContext extends BaseContext>(optio
             search: url.search,
             body: parseBody(text, headers.get('content-type')),
           },
-          context: () => Promise.resolve(options.context(crypto.randomUUID())),
+          context: () => Promise.resolve(options.context(crypto.randomUUID(), request.headers.authorization)),
         });
         for (const [key, value] of result.headers) response.setHeader(key, value);
         response.statusCode = result.status ?? 200;

@@ -4,6 +4,7 @@ import { localRuntimeOptionsFromEnv, startLocalRuntime } from './runtime.js';
 const runtime = await startLocalRuntime(localRuntimeOptionsFromEnv());
 console.log(`Winnow is running.
   GraphQL API:  ${runtime.url}
+  API key:      ${runtime.apiKey}   (send as Authorization: Bearer <key>)
   DynamoDB:     ${runtime.env.endpoints.dynamodb} (table ${runtime.env.tableName})
   S3:           ${runtime.env.endpoints.s3} (bucket ${runtime.env.bucketName})
 Press Ctrl-C to stop.`);

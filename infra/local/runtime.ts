@@ -3,7 +3,9 @@
  * process. `npm start` runs it (infra/local/main.ts); the tests start it too, so they exercise exactly
  * what a user runs.
  */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { DynamoApiKeyRepository, newApiKey } from '../../functions/store/apiKeys.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createAwsClients, type WinnowEnv } from '../../functions/store/aws.js';
 import { createApiServer, createContextFactory } from '../../functions/api/server.js';
@@ -43,11 +45,20 @@ export interface LocalRuntimeOptions {
   readonly wrapTask?: (state: string, handler: LocalTaskHandler) => LocalTaskHandler;
   /** Edits the synthesized definition before it runs (tests shorten timeouts and retry waits). */
   readonly editDefinition?: (definition: StateMachineDefinition) => StateMachineDefinition;
+  /**
+   * The development API key. Default: `WINNOW_API_KEY` when set, else the key kept in
+   * `<dataDir>/api-key`, else a new one (written there).
+   */
+  readonly apiKey?: string;
+  /** The tenant of the development key (default `local`). */
+  readonly tenantId?: string;
 }
 
 export interface LocalRuntime {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   readonly url: string;
+  /** The development API key (send as `Authorization: Bearer <key>`). */
+  readonly apiKey: string;
   /** The resources and endpoints, as a Lambda would get them from its environment. */
   readonly env: WinnowEnv;
   stop(): Promise<void>;
@@ -96,6 +107,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (options.editDefinition) definition = options.editDefinition(definition);
     const stepFunctions = await startLocalStepFunctions({ definition, handlers: wrapped });
     started.push(stepFunctions);
+    const apiKey = await developmentKey(options, dataDir);
+    await new DynamoApiKeyRepository(clients.dynamo, storeEnv.tableName).ensure(apiKey, options.tenantId ?? 'local', 'development key');
     const env: WinnowEnv = {
       ...storeEnv,
       stateMachineArn: stepFunctions.stateMachineArn,
@@ -107,10 +120,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     started.push({ close: () => apollo.stop() });
     const http = await startGraphqlHttpServer({ apollo, context: createContextFactory(env), port: options.port ?? 4000 });
     started.push(http);
-    return { url: http.url, env, stop };
+    return { url: http.url, apiKey, env, stop };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+async function developmentKey(options: LocalRuntimeOptions, dataDir: string): Promise<string> {
+  if (options.apiKey) return options.apiKey;
+  if (process.env.WINNOW_API_KEY) return process.env.WINNOW_API_KEY;
+  const file = join(dataDir, 'api-key');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const { key } = newApiKey();
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, `${key}\n`, { mode: 0o600 });
+    return key;
   }
 }
 

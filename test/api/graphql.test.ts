@@ -1,20 +1,18 @@
 /** The GraphQL API over real HTTP against the local runtime (bound to the suite's stand-ins). */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiServer, createContextFactory } from '../../functions/api/server.js';
+import { DynamoApiKeyRepository } from '../../functions/store/apiKeys.js';
+import { createAwsClients } from '../../functions/store/aws.js';
 import { startGraphqlHttpServer, MAX_BODY_BYTES, type GraphqlHttpServer } from '../../infra/local/httpServer.js';
-import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime.js';
+import type { LocalRuntime } from '../../infra/local/runtime.js';
+import { startTestRuntime } from '../support/runtime.js';
 import { graphql, uniqueName } from '../support/graphql.js';
 
 const env = inject('winnowEnv');
 let runtime: LocalRuntime;
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime({
-    port: 0,
-    standIns: { dynamodb: env.endpoints.dynamodb!, s3: env.endpoints.s3! },
-    tableName: env.tableName,
-    bucketName: env.bucketName,
-  });
+  runtime = await startTestRuntime();
 });
 afterAll(() => runtime.stop());
 
@@ -133,28 +131,37 @@ describe('datasets over GraphQL', () => {
 describe('unexpected errors', () => {
   let server: GraphqlHttpServer;
   const logged: Record<string, unknown>[] = [];
+  let key: string;
 
   beforeAll(async () => {
-    // A real fault: the table does not exist, so DynamoDB answers ResourceNotFoundException.
+    // A real fault: the bucket does not exist, so S3 answers NoSuchBucket when an upload starts.
+    ({ key } = await new DynamoApiKeyRepository(createAwsClients(env).dynamo, env.tableName).create('tenant-faults', 'test'));
     const apollo = createApiServer({ logError: (entry) => logged.push(entry) });
     await apollo.start();
     server = await startGraphqlHttpServer({
       apollo,
-      context: createContextFactory({ ...env, tableName: 'no-such-table' }),
+      context: createContextFactory({ ...env, bucketName: 'no-such-bucket' }),
       port: 0,
     });
   });
   afterAll(() => server.close());
 
   it('are logged with an id and returned as INTERNAL_SERVER_ERROR without internals', async () => {
-    const result = await graphql(server.url, CREATE, { name: uniqueName('boom') });
+    const auth = { authorization: `Bearer ${key}` };
+    const created = await graphql<{ createDataset: { id: string } }>(server.url, CREATE, { name: uniqueName('boom') }, auth);
+    const result = await graphql(
+      server.url,
+      'mutation ($d: ID!) { createUpload(datasetId: $d, files: [{ path: "embeddings.csv", size: 100000000 }]) { id } }',
+      { d: created.data!.createDataset.id },
+      auth,
+    );
     expect(result.errors).toHaveLength(1);
     const error = result.errors![0]!;
     expect(error.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     expect(error.message).toMatch(/^internal error \(id [0-9a-f-]{36}\)$/);
-    expect(JSON.stringify(result)).not.toMatch(/no-such-table|ResourceNotFound|stack/i);
+    expect(JSON.stringify(result)).not.toMatch(/no-such-bucket|NoSuchBucket|stack/i);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ level: 'error', errorId: error.extensions?.errorId });
-    expect(JSON.stringify(logged[0])).toMatch(/ResourceNotFound/);
+    expect(JSON.stringify(logged[0])).toMatch(/NoSuchBucket/);
   });
 });

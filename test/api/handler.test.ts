@@ -1,11 +1,14 @@
 /** The API Lambda handler, invoked with real API Gateway HTTP API (payload v2) events. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoApiKeyRepository } from '../../functions/store/apiKeys.js';
+import { createAwsClients } from '../../functions/store/aws.js';
 import { uniqueName } from '../support/graphql.js';
 
 const env = inject('winnowEnv');
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 let handler: Handler;
+let key: string;
 
 beforeAll(async () => {
   // The handler reads its resources from the environment, as in Lambda.
@@ -19,16 +22,17 @@ beforeAll(async () => {
     AWS_REGION: env.region,
   });
   ({ handler } = (await import('../../functions/api/handler.js')) as unknown as { handler: Handler });
+  ({ key } = await new DynamoApiKeyRepository(createAwsClients(env).dynamo, env.tableName).create('tenant-lambda', 'test'));
 });
 
-function httpApiEvent(body: unknown, requestId: string): APIGatewayProxyEventV2 {
+function httpApiEvent(body: unknown, requestId: string, authorization = `Bearer ${key}`): APIGatewayProxyEventV2 {
   const text = JSON.stringify(body);
   return {
     version: '2.0',
     routeKey: 'POST /graphql',
     rawPath: '/graphql',
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', 'content-length': String(text.length), host: 'abc123.execute-api.us-east-1.amazonaws.com' },
+    headers: { 'content-type': 'application/json', 'content-length': String(text.length), host: 'abc123.execute-api.us-east-1.amazonaws.com', authorization },
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
@@ -59,6 +63,12 @@ describe('API Lambda handler', () => {
     const id = (JSON.parse(created.body!) as { data: { createDataset: { id: string; name: string } } }).data.createDataset.id;
     const fetched = await handler(httpApiEvent({ query: `{ dataset(id: "${id}") { id name } }` }, 'r2'), lambdaContext);
     expect(JSON.parse(fetched.body!)).toEqual({ data: { dataset: { id, name } } });
+  });
+
+  it('refuses a request without a valid key with 401', async () => {
+    const result = await handler(httpApiEvent({ query: '{ datasets { items { id } } }' }, 'r4', 'Bearer wn_00000000000000000000000000000000_notarealkeynotarealkey'), lambdaContext);
+    expect(result.statusCode).toBe(401);
+    expect((JSON.parse(result.body!) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
   });
 
   it('returns coded errors', async () => {

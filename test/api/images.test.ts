@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAwsClients } from '../../functions/store/aws.js';
 import { BlobStore } from '../../functions/store/blobs.js';
 import type { DatasetManifest } from '../../functions/store/columns.js';
-import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime.js';
+import type { LocalRuntime } from '../../infra/local/runtime.js';
+import { startTestRuntime } from '../support/runtime.js';
 import { embeddingsCsv } from '../fixtures/lightly-folder.js';
 import { createDataset, datasetState, presignedUpload } from '../support/datasets.js';
 import { uniqueName } from '../support/graphql.js';
@@ -14,12 +15,7 @@ let runtime: LocalRuntime;
 const blobs = new BlobStore(createAwsClients(env).s3, env.bucketName);
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime({
-    port: 0,
-    standIns: { dynamodb: env.endpoints.dynamodb!, s3: env.endpoints.s3! },
-    tableName: env.tableName,
-    bucketName: env.bucketName,
-  });
+  runtime = await startTestRuntime();
 });
 afterAll(() => runtime.stop());
 

@@ -5,15 +5,24 @@ export interface GraphqlResponse<T> {
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
+const keys = new Map<string, string>();
+
+/** Requests to `url` carry this API key unless a test passes its own `authorization` header. */
+export function registerApiKey(url: string, key: string): void {
+  keys.set(url, key);
+}
+
 export async function graphql<T = Record<string, unknown>>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
   headers: Record<string, string> = {},
 ): Promise<GraphqlResponse<T>> {
+  const key = keys.get(url);
+  const auth: Record<string, string> = key && !('authorization' in headers) ? { authorization: `Bearer ${key}` } : {};
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...auth, ...headers },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as Omit<GraphqlResponse<T>, 'status'>;

@@ -3,17 +3,16 @@
  * concurrent runs, the resumable select loop, and faults in the workflow's tasks (injected by wrapping the
  * task handlers — a crash or a hang cannot be caused otherwise).
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { TransientError } from '../../functions/workflow/errors.js';
-import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime.js';
+import type { LocalRuntime } from '../../infra/local/runtime.js';
+import { startTestRuntime } from '../support/runtime.js';
 import type { LocalTaskHandler } from '../../infra/local/stepFunctions.js';
 import { createDataset, datasetState, inlineUpload, lightlyUploadFiles, tagFileNames } from '../support/datasets.js';
 import { graphql, uniqueName } from '../support/graphql.js';
 import { RUN_FIELDS, startSelection, waitForRun, type RunView } from '../support/runs.js';
 
-const env = inject('winnowEnv');
-const standIns = { dynamodb: env.endpoints.dynamodb!, s3: env.endpoints.s3! };
 const DIVERSITY = { n_samples: 8, strategies: [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'DIVERSITY' } }, { input: { type: 'EMBEDDINGS' }, strategy: { type: 'TYPICALITY', num_nearest_neighbors: 5 } }] };
 
 /** Per-test fault plans: state name → what to do on the k-th call (1-based). */
@@ -45,15 +44,7 @@ async function run(config: unknown = DIVERSITY, extra: Record<string, unknown> =
 }
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime({
-    port: 0,
-    standIns,
-    tableName: env.tableName,
-    bucketName: env.bucketName,
-    selectBudgetMs: 1,
-    wrapTask,
-    editDefinition: shortTimeouts,
-  });
+  runtime = await startTestRuntime({ selectBudgetMs: 1, wrapTask, editDefinition: shortTimeouts });
   url = runtime.url;
   datasetId = await createDataset(url, uniqueName('runs'));
   expect((await inlineUpload(url, datasetId, lightlyUploadFiles({ samples: 60, dim: 6, layout: 'jsonl' }).files)).errors).toBeUndefined();

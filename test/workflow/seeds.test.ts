@@ -5,15 +5,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJsonc } from '../../functions/selection/jsonc.js';
-import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime.js';
+import type { LocalRuntime } from '../../infra/local/runtime.js';
+import { startTestRuntime } from '../support/runtime.js';
 import { generateQueryFiles, type GeneratedDataset } from '../fixtures/lightly-folder.js';
 import { createDataset, inlineUpload, lightlyUploadFiles, tagFileNames } from '../support/datasets.js';
 import { graphql, uniqueName } from '../support/graphql.js';
 import { startSelection, waitForRun, type RunView } from '../support/runs.js';
 
-const env = inject('winnowEnv');
 const seeds = join(import.meta.dirname, '../fixtures/seeds');
 let runtime: LocalRuntime;
 let datasetId: string;
@@ -24,7 +24,7 @@ let query: ReturnType<typeof generateQueryFiles>;
 const N = 240;
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0, standIns: { dynamodb: env.endpoints.dynamodb!, s3: env.endpoints.s3! }, tableName: env.tableName, bucketName: env.bucketName });
+  runtime = await startTestRuntime();
   const upload = lightlyUploadFiles({ seed: 5, samples: N, dim: 8, clusters: 4, videos: 4, layout: 'jsonl' });
   data = upload.dataset;
   uploadedFiles = new Map(upload.files.map((f) => [f.path, f.content]));
