@@ -21,6 +21,8 @@ export interface WinnowStackProps extends StackProps {
   readonly stage: string;
   /** DESTROY for throw-away stages; RETAIN (the default) keeps data when the stack is deleted. */
   readonly removalPolicy?: RemovalPolicy;
+  /** Answer GraphQL introspection (default: on, except for a stage named `prod`). */
+  readonly introspection?: boolean;
 }
 
 const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, import.meta.url));
@@ -58,6 +60,8 @@ export class WinnowStack extends Stack {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy,
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+      // Run intermediates (shard outputs, checkpoints) are worthless once a run has ended.
+      lifecycleRules: [{ id: 'run-intermediates', prefix: 'runs-work/', expiration: Duration.days(30) }],
     });
 
     this.workflow = new SelectionWorkflow(this, 'Workflow', {
@@ -80,6 +84,7 @@ export class WinnowStack extends Stack {
         WINNOW_BUCKET_NAME: this.bucket.bucketName,
         WINNOW_STAGE: props.stage,
         WINNOW_STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
+        WINNOW_INTROSPECTION: String(props.introspection ?? props.stage !== 'prod'),
       },
       bundling: {
         format: OutputFormat.ESM,

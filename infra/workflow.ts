@@ -155,12 +155,17 @@ export class SelectionWorkflow extends Construct {
     table.grantReadWriteData(this.functions.plan);
     table.grantReadWriteData(this.functions.shard);
     table.grantReadWriteData(this.functions.select);
-    table.grantReadWriteData(this.functions.markFailed);
-    bucket.grantRead(this.functions.plan);
-    bucket.grantPut(this.functions.plan, 'runs/*');
-    bucket.grantRead(this.functions.shard);
-    bucket.grantPut(this.functions.shard, 'runs/*');
-    bucket.grantReadWrite(this.functions.select);
-    bucket.grantRead(this.stateMachine, 'runs/*');
+    table.grantWriteData(this.functions.markFailed);
+    // Plan and Shard read datasets and write only run intermediates; Select also writes the explanation
+    // (runs/) and the result tag (datasets/<id>/tags/); MarkFailed touches no object.
+    bucket.grantRead(this.functions.plan, 'datasets/*');
+    bucket.grantPut(this.functions.plan, 'runs-work/*');
+    bucket.grantRead(this.functions.shard, 'datasets/*');
+    bucket.grantPut(this.functions.shard, 'runs-work/*');
+    bucket.grantRead(this.functions.select, 'datasets/*');
+    bucket.grantReadWrite(this.functions.select, 'runs-work/*');
+    bucket.grantPut(this.functions.select, 'runs/*');
+    bucket.grantReadWrite(this.functions.select, 'datasets/*/tags/*');
+    bucket.grantRead(this.stateMachine, 'runs-work/*');
   }
 }

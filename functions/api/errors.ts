@@ -68,6 +68,8 @@ const APOLLO_CLIENT_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  'QUERY_TOO_COMPLEX',
+  'UNAUTHENTICATED',
 ]);
 
 export type ErrorLogger = (entry: Record<string, unknown>) => void;

@@ -14,6 +14,7 @@ import { DynamoRunRepository } from '../store/runs.js';
 import { DynamoUploadRepository } from '../store/uploads.js';
 import type { ApiContext } from './context.js';
 import { createFormatError, type ErrorLogger } from './errors.js';
+import { queryLimits } from './limits.js';
 import { typeDefs } from './generated/typeDefs.js';
 import { resolvers } from './resolvers/index.js';
 
@@ -28,6 +29,7 @@ export function createApiServer(options: ApiServerOptions = {}): ApolloServer<Ap
     typeDefs,
     resolvers,
     introspection: options.introspection ?? true,
+    validationRules: [queryLimits()],
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(options.logError),
   });

@@ -5,11 +5,12 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { makeApiKeyCommand } from './commands/apikey.js';
 import { makeSelectCommand } from './commands/select.js';
 import { loadEngine } from './engine.js';
 import { EXIT, processIo, UsageError, type CliIo, type Command } from './io.js';
 
-export const COMMANDS: readonly Command[] = [makeSelectCommand(loadEngine)];
+export const COMMANDS: readonly Command[] = [makeSelectCommand(loadEngine), makeApiKeyCommand()];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -58,7 +58,7 @@ export class DynamoApiKeyRepository implements ApiKeyRepository {
       if (error instanceof ConditionalCheckFailedException) {
         const existing = await this.authenticate(key);
         if (existing) return existing;
-        throw new Error('this API key was revoked');
+        throw new Error('this API key was revoked', { cause: error });
       }
       throw error;
     }

@@ -13,6 +13,9 @@ import type { TagRepository } from '../store/tags.js';
 import { checkConfigAgainstDataset, parseConfigForRun, typedConfigToJson, type TypedConfig } from './config.js';
 import { ConfigRejectedError } from './errors.js';
 
+/** Largest `n_samples` a selection may ask for. */
+export const MAX_SAMPLES = 10_000_000;
+
 export interface WorkflowClientDeps {
   readonly datasets: DatasetRepository;
   readonly tags: TagRepository;
@@ -40,6 +43,9 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
   const raw = request.typedConfig ? typedConfigToJson(request.typedConfig) : request.config;
   const rootPath = request.typedConfig ? 'typedConfig' : 'config';
   const config = parseConfigForRun(raw, rootPath);
+  if ((config.nSamples ?? 0) > MAX_SAMPLES) {
+    throw new ConfigRejectedError(`n_samples must be at most ${MAX_SAMPLES}`, `${rootPath}.n_samples`);
+  }
 
   const dataset = await deps.datasets.get(request.tenantId, request.datasetId);
   if (dataset.sampleCount === 0) throw new ConfigRejectedError('the dataset has no samples yet; upload some first', 'datasetId');

@@ -1,6 +1,7 @@
 /**
- * What a run leaves in S3 under `runs/<id>/`: the plan's shard list, per-shard static objectives, the
- * greedy checkpoint, and the per-pick explanation that the API serves.
+ * What a run leaves in S3: under `runs-work/<id>/` its intermediates (the plan's shard list, per-shard
+ * static objectives, the greedy checkpoint), which a bucket lifecycle rule expires; under `runs/<id>/`
+ * what outlives it (the per-pick explanation that the API serves).
  */
 import type { BlobStore } from '../store/blobs.js';
 
@@ -12,9 +13,9 @@ export interface PickExplanation {
 }
 
 export const runKeys = {
-  shardList: (runId: string) => `runs/${runId}/shards.json`,
-  shardObjectives: (runId: string, entry: number, shard: number) => `runs/${runId}/static/${entry}/${shard}.f32`,
-  checkpoint: (runId: string) => `runs/${runId}/checkpoint.json`,
+  shardList: (runId: string) => `runs-work/${runId}/shards.json`,
+  shardObjectives: (runId: string, entry: number, shard: number) => `runs-work/${runId}/static/${entry}/${shard}.f32`,
+  checkpoint: (runId: string) => `runs-work/${runId}/checkpoint.json`,
   picks: (runId: string) => `runs/${runId}/picks.json`,
 };
 

@@ -79,3 +79,23 @@ describe('WinnowStack', () => {
     for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
   });
 });
+
+describe('WinnowStack, safety', () => {
+  it('expires run intermediates and switches introspection off for prod', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'runs-work/', ExpirationInDays: 30, Status: 'Enabled' })] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ WINNOW_INTROSPECTION: 'true' }) } });
+    const prod = Template.fromStack(new WinnowStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Winnow-prod', { stage: 'prod' }));
+    prod.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ WINNOW_INTROSPECTION: 'false' }) } });
+  });
+
+  it('scopes the workflow functions to the object prefixes they use', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }[];
+    const s3Resources = policies.flatMap((p) =>
+      p.Properties.PolicyDocument.Statement.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:'))).map((s) => JSON.stringify(s.Resource)),
+    );
+    expect(s3Resources.some((r) => r.includes('runs-work/*'))).toBe(true);
+    expect(s3Resources.some((r) => r.includes('datasets/*/tags/*'))).toBe(true);
+  });
+});
