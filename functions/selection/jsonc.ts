@@ -20,7 +20,7 @@ export class JsoncSyntaxError extends Error {
 }
 
 /** Replaces comments with spaces (keeping offsets, so positions stay right) and unwraps `float(…)`. */
-function strip(text: string): string {
+function strip(text: string, file: string): string {
   const out = text.split('');
   let i = 0;
   const blank = (from: number, to: number) => {
@@ -43,7 +43,11 @@ function strip(text: string): string {
     }
     if (c === '/' && text[i + 1] === '*') {
       const end = text.indexOf('*/', i + 2);
-      const stop = end === -1 ? text.length : end + 2;
+      if (end === -1) {
+        const { line, column } = position(text, i);
+        throw new JsoncSyntaxError(file, line, column, "unterminated block comment: '/*' without '*/'");
+      }
+      const stop = end + 2;
       blank(i, stop);
       i = stop;
       continue;
@@ -58,9 +62,8 @@ function strip(text: string): string {
     }
     i++;
   }
-  // Trailing commas: a comma followed only by whitespace before } or ].
-  const stripped = out.join('');
-  return stripped.replace(/,(\s*[}\]])/g, ' $1');
+  // Trailing commas are the parser's business: a regex here would also rewrite `", ]"` inside strings.
+  return out.join('');
 }
 
 function position(text: string, offset: number): { line: number; column: number } {
@@ -148,6 +151,12 @@ class Parser {
       const c = this.text[this.i];
       if (c === ',') {
         this.i++;
+        this.space();
+        // A trailing comma before the closing brace.
+        if (this.text[this.i] === '}') {
+          this.i++;
+          return out;
+        }
         continue;
       }
       if (c === '}') {
@@ -173,6 +182,12 @@ class Parser {
       const c = this.text[this.i];
       if (c === ',') {
         this.i++;
+        this.space();
+        // A trailing comma before the closing bracket.
+        if (this.text[this.i] === ']') {
+          this.i++;
+          return out;
+        }
         continue;
       }
       if (c === ']') {
@@ -214,5 +229,5 @@ class Parser {
 /** Parses JSON with comments; throws {@link JsoncSyntaxError} naming the line and column. */
 export function parseJsonc(text: string, file = 'config'): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  return new Parser(strip(body), file).parse();
+  return new Parser(strip(body, file), file).parse();
 }

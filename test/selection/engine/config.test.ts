@@ -30,6 +30,15 @@ describe('the JSONC reader', () => {
     expect(() => parseJsonc('{\n  "a": 1,\n  "b": oops\n}', 'c.json')).toThrow(/^c\.json:3:8: 'oops' is not a JSON value/);
     expect(() => parseJsonc('{"a": 1', 'd.json')).toThrow(/d\.json:1:8/);
   });
+
+  it('leaves commas and brackets inside strings alone, and rejects what JSON rejects', () => {
+    expect(parseJsonc('{"a": "x, ]", "b": [1, 2, ], "c": {"d": "e,}", }, }')).toEqual({ a: 'x, ]', b: [1, 2], c: { d: 'e,}' } });
+    expect(parseJsonc('{"s": "float(3)", "n": float(3), /* block\n comment */ "m": float(-2)}')).toEqual({ s: 'float(3)', n: 3, m: -2 });
+    expect(() => parseJsonc('[1,,2]', 'e.json')).toThrow(/e\.json:1:4: expected a value/);
+    expect(() => parseJsonc('{,}', 'e.json')).toThrow(/e\.json:1:2/);
+    expect(() => parseJsonc('{"a": 1 /* never closed\n}', 'e.json')).toThrow(/e\.json:1:9: unterminated block comment/);
+    expect(() => parseJsonc("{'a': 1}", 'e.json')).toThrow(/e\.json:1:2/);
+  });
 });
 
 describe('the config schema', () => {
