@@ -21,18 +21,8 @@ import { uploadObjectKey } from '../functions/ingest/layout.js';
 import { ensureBucket, ensureTable } from '../infra/local/bootstrap.js';
 import { S3RVER_CREDENTIALS } from '../infra/local/standins.js';
 import { startStandInsProcess } from './support/standInsProcess.js';
+import { rng } from './support/rng.js';
 
-/** mulberry32: fixed seed, same data on every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function writeLines(path: string, lines: () => Generator<string>): Promise<number> {
   const out = createWriteStream(path);

@@ -7,17 +7,8 @@ import { selectionConfig } from '../functions/selection/config.js';
 import { scalarKernels, timedKernels } from '../functions/selection/kernels/index.js';
 import { GreedyRun, prepareSelection } from '../functions/selection/select.js';
 import type { MetadataColumn, MetadataValueType, SelectionSource } from '../functions/selection/types.js';
+import { rng } from './support/rng.js';
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function run(): Promise<void> {
   const rows = Number(process.env.WINNOW_BENCH_ROWS ?? 100_000);

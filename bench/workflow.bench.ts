@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { startLocalRuntime } from '../infra/local/runtime.js';
 import { SHARD_ROWS } from '../functions/store/columns.js';
 import { startStandInsProcess } from './support/standInsProcess.js';
+import { rng } from './support/rng.js';
 
 async function gql<T>(url: string, query: string, variables: Record<string, unknown>): Promise<T> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify({ query, variables }) });
@@ -22,16 +23,6 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
   return body.data;
 }
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function run(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

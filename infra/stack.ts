@@ -8,12 +8,12 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { HttpApi, CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/store/table.js';
+import { ESM_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
 import { SelectionWorkflow } from './workflow.js';
 
 export interface WinnowStackProps extends StackProps {
@@ -74,8 +74,7 @@ export class WinnowStack extends Stack {
     this.apiFunction = new NodejsFunction(this, 'ApiFunction', {
       entry: entry('api/handler.ts'),
       handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+      ...LAMBDA_RUNTIME,
       memorySize: 1024,
       timeout: Duration.seconds(29),
       logGroup: new LogGroup(this, 'ApiLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
@@ -87,12 +86,7 @@ export class WinnowStack extends Stack {
         WINNOW_INTROSPECTION: String(props.introspection ?? props.stage !== 'prod'),
       },
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        // ESM bundles need `require` for the CommonJS packages they inline.
-        banner: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
+        ...ESM_BUNDLING,
         // sharp (computed image metadata) ships native code per platform: it is installed beside the
         // bundle, not inlined, and for the Lambda's platform (linux arm64) whatever machine deploys.
         nodeModules: ['sharp'],

@@ -16,8 +16,9 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, Runtime, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { ESM_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import {
@@ -78,20 +79,12 @@ export class SelectionWorkflow extends Construct {
       new NodejsFunction(this, name, {
         entry: new URL('../functions/workflow/handlers.ts', import.meta.url).pathname,
         handler,
-        runtime: Runtime.NODEJS_22_X,
-        architecture: Architecture.ARM_64,
+        ...LAMBDA_RUNTIME,
         memorySize,
         timeout,
-        ephemeralStorageSize: undefined,
         environment: props.environment,
         logGroup: new LogGroup(this, `${name}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy }),
-        bundling: {
-          format: OutputFormat.ESM,
-          target: 'node22',
-          minify: true,
-          sourceMap: true,
-          banner: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
-        },
+        bundling: ESM_BUNDLING,
       });
     this.functions = {
       plan: fn('PlanFunction', 'plan', WORKFLOW_TIMEOUTS.plan, 1024),

@@ -1,5 +1,8 @@
 /** Synthetic selection sources for engine tests: columns given directly, no files. */
 import type { ClassCounts, EmbeddingMatrix, MetadataColumn, MetadataValueType, QuerySet, SelectionSource, TaskInfo } from '../../../functions/selection/types.js';
+import { rng } from '../../../bench/support/rng.js';
+
+export { rng };
 
 export interface SyntheticData {
   rows: number;
@@ -89,17 +92,6 @@ export function syntheticSource(input: SyntheticData): SelectionSource {
   };
 }
 
-/** mulberry32, for seeded test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

@@ -1,0 +1,14 @@
+/** What every Winnow Lambda shares: runtime, architecture, ESM bundling. */
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+export const LAMBDA_RUNTIME = { runtime: Runtime.NODEJS_22_X, architecture: Architecture.ARM_64 } as const;
+
+export const ESM_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  // ESM bundles need `require` for the CommonJS packages they inline.
+  banner: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
+};
