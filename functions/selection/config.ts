@@ -113,18 +113,35 @@ function normaliseKeys(value: Json, path: string, issues: ConfigIssue[], origina
       continue;
     }
     out[c] = inner;
-    originals.set(keyPath(path, c), keyPath(path, key));
+    originals.set(keyPath(path, c), keyPath(originals.get(path) ?? path, key));
   }
   return out;
 }
 
-function zodIssues(error: z.ZodError, base: string, originals: Map<string, string>): ConfigIssue[] {
-  return error.issues.map((issue) => {
-    let path = base;
-    for (const segment of issue.path) path = typeof segment === 'number' ? `${path}[${segment}]` : keyPath(path, String(segment));
-    path = originals.get(path) ?? path;
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * `allowedKeys` tells, for the object at an issue's path (relative to `base`), which keys it may have —
+ * so an unknown key is reported with the alternatives, in the seed's snake_case spelling.
+ */
+function zodIssues(
+  error: z.ZodError,
+  base: string,
+  originals: Map<string, string>,
+  allowedKeys?: (path: readonly PropertyKey[]) => readonly string[] | undefined,
+): ConfigIssue[] {
+  return error.issues.flatMap((issue) => {
+    let camelPath = base;
+    for (const segment of issue.path) camelPath = typeof segment === 'number' ? `${camelPath}[${segment}]` : keyPath(camelPath, String(segment));
+    const path = originals.get(camelPath) ?? camelPath;
     if (issue.code === 'unrecognized_keys') {
-      return { path, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+      // One issue per unknown key, at the key itself, in the user's spelling.
+      const allowed = allowedKeys?.(issue.path);
+      const alternatives = allowed ? `; allowed: ${allowed.map(snake).join(', ')}` : '';
+      return issue.keys.map((key) => {
+        const keyAt = originals.get(keyPath(camelPath, key)) ?? keyPath(path, key);
+        return { path: keyAt, message: `unknown key '${keyAt.slice(keyAt.lastIndexOf('.') + 1)}'${alternatives}` };
+      });
     }
     if (issue.code === 'invalid_value' && 'values' in issue) {
       return { path, message: `must be one of ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
@@ -146,7 +163,10 @@ function parseEntry(raw: unknown, path: string, issues: ConfigIssue[], originals
   }
   const entry = normaliseKeys(raw, path, issues, originals);
   for (const key of Object.keys(entry)) {
-    if (!['input', 'strategy', 'strength'].includes(key)) issues.push({ path: originals.get(keyPath(path, key)) ?? keyPath(path, key), message: `unknown key; an entry has input, strategy and strength` });
+    if (!['input', 'strategy', 'strength'].includes(key)) {
+      const at = originals.get(keyPath(path, key)) ?? keyPath(path, key);
+      issues.push({ path: at, message: `unknown key '${at.slice(at.lastIndexOf('.') + 1)}'; allowed: input, strategy, strength` });
+    }
   }
   const before = issues.length;
   const input = parseTyped(entry.input, keyPath(path, 'input'), inputSchemas, INPUT_TYPES, issues, originals);
@@ -163,9 +183,9 @@ function parseEntry(raw: unknown, path: string, issues: ConfigIssue[], originals
     issues.push({ path: keyPath(path, 'strength'), message: 'strength is given both in the entry and in its strategy; give it once' });
     return undefined;
   }
-  const pairingIssue = checkPairing(input, strategyConfig as StrategyConfig);
-  if (pairingIssue) {
-    issues.push({ path: keyPath(path, 'input.type'), message: pairingIssue });
+  const fault = checkPairing(input, strategyConfig as StrategyConfig);
+  if (fault) {
+    issues.push({ path: keyPath(path, fault.at), message: fault.message });
     return undefined;
   }
   return { input, strategy: strategyConfig as StrategyConfig, strength: entryStrength ?? inner ?? 1 };
@@ -195,37 +215,45 @@ function parseTyped<K extends string, S extends Record<K, z.ZodType>>(
     issues.push({ path: keyPath(path, 'type'), message: `must be one of ${types.join(', ')}${type === undefined ? '' : `, got ${JSON.stringify(type)}`}` });
     return undefined;
   }
-  const parsed = schemas[type as K].safeParse(value);
+  const schema = schemas[type as K];
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    issues.push(...zodIssues(parsed.error, path, originals));
+    const allowed = (at: readonly PropertyKey[]) =>
+      at.length === 0 ? Object.keys((schema as unknown as z.ZodObject).shape) : at[at.length - 1] === 'targetRange' ? ['minSum', 'maxSum'] : undefined;
+    issues.push(...zodIssues(parsed.error, path, originals, allowed));
     return undefined;
   }
   return parsed.data as z.output<S[K]>;
 }
 
-/** The pairing rules of SELECTION.md; returns a message naming both sides, or undefined when allowed. */
-function checkPairing(input: InputConfig, strategy: StrategyConfig): string | undefined {
+/**
+ * The pairing rules of SELECTION.md, plus the strategy's own consistency; returns the fault (the path
+ * relative to the entry, and a message naming both sides of a pairing), or undefined when allowed.
+ */
+function checkPairing(input: InputConfig, strategy: StrategyConfig): { at: string; message: string } | undefined {
+  const pairing = (message: string) => ({ at: 'input.type', message });
   const allowed = STRATEGY_INPUTS[strategy.type];
   if (!allowed.includes(input.type)) {
-    return `strategy ${strategy.type} does not take input ${input.type}; it takes ${allowed.join(', ')}`;
+    return pairing(`strategy ${strategy.type} does not take input ${input.type}; it takes ${allowed.join(', ')}`);
   }
   if (input.type === 'EMBEDDINGS') {
     const query = input.datasetId !== undefined || input.tagName !== undefined;
     if (strategy.type === 'SIMILARITY' && (input.datasetId === undefined || input.tagName === undefined)) {
-      return 'strategy SIMILARITY needs input EMBEDDINGS with dataset_id and tag_name (the query set)';
+      return pairing('strategy SIMILARITY needs input EMBEDDINGS with dataset_id and tag_name (the query set)');
     }
-    if (strategy.type !== 'SIMILARITY' && query) return `input EMBEDDINGS with dataset_id/tag_name is a query set, used only by SIMILARITY, not ${strategy.type}`;
+    if (strategy.type !== 'SIMILARITY' && query) return pairing(`input EMBEDDINGS with dataset_id/tag_name is a query set, used only by SIMILARITY, not ${strategy.type}`);
+    if (strategy.type === 'SIMILARITY' && input.task !== undefined) return pairing('strategy SIMILARITY takes input EMBEDDINGS of images (dataset_id, tag_name), not of objects (task)');
   }
   if (input.type === 'PREDICTIONS') {
-    if (strategy.type === 'BALANCE' && input.name !== 'CLASS_DISTRIBUTION') return 'strategy BALANCE takes input PREDICTIONS with name CLASS_DISTRIBUTION';
-    if (strategy.type !== 'BALANCE' && input.name !== 'CATEGORY_COUNT') return `strategy ${strategy.type} takes input PREDICTIONS with name CATEGORY_COUNT`;
+    if (strategy.type === 'BALANCE' && input.name !== 'CLASS_DISTRIBUTION') return pairing('strategy BALANCE takes input PREDICTIONS with name CLASS_DISTRIBUTION, not CATEGORY_COUNT');
+    if (strategy.type !== 'BALANCE' && input.name !== 'CATEGORY_COUNT') return pairing(`strategy ${strategy.type} takes input PREDICTIONS with name CATEGORY_COUNT, not CLASS_DISTRIBUTION`);
   }
   if (strategy.type === 'BALANCE' && strategy.distribution === 'TARGET' && strategy.target === undefined) {
-    return 'strategy BALANCE with distribution TARGET needs a target {class: share}';
+    return { at: 'strategy.target', message: 'strategy BALANCE with distribution TARGET (the default) needs a target {class: share}; or set distribution UNIFORM or INPUT' };
   }
   if (strategy.type === 'BALANCE' && strategy.target) {
     const total = Object.values(strategy.target).reduce((a, b) => a + b, 0);
-    if (total > 1 + 1e-9) return `the shares of the BALANCE target add up to ${total}, more than 1`;
+    if (total > 1 + 1e-9) return { at: 'strategy.target', message: `the shares of the BALANCE target add up to ${total}, more than 1` };
   }
   return undefined;
 }
@@ -238,7 +266,7 @@ export function parseSelectionConfig(raw: unknown): { ok: true; config: Selectio
   const root = normaliseKeys(raw, '', issues, originals);
   for (const key of Object.keys(root)) {
     if (!['nSamples', 'proportionSamples', 'strategies'].includes(key)) {
-      issues.push({ path: originals.get(key) ?? key, message: 'unknown key; a config has n_samples or proportion_samples, and strategies' });
+      issues.push({ path: originals.get(key) ?? key, message: `unknown key '${originals.get(key) ?? key}'; allowed: n_samples, proportion_samples, strategies` });
     }
   }
   const has = (key: string) => root[key] !== undefined && root[key] !== null;

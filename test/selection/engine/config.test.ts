@@ -71,7 +71,20 @@ describe('the config schema', () => {
 
   it.each([
     [{ n_samples: 1, strategies: [diversity], extra: 1 }, 'extra', /unknown key/],
-    [{ n_samples: 1, strategies: [{ ...diversity, strategy: { type: 'DIVERSITY', radius: 1 } }] }, 'strategies[0].strategy', /unknown key 'radius'/],
+    [{ n_samples: 1, strategies: [{ ...diversity, strategy: { type: 'DIVERSITY', radius: 1 } }] }, 'strategies[0].strategy.radius', /unknown key 'radius'; allowed: type, strength, stopping_condition_minimum_distance$/],
+    [{ n_samples: 1, strategies: [{ ...diversity, input: { type: 'EMBEDDINGS', taks: 'x' } }] }, 'strategies[0].input.taks', /allowed: type, task, dataset_id, tag_name/],
+    [{ n_samples: 1, strategies: [{ ...diversity, weight: 2 }] }, 'strategies[0].weight', /unknown key 'weight'; allowed: input, strategy, strength/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'RANDOM' }, strategy: { type: 'WEIGHTS', target_range: { min_value: 1 } } }] }, 'strategies[0].strategy.target_range.min_value', /allowed: min_sum, max_sum/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'RANDOM' }, strategy: { type: 'WEIGHTS', target_range: { max_sum: 'x' } } }] }, 'strategies[0].strategy.target_range.max_sum', /a number/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'RANDOM' }, strategy: { type: 'WEIGHTS', target_range: { min_sum: 3, max_sum: 1 } } }] }, 'strategies[0].strategy.target_range', /min_sum must be ≤ max_sum/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'TYPICALITY', stopping_condition_minimum_typicality: 0 } }] }, 'strategies[0].strategy.stopping_condition_minimum_typicality', /\(0, 1\]/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'METADATA', key: 'k' }, strategy: { type: 'BALANCE', target: { a: 0.5 }, distribution: 'EVEN' } }] }, 'strategies[0].strategy.distribution', /TARGET.*UNIFORM.*INPUT/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'METADATA', key: 'k' }, strategy: { type: 'BALANCE' } }] }, 'strategies[0].strategy.target', /needs a target/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'SCORES', task: 't' }, strategy: { type: 'WEIGHTS' } }] }, 'strategies[0].input.score', /required/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'EMBEDDINGS', task: 'det', dataset_id: 'd', tag_name: 't' }, strategy: { type: 'SIMILARITY' } }] }, 'strategies[0].input.type', /SIMILARITY.*not of objects/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'EMBEDDINGS', dataset_id: 'd', tag_name: 't' }, strategy: { type: 'DIVERSITY' } }] }, 'strategies[0].input.type', /query set.*not DIVERSITY/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'PREDICTIONS', task: 't', name: 'CLASS_DISTRIBUTION' }, strategy: { type: 'WEIGHTS' } }] }, 'strategies[0].input.type', /WEIGHTS takes input PREDICTIONS with name CATEGORY_COUNT/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'RANDOM', random_seed: 1.5 }, strategy: { type: 'WEIGHTS' } }] }, 'strategies[0].input.random_seed', /integer/],
     [{ n_samples: 1, nSamples: 2, strategies: [diversity] }, 'nSamples', /given twice/],
     [{ strategies: [diversity] }, '', /exactly one of n_samples and proportion_samples/],
     [{ n_samples: 1, proportion_samples: 0.5, strategies: [diversity] }, '', /exactly one/],
@@ -88,7 +101,7 @@ describe('the config schema', () => {
     [{ n_samples: 1, strategies: [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'TYPICALITY', num_nearest_neighbors: 1 } }] }, 'strategies[0].strategy.num_nearest_neighbors', /≥ 2/],
     [{ n_samples: 1, strategies: [{ ...diversity, strength: 2, strategy: { type: 'DIVERSITY', strength: 3 } }] }, 'strategies[0].strength', /both/],
     [{ n_samples: 1, strategies: [{ ...diversity, strength: 2e9 }] }, 'strategies[0].strength', /1000000000/],
-    [{ n_samples: 1, strategies: [{ input: { type: 'METADATA', key: 'k' }, strategy: { type: 'BALANCE', target: { a: 0.7, b: 0.6 } } }] }, 'strategies[0].input.type', /add up to/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'METADATA', key: 'k' }, strategy: { type: 'BALANCE', target: { a: 0.7, b: 0.6 } } }] }, 'strategies[0].strategy.target', /add up to/],
     [{ n_samples: 1, strategies: [{ input: { type: 'PREDICTIONS', task: 't', name: 'CATEGORY_COUNT' }, strategy: { type: 'BALANCE', target: { a: 1 } } }] }, 'strategies[0].input.type', /CLASS_DISTRIBUTION/],
   ])('rejects %j at %s', (raw, path, message) => {
     const issues = issuesOf(raw);
