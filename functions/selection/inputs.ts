@@ -80,10 +80,20 @@ export function selectionUnits(config: SelectionConfig, source: SelectionSource)
   return objectUnits(source.rowCount, source.objectEmbeddings(task)!.sampleRow);
 }
 
-/** The embeddings an EMBEDDINGS input selects over (per unit). */
-export function unitEmbeddings(input: InputConfig, source: SelectionSource): EmbeddingMatrix {
-  if (input.type === 'EMBEDDINGS' && input.task !== undefined) return source.objectEmbeddings(input.task)!;
-  return source.embeddings()!;
+/**
+ * The embeddings an EMBEDDINGS input reads, and how units map onto their rows: `rowOf` is undefined when
+ * unit u is row u of the matrix (image embeddings of an image-level selection, object embeddings of an
+ * object-level one); for image embeddings in an object-level selection it is the image of each unit.
+ */
+export interface UnitEmbeddings {
+  readonly matrix: EmbeddingMatrix;
+  readonly rowOf?: Int32Array;
+}
+
+export function unitEmbeddings(input: InputConfig, source: SelectionSource, units: Units): UnitEmbeddings {
+  if (input.type === 'EMBEDDINGS' && input.task !== undefined) return { matrix: source.objectEmbeddings(input.task)! };
+  const matrix = source.embeddings()!;
+  return units.imageRows ? { matrix, rowOf: units.imageRows } : { matrix };
 }
 
 /** A numeric per-row column (NaN = missing) for WEIGHTS / THRESHOLD inputs. */

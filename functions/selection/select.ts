@@ -10,8 +10,9 @@
  * Choices where SELECTION.md is silent:
  * - `proportion_samples`: n = round(p × pool size) images, at least 1, the pool counted after dropping
  *   rows without values and before thresholds;
- * - the typicality kNN runs over all units of the dataset, not only the pool (typicality describes the
- *   data's density); SIMILARITY's τ is the mean nearest-query distance over the pool;
+ * - the typicality kNN runs over all rows of the embedding matrix, not only the pool (typicality
+ *   describes the data's density); SIMILARITY's τ is the mean nearest-query distance over the pool's units;
+ * - image embeddings in an object-level selection are read per object through its image (units.ts);
  * - rows lacking a value are dropped even when the strategy's strength is 0.
  */
 import type { SelectionConfig, StrategyEntry } from './config.js';
@@ -86,7 +87,15 @@ export function heavyStaticWidth(entry: StrategyEntry): number {
   return entry.strategy.type === 'TYPICALITY' ? entry.strategy.numNearestNeighbors : 1;
 }
 
-/** The expensive static part of one entry for units [start, end). */
+/**
+ * The expensive static part of one entry for units [start, end): TYPICALITY → the distances to the K
+ * nearest other embedding rows, `(end − start) × K`; SIMILARITY → the distance to the nearest query
+ * embedding, one per unit. Rows [start, end) of any shard can be computed on their own, against all rows.
+ *
+ * With image embeddings in an object-level selection the values are computed per image and repeated for
+ * each of its objects; objects are usually stored image by image, so the images of a unit range form a
+ * short row range (any order is correct, only slower).
+ */
 export function computeHeavyStatic(
   config: SelectionConfig,
   source: SelectionSource,
@@ -96,13 +105,29 @@ export function computeHeavyStatic(
   kernels: Kernels = scalarKernels,
 ): Float32Array {
   const entry = config.strategies[entryIndex]!;
-  const embeddings = unitEmbeddings(entry.input, source);
-  if (entry.strategy.type === 'TYPICALITY') return typicalityKnn(kernels, embeddings, entry.strategy.numNearestNeighbors, start, end);
-  if (entry.strategy.type === 'SIMILARITY' && entry.input.type === 'EMBEDDINGS') {
-    const query = source.querySet(entry.input.datasetId!, entry.input.tagName!)!;
-    return kernels.nearestDistances(embeddings.data, embeddings.dim, start, end, query.embeddings.data, query.embeddings.rows);
+  const { strategy, input } = entry;
+  if ((strategy.type !== 'TYPICALITY' && strategy.type !== 'SIMILARITY') || input.type !== 'EMBEDDINGS') {
+    throw new Error(`entry ${entryIndex} has no heavy static part`);
   }
-  throw new Error(`entry ${entryIndex} has no heavy static part`);
+  const { matrix, rowOf } = unitEmbeddings(input, source, selectionUnits(config, source));
+  const compute = (from: number, to: number): Float32Array => {
+    if (strategy.type === 'TYPICALITY') return typicalityKnn(kernels, matrix, strategy.numNearestNeighbors, from, to);
+    const query = source.querySet(input.datasetId!, input.tagName!)!;
+    return kernels.nearestDistances(matrix.data, matrix.dim, from, to, query.embeddings.data, query.embeddings.rows);
+  };
+  if (!rowOf) return compute(start, end);
+  const width = heavyStaticWidth(entry);
+  let lo = Infinity;
+  let hi = -1;
+  for (let u = start; u < end; u++) {
+    lo = Math.min(lo, rowOf[u]!);
+    hi = Math.max(hi, rowOf[u]!);
+  }
+  const out = new Float32Array((end - start) * width);
+  if (hi < 0) return out;
+  const perRow = compute(lo, hi + 1);
+  for (let u = start; u < end; u++) out.set(perRow.subarray((rowOf[u]! - lo) * width, (rowOf[u]! - lo + 1) * width), (u - start) * width);
+  return out;
 }
 
 function toRows(values: ArrayLike<number> | undefined, rowCount: number): number[] | undefined {
@@ -183,7 +208,7 @@ export function prepareSelection(config: SelectionConfig, source: SelectionSourc
       case 'THRESHOLD':
         return;
       case 'DIVERSITY':
-        strategies.push(new DiversityStrategy(index, strength, unitEmbeddings(input, source), kernels, strategy.stoppingConditionMinimumDistance));
+        strategies.push(new DiversityStrategy(index, strength, unitEmbeddings(input, source, units), kernels, strategy.stoppingConditionMinimumDistance));
         return;
       case 'TYPICALITY': {
         const k = strategy.numNearestNeighbors;
@@ -195,7 +220,8 @@ export function prepareSelection(config: SelectionConfig, source: SelectionSourc
         const nearest = options.precomputed?.get(index) ?? computeHeavyStatic(config, source, index, 0, units.count, kernels);
         const query = input.type === 'EMBEDDINGS' ? source.querySet(input.datasetId!, input.tagName!) : undefined;
         const inQuery = query?.inQuerySet;
-        const objective = similarityObjective(nearest, candidates, (u) => (inQuery ? inQuery[units.imageOf(u)] === 1 && !units.objectLevel : false));
+        // SIMILARITY reads image embeddings (config.ts), so a unit is a query sample when its image is.
+        const objective = similarityObjective(nearest, candidates, (u) => inQuery?.[units.imageOf(u)] === 1);
         strategies.push(new SimilarityStrategy(index, strength, objective));
         return;
       }

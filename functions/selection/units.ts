@@ -8,7 +8,10 @@
  * - picking an object selects its image, and every object of that image then counts as picked (the
  *   image will be labelled whole), so DIVERSITY measures coverage by all of them and they leave the
  *   candidates;
- * - image-level columns (metadata, scores, class counts) apply to each object of the image.
+ * - image-level columns (metadata, scores, class counts) apply to each object of the image;
+ * - so do image-level embeddings (an EMBEDDINGS input without `task` beside one with it): DIVERSITY
+ *   measures the distance between the objects' images, TYPICALITY and SIMILARITY are computed per image
+ *   and read by each of its objects.
  */
 export interface Units {
   /** Number of units. */
@@ -21,6 +24,8 @@ export interface Units {
   unitsOf(row: number): Int32Array;
   /** True when units are objects. */
   readonly objectLevel: boolean;
+  /** Object-level units: the image (row) of each unit, as an array (what `imageOf` reads). */
+  readonly imageRows?: Int32Array;
 }
 
 export function rowUnits(rowCount: number): Units {
@@ -45,6 +50,7 @@ export function objectUnits(rowCount: number, sampleRow: Int32Array): Units {
     count: sampleRow.length,
     rowCount,
     objectLevel: true,
+    imageRows: sampleRow,
     imageOf: (unit) => sampleRow[unit]!,
     unitsOf: (row) => members.subarray(starts[row]!, starts[row + 1]!),
   };

@@ -5,32 +5,51 @@
  * greedy k-center (farthest-first traversal). An exact duplicate of a picked unit scores 0.
  *
  * `stopping_condition_minimum_distance: d` stops once the largest remaining distance is below d.
+ *
+ * Distances live on the rows of the embedding matrix. Usually unit u is row u; with image embeddings in an
+ * object-level selection (`rowOf` given) the objects of one image share their image's row, so the
+ * k-center update runs over the distinct images of the candidates.
  */
 import type { Kernels } from '../kernels/index.js';
-import type { EmbeddingMatrix } from '../types.js';
+import type { UnitEmbeddings } from '../inputs.js';
 import type { SelectionStrategy } from './strategy.js';
 
 export class DiversityStrategy implements SelectionStrategy {
   readonly type = 'DIVERSITY';
+  /** Per embedding row: squared distance to the nearest picked row (Infinity before any pick). */
   private readonly minDistSq: Float64Array;
-  /** log of the distance to the nearest pick (0 before any pick, i.e. objective 1). */
+  /** Per embedding row: log of the distance to the nearest pick (0 before any pick, i.e. objective 1). */
   private readonly logDistance: Float64Array;
   private readonly changed: Int32Array;
   private maxMinDistSq = Infinity;
   private picked = false;
   private readonly center: Float32Array;
+  private readonly rowOf: Int32Array | undefined;
+  /** Scratch for `rowOf`: the distinct rows of the active units, and a marker per row. */
+  private readonly activeRows: Int32Array | undefined;
+  private readonly seen: Uint8Array | undefined;
 
   constructor(
     readonly entry: number,
     readonly strength: number,
-    private readonly embeddings: EmbeddingMatrix,
+    private readonly embeddings: UnitEmbeddings,
     private readonly kernels: Kernels,
     private readonly minimumDistance: number | undefined,
   ) {
-    this.minDistSq = new Float64Array(embeddings.rows).fill(Infinity);
-    this.logDistance = new Float64Array(embeddings.rows);
-    this.changed = new Int32Array(embeddings.rows);
-    this.center = new Float32Array(embeddings.dim);
+    const { rows, dim } = embeddings.matrix;
+    this.rowOf = embeddings.rowOf;
+    this.minDistSq = new Float64Array(rows).fill(Infinity);
+    this.logDistance = new Float64Array(rows);
+    this.changed = new Int32Array(rows);
+    this.center = new Float32Array(dim);
+    if (this.rowOf) {
+      this.activeRows = new Int32Array(rows);
+      this.seen = new Uint8Array(rows);
+    }
+  }
+
+  private rowOfUnit(unit: number): number {
+    return this.rowOf ? this.rowOf[unit]! : unit;
   }
 
   addScores(active: Int32Array, activeCount: number, scores: Float64Array): void {
@@ -38,16 +57,24 @@ export class DiversityStrategy implements SelectionStrategy {
     // The normalisation by the largest distance is the same for every candidate: it cannot change the
     // arg-max, so only the explanation (objectiveOf) applies it.
     const s = this.strength;
+    const { logDistance, rowOf } = this;
+    if (rowOf) {
+      for (let i = 0; i < activeCount; i++) {
+        const u = active[i]!;
+        scores[u]! += s * logDistance[rowOf[u]!]!;
+      }
+      return;
+    }
     for (let i = 0; i < activeCount; i++) {
       const u = active[i]!;
-      scores[u]! += s * this.logDistance[u]!;
+      scores[u]! += s * logDistance[u]!;
     }
   }
 
   objectiveOf(unit: number): number {
     if (!this.picked) return 1;
     const max = Math.sqrt(this.maxMinDistSq);
-    return max > 0 ? Math.sqrt(this.minDistSq[unit]!) / max : 0;
+    return max > 0 ? Math.sqrt(this.minDistSq[this.rowOfUnit(unit)]!) / max : 0;
   }
 
   stopBefore(): string | undefined {
@@ -56,13 +83,33 @@ export class DiversityStrategy implements SelectionStrategy {
   }
 
   onPick(units: Int32Array, active: Int32Array, activeCount: number): void {
-    const { data, dim } = this.embeddings;
+    const { data, dim } = this.embeddings.matrix;
+    let rows = active;
+    let rowCount = activeCount;
+    if (this.rowOf) {
+      // The distinct rows of the remaining candidates (objects of one image share a row).
+      const activeRows = this.activeRows!;
+      const seen = this.seen!;
+      rowCount = 0;
+      for (let i = 0; i < activeCount; i++) {
+        const r = this.rowOf[active[i]!]!;
+        if (seen[r]) continue;
+        seen[r] = 1;
+        activeRows[rowCount++] = r;
+      }
+      for (let i = 0; i < rowCount; i++) seen[activeRows[i]!] = 0;
+      rows = activeRows;
+    }
+    let lastCenter = -1;
     for (const unit of units) {
-      this.center.set(data.subarray(unit * dim, (unit + 1) * dim));
-      const { max, changedCount } = this.kernels.kCenterUpdate(data, dim, this.center, active, activeCount, this.minDistSq, this.changed);
+      const centerRow = this.rowOfUnit(unit);
+      if (centerRow === lastCenter) continue;
+      lastCenter = centerRow;
+      this.center.set(data.subarray(centerRow * dim, (centerRow + 1) * dim));
+      const { max, changedCount } = this.kernels.kCenterUpdate(data, dim, this.center, rows, rowCount, this.minDistSq, this.changed);
       for (let i = 0; i < changedCount; i++) {
-        const u = this.changed[i]!;
-        this.logDistance[u] = 0.5 * Math.log(this.minDistSq[u]!);
+        const r = this.changed[i]!;
+        this.logDistance[r] = 0.5 * Math.log(this.minDistSq[r]!);
       }
       this.maxMinDistSq = max;
       this.picked = true;
@@ -77,10 +124,10 @@ export class DiversityStrategy implements SelectionStrategy {
     const s = state as { picked: boolean; maxMinDistSq: number | null; minDistSq: (number | null)[] };
     this.picked = s.picked;
     this.maxMinDistSq = s.maxMinDistSq ?? Infinity;
-    s.minDistSq.forEach((v, u) => {
+    s.minDistSq.forEach((v, r) => {
       // JSON has no Infinity: null stands for it.
-      this.minDistSq[u] = v ?? Infinity;
-      this.logDistance[u] = v === null ? 0 : 0.5 * Math.log(v);
+      this.minDistSq[r] = v ?? Infinity;
+      this.logDistance[r] = v === null ? 0 : 0.5 * Math.log(v);
     });
   }
 }
