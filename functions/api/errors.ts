@@ -13,6 +13,7 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { currentRequestId, jsonLogger } from './requestLog.js';
 import { ImageDecodeError, UploadStateError, UploadValidationError } from '../ingest/errors.js';
 import { FormatError } from '../selection/formats/errors.js';
 import { ConfigRejectedError } from '../workflow/errors.js';
@@ -74,7 +75,8 @@ const APOLLO_CLIENT_CODES = new Set([
 
 export type ErrorLogger = (entry: Record<string, unknown>) => void;
 
-export const jsonErrorLogger: ErrorLogger = (entry) => console.error(JSON.stringify(entry));
+/** Unexpected errors go to the structured log with the request's id. */
+export const jsonErrorLogger: ErrorLogger = (entry) => jsonLogger({ level: 'error', msg: 'unexpected error', ...entry });
 
 /** Apollo `formatError`: maps known errors to their code, hides everything else. */
 export function createFormatError(log: ErrorLogger = jsonErrorLogger) {
@@ -100,6 +102,7 @@ export function createFormatError(log: ErrorLogger = jsonErrorLogger) {
     log({
       level: 'error',
       msg: 'unexpected error',
+      requestId: currentRequestId(),
       errorId,
       error: original instanceof Error ? { name: original.name, message: original.message, stack: original.stack } : String(original),
     });

@@ -2,7 +2,7 @@
  * The Apollo server, built once for both the Lambda handler and the local runtime, so both serve the
  * same schema, resolvers and error model.
  */
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { createAwsClients, type WinnowEnv } from '../store/aws.js';
 import { BlobStore } from '../store/blobs.js';
@@ -15,6 +15,7 @@ import { DynamoUploadRepository } from '../store/uploads.js';
 import type { ApiContext } from './context.js';
 import { createFormatError, type ErrorLogger } from './errors.js';
 import { queryLimits } from './limits.js';
+import type { Logger } from './requestLog.js';
 import { typeDefs } from './generated/typeDefs.js';
 import { resolvers } from './resolvers/index.js';
 
@@ -22,6 +23,8 @@ export interface ApiServerOptions {
   /** Answer introspection queries (on for local development; a stage may switch it off). */
   readonly introspection?: boolean;
   readonly logError?: ErrorLogger;
+  /** One structured line per request (operation, duration, error count); off when undefined. */
+  readonly logRequest?: Logger;
 }
 
 export function createApiServer(options: ApiServerOptions = {}): ApolloServer<ApiContext> {
@@ -30,9 +33,26 @@ export function createApiServer(options: ApiServerOptions = {}): ApolloServer<Ap
     resolvers,
     introspection: options.introspection ?? true,
     validationRules: [queryLimits()],
+    plugins: options.logRequest ? [requestLogPlugin(options.logRequest)] : [],
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(options.logError),
   });
+}
+
+function requestLogPlugin(log: Logger): ApolloServerPlugin<ApiContext> {
+  return {
+    requestDidStart({ request }) {
+      const started = performance.now();
+      return Promise.resolve({
+        willSendResponse({ response }) {
+          const body = response.body;
+          const errors = body.kind === 'single' ? (body.singleResult.errors?.length ?? 0) : 0;
+          log({ level: 'info', msg: 'graphql request', operation: request.operationName ?? null, durationMs: Math.round(performance.now() - started), errors });
+          return Promise.resolve();
+        },
+      });
+    },
+  };
 }
 
 /** Refused before any resolver runs: no key, an unknown one, or a revoked one (HTTP 401). */

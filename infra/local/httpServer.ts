@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { jsonLogger, withRequestId } from '../../functions/api/requestLog.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** Requests larger than this are refused before parsing (413): Lambda's own payload limit. */
@@ -57,7 +58,8 @@ export async function startGraphqlHttpServer<TContext extends BaseContext>(optio
       response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the API is at ${GRAPHQL_PATH}\n`);
       return;
     }
-    void (async () => {
+    const requestId = crypto.randomUUID();
+    void withRequestId(requestId, async () => {
       try {
         const text = await readBody(request, MAX_BODY_BYTES);
         const headers = new HeaderMap();
@@ -71,7 +73,7 @@ export async function startGraphqlHttpServer<TContext extends BaseContext>(optio
             search: url.search,
             body: parseBody(text, headers.get('content-type')),
           },
-          context: () => Promise.resolve(options.context(crypto.randomUUID(), request.headers.authorization)),
+          context: () => Promise.resolve(options.context(requestId, request.headers.authorization)),
         });
         for (const [key, value] of result.headers) response.setHeader(key, value);
         response.statusCode = result.status ?? 200;
@@ -89,11 +91,11 @@ export async function startGraphqlHttpServer<TContext extends BaseContext>(optio
           request.resume();
           return;
         }
-        console.error(JSON.stringify({ level: 'error', msg: 'request failed', error: String(error) }));
+        jsonLogger({ level: 'error', msg: 'request failed', error: String(error) });
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
       }
-    })();
+    });
   });
   // Workflow tasks run in this process and can hold the event loop for seconds; a short keep-alive
   // timeout would then close idle client sockets just as the client reuses them.

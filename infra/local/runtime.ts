@@ -9,6 +9,7 @@ import { DynamoApiKeyRepository, newApiKey } from '../../functions/store/apiKeys
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createAwsClients, type WinnowEnv } from '../../functions/store/aws.js';
 import { createApiServer, createContextFactory } from '../../functions/api/server.js';
+import { jsonLogger } from '../../functions/api/requestLog.js';
 import { ensureBucket, ensureTable } from './bootstrap.js';
 import { startGraphqlHttpServer } from './httpServer.js';
 import { S3RVER_CREDENTIALS, startDynamoStandIn, startS3StandIn } from './standins.js';
@@ -52,6 +53,8 @@ export interface LocalRuntimeOptions {
   readonly apiKey?: string;
   /** The tenant of the development key (default `local`). */
   readonly tenantId?: string;
+  /** One JSON log line per GraphQL request (default on). */
+  readonly logRequests?: boolean;
 }
 
 export interface LocalRuntime {
@@ -115,7 +118,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       endpoints: { ...endpoints, sfn: stepFunctions.endpoint },
     };
 
-    const apollo = createApiServer();
+    const apollo = createApiServer({ ...(options.logRequests === false ? {} : { logRequest: jsonLogger }) });
     await apollo.start();
     started.push({ close: () => apollo.stop() });
     const http = await startGraphqlHttpServer({ apollo, context: createContextFactory(env), port: options.port ?? 4000 });

@@ -142,6 +142,19 @@ describe('limits', () => {
     refused.push(['n_samples 20,000,000 / first: 1000', 'BAD_USER_INPUT']);
   });
 
+  it("tenant B cannot commit tenant A's upload, into either dataset", async () => {
+    const created = await createUpload(url, datasetA, [{ path: 'embeddings.csv', size: 5 }]);
+    const uploadId = created.data!.createUpload.id;
+    const before = await datasetState(url, datasetA);
+    const own = await graphql<{ createDataset: { id: string } }>(url, 'mutation ($n: String!) { createDataset(name: $n) { id } }', { n: uniqueName('b-upload') }, asB());
+    for (const target of [datasetA, own.data!.createDataset.id]) {
+      const result = await graphql(url, 'mutation ($d: ID!, $u: ID!) { commitUpload(datasetId: $d, uploadId: $u) { id } }', { d: target, u: uploadId }, asB());
+      expect(result.errors![0]!.extensions).toEqual({ code: 'NOT_FOUND' });
+    }
+    await expectStateOfAUnchanged(before);
+    refused.push(["tenant B commits tenant A's upload", 'NOT_FOUND']);
+  });
+
   it('presigned upload URLs are short-lived and name one object', async () => {
     const created = await createUpload(url, datasetA, [{ path: 'embeddings.csv', size: 5 }]);
     const target = new URL(created.data!.createUpload.files[0]!.url!);

@@ -131,12 +131,13 @@ describe('datasets over GraphQL', () => {
 describe('unexpected errors', () => {
   let server: GraphqlHttpServer;
   const logged: Record<string, unknown>[] = [];
+  const requests: Record<string, unknown>[] = [];
   let key: string;
 
   beforeAll(async () => {
     // A real fault: the bucket does not exist, so S3 answers NoSuchBucket when an upload starts.
     ({ key } = await new DynamoApiKeyRepository(createAwsClients(env).dynamo, env.tableName).create('tenant-faults', 'test'));
-    const apollo = createApiServer({ logError: (entry) => logged.push(entry) });
+    const apollo = createApiServer({ logError: (entry) => logged.push(entry), logRequest: (entry) => requests.push(entry) });
     await apollo.start();
     server = await startGraphqlHttpServer({
       apollo,
@@ -161,7 +162,8 @@ describe('unexpected errors', () => {
     expect(error.message).toMatch(/^internal error \(id [0-9a-f-]{36}\)$/);
     expect(JSON.stringify(result)).not.toMatch(/no-such-bucket|NoSuchBucket|stack/i);
     expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatchObject({ level: 'error', errorId: error.extensions?.errorId });
+    expect(logged[0]).toMatchObject({ level: 'error', errorId: error.extensions?.errorId, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(JSON.stringify(logged[0])).toMatch(/NoSuchBucket/);
+    expect(requests.at(-1)).toMatchObject({ level: 'info', msg: 'graphql request', errors: 1, durationMs: expect.any(Number) });
   });
 });

@@ -14,6 +14,7 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
     bucketName: env.bucketName,
     apiKey: key,
     tenantId: `tenant-${keyId}`,
+    logRequests: false,
     ...options,
   });
   registerApiKey(runtime.url, runtime.apiKey);
