@@ -99,3 +99,13 @@ describe('WinnowStack, safety', () => {
     expect(s3Resources.some((r) => r.includes('datasets/*/tags/*'))).toBe(true);
   });
 });
+
+describe('WinnowStack, logs', () => {
+  it('keeps every function log for a month', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as { Properties: { RetentionInDays?: number } }[];
+    expect(groups).toHaveLength(5);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+    const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })) as { Properties: { LoggingConfig?: unknown } }[];
+    expect(functions.filter((f) => f.Properties.LoggingConfig)).toHaveLength(5);
+  });
+});
