@@ -6,7 +6,7 @@
 import type { InputConfig, SelectionConfig, StrategyEntry } from './config.js';
 import type { ConfigIssue } from './errors.js';
 import { DEFAULT_RANDOM_SEED, randomColumn } from './random.js';
-import type { ClassCounts, EmbeddingMatrix, MetadataColumn, SelectionSource } from './types.js';
+import type { ClassCounts, EmbeddingMatrix, SelectionSource } from './types.js';
 import { objectUnits, rowUnits, type Units } from './units.js';
 
 const isNumericType = (type: string) => type === 'NUMERIC_INT' || type === 'NUMERIC_FLOAT';
@@ -96,31 +96,42 @@ export function unitEmbeddings(input: InputConfig, source: SelectionSource, unit
   return units.imageRows ? { matrix, rowOf: units.imageRows } : { matrix };
 }
 
-/** A numeric per-row column (NaN = missing) for WEIGHTS / THRESHOLD inputs. */
-export function numericColumn(input: InputConfig, source: SelectionSource): Float64Array {
+/**
+ * A numeric per-row column (NaN = missing) for WEIGHTS / THRESHOLD inputs; undefined when the source
+ * cannot serve it (validateAgainstSource checks names, this checks the data behind them).
+ */
+export function numericColumn(input: InputConfig, source: SelectionSource): Float64Array | undefined {
+  let column: Float64Array | undefined;
   switch (input.type) {
     case 'SCORES':
-      return source.score(input.task, input.score)!;
+      column = source.score(input.task, input.score);
+      break;
     case 'METADATA': {
-      const column = source.metadata(input.key) as MetadataColumn & { kind: 'numeric' };
-      return column.values;
+      const metadata = source.metadata(input.key);
+      column = metadata?.kind === 'numeric' ? metadata.values : undefined;
+      break;
     }
     case 'RANDOM':
-      return randomColumn(input.randomSeed ?? DEFAULT_RANDOM_SEED, 0, source.rowCount);
+      column = randomColumn(input.randomSeed ?? DEFAULT_RANDOM_SEED, 0, source.rowCount);
+      break;
     case 'PREDICTIONS':
-      return source.categoryCount(input.task)!;
+      column = source.categoryCount(input.task);
+      break;
     default:
-      throw new Error(`input ${input.type} is not numeric`);
+      column = undefined;
   }
+  return column && column.length === source.rowCount ? column : undefined;
 }
 
-/** Class-count vectors for BALANCE inputs: per row, plus the class of one-hot rows. */
-export function classColumn(input: InputConfig, source: SelectionSource): { counts: ClassCounts; oneHot?: Int32Array } {
+/** Class-count vectors for BALANCE inputs: per row, plus the class of one-hot rows; undefined when missing. */
+export function classColumn(input: InputConfig, source: SelectionSource): { counts: ClassCounts; oneHot?: Int32Array } | undefined {
+  const rows = source.rowCount;
   if (input.type === 'METADATA') {
-    const column = source.metadata(input.key) as MetadataColumn & { kind: 'categorical' };
+    const column = source.metadata(input.key);
+    if (column?.kind !== 'categorical' || column.codes.length !== rows) return undefined;
     const k = column.categories.length;
-    const counts = new Float64Array(source.rowCount * k);
-    const present = new Uint8Array(source.rowCount);
+    const counts = new Float64Array(rows * k);
+    const present = new Uint8Array(rows);
     column.codes.forEach((code, row) => {
       if (code < 0) return;
       counts[row * k + code] = 1;
@@ -128,8 +139,12 @@ export function classColumn(input: InputConfig, source: SelectionSource): { coun
     });
     return { counts: { classes: column.categories, counts, present }, oneHot: column.codes };
   }
-  if (input.type === 'PREDICTIONS') return { counts: source.classCounts(input.task)! };
-  throw new Error(`input ${input.type} has no classes`);
+  if (input.type === 'PREDICTIONS') {
+    const counts = source.classCounts(input.task);
+    if (!counts || counts.present.length !== rows || counts.counts.length !== rows * counts.classes.length) return undefined;
+    return { counts };
+  }
+  return undefined;
 }
 
 /** Words for a column, used in dropped-row reasons. */

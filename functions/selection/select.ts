@@ -16,7 +16,7 @@
  * - rows lacking a value are dropped even when the strategy's strength is 0.
  */
 import type { SelectionConfig, StrategyEntry } from './config.js';
-import { SelectionInputError } from './errors.js';
+import { SelectionInputError, type ConfigIssue } from './errors.js';
 import { GreedyRun, type GreedyResult, type GreedyState, type PickExplanation, type StopReason } from './greedy.js';
 import { classColumn, describeInput, numericColumn, selectionUnits, unitEmbeddings, validateAgainstSource } from './inputs.js';
 import { scalarKernels, type Kernels } from './kernels/index.js';
@@ -164,22 +164,30 @@ export function prepareSelection(config: SelectionConfig, source: SelectionSourc
     if (count > 0) dropped.push({ reason, count });
   };
   const numeric = new Map<number, Float64Array>();
-  const classes = new Map<number, ReturnType<typeof classColumn>>();
+  const classes = new Map<number, NonNullable<ReturnType<typeof classColumn>>>();
+  const missing: ConfigIssue[] = [];
   config.strategies.forEach((entry, index) => {
     const { input, strategy } = entry;
     const where = `strategies[${index}] (${strategy.type} on ${describeInput(input)})`;
+    const unavailable = () => missing.push({ path: `strategies[${index}].input`, message: `the dataset cannot serve the values of ${describeInput(input)} for ${strategy.type}` });
     if (strategy.type === 'WEIGHTS' || strategy.type === 'THRESHOLD') {
       const column = numericColumn(input, source);
+      if (!column) return unavailable();
       numeric.set(index, column);
       dropRows((row) => Number.isNaN(column[row]!), `no value for ${describeInput(input)}: ${where}`);
     } else if (strategy.type === 'BALANCE') {
       const column = classColumn(input, source);
+      if (!column) return unavailable();
       classes.set(index, column);
       dropRows((row) => !column.counts.present[row], `no value for ${describeInput(input)}: ${where}`);
-    } else if (units.objectLevel && input.type === 'EMBEDDINGS' && input.task !== undefined) {
-      dropRows((row) => units.unitsOf(row).length === 0, `no objects in ${input.task}: ${where}`);
+    } else if (input.type === 'EMBEDDINGS') {
+      const { matrix } = unitEmbeddings(input, source, units);
+      const expected = input.task !== undefined ? units.count : rowCount;
+      if (matrix.rows !== expected || matrix.data.length !== matrix.rows * matrix.dim) return unavailable();
+      if (units.objectLevel && input.task !== undefined) dropRows((row) => units.unitsOf(row).length === 0, `no objects in ${input.task}: ${where}`);
     }
   });
+  if (missing.length > 0) throw new SelectionInputError(missing);
   let poolSize = 0;
   for (let row = 0; row < rowCount; row++) poolSize += poolRows[row]!;
 
