@@ -7,7 +7,10 @@
  * candidate is left — it never pads.
  *
  * The loop can stop early at a deadline and resume from a {@link GreedyState} (the cloud workflow
- * checkpoints it when a Lambda nears its time limit).
+ * checkpoints it when a Lambda nears its time limit). The picks alone are enough to resume: dynamic
+ * strategies are rebuilt by replaying them (preselected first, then the picks in order), which gives the
+ * exact state an uninterrupted run had. Strategy snapshots, when the state carries them, skip the replay
+ * (DIVERSITY's replay costs one k-center update per pick).
  */
 import type { SelectionStrategy } from './strategies/strategy.js';
 import type { Units } from './units.js';
@@ -27,8 +30,8 @@ export type StopReason = 'TARGET_REACHED' | 'POOL_EXHAUSTED' | 'MIN_DISTANCE' | 
 
 export interface GreedyState {
   readonly picks: PickExplanation[];
-  /** Per strategy (by position), its snapshot. */
-  readonly strategies: unknown[];
+  /** Per strategy (by position), its snapshot; without it, dynamic state is rebuilt from `picks`. */
+  readonly strategies?: unknown[];
 }
 
 export interface GreedyProblem {
@@ -79,13 +82,19 @@ export class GreedyRun {
     this.dynamic = strategies.filter((s) => s.addScores);
     this.gates = strategies.filter((s) => s.admissible);
 
-    if (state) {
+    const snapshots = state?.strategies;
+    if (state && snapshots) {
       this.picks.push(...state.picks);
       for (const pick of state.picks) this.removeImage(pick.row);
       for (const row of problem.preselectedRows) this.removeImage(row);
-      strategies.forEach((s, i) => s.restore?.(state.strategies[i]));
+      strategies.forEach((s, i) => s.restore?.(snapshots[i]));
     } else {
       for (const row of problem.preselectedRows) this.pickImage(row);
+      // Replay: the same picks in the same order leave every dynamic strategy as it was.
+      for (const pick of state?.picks ?? []) {
+        this.picks.push(pick);
+        this.pickImage(pick.row);
+      }
     }
   }
 
@@ -166,4 +175,23 @@ export class GreedyRun {
     const members = this.removeImage(row);
     for (const s of this.problem.strategies) s.onPick?.(members, this.active, this.activeCount);
   }
+}
+
+export interface GreedyRunOptions {
+  /** Picks of an earlier, interrupted run (its `state`, or just its picks) to continue from. */
+  readonly alreadyPicked?: GreedyState | readonly PickExplanation[];
+  /** Stop (resumably) at this time, ms since epoch; checked between picks. */
+  readonly deadline?: number;
+  /** Stop (resumably) after this many more picks. */
+  readonly maxPicks?: number;
+}
+
+/**
+ * Runs the greedy combiner on a prepared selection, from scratch or from `alreadyPicked`. When the result
+ * is not `done`, pass its `state` (or `state.picks`) as `alreadyPicked` to the next call.
+ */
+export function runGreedy(problem: GreedyProblem, options: GreedyRunOptions = {}): GreedyResult {
+  const { alreadyPicked, deadline, maxPicks } = options;
+  const state: GreedyState | undefined = alreadyPicked === undefined ? undefined : 'picks' in alreadyPicked ? alreadyPicked : { picks: [...alreadyPicked] };
+  return new GreedyRun(problem, state).run({ ...(deadline !== undefined ? { deadline } : {}), ...(maxPicks !== undefined ? { maxPicks } : {}) });
 }

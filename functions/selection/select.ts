@@ -17,7 +17,7 @@
  */
 import type { SelectionConfig, StrategyEntry } from './config.js';
 import { SelectionInputError, type ConfigIssue } from './errors.js';
-import { GreedyRun, type GreedyResult, type GreedyState, type PickExplanation, type StopReason } from './greedy.js';
+import { GreedyRun, runGreedy, type GreedyResult, type GreedyRunOptions, type GreedyState, type PickExplanation, type StopReason } from './greedy.js';
 import { classColumn, describeInput, numericColumn, selectionUnits, unitEmbeddings, validateAgainstSource } from './inputs.js';
 import { scalarKernels, type Kernels } from './kernels/index.js';
 import { BalanceStrategy, bucketise } from './strategies/balance.js';
@@ -278,8 +278,8 @@ export function summarize(prepared: PreparedSelection, result: GreedyResult): Se
 /** Runs a whole selection in this process. */
 export function runSelection(config: SelectionConfig, source: SelectionSource, options: SelectionOptions = {}): SelectionResult {
   const prepared = prepareSelection(config, source, options);
-  const result = new GreedyRun(prepared).run();
+  const result = runGreedy(prepared);
   return { rows: result.state.picks.map((p) => p.row), picks: result.state.picks, summary: summarize(prepared, result) };
 }
 
-export { GreedyRun, type GreedyState };
+export { GreedyRun, runGreedy, type GreedyRunOptions, type GreedyState };
