@@ -1,14 +1,19 @@
 /**
  * Numeric kernels over L2-normalised float32 embeddings. Strategies call only these, so a faster
  * implementation (WebAssembly SIMD, worker threads) can replace {@link scalarKernels} without touching
- * them. Distances are Euclidean on unit vectors: d² = 2 − 2·dot, clamped at 0.
+ * them. Distances are Euclidean, from dot products: d² = |a|² + |b|² − 2·a·b, clamped at 0. On unit
+ * vectors that is 2 − 2·a·b; the squared norms are kept rather than assumed 1 because a float32 vector
+ * normalised to unit length is unit only to ~1e-7, which would put an exact duplicate at distance ~3e-4
+ * instead of 0. Computed with the same summation as the dot products, a row's norm makes its distance
+ * to an exact copy of itself exactly 0.
  */
 export interface Kernels {
   /**
    * k-center update fused with the arg-max: for each unit in `active`, lowers `minDistSq[u]` to its
    * squared distance to `center` (a vector of `dim`), and returns the largest `minDistSq` among them
-   * (0 when `active` is empty). `changed` receives the units whose value went down, and the count is
-   * returned with the maximum.
+   * (0 when `active` is empty) and the unit holding it (the lowest such unit on ties; −1 when `active` is
+   * empty) — alone, DIVERSITY's next pick. `changed` receives the units whose value went down, and their
+   * count is returned too.
    */
   kCenterUpdate(
     data: Float32Array,
@@ -18,7 +23,7 @@ export interface Kernels {
     activeCount: number,
     minDistSq: Float64Array,
     changed: Int32Array,
-  ): { max: number; changedCount: number };
+  ): { max: number; argMax: number; changedCount: number };
 
   /**
    * For each of rows [start, end) of `data`, the distances to its `k` nearest other rows (itself
@@ -47,7 +52,20 @@ function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number,
   return s0 + s1 + s2 + s3;
 }
 
-const distSq = (dotValue: number) => Math.max(0, 2 - 2 * dotValue);
+/**
+ * Squared norms of the rows of a matrix, computed once per array (the engine never writes to an
+ * embedding matrix after handing it to a kernel).
+ */
+const normCache = new WeakMap<Float32Array, Float64Array>();
+export function rowNormsSq(data: Float32Array, dim: number): Float64Array {
+  const cached = normCache.get(data);
+  if (cached && cached.length * dim === data.length) return cached;
+  const rows = dim > 0 ? data.length / dim : 0;
+  const norms = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) norms[r] = dot(data, r * dim, data, r * dim, dim);
+  normCache.set(data, norms);
+  return norms;
+}
 
 /** Rows compared per block in kNN: a block of rows stays in cache while it meets every other row. */
 const KNN_BLOCK = 64;
@@ -55,7 +73,10 @@ const KNN_BLOCK = 64;
 /** The reference implementation in plain TypeScript. */
 export const scalarKernels: Kernels = {
   kCenterUpdate(data, dim, center, active, activeCount, minDistSq, changed) {
+    const norms = rowNormsSq(data, dim);
+    const centerNorm = dot(center, 0, center, 0, dim);
     let max = 0;
+    let argMax = -1;
     let changedCount = 0;
     for (let i = 0; i < activeCount; i++) {
       const u = active[i]!;
@@ -74,15 +95,19 @@ export const scalarKernels: Kernels = {
       }
       for (; k < dim; k++) s0 += data[base + k]! * center[k]!;
       const dotValue = s0 + s1 + s2 + s3;
-      const d = dotValue >= 1 ? 0 : 2 - 2 * dotValue;
+      const e = norms[u]! + centerNorm - 2 * dotValue;
+      const d = e > 0 ? e : 0;
       if (d < minDistSq[u]!) {
         minDistSq[u] = d;
         changed[changedCount++] = u;
       }
       const m = minDistSq[u]!;
-      if (m > max) max = m;
+      if (m > max || (m === max && (u < argMax || argMax < 0))) {
+        max = m;
+        argMax = u;
+      }
     }
-    return { max, changedCount };
+    return { max, argMax, changedCount };
   },
 
   knnDistances(data, dim, rows, start, end, k) {
@@ -90,15 +115,17 @@ export const scalarKernels: Kernels = {
     const kk = Math.min(k, Math.max(0, rows - 1));
     const out = new Float32Array(count * k).fill(NaN);
     if (kk === 0) return out;
-    // Per row, the k largest dot products (= smallest distances on unit vectors), kept sorted by
-    // insertion into a small buffer: k is small, so this beats any sort. `floor` is the k-th best so far.
-    const best = new Float64Array(count * kk).fill(-Infinity);
-    const floor = new Float64Array(count).fill(-Infinity);
+    const norms = rowNormsSq(data, dim);
+    // Per row i, the k smallest |j|² − 2·i·j (d² without the constant |i|²), kept sorted by insertion
+    // into a small buffer: k is small, so this beats any sort. `ceiling` is the k-th best so far.
+    const best = new Float64Array(count * kk).fill(Infinity);
+    const ceiling = new Float64Array(count).fill(Infinity);
     for (let blockStart = start; blockStart < end; blockStart += KNN_BLOCK) {
       const blockEnd = Math.min(end, blockStart + KNN_BLOCK);
       // A block of query rows stays in cache while every row j streams past it once.
       for (let j = 0; j < rows; j++) {
         const jBase = j * dim;
+        const jNorm = norms[j]!;
         for (let i = blockStart; i < blockEnd; i++) {
           if (i === j) continue;
           const iBase = i * dim;
@@ -114,24 +141,25 @@ export const scalarKernels: Kernels = {
             s3 += data[iBase + d + 3]! * data[jBase + d + 3]!;
           }
           for (; d < dim; d++) s0 += data[iBase + d]! * data[jBase + d]!;
-          const dotValue = s0 + s1 + s2 + s3;
+          const key = jNorm - 2 * (s0 + s1 + s2 + s3);
           const local = i - start;
-          if (dotValue <= floor[local]!) continue;
+          if (key >= ceiling[local]!) continue;
           const base = local * kk;
           let p = kk - 1;
-          while (p > 0 && best[base + p - 1]! < dotValue) {
+          while (p > 0 && best[base + p - 1]! > key) {
             best[base + p] = best[base + p - 1]!;
             p--;
           }
-          best[base + p] = dotValue;
-          floor[local] = best[base + kk - 1]!;
+          best[base + p] = key;
+          ceiling[local] = best[base + kk - 1]!;
         }
       }
     }
     for (let i = 0; i < count; i++) {
+      const iNorm = norms[start + i]!;
       for (let c = 0; c < kk; c++) {
-        const dotValue = best[i * kk + c]!;
-        out[i * k + c] = dotValue === -Infinity ? NaN : Math.sqrt(distSq(dotValue));
+        const key = best[i * kk + c]!;
+        out[i * k + c] = key === Infinity ? NaN : Math.sqrt(Math.max(0, iNorm + key));
       }
     }
     return out;
@@ -139,13 +167,15 @@ export const scalarKernels: Kernels = {
 
   nearestDistances(data, dim, start, end, queries, queryRows) {
     const out = new Float32Array(end - start);
+    const norms = rowNormsSq(data, dim);
+    const queryNorms = rowNormsSq(queries.length === queryRows * dim ? queries : queries.subarray(0, queryRows * dim), dim);
     for (let i = start; i < end; i++) {
       let best = Infinity;
       for (let q = 0; q < queryRows; q++) {
-        const d = distSq(dot(data, i * dim, queries, q * dim, dim));
+        const d = norms[i]! + queryNorms[q]! - 2 * dot(data, i * dim, queries, q * dim, dim);
         if (d < best) best = d;
       }
-      out[i - start] = Math.sqrt(best);
+      out[i - start] = Math.sqrt(Math.max(0, best));
     }
     return out;
   },

@@ -59,6 +59,9 @@ describe('DIVERSITY', () => {
     const source = syntheticSource({ rows: 6, embeddings: vectors });
     const all = runSelection(selectionConfig({ n_samples: 6, strategies: [embeddings] }), source);
     expect(all.rows.slice(0, 4).sort()).toEqual([0, 2, 3, 4]);
+    // Row 1 is an exact copy of row 0: once row 0 is picked, its objective is exactly 0, and it comes last.
+    expect(all.rows[5]).toBe(1);
+    expect(all.picks[5]!.objectives[0]!.objective).toBe(0);
     const stopped = runSelection(
       selectionConfig({ n_samples: 6, strategies: [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'DIVERSITY', stopping_condition_minimum_distance: 0.5 } }] }),
       source,
