@@ -26,7 +26,12 @@ export interface PickExplanation {
   readonly objectives: readonly { readonly strategy: number; readonly objective: number }[];
 }
 
-export type StopReason = 'TARGET_REACHED' | 'POOL_EXHAUSTED' | 'MIN_DISTANCE' | 'MIN_TYPICALITY' | 'MAX_SUM' | 'DEADLINE';
+/**
+ * Why the loop stopped. TARGET_REACHED: the requested count; POOL_EXHAUSTED: no candidate left;
+ * MIN_DISTANCE / MIN_TYPICALITY / MAX_SUM: that stopping condition; TARGET_RANGE: candidates are left but
+ * none fits under a WEIGHTS target_range.max_sum; DEADLINE: interrupted, resumable (`done` is false).
+ */
+export type StopReason = 'TARGET_REACHED' | 'POOL_EXHAUSTED' | 'MIN_DISTANCE' | 'MIN_TYPICALITY' | 'MAX_SUM' | 'TARGET_RANGE' | 'DEADLINE';
 
 export interface GreedyState {
   readonly picks: PickExplanation[];
@@ -118,7 +123,7 @@ export class GreedyRun {
       // Every call makes at least one pick, so a resumed selection always progresses.
       if (this.picks.length > startCount && (Date.now() >= deadline || this.picks.length >= stopAt)) return this.result(false, 'DEADLINE');
       const best = this.best();
-      if (best < 0) return this.result(true, 'POOL_EXHAUSTED');
+      if (best < 0) return this.result(true, this.activeCount > 0 && this.gates.length > 0 ? 'TARGET_RANGE' : 'POOL_EXHAUSTED');
       for (const s of strategies) {
         const reason = s.stopBefore?.(best) as StopReason | undefined;
         if (reason) return this.result(true, reason);

@@ -58,6 +58,8 @@ export interface SelectionSummary {
   readonly stopReason: StopReason;
   /** Sum of the picked raw values per WEIGHTS strategy (entry index → sum). */
   readonly weightSums?: Readonly<Record<number, number>>;
+  /** How far strategies met their goals: a WEIGHTS sum against its range, BALANCE shares against the target. */
+  readonly notes?: readonly string[];
 }
 
 export interface SelectionResult {
@@ -236,7 +238,15 @@ export function prepareSelection(config: SelectionConfig, source: SelectionSourc
       case 'WEIGHTS': {
         const values = perUnit(units, numeric.get(index)!);
         strategies.push(
-          new WeightsStrategy(index, strength, scaleWeights(values, candidates), values, strategy.stoppingConditionMaxSum, strategy.targetRange?.maxSum),
+          new WeightsStrategy(
+            index,
+            strength,
+            scaleWeights(values, candidates),
+            values,
+            strategy.stoppingConditionMaxSum,
+            strategy.targetRange?.maxSum,
+            strategy.targetRange?.minSum,
+          ),
         );
         return;
       }
@@ -264,6 +274,7 @@ export function prepareSelection(config: SelectionConfig, source: SelectionSourc
 export function summarize(prepared: PreparedSelection, result: GreedyResult): SelectionSummary {
   const weightSums: Record<number, number> = {};
   for (const s of prepared.strategies) if (s instanceof WeightsStrategy) weightSums[s.entry] = s.pickedSum;
+  const notes = prepared.strategies.flatMap((s) => s.report?.() ?? []);
   return {
     poolSize: prepared.poolSize,
     requested: prepared.target,
@@ -272,6 +283,7 @@ export function summarize(prepared: PreparedSelection, result: GreedyResult): Se
     dropped: prepared.dropped,
     stopReason: result.stopReason,
     ...(Object.keys(weightSums).length > 0 ? { weightSums } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }
 

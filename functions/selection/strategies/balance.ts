@@ -187,6 +187,12 @@ export class BalanceStrategy implements SelectionStrategy {
     return Object.fromEntries(this.vectors.buckets.map((name, c) => [name, this.total > 0 ? this.picked[c]! / this.total : 0]));
   }
 
+  report(): string {
+    const shares = this.shares();
+    const parts = this.vectors.buckets.map((name, c) => `${name} ${shares[name]!.toFixed(3)} (target ${Number(this.target[c]!.toFixed(3))})`);
+    return `strategies[${this.entry}] BALANCE: picked shares ${parts.join(', ')}`;
+  }
+
   snapshot(): unknown {
     return { picked: Array.from(this.picked), total: this.total };
   }

@@ -25,6 +25,8 @@ export interface SelectionStrategy {
    * remaining candidates.
    */
   onPick?(units: Int32Array, active: Int32Array, activeCount: number): void;
+  /** A sentence for the run's summary on how far the strategy's goal was met (a sum, shares). */
+  report?(): string | undefined;
   /** State to checkpoint (dynamic strategies), and its restoration. */
   snapshot?(): unknown;
   restore?(state: unknown): void;

@@ -9,7 +9,8 @@
  *
  * `stopping_condition_max_sum: m` stops once the raw values of the picks (preselected included) add up
  * to m. `target_range {min_sum, max_sum}` never lets the sum exceed max_sum (units that would are not
- * admissible); min_sum is what the pick count should reach — the summary reports the sum reached.
+ * admissible; when no candidate fits any more the selection stops with TARGET_RANGE); min_sum cannot be
+ * forced without padding, so the summary says whether the sum reached it.
  */
 import type { SelectionStrategy } from './strategy.js';
 
@@ -48,6 +49,7 @@ export class WeightsStrategy implements SelectionStrategy {
     private readonly values: Float64Array,
     private readonly maxSum: number | undefined,
     private readonly rangeMax: number | undefined,
+    private readonly rangeMin?: number,
   ) {}
 
   /** Sum of the raw values of the picked images. */
@@ -70,6 +72,16 @@ export class WeightsStrategy implements SelectionStrategy {
   onPick(units: Int32Array): void {
     // The value is the image's (columns are per image), counted once per picked image.
     if (units.length > 0) this.sum += this.values[units[0]!]!;
+  }
+
+  report(): string | undefined {
+    const sum = Number(this.sum.toPrecision(12));
+    if (this.rangeMin === undefined && this.rangeMax === undefined) {
+      return this.maxSum === undefined ? undefined : `strategies[${this.entry}] WEIGHTS: picked sum ${sum} (stopping_condition_max_sum ${this.maxSum})`;
+    }
+    const range = `target_range [${this.rangeMin ?? '-∞'}, ${this.rangeMax ?? '∞'}]`;
+    const where = this.rangeMin !== undefined && this.sum < this.rangeMin ? 'below' : 'within';
+    return `strategies[${this.entry}] WEIGHTS: picked sum ${sum}, ${where} ${range}`;
   }
 
   snapshot(): unknown {

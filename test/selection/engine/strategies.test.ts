@@ -146,6 +146,13 @@ describe('WEIGHTS', () => {
     const ranged = runSelection(weights({ target_range: { min_sum: 8, max_sum: 12 } }), source);
     expect(ranged.summary.weightSums![0]).toBeLessThanOrEqual(12);
     expect(ranged.rows).toEqual([1, 3, 0]);
+    expect(ranged.summary.stopReason).toBe('TARGET_RANGE');
+    expect(ranged.summary.notes).toEqual(['strategies[0] WEIGHTS: picked sum 12, within target_range [8, 12]']);
+    // One pick cannot reach min_sum 8 (values are at most 6); the selection does not pad, it says so.
+    const short = runSelection(selectionConfig({ n_samples: 1, strategies: [{ input: { type: 'METADATA', key: 'v' }, strategy: { type: 'WEIGHTS', target_range: { min_sum: 8, max_sum: 12 } } }] }), source);
+    expect(short.rows).toEqual([1]);
+    expect(short.summary.stopReason).toBe('TARGET_REACHED');
+    expect(short.summary.notes).toEqual(['strategies[0] WEIGHTS: picked sum 6, below target_range [8, 12]']);
   });
 
   it('RANDOM values are reproducible, seed by seed', () => {
@@ -172,6 +179,9 @@ describe('BALANCE', () => {
     expect(share('sunny')).toBeCloseTo(0.2, 1);
     expect(share('cloudy')).toBeCloseTo(0.4, 1);
     expect(share('rainy') + share('foggy')).toBeCloseTo(0.4, 1);
+    expect(result.summary.notes).toEqual([
+      `strategies[0] BALANCE: picked shares sunny ${share('sunny').toFixed(3)} (target 0.2), cloudy ${share('cloudy').toFixed(3)} (target 0.4), (other) ${(share('rainy') + share('foggy')).toFixed(3)} (target 0.4)`,
+    ]);
   });
 
   it('UNIFORM evens out classes, and a class that runs out is not an error', () => {
