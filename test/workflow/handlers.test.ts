@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAwsClients } from '../../functions/store/aws.js';
+import type * as HandlersModule from '../../functions/workflow/handlers.js';
 import { DynamoRunRepository } from '../../functions/store/runs.js';
 import type { LocalRuntime } from '../../infra/local/runtime.js';
 import { createDataset, inlineUpload, lightlyUploadFiles, tagFileNames } from '../support/datasets.js';
@@ -14,7 +15,8 @@ import { startTestRuntime } from '../support/runtime.js';
 
 const env = inject('winnowEnv');
 let runtime: LocalRuntime;
-let handlers: typeof import('../../functions/workflow/handlers.js');
+type Handlers = typeof HandlersModule;
+let handlers: Handlers;
 const runs = new DynamoRunRepository(createAwsClients(env).dynamo, env.tableName);
 const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
 
@@ -29,6 +31,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: env.credentials!.secretAccessKey,
     AWS_REGION: env.region,
   });
+  // Imported only now: the handlers read their resources from the environment when loaded.
   handlers = await import('../../functions/workflow/handlers.js');
 });
 afterAll(() => runtime.stop());
