@@ -129,7 +129,9 @@ export class GreedyRun {
         if (reason) return this.result(true, reason);
       }
       const objectives = strategies.map((s) => ({ strategy: s.entry, objective: s.objectiveOf(best) }));
-      const score = strategies.reduce((sum, s, i) => (s.strength === 0 ? sum : sum + s.strength * Math.log(objectives[i]!.objective)), 0);
+      const sum = strategies.reduce((total, s, i) => (s.strength === 0 ? total : total + s.strength * Math.log(objectives[i]!.objective)), 0);
+      // +∞ from one strategy against −∞ from another is NaN; the arg-max counted it as −∞, and so does this.
+      const score = Number.isNaN(sum) ? -Infinity : sum;
       const row = this.problem.units.imageOf(best);
       this.picks.push({ unit: best, row, score, objectives });
       this.pickImage(row);

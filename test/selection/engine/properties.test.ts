@@ -1,7 +1,7 @@
 /** Properties over random configs on random data (seeded): whatever the config, the contract holds. */
 import { describe, expect, it } from 'vitest';
 import { parseSelectionConfig } from '../../../functions/selection/config.js';
-import { runSelection } from '../../../functions/selection/select.js';
+import { prepareSelection, runGreedy, runSelection } from '../../../functions/selection/select.js';
 import { gaussian, rng, syntheticSource } from './source.js';
 
 const OPERATIONS = ['SMALLER', 'SMALLER_EQUAL', 'BIGGER', 'BIGGER_EQUAL'] as const;
@@ -36,11 +36,16 @@ describe('random configs', () => {
       expect(parsed.ok).toBe(true);
       if (!parsed.ok) continue;
       const preselected = random() < 0.3 ? [Math.floor(random() * rows)] : [];
-      const result = runSelection(parsed.config, source, { preselectedRows: preselected });
+      const inputRows = random() < 0.3 ? Array.from({ length: rows }, (_, i) => i).filter(() => random() < 0.7) : undefined;
+      const options = { preselectedRows: preselected, ...(inputRows ? { inputRows } : {}) };
+      const result = runSelection(parsed.config, source, options);
       expect(result.rows.length + preselected.length).toBeLessThanOrEqual(n);
       expect(new Set(result.rows).size).toBe(result.rows.length);
+      expect(result.picks.map((p) => p.row)).toEqual(result.rows);
+      for (const pick of result.picks) expect(Number.isNaN(pick.score)).toBe(false);
       for (const row of result.rows) {
         expect(preselected).not.toContain(row);
+        if (inputRows) expect(inputRows).toContain(row);
         if (threshold) {
           const v = values[row]!;
           const holds = { SMALLER: v < threshold.value, SMALLER_EQUAL: v <= threshold.value, BIGGER: v > threshold.value, BIGGER_EQUAL: v >= threshold.value }[threshold.operation];
@@ -48,7 +53,13 @@ describe('random configs', () => {
         }
       }
       if (result.summary.stopReason === 'TARGET_REACHED') expect(result.rows.length + preselected.length).toBe(n);
-      expect(runSelection(parsed.config, source, { preselectedRows: preselected }).rows).toEqual(result.rows);
+      expect(runSelection(parsed.config, source, options).rows).toEqual(result.rows);
+      if (trial % 10 === 0 && result.rows.length > 1) {
+        // Interrupted after a few picks and resumed from the picks alone: the same selection.
+        const first = runGreedy(prepareSelection(parsed.config, source, options), { maxPicks: Math.ceil(result.rows.length / 2) });
+        const rest = runGreedy(prepareSelection(parsed.config, source, options), { alreadyPicked: first.state.picks });
+        expect(rest.state.picks.map((p) => p.row)).toEqual(result.rows);
+      }
     }
   });
 });
