@@ -13,9 +13,16 @@ function mix(x: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-/** A value in [0, 1) for `row` under `seed`. */
+/** The generator's key for a seed: all of a safe integer counts, not only its low 32 bits. */
+function seedKey(seed: number): number {
+  const low = mix((seed | 0) ^ 0x9e3779b9);
+  const high = Math.floor(seed / 2 ** 32);
+  return high === 0 ? low : mix(low ^ mix((high | 0) ^ 0x7f4a7c15));
+}
+
+/** A value in [0, 1) for `row` under `seed` (an integer; rows up to 2^53). */
 export function randomValue(seed: number, row: number): number {
-  const hi = mix((seed | 0) ^ 0x9e3779b9);
+  const hi = seedKey(seed);
   const a = mix(hi ^ mix(row >>> 0));
   const b = mix(a ^ 0x6a09e667 ^ Math.floor(row / 2 ** 32));
   // 53 random bits → a double in [0, 1).
