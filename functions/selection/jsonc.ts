@@ -7,17 +7,9 @@
  * original text.
  */
 
-export class JsoncSyntaxError extends Error {
-  override name = 'JsoncSyntaxError';
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly column: number,
-    readonly reason: string,
-  ) {
-    super(`${file}:${line}:${column}: ${reason}`);
-  }
-}
+import { JsoncSyntaxError } from './errors.js';
+
+export { JsoncSyntaxError };
 
 /** Replaces comments with spaces (keeping offsets, so positions stay right) and unwraps `float(…)`. */
 function strip(text: string, file: string): string {

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSelectionConfig } from '../../../functions/selection/config.js';
+import { parseSelectionConfig, selectionConfig } from '../../../functions/selection/config.js';
+import { SelectionConfigError, SelectionError } from '../../../functions/selection/errors.js';
 import { JsoncSyntaxError, parseJsonc } from '../../../functions/selection/jsonc.js';
 
 const seeds = join(import.meta.dirname, '../../fixtures/seeds');
@@ -61,7 +62,22 @@ describe('the config schema', () => {
     expect(snake).toEqual(camel);
   });
 
-  it('keeps BALANCE class names as written', () => {
+  it('throws a SelectionConfigError (a SelectionError) listing every issue', () => {
+    const bad = { n_samples: 0, strategies: [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'BALANCE' } }] };
+    let caught: unknown;
+    try {
+      selectionConfig(bad);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SelectionConfigError);
+    expect(caught).toBeInstanceOf(SelectionError);
+    expect((caught as SelectionConfigError).issues.map((i) => i.path)).toEqual(['n_samples', 'strategies[0].input.type']);
+    expect((caught as Error).message).toBe('n_samples: must be ≥ 1; strategies[0].input.type: strategy BALANCE does not take input EMBEDDINGS; it takes METADATA, PREDICTIONS');
+    expect(() => parseJsonc('{', 'x')).toThrow(SelectionError);
+  });
+
+    it('keeps BALANCE class names as written', () => {
     const result = parseSelectionConfig({
       n_samples: 1,
       strategies: [{ input: { type: 'METADATA', key: 'k' }, strategy: { type: 'BALANCE', target: { traffic_light: 0.5, big_truck: 0.5 } } }],
