@@ -1,4 +1,34 @@
-/** The selection engine: pure TypeScript over typed arrays, no I/O. */
+/**
+ * The selection engine: pure TypeScript over typed arrays, no I/O.
+ *
+ * In one process: `parseJsonc(text)` → `parseSelectionConfig(raw)` (or `selectionConfig`, throwing) →
+ * `validateAgainstSource(config, source)` → `runSelection(config, source, {inputRows, preselectedRows})`.
+ *
+ * In the cloud workflow: `heavyStaticEntries(config)` names the entries whose static part is worth
+ * sharding; each shard calls `computeHeavyStatic(config, source, entry, start, end)` for its units; the
+ * select step calls `prepareSelection(config, source, {precomputed, inputRows, preselectedRows})`, then
+ * `runGreedy(prepared, {alreadyPicked, deadline})` until `done`, and `summarize(prepared, result)`.
+ *
+ * Choices where SELECTION.md is silent (each is also documented where it is made):
+ * - `strength` in both the entry and its strategy is an error, not a precedence rule (config.ts);
+ * - a key given in both spellings (`n_samples` and `nSamples`) is an error (config.ts);
+ * - object-level embeddings of at most one task per config (config.ts);
+ * - RANDOM without `random_seed` uses seed 0 (random.ts);
+ * - `proportion_samples`: round(p × pool), halves up, at least 1; the pool is counted after the input tag
+ *   and rows lacking values, before thresholds (select.ts);
+ * - WEIGHTS scales non-negative values by the pool's maximum (ratios kept, as the two-WEIGHTS reference
+ *   check needs), values with negatives min-max; floor ε = 1e-6 (strategies/weights.ts);
+ * - `target_range.max_sum` is a hard cap (stop reason TARGET_RANGE when nothing fits); `min_sum` cannot
+ *   be forced without padding, so the summary notes whether it was reached (strategies/weights.ts);
+ * - BALANCE's objective is the reduction of the squared distance to the target, min-max scaled over the
+ *   candidates to [ε, 1] (strategies/balance.ts);
+ * - the typicality kNN runs over every row of the embedding matrix, not only the pool; a unit with no
+ *   neighbour scores the smallest positive number (strategies/typicality.ts);
+ * - object-level selections: n counts images; picking an object selects its image and every object of
+ *   that image counts as picked; image-level columns and embeddings are read per object (units.ts);
+ * - rows lacking a value are dropped even when the strategy's strength is 0 (select.ts);
+ * - resuming needs only the picks; strategy snapshots are an optional shortcut (greedy.ts).
+ */
 export * from './config.js';
 export * from './errors.js';
 export * from './jsonc.js';
