@@ -180,7 +180,7 @@ export class GreedyRun {
 
   private pickImage(row: number): void {
     const members = this.removeImage(row);
-    for (const s of this.problem.strategies) s.onPick?.(members, this.active, this.activeCount);
+    for (const s of this.problem.strategies) s.onPick?.(members, this.active, this.activeCount, row);
   }
 }
 

@@ -243,6 +243,7 @@ export function prepareSelection(config: SelectionConfig, source: SelectionSourc
             strength,
             scaleWeights(values, candidates),
             values,
+            numeric.get(index)!,
             strategy.stoppingConditionMaxSum,
             strategy.targetRange?.maxSum,
             strategy.targetRange?.minSum,

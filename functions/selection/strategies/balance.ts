@@ -171,10 +171,8 @@ export class BalanceStrategy implements SelectionStrategy {
     return span > 0 ? BALANCE_EPSILON + (1 - BALANCE_EPSILON) * ((this.reduction[unit]! - this.rmin) / span) : 1;
   }
 
-  onPick(units: Int32Array): void {
-    if (units.length === 0) return;
+  onPick(_units: Int32Array, _active: Int32Array, _activeCount: number, row: number): void {
     // Class counts belong to the image: counted once per picked image.
-    const row = this.imageOf(units[0]!);
     const { counts } = this.vectors;
     for (let c = 0; c < this.b; c++) {
       this.picked[c]! += counts[row * this.b + c]!;

@@ -82,7 +82,7 @@ export class DiversityStrategy implements SelectionStrategy {
     return Math.sqrt(this.maxMinDistSq) < this.minimumDistance ? 'MIN_DISTANCE' : undefined;
   }
 
-  onPick(units: Int32Array, active: Int32Array, activeCount: number): void {
+  onPick(units: Int32Array, active: Int32Array, activeCount: number, row: number): void {
     const { data, dim } = this.embeddings.matrix;
     let rows = active;
     let rowCount = activeCount;
@@ -100,11 +100,10 @@ export class DiversityStrategy implements SelectionStrategy {
       for (let i = 0; i < rowCount; i++) seen[activeRows[i]!] = 0;
       rows = activeRows;
     }
-    let lastCenter = -1;
-    for (const unit of units) {
-      const centerRow = this.rowOfUnit(unit);
-      if (centerRow === lastCenter) continue;
-      lastCenter = centerRow;
+    // The new centres: the picked units' rows — with image embeddings (rowOf), the image itself, even
+    // when it has no objects (a preselected image).
+    const centers = this.rowOf ? [row] : units;
+    for (const centerRow of centers) {
       this.center.set(data.subarray(centerRow * dim, (centerRow + 1) * dim));
       const { max, changedCount } = this.kernels.kCenterUpdate(data, dim, this.center, rows, rowCount, this.minDistSq, this.changed);
       for (let i = 0; i < changedCount; i++) {

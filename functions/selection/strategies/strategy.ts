@@ -21,10 +21,11 @@ export interface SelectionStrategy {
   /** A stopping condition: the reason to stop instead of picking `best`, or undefined. */
   stopBefore?(best: number): string | undefined;
   /**
-   * The units of a picked image (or of a preselected one), after they left `active`. `active` holds the
-   * remaining candidates.
+   * An image was picked (or preselected): `row` is the image, `units` its units, after they left
+   * `active`; `active` holds the remaining candidates. In an object-level selection a preselected image
+   * may have no units at all — its image-level values still count.
    */
-  onPick?(units: Int32Array, active: Int32Array, activeCount: number): void;
+  onPick?(units: Int32Array, active: Int32Array, activeCount: number, row: number): void;
   /** A sentence for the run's summary on how far the strategy's goal was met (a sum, shares). */
   report?(): string | undefined;
   /** State to checkpoint (dynamic strategies), and its restoration. */

@@ -47,6 +47,8 @@ export class WeightsStrategy implements SelectionStrategy {
     readonly staticObjective: Float64Array,
     /** Raw values per unit. */
     private readonly values: Float64Array,
+    /** Raw values per image (row); the same array as `values` unless units are objects. */
+    private readonly rowValues: Float64Array,
     private readonly maxSum: number | undefined,
     private readonly rangeMax: number | undefined,
     private readonly rangeMin?: number,
@@ -69,9 +71,9 @@ export class WeightsStrategy implements SelectionStrategy {
     return this.maxSum !== undefined && this.sum >= this.maxSum ? 'MAX_SUM' : undefined;
   }
 
-  onPick(units: Int32Array): void {
+  onPick(_units: Int32Array, _active: Int32Array, _activeCount: number, row: number): void {
     // The value is the image's (columns are per image), counted once per picked image.
-    if (units.length > 0) this.sum += this.values[units[0]!]!;
+    this.sum += this.rowValues[row]!;
   }
 
   report(): string | undefined {

@@ -64,3 +64,36 @@ describe('object-level selections with image embeddings beside them', () => {
     }
   });
 });
+
+describe('a preselected image without objects', () => {
+  it('still counts for BALANCE, WEIGHTS sums and image-level DIVERSITY', () => {
+    const source = syntheticSource({
+      rows: 6,
+      embeddings: [[1, 0], [0.9, 0.1], [0, 1], [-1, 0], [0, -1], [0.8, 0.2]],
+      categorical: { k: ['a', 'a', 'a', 'b', 'b', 'b'] },
+      numeric: { v: [10, 1, 1, 1, 1, 1] },
+      objects: { det: { vectors: [[1, 0], [0, 1], [1, 1], [-1, 1], [1, -1]], sampleRow: [1, 2, 3, 4, 5] } },
+    });
+    const balance = runSelection(
+      selectionConfig({ n_samples: 2, strategies: [{ ...objectUnits }, { input: { type: 'METADATA', key: 'k' }, strategy: { type: 'BALANCE', target: { a: 0.5, b: 0.5 } } }] }),
+      source,
+      { preselectedRows: [0] },
+    );
+    // Row 0 ('a') is already picked, so the balancing pick is a 'b'.
+    expect(balance.rows).toEqual([3]);
+    const weights = runSelection(
+      selectionConfig({ n_samples: 3, strategies: [{ ...objectUnits }, { input: { type: 'METADATA', key: 'v' }, strategy: { type: 'WEIGHTS', stopping_condition_max_sum: 11 } }] }),
+      source,
+      { preselectedRows: [0] },
+    );
+    expect(weights.rows).toEqual([1]);
+    expect(weights.summary).toMatchObject({ stopReason: 'MAX_SUM', weightSums: { 1: 11 } });
+    const diversity = runSelection(
+      selectionConfig({ n_samples: 2, strategies: [{ ...objectUnits }, { input: { type: 'EMBEDDINGS' }, strategy: { type: 'DIVERSITY' } }] }),
+      source,
+      { preselectedRows: [0] },
+    );
+    // Farthest from row 0's image embedding [1, 0] is row 3's [-1, 0].
+    expect(diversity.rows).toEqual([3]);
+  });
+});
