@@ -30,6 +30,8 @@ export interface RunSummary {
   readonly preselected: number;
   readonly dropped: readonly DroppedRows[];
   readonly stopReason: string;
+  /** What the strategies report about the result (a WEIGHTS sum against its range, BALANCE shares). */
+  readonly notes?: readonly string[];
 }
 
 export interface SelectionRun {

@@ -2,7 +2,7 @@
 import { graphql } from './graphql.js';
 
 export const RUN_FIELDS = `id status phase failureReason resultTagName shardsTotal shardsDone picksSoFar
-  summary { poolSize requested selected preselected stopReason dropped { reason count } }
+  summary { poolSize requested selected preselected stopReason notes dropped { reason count } }
   timings { phase milliseconds }
   resultTag { name count }`;
 
@@ -15,7 +15,7 @@ export interface RunView {
   shardsTotal: number | null;
   shardsDone: number | null;
   picksSoFar: number | null;
-  summary: { poolSize: number; requested: number; selected: number; preselected: number; stopReason: string; dropped: { reason: string; count: number }[] } | null;
+  summary: { poolSize: number; requested: number; selected: number; preselected: number; stopReason: string; notes: string[]; dropped: { reason: string; count: number }[] } | null;
   timings: { phase: string; milliseconds: number }[];
   resultTag: { name: string; count: number } | null;
 }

@@ -144,7 +144,8 @@ describe('the seed examples, end to end', () => {
   });
 
   it('metadata balancing approaches 20 % sunny and 40 % cloudy', async () => {
-    const { rows } = await select('08-metadata-balancing.jsonc', 50);
+    const { rows, run } = await select('08-metadata-balancing.jsonc', 50);
+    expect(run.summary!.notes.join('\n')).toMatch(/sunny/);
     const share = (w: string) => rows.filter((r) => (data.truth.weather[r] ?? 'unknown') === w).length / rows.length;
     expect(share('sunny')).toBeCloseTo(0.2, 1);
     expect(share('cloudy')).toBeCloseTo(0.4, 1);

@@ -409,6 +409,8 @@ export type SelectionStrategyInput = {
 export type SelectionSummary = {
   __typename?: 'SelectionSummary';
   dropped: Array<DroppedRows>;
+  /** What the strategies report about the result, e.g. a WEIGHTS sum against its target range or BALANCE shares against the target. */
+  notes: Array<Scalars['String']['output']>;
   /** Candidates after the input tag and before thresholds. */
   poolSize: Scalars['Int']['output'];
   preselected: Scalars['Int']['output'];
@@ -829,6 +831,7 @@ export type SelectionRunPageResolvers<ContextType = ApiContext, ParentType exten
 
 export type SelectionSummaryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SelectionSummary'] = ResolversParentTypes['SelectionSummary']> = ResolversObject<{
   dropped?: Resolver<Array<ResolversTypes['DroppedRows']>, ParentType, ContextType>;
+  notes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   poolSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   preselected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   requested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;

@@ -62,7 +62,7 @@ export const runFields: SelectionRunResolvers = {
   shardsDone: (run) => run.shardsDone ?? null,
   picksSoFar: (run) => run.picksSoFar ?? null,
   failureReason: (run) => run.failureReason ?? null,
-  summary: (run) => (run.summary ? { ...run.summary, dropped: [...run.summary.dropped] } : null),
+  summary: (run) => (run.summary ? { ...run.summary, dropped: [...run.summary.dropped], notes: [...(run.summary.notes ?? [])] } : null),
   timings: (run) => Object.entries(run.timings ?? {}).map(([phase, milliseconds]) => ({ phase, milliseconds })),
   resultTag: async (run, _args, context) => {
     if (run.status !== 'SUCCEEDED') return null;
