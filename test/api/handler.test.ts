@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoApiKeyRepository } from '../../functions/store/apiKeys.js';
 import { createAwsClients } from '../../functions/store/aws.js';
 import { uniqueName } from '../support/graphql.js';
+import { useLambdaEnvironment } from '../support/lambdaEnv.js';
 
 const env = inject('winnowEnv');
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -11,16 +12,7 @@ let handler: Handler;
 let key: string;
 
 beforeAll(async () => {
-  // The handler reads its resources from the environment, as in Lambda.
-  Object.assign(process.env, {
-    WINNOW_TABLE_NAME: env.tableName,
-    WINNOW_BUCKET_NAME: env.bucketName,
-    AWS_ENDPOINT_URL_DYNAMODB: env.endpoints.dynamodb,
-    AWS_ENDPOINT_URL_S3: env.endpoints.s3,
-    AWS_ACCESS_KEY_ID: env.credentials!.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: env.credentials!.secretAccessKey,
-    AWS_REGION: env.region,
-  });
+  useLambdaEnvironment(env);
   ({ handler } = (await import('../../functions/api/handler.js')) as unknown as { handler: Handler });
   ({ key } = await new DynamoApiKeyRepository(createAwsClients(env).dynamo, env.tableName).create('tenant-lambda', 'test'));
 });

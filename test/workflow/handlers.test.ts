@@ -12,6 +12,7 @@ import type { LocalRuntime } from '../../infra/local/runtime.js';
 import { createDataset, inlineUpload, lightlyUploadFiles, tagFileNames } from '../support/datasets.js';
 import { uniqueName } from '../support/graphql.js';
 import { startTestRuntime } from '../support/runtime.js';
+import { useLambdaEnvironment } from '../support/lambdaEnv.js';
 
 const env = inject('winnowEnv');
 let runtime: LocalRuntime;
@@ -22,15 +23,7 @@ const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => rema
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
-  Object.assign(process.env, {
-    WINNOW_TABLE_NAME: env.tableName,
-    WINNOW_BUCKET_NAME: env.bucketName,
-    AWS_ENDPOINT_URL_DYNAMODB: env.endpoints.dynamodb,
-    AWS_ENDPOINT_URL_S3: env.endpoints.s3,
-    AWS_ACCESS_KEY_ID: env.credentials!.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: env.credentials!.secretAccessKey,
-    AWS_REGION: env.region,
-  });
+  useLambdaEnvironment(env);
   // Imported only now: the handlers read their resources from the environment when loaded.
   handlers = await import('../../functions/workflow/handlers.js');
 });
