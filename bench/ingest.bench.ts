@@ -10,16 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createAwsClients, type WinnowEnv } from '../functions/store/aws.js';
 import { BlobStore } from '../functions/store/blobs.js';
 import { DynamoDatasetRepository } from '../functions/store/datasets.js';
 import { DynamoTagRepository } from '../functions/store/tags.js';
 import { DynamoUploadRepository } from '../functions/store/uploads.js';
 import { commitUpload } from '../functions/ingest/commitUpload.js';
 import { uploadObjectKey } from '../functions/ingest/layout.js';
-import { ensureBucket, ensureTable } from '../infra/local/bootstrap.js';
-import { S3RVER_CREDENTIALS } from '../infra/local/standins.js';
+import { provisionStandIns } from '../infra/local/bootstrap.js';
 import { startStandInsProcess } from './support/standInsProcess.js';
 import { rng } from './support/rng.js';
 
@@ -94,16 +91,7 @@ export async function run(): Promise<void> {
   });
 
   const standIns = await startStandInsProcess(join(dir, 's3'));
-  const env: WinnowEnv = {
-    region: 'us-east-1',
-    tableName: 'bench',
-    bucketName: 'bench',
-    endpoints: { dynamodb: standIns.dynamodb, s3: standIns.s3 },
-    credentials: S3RVER_CREDENTIALS,
-  };
-  const clients = createAwsClients(env);
-  await ensureTable(clients.dynamo as unknown as DynamoDBClient, env.tableName);
-  await ensureBucket(clients.s3, env.bucketName);
+  const { env, clients } = await provisionStandIns(standIns, { tableName: 'bench', bucketName: 'bench' });
   const blobs = new BlobStore(clients.s3, env.bucketName);
   const deps = {
     datasets: new DynamoDatasetRepository(clients.dynamo, env.tableName),

@@ -1,7 +1,9 @@
 /** Creates the table and bucket on the stand-ins, as the CDK stack does in the cloud (same keys). */
 import { CreateTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createAwsClients, type AwsClients, type WinnowEnv } from '../../functions/store/aws.js';
 import { TABLE_KEYS } from '../../functions/store/table.js';
+import { S3RVER_CREDENTIALS } from './standins.js';
 
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const { partitionKey, sortKey, gsi1 } = TABLE_KEYS;
@@ -42,4 +44,20 @@ export async function ensureBucket(client: S3Client, bucketName: string): Promis
   } catch {
     await client.send(new CreateBucketCommand({ Bucket: bucketName }));
   }
+}
+
+/**
+ * The environment of resources on running stand-ins, with the table and bucket created: what the local
+ * runtime, the test suite and the benchmarks all start from.
+ */
+export async function provisionStandIns(
+  endpoints: { readonly dynamodb: string; readonly s3: string },
+  names: { readonly tableName: string; readonly bucketName: string },
+): Promise<{ env: WinnowEnv; clients: AwsClients }> {
+  const env: WinnowEnv = { region: 'us-east-1', ...names, endpoints, credentials: S3RVER_CREDENTIALS };
+  const clients = createAwsClients(env);
+  // The document client sends any DynamoDB command; its type only lists the document ones.
+  await ensureTable(clients.dynamo as unknown as DynamoDBClient, env.tableName);
+  await ensureBucket(clients.s3, env.bucketName);
+  return { env, clients };
 }

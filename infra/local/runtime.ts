@@ -6,13 +6,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoApiKeyRepository, newApiKey } from '../../functions/store/apiKeys.js';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createAwsClients, type WinnowEnv } from '../../functions/store/aws.js';
+import type { WinnowEnv } from '../../functions/store/aws.js';
 import { createApiServer, createContextFactory } from '../../functions/api/server.js';
 import { jsonLogger } from '../../functions/api/requestLog.js';
-import { ensureBucket, ensureTable } from './bootstrap.js';
+import { provisionStandIns } from './bootstrap.js';
 import { startGraphqlHttpServer } from './httpServer.js';
-import { S3RVER_CREDENTIALS, startDynamoStandIn, startS3StandIn } from './standins.js';
+import { startDynamoStandIn, startS3StandIn } from './standins.js';
 import { synthesizeWorkflowDefinition } from './stateMachine.js';
 import { startLocalStepFunctions, type LocalTaskHandler } from './stepFunctions.js';
 import { BlobStore } from '../../functions/store/blobs.js';
@@ -79,16 +78,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   try {
     const endpoints = options.standIns ?? (await startStandIns(options, dataDir, started));
 
-    const storeEnv: WinnowEnv = {
-      region: 'us-east-1',
+    const { env: storeEnv, clients } = await provisionStandIns(endpoints, {
       tableName: options.tableName ?? 'winnow',
       bucketName: options.bucketName ?? 'winnow',
-      endpoints,
-      credentials: S3RVER_CREDENTIALS,
-    };
-    const clients = createAwsClients(storeEnv);
-    await ensureTable(clients.dynamo as unknown as DynamoDBClient, storeEnv.tableName);
-    await ensureBucket(clients.s3, storeEnv.bucketName);
+    });
 
     // The workflow: the synthesized definition, its tasks played by the same task functions as the Lambdas.
     const blobs = new BlobStore(clients.s3, storeEnv.bucketName);

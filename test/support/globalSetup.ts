@@ -5,11 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TestProject } from 'vitest/node';
-import { createAwsClients, type WinnowEnv } from '../../functions/store/aws.js';
-import { ensureBucket, ensureTable } from '../../infra/local/bootstrap.js';
-import { S3RVER_CREDENTIALS, startDynamoStandIn, startS3StandIn } from '../../infra/local/standins.js';
+import type { WinnowEnv } from '../../functions/store/aws.js';
+import { provisionStandIns } from '../../infra/local/bootstrap.js';
+import { startDynamoStandIn, startS3StandIn } from '../../infra/local/standins.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,16 +21,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = await mkdtemp(join(tmpdir(), 'winnow-test-'));
   const dynamo = await startDynamoStandIn();
   const s3 = await startS3StandIn({ directory: join(dir, 's3') });
-  const env: WinnowEnv = {
-    region: 'us-east-1',
-    tableName: 'winnow-test',
-    bucketName: 'winnow-test',
-    endpoints: { dynamodb: dynamo.endpoint, s3: s3.endpoint },
-    credentials: S3RVER_CREDENTIALS,
-  };
-  const clients = createAwsClients(env);
-  await ensureTable(clients.dynamo as unknown as DynamoDBClient, env.tableName);
-  await ensureBucket(clients.s3, env.bucketName);
+  const { env } = await provisionStandIns({ dynamodb: dynamo.endpoint, s3: s3.endpoint }, { tableName: 'winnow-test', bucketName: 'winnow-test' });
   project.provide('winnowEnv', env);
   return async () => {
     await s3.close();
