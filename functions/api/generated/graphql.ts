@@ -162,6 +162,11 @@ export type Mutation = {
    * `.lightly/predictions/<task>/<file_name>.json`, and `images/<file_name>`. URLs expire after 1 hour.
    */
   createUpload: Upload;
+  /**
+   * Deletes a dataset with its uploads, tags, runs and stored objects. Refused with `CONFLICT` while a
+   * selection on it is QUEUED or RUNNING. Returns true once the dataset is gone.
+   */
+  deleteDataset: Scalars['Boolean']['output'];
   /** Deletes a tag; `initial-tag` cannot be deleted. */
   deleteTag: Scalars['Boolean']['output'];
   renameTag: Tag;
@@ -214,6 +219,11 @@ export type MutationCreateTagArgs = {
 export type MutationCreateUploadArgs = {
   datasetId: Scalars['ID']['input'];
   files: Array<UploadFileInput>;
+};
+
+
+export type MutationDeleteDatasetArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -352,6 +362,15 @@ export type SelectionPick = {
   score: Scalars['Float']['output'];
 };
 
+/** Presigned downloads of a run's report; the URLs expire after 1 hour. */
+export type SelectionReport = {
+  __typename?: 'SelectionReport';
+  /** A self-contained HTML page (no network needed to view it). */
+  htmlUrl: Scalars['String']['output'];
+  /** The same figures as JSON. */
+  jsonUrl: Scalars['String']['output'];
+};
+
 export type SelectionRun = {
   __typename?: 'SelectionRun';
   config: Scalars['JSON']['output'];
@@ -368,6 +387,8 @@ export type SelectionRun = {
   picks: PickPage;
   picksSoFar?: Maybe<Scalars['Int']['output']>;
   preselectedTagName?: Maybe<Scalars['String']['output']>;
+  /** The run's report (self-contained HTML and its figures as JSON), once the run has SUCCEEDED. */
+  report?: Maybe<SelectionReport>;
   /** The result tag, once the run has SUCCEEDED. */
   resultTag?: Maybe<Tag>;
   resultTagName: Scalars['String']['output'];
@@ -640,6 +661,7 @@ export type ResolversTypes = ResolversObject<{
   SelectionEntryInput: SelectionEntryInput;
   SelectionInputInput: SelectionInputInput;
   SelectionPick: ResolverTypeWrapper<SelectionPick>;
+  SelectionReport: ResolverTypeWrapper<SelectionReport>;
   SelectionRun: ResolverTypeWrapper<RunRecord>;
   SelectionRunPage: ResolverTypeWrapper<Omit<SelectionRunPage, 'items'> & { items: Array<ResolversTypes['SelectionRun']> }>;
   SelectionStrategyInput: SelectionStrategyInput;
@@ -688,6 +710,7 @@ export type ResolversParentTypes = ResolversObject<{
   SelectionEntryInput: SelectionEntryInput;
   SelectionInputInput: SelectionInputInput;
   SelectionPick: SelectionPick;
+  SelectionReport: SelectionReport;
   SelectionRun: RunRecord;
   SelectionRunPage: Omit<SelectionRunPage, 'items'> & { items: Array<ResolversParentTypes['SelectionRun']> };
   SelectionStrategyInput: SelectionStrategyInput;
@@ -759,6 +782,7 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
   createDataset?: Resolver<ResolversTypes['Dataset'], ParentType, ContextType, RequireFields<MutationCreateDatasetArgs, 'name'>>;
   createTag?: Resolver<ResolversTypes['Tag'], ParentType, ContextType, RequireFields<MutationCreateTagArgs, 'datasetId' | 'fileNames' | 'name'>>;
   createUpload?: Resolver<ResolversTypes['Upload'], ParentType, ContextType, RequireFields<MutationCreateUploadArgs, 'datasetId' | 'files'>>;
+  deleteDataset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteDatasetArgs, 'id'>>;
   deleteTag?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteTagArgs, 'datasetId' | 'name'>>;
   renameTag?: Resolver<ResolversTypes['Tag'], ParentType, ContextType, RequireFields<MutationRenameTagArgs, 'datasetId' | 'name' | 'newName'>>;
   startSelection?: Resolver<ResolversTypes['SelectionRun'], ParentType, ContextType, RequireFields<MutationStartSelectionArgs, 'datasetId' | 'resultTagName'>>;
@@ -801,6 +825,11 @@ export type SelectionPickResolvers<ContextType = ApiContext, ParentType extends 
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 }>;
 
+export type SelectionReportResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SelectionReport'] = ResolversParentTypes['SelectionReport']> = ResolversObject<{
+  htmlUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  jsonUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type SelectionRunResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SelectionRun'] = ResolversParentTypes['SelectionRun']> = ResolversObject<{
   config?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -814,6 +843,7 @@ export type SelectionRunResolvers<ContextType = ApiContext, ParentType extends R
   picks?: Resolver<ResolversTypes['PickPage'], ParentType, ContextType, RequireFields<SelectionRunPicksArgs, 'first'>>;
   picksSoFar?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   preselectedTagName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  report?: Resolver<Maybe<ResolversTypes['SelectionReport']>, ParentType, ContextType>;
   resultTag?: Resolver<Maybe<ResolversTypes['Tag']>, ParentType, ContextType>;
   resultTagName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   shardsDone?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -894,6 +924,7 @@ export type Resolvers<ContextType = ApiContext> = ResolversObject<{
   PresignedPart?: PresignedPartResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   SelectionPick?: SelectionPickResolvers<ContextType>;
+  SelectionReport?: SelectionReportResolvers<ContextType>;
   SelectionRun?: SelectionRunResolvers<ContextType>;
   SelectionRunPage?: SelectionRunPageResolvers<ContextType>;
   SelectionSummary?: SelectionSummaryResolvers<ContextType>;
