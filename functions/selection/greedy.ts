@@ -11,7 +11,15 @@
  * strategies are rebuilt by replaying them (preselected first, then the picks in order), which gives the
  * exact state an uninterrupted run had. Strategy snapshots, when the state carries them, skip the replay
  * (DIVERSITY's replay costs one k-center update per pick).
+ *
+ * Finding the best candidate is a scan over all of them before every pick — unless every dynamic
+ * strategy's term either never rises between picks (DIVERSITY: distances only shrink) or is the same
+ * for a whole group (BALANCE over a metadata value: one term per class), and no strategy gates
+ * candidates. Then {@link LazyArgMax} keeps one max-heap per group of upper bounds and re-scores only
+ * the heap tops, which gives the same pick (ties included) at a fraction of the cost: the pick loop's
+ * work outside the k-center kernel stops growing with the pool.
  */
+import { LazyArgMax, lazyArgMaxApplies } from './lazyArgMax.js';
 import type { SelectionStrategy } from './strategies/strategy.js';
 import type { Units } from './units.js';
 
@@ -48,6 +56,8 @@ export interface GreedyProblem {
   readonly preselectedRows: readonly number[];
   /** Number of images to end with (preselected included). */
   readonly target: number;
+  /** Find every pick by a scan over all candidates, even where the lazy arg-max applies (a reference). */
+  readonly scanEveryPick?: boolean;
 }
 
 export interface GreedyResult {
@@ -65,6 +75,7 @@ export class GreedyRun {
   private readonly picks: PickExplanation[] = [];
   private readonly dynamic: SelectionStrategy[];
   private readonly gates: SelectionStrategy[];
+  private readonly lazy: LazyArgMax | undefined;
 
   constructor(
     private readonly problem: GreedyProblem,
@@ -84,8 +95,12 @@ export class GreedyRun {
       for (let u = 0; u < units.count; u++) this.staticScore[u]! += s.strength * Math.log(s.staticObjective[u]!);
     }
     this.scores = new Float64Array(units.count);
-    this.dynamic = strategies.filter((s) => s.addScores);
+    // Grouped terms are added last, so that the scan and the lazy arg-max sum in the same order.
+    this.dynamic = [...strategies.filter((s) => s.addScores && !s.groupedTerm), ...strategies.filter((s) => s.addScores && s.groupedTerm)];
     this.gates = strategies.filter((s) => s.admissible);
+    if (lazyArgMaxApplies(strategies) && !problem.scanEveryPick) {
+      this.lazy = new LazyArgMax(units.count, this.staticScore, this.dynamic, (u) => this.position[u]! >= 0);
+    }
 
     const snapshots = state?.strategies;
     if (state && snapshots) {
@@ -144,6 +159,7 @@ export class GreedyRun {
 
   /** The admissible candidate with the highest score; ties to the lowest unit. −1 when none. */
   private best(): number {
+    if (this.lazy) return this.lazy.best(this.active, this.activeCount);
     const { active, activeCount, scores, staticScore } = this;
     for (let i = 0; i < activeCount; i++) {
       const u = active[i]!;
@@ -170,6 +186,7 @@ export class GreedyRun {
     for (const u of members) {
       const p = this.position[u]!;
       if (p < 0) continue;
+      this.lazy?.remove(u);
       const last = this.active[--this.activeCount]!;
       this.active[p] = last;
       this.position[last] = p;

@@ -11,7 +11,7 @@
  * reduce it most score exactly 1, so with a huge strength the other strategies choose among them). An
  * image with an all-zero vector changes nothing. A class the pool runs out of simply stops improving.
  */
-import type { SelectionStrategy } from './strategy.js';
+import type { GroupedTerm, SelectionStrategy } from './strategy.js';
 
 export const BALANCE_EPSILON = 1e-6;
 export const OTHER_BUCKET = '(other)';
@@ -83,6 +83,10 @@ export class BalanceStrategy implements SelectionStrategy {
   private rmin = 0;
   private rmax = 0;
   private readonly b: number;
+  /** One-hot vectors: the reduction per bucket slot, and one image of each slot. */
+  private readonly slotReduction: Float64Array | undefined;
+  private readonly rowOfSlot: Int32Array | undefined;
+  readonly groupedTerm?: GroupedTerm;
 
   constructor(
     readonly entry: number,
@@ -95,6 +99,18 @@ export class BalanceStrategy implements SelectionStrategy {
     this.b = vectors.buckets.length;
     this.picked = new Float64Array(this.b);
     this.reduction = new Float64Array(units);
+    const { oneHot } = vectors;
+    if (oneHot) {
+      // Any image of a slot stands for all of them: their vectors are the same one-hot.
+      this.slotReduction = new Float64Array(this.b + 1);
+      this.rowOfSlot = new Int32Array(this.b + 1).fill(-1);
+      for (let row = oneHot.length - 1; row >= 0; row--) this.rowOfSlot[oneHot[row]! < 0 ? this.b : oneHot[row]!] = row;
+      this.groupedTerm = {
+        groupCount: this.b + 1,
+        groupOf: (unit) => this.slotOf(unit),
+        terms: (activePerGroup) => this.slotTerms((slot) => activePerGroup[slot]! > 0),
+      };
+    }
   }
 
   /** Squared distance of the distribution `counts / total` to the target. */
@@ -120,25 +136,63 @@ export class BalanceStrategy implements SelectionStrategy {
     return Math.round((before - after) * 1e12) / 1e12;
   }
 
-  addScores(active: Int32Array, activeCount: number, scores: Float64Array): void {
+  /** Bucket slot of a unit with one-hot vectors; the last slot holds images without a class. */
+  private slotOf(unit: number): number {
+    const bucket = this.vectors.oneHot![this.imageOf(unit)]!;
+    return bucket < 0 ? this.b : bucket;
+  }
+
+  /**
+   * One-hot vectors (metadata) take one value per bucket: each bucket is computed once, and so is its
+   * log. Sets the reductions of the slots marked present and their range; returns each present slot's
+   * term (0 for the others).
+   */
+  private slotTerms(present: (slot: number) => boolean): Float64Array {
     const before = this.distance(this.picked, undefined, 0, this.total);
-    const { oneHot } = this.vectors;
+    const slots = this.slotReduction!;
+    const rowOfSlot = this.rowOfSlot!;
     let rmin = Infinity;
     let rmax = -Infinity;
-    // One-hot vectors (metadata) take one value per bucket: each bucket is computed once, and so is its log.
-    const perBucket = oneHot ? new Float64Array(this.b + 1).fill(NaN) : undefined;
+    for (let slot = 0; slot <= this.b; slot++) {
+      if (!present(slot)) continue;
+      const r = this.reductionOf(rowOfSlot[slot]!, before);
+      slots[slot] = r;
+      if (r < rmin) rmin = r;
+      if (r > rmax) rmax = r;
+    }
+    this.rmin = rmin;
+    this.rmax = rmax;
+    this.current = slots;
+    const terms = new Float64Array(this.b + 1);
+    const s = this.strength;
+    if (s === 0) return terms;
+    for (let slot = 0; slot <= this.b; slot++) if (present(slot)) terms[slot] = s * this.logOf(slots[slot]!);
+    return terms;
+  }
+
+  private logOf(r: number): number {
+    const span = this.rmax - this.rmin;
+    return Math.log(span > 0 ? BALANCE_EPSILON + (1 - BALANCE_EPSILON) * ((r - this.rmin) / span) : 1);
+  }
+
+  addScores(active: Int32Array, activeCount: number, scores: Float64Array): void {
+    if (this.vectors.oneHot) {
+      const present = new Uint8Array(this.b + 1);
+      for (let i = 0; i < activeCount; i++) present[this.slotOf(active[i]!)] = 1;
+      const terms = this.slotTerms((slot) => present[slot] === 1);
+      if (this.strength === 0) return;
+      for (let i = 0; i < activeCount; i++) {
+        const u = active[i]!;
+        scores[u]! += terms[this.slotOf(u)]!;
+      }
+      return;
+    }
+    const before = this.distance(this.picked, undefined, 0, this.total);
+    let rmin = Infinity;
+    let rmax = -Infinity;
     for (let i = 0; i < activeCount; i++) {
       const u = active[i]!;
-      const row = this.imageOf(u);
-      let r: number;
-      if (perBucket) {
-        const bucket = oneHot![row]!;
-        const slot = bucket < 0 ? this.b : bucket;
-        if (Number.isNaN(perBucket[slot]!)) perBucket[slot] = this.reductionOf(row, before);
-        r = perBucket[slot]!;
-      } else {
-        r = this.reductionOf(row, before);
-      }
+      const r = this.reductionOf(this.imageOf(u), before);
       this.reduction[u] = r;
       if (r < rmin) rmin = r;
       if (r > rmax) rmax = r;
@@ -148,27 +202,17 @@ export class BalanceStrategy implements SelectionStrategy {
     this.current = this.reduction;
     const s = this.strength;
     if (s === 0) return;
-    const span = rmax - rmin;
-    const logOf = (r: number) => Math.log(span > 0 ? BALANCE_EPSILON + (1 - BALANCE_EPSILON) * ((r - rmin) / span) : 1);
-    if (perBucket) {
-      const logs = perBucket.map((r) => (Number.isNaN(r) ? 0 : s * logOf(r)));
-      for (let i = 0; i < activeCount; i++) {
-        const u = active[i]!;
-        const bucket = oneHot![this.imageOf(u)]!;
-        scores[u]! += logs[bucket < 0 ? this.b : bucket]!;
-      }
-    } else {
-      for (let i = 0; i < activeCount; i++) {
-        const u = active[i]!;
-        scores[u]! += s * logOf(this.reduction[u]!);
-      }
+    for (let i = 0; i < activeCount; i++) {
+      const u = active[i]!;
+      scores[u]! += s * this.logOf(this.reduction[u]!);
     }
   }
 
   objectiveOf(unit: number): number {
     if (!this.current) return 1;
     const span = this.rmax - this.rmin;
-    return span > 0 ? BALANCE_EPSILON + (1 - BALANCE_EPSILON) * ((this.reduction[unit]! - this.rmin) / span) : 1;
+    const r = this.vectors.oneHot ? this.slotReduction![this.slotOf(unit)]! : this.reduction[unit]!;
+    return span > 0 ? BALANCE_EPSILON + (1 - BALANCE_EPSILON) * ((r - this.rmin) / span) : 1;
   }
 
   onPick(_units: Int32Array, _active: Int32Array, _activeCount: number, row: number): void {

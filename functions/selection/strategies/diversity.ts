@@ -16,6 +16,8 @@ import type { SelectionStrategy } from './strategy.js';
 
 export class DiversityStrategy implements SelectionStrategy {
   readonly type = 'DIVERSITY';
+  readonly nonIncreasingTerm?: (unit: number) => number;
+  readonly termEpoch?: () => number;
   /** Per embedding row: squared distance to the nearest picked row (Infinity before any pick). */
   private readonly minDistSq: Float64Array;
   /** Per embedding row: log of the distance to the nearest pick (0 before any pick, i.e. objective 1). */
@@ -36,6 +38,13 @@ export class DiversityStrategy implements SelectionStrategy {
     private readonly kernels: Kernels,
     private readonly minimumDistance: number | undefined,
   ) {
+    // Distances to the nearest pick only shrink, so with a non-negative strength the term only falls —
+    // except at the first pick, when it goes from 0 (objective 1) to log(distance): a new epoch. A
+    // negative strength makes the term rise: no lazy arg-max then.
+    if (strength >= 0) {
+      this.nonIncreasingTerm = (unit) => (!this.picked || this.strength === 0 ? 0 : this.strength * this.logDistance[this.rowOfUnit(unit)]!);
+      this.termEpoch = () => (this.picked ? 1 : 0);
+    }
     const { rows, dim } = embeddings.matrix;
     this.rowOf = embeddings.rowOf;
     this.minDistSq = new Float64Array(rows).fill(Infinity);

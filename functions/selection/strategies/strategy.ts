@@ -5,6 +5,12 @@
  * ones add their current log objectives to the scores before every pick and learn of every pick.
  * THRESHOLD is not a strategy here: it filters the pool before any of this (see threshold.ts).
  */
+export interface GroupedTerm {
+  readonly groupCount: number;
+  groupOf(unit: number): number;
+  terms(activePerGroup: Int32Array): Float64Array;
+}
+
 export interface SelectionStrategy {
   /** Index of the config entry. */
   readonly entry: number;
@@ -14,6 +20,18 @@ export interface SelectionStrategy {
   readonly staticObjective?: Float64Array;
   /** Dynamic strategies: adds strength × log(objective) of the active units to `scores` (indexed by unit). */
   addScores?(active: Int32Array, activeCount: number, scores: Float64Array): void;
+  /**
+   * For the lazy arg-max (greedy.ts): the term `addScores` adds for `unit` — offered only when that term
+   * can never rise from one pick to the next while `termEpoch()` stays the same.
+   */
+  nonIncreasingTerm?(unit: number): number;
+  termEpoch?(): number;
+  /**
+   * For the lazy arg-max: offered when the term `addScores` adds is the same for every unit of a group.
+   * `terms(activePerGroup)` returns each group's term for the current state (groups without active units
+   * may hold anything), after which `objectiveOf` answers for that state as after `addScores`.
+   */
+  readonly groupedTerm?: GroupedTerm;
   /** The unit's objective now (for the explanation of a pick). */
   objectiveOf(unit: number): number;
   /** Whether the unit may be picked now (a cap on a running sum, say). */

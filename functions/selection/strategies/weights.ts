@@ -52,7 +52,9 @@ export class WeightsStrategy implements SelectionStrategy {
     private readonly maxSum: number | undefined,
     private readonly rangeMax: number | undefined,
     private readonly rangeMin?: number,
-  ) {}
+  ) {
+    if (rangeMax !== undefined) this.admissible = (unit) => this.sum + this.values[unit]! <= rangeMax;
+  }
 
   /** Sum of the raw values of the picked images. */
   get pickedSum(): number {
@@ -63,9 +65,8 @@ export class WeightsStrategy implements SelectionStrategy {
     return this.staticObjective[unit]!;
   }
 
-  admissible(unit: number): boolean {
-    return this.rangeMax === undefined || this.sum + this.values[unit]! <= this.rangeMax;
-  }
+  /** Only with a target_range max_sum: a gate costs a call per candidate and pick. */
+  readonly admissible?: (unit: number) => boolean;
 
   stopBefore(): string | undefined {
     return this.maxSum !== undefined && this.sum >= this.maxSum ? 'MAX_SUM' : undefined;
