@@ -234,7 +234,7 @@ describe('winnow CLI: entry point', () => {
     const run = promisify(execFile);
     const help = await run('npx', ['tsx', 'functions/cli/main.ts', 'select', '--help'], { cwd: join(import.meta.dirname, '../..') });
     expect(help.stdout).toMatch(/Usage: winnow select/);
-    await expect(run('npx', ['tsx', 'functions/cli/main.ts', 'select'], { cwd: join(import.meta.dirname, '../..') })).rejects.toMatchObject({
+    await expect(run('npx', ['tsx', 'functions/cli/main.ts', 'select', '--input', '.'], { cwd: join(import.meta.dirname, '../..') })).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/--config is required/),
     });
