@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolveApiTarget } from './client/config.js';
 import { WinnowApi } from './client/api.js';
 import { createTransport } from './client/transport.js';
-import { UsageError } from './io.js';
+import { EXIT, UsageError, type CliIo, type Command } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -13,6 +13,32 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+}
+
+export type ParsedCommandLine<O extends Options> = ReturnType<typeof parseCommandLine<O>>;
+
+/** A verb whose `--help` prints its usage; `run` gets the parsed options and positionals. */
+export function defineCommand<O extends Options>(spec: {
+  name: string;
+  summary: string;
+  usage: string;
+  options: O;
+  positionals?: boolean;
+  run(parsed: ParsedCommandLine<O>, io: CliIo): Promise<number>;
+}): Command {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    usage: spec.usage,
+    async run(argv: string[], io: CliIo): Promise<number> {
+      const parsed = parseCommandLine(argv, spec.options, spec.positionals ?? false);
+      if ((parsed.values as { help?: boolean }).help) {
+        io.stdout(spec.usage);
+        return EXIT.ok;
+      }
+      return spec.run(parsed, io);
+    },
+  };
 }
 
 export function required(value: string | undefined, option: string): string {

@@ -1,7 +1,7 @@
 /** `winnow datasets`, `winnow tags --dataset NAME`, `winnow runs --dataset NAME`: listings as aligned columns. */
-import { connect, parseCommandLine, required, table } from '../args.js';
+import { connect, defineCommand, required, table } from '../args.js';
 import type { RunProgress } from '../client/api.js';
-import { EXIT, type CliIo, type Command } from '../io.js';
+import { EXIT, type Command } from '../io.js';
 
 const DATASETS_USAGE = `Usage: winnow datasets
 
@@ -19,57 +19,45 @@ Lists the selection runs of a dataset, newest first: id, status, result tag, pic
 `;
 
 export function makeDatasetsCommand(): Command {
-  return {
+  return defineCommand({
     name: 'datasets',
     summary: 'list your datasets',
     usage: DATASETS_USAGE,
-    async run(argv: string[], io: CliIo): Promise<number> {
-      const { values } = parseCommandLine(argv, {});
-      if (values.help) {
-        io.stdout(DATASETS_USAGE);
-        return EXIT.ok;
-      }
+    options: {},
+    async run(_parsed, io) {
       const datasets = await connect().datasets();
       io.stdout(table(['NAME', 'SAMPLES', 'ID', 'CREATED'], datasets.map((d) => [d.name, String(d.sampleCount), d.id, d.createdAt])));
       return EXIT.ok;
     },
-  };
+  });
 }
 
 export function makeTagsCommand(): Command {
-  return {
+  return defineCommand({
     name: 'tags',
     summary: 'list the tags of a dataset',
     usage: TAGS_USAGE,
-    async run(argv: string[], io: CliIo): Promise<number> {
-      const { values } = parseCommandLine(argv, { dataset: { type: 'string' } });
-      if (values.help) {
-        io.stdout(TAGS_USAGE);
-        return EXIT.ok;
-      }
+    options: { dataset: { type: 'string' } },
+    async run({ values }, io) {
       const api = connect();
       const dataset = await api.datasetByName(required(values.dataset, '--dataset'));
       const tags = await api.tags(dataset.id);
       io.stdout(table(['NAME', 'SAMPLES', 'CREATED BY', 'CREATED'], tags.map((t) => [t.name, String(t.count), t.createdBy, t.createdAt])));
       return EXIT.ok;
     },
-  };
+  });
 }
 
 /** `SUCCEEDED`, `RUNNING SELECT` …: the status with the phase while it runs. */
 export const runState = (run: RunProgress) => (run.status === 'RUNNING' && run.phase ? `RUNNING ${run.phase}` : run.status);
 
 export function makeRunsCommand(): Command {
-  return {
+  return defineCommand({
     name: 'runs',
     summary: 'list the selection runs of a dataset',
     usage: RUNS_USAGE,
-    async run(argv: string[], io: CliIo): Promise<number> {
-      const { values } = parseCommandLine(argv, { dataset: { type: 'string' } });
-      if (values.help) {
-        io.stdout(RUNS_USAGE);
-        return EXIT.ok;
-      }
+    options: { dataset: { type: 'string' } },
+    async run({ values }, io) {
       const api = connect();
       const dataset = await api.datasetByName(required(values.dataset, '--dataset'));
       const runs = await api.runs(dataset.id);
@@ -81,5 +69,5 @@ export function makeRunsCommand(): Command {
       );
       return EXIT.ok;
     },
-  };
+  });
 }

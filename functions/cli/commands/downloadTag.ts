@@ -2,7 +2,7 @@
  * `winnow download-tag --dataset NAME TAG`: the tag's file names, one per line, on stdout — streamed from
  * the tag's presigned download; if that download fails, read page by page over GraphQL instead.
  */
-import { connect, parseCommandLine, required } from '../args.js';
+import { connect, defineCommand, required } from '../args.js';
 import type { WinnowApi } from '../client/api.js';
 import { EXIT, UsageError, type CliIo, type Command } from '../io.js';
 
@@ -35,16 +35,13 @@ async function paginate(api: WinnowApi, datasetId: string, tag: string, io: CliI
 }
 
 export function makeDownloadTagCommand(): Command {
-  return {
+  return defineCommand({
     name: 'download-tag',
     summary: "print a tag's file names, one per line",
     usage: USAGE,
-    async run(argv: string[], io: CliIo): Promise<number> {
-      const { values, positionals } = parseCommandLine(argv, { dataset: { type: 'string' } }, true);
-      if (values.help) {
-        io.stdout(USAGE);
-        return EXIT.ok;
-      }
+    options: { dataset: { type: 'string' } },
+    positionals: true,
+    async run({ values, positionals }, io) {
       const name = required(values.dataset, '--dataset');
       if (positionals.length !== 1) throw new UsageError('expected one tag name: winnow download-tag --dataset NAME TAG');
       const tag = positionals[0]!;
@@ -57,5 +54,5 @@ export function makeDownloadTagCommand(): Command {
       }
       return EXIT.ok;
     },
-  };
+  });
 }

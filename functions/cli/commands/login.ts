@@ -4,7 +4,7 @@
  * history).
  */
 import { createInterface } from 'node:readline/promises';
-import { parseCommandLine, required } from '../args.js';
+import { defineCommand, required } from '../args.js';
 import { normaliseApiUrl, saveApiTarget } from '../client/config.js';
 import { WinnowApi } from '../client/api.js';
 import { createTransport } from '../client/transport.js';
@@ -32,16 +32,12 @@ async function readKey(io: CliIo): Promise<string> {
 }
 
 export function makeLoginCommand(): Command {
-  return {
+  return defineCommand({
     name: 'login',
     summary: 'save the API URL and key for the other commands',
     usage: USAGE,
-    async run(argv: string[], io: CliIo): Promise<number> {
-      const { values } = parseCommandLine(argv, { url: { type: 'string' }, key: { type: 'string' } });
-      if (values.help) {
-        io.stdout(USAGE);
-        return EXIT.ok;
-      }
+    options: { url: { type: 'string' }, key: { type: 'string' } },
+    async run({ values }, io) {
       const url = normaliseApiUrl(required(values.url, '--url'));
       const key = values.key ?? (await readKey(io));
       if (!key) throw new UsageError('no API key given (--key, or on standard input)');
@@ -51,5 +47,5 @@ export function makeLoginCommand(): Command {
       io.stderr(`logged in to ${url} (${datasets.length} dataset${datasets.length === 1 ? '' : 's'}); saved in ${file}\n`);
       return EXIT.ok;
     },
-  };
+  });
 }

@@ -5,9 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import open from 'open';
-import { connect, parseCommandLine } from '../args.js';
+import { connect, defineCommand } from '../args.js';
 import { ReportUnavailableError, TransferError } from '../errors.js';
-import { EXIT, UsageError, type CliIo, type Command } from '../io.js';
+import { EXIT, UsageError, type Command } from '../io.js';
 
 const USAGE = `Usage: winnow report RUN [--out FILE] [--json FILE] [--open]
 
@@ -33,16 +33,13 @@ async function download(url: string, what: string): Promise<Buffer> {
 }
 
 export function makeReportCommand(opener: (path: string) => Promise<unknown> = open): Command {
-  return {
+  return defineCommand({
     name: 'report',
     summary: "download a selection run's report (HTML) and optionally open it",
     usage: USAGE,
-    async run(argv: string[], io: CliIo): Promise<number> {
-      const { values, positionals } = parseCommandLine(argv, { out: { type: 'string' }, json: { type: 'string' }, open: { type: 'boolean' } }, true);
-      if (values.help) {
-        io.stdout(USAGE);
-        return EXIT.ok;
-      }
+    options: { out: { type: 'string' }, json: { type: 'string' }, open: { type: 'boolean' } },
+    positionals: true,
+    async run({ values, positionals }, io) {
       if (positionals.length !== 1) throw new UsageError('expected one run id: winnow report RUN');
       const runId = positionals[0]!;
       const run = await connect().report(runId);
@@ -63,5 +60,5 @@ export function makeReportCommand(opener: (path: string) => Promise<unknown> = o
       }
       return EXIT.ok;
     },
-  };
+  });
 }

@@ -5,7 +5,7 @@
  * command again: what S3 already acknowledged is not sent twice.
  */
 import { resolve } from 'node:path';
-import { connect, parseCommandLine, required } from '../args.js';
+import { connect, defineCommand, required } from '../args.js';
 import type { UploadOutcome, WinnowApi } from '../client/api.js';
 import { ApiError, UploadRejectedError } from '../errors.js';
 import { EXIT, UsageError, type CliIo, type Command } from '../io.js';
@@ -54,16 +54,13 @@ async function resumable(api: WinnowApi, io: CliIo, file: string, files: readonl
 }
 
 export function makeUploadCommand(): Command {
-  return {
+  return defineCommand({
     name: 'upload',
     summary: 'upload a Lightly-layout folder to a dataset (resumable)',
     usage: USAGE,
-    async run(argv: string[], io: CliIo): Promise<number> {
-      const { values, positionals } = parseCommandLine(argv, { dataset: { type: 'string' }, concurrency: { type: 'string' } }, true);
-      if (values.help) {
-        io.stdout(USAGE);
-        return EXIT.ok;
-      }
+    options: { dataset: { type: 'string' }, concurrency: { type: 'string' } },
+    positionals: true,
+    async run({ values, positionals }, io) {
       if (positionals.length !== 1) throw new UsageError('expected one folder: winnow upload DIR --dataset NAME');
       const dir = resolve(positionals[0]!);
       const name = required(values.dataset, '--dataset');
@@ -164,5 +161,5 @@ export function makeUploadCommand(): Command {
       }
       return EXIT.ok;
     },
-  };
+  });
 }
