@@ -2,11 +2,30 @@
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /**
+   * The terminal that progress is drawn on (stderr). Progress bars and live lines appear only when it is
+   * a TTY; otherwise progress is printed as plain lines through `stderr`.
+   */
+  readonly terminal?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Reads standard input to its end (for secrets that should not be on the command line). */
+  readStdin?(): Promise<string>;
+  readonly stdinIsTTY?: boolean;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+  return text;
 }
 
 export const processIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  terminal: process.stderr,
+  readStdin: () => readAll(process.stdin),
+  get stdinIsTTY() {
+    return process.stdin.isTTY === true;
+  },
 };
 
 /** A mistake in the command line itself: printed with the usage hint, exit code 2. */

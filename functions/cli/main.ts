@@ -1,16 +1,31 @@
 /**
- * The winnow command line: `winnow <verb> [options]` (`npm run winnow -- …`, or
+ * The winnow command line: `winnow <verb> [options]` (`npm run winnow -- …`, the `winnow` bin, or
  * `npx tsx functions/cli/main.ts …`). Each verb is its own module under `commands/`; this file only
  * dispatches.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { makeApiKeyCommand } from './commands/apikey.js';
+import { makeDatasetsCommand, makeRunsCommand, makeTagsCommand } from './commands/datasets.js';
+import { makeDownloadTagCommand } from './commands/downloadTag.js';
+import { makeLoginCommand } from './commands/login.js';
+import { makeReportCommand } from './commands/report.js';
 import { makeSelectCommand } from './commands/select.js';
+import { makeUploadCommand } from './commands/upload.js';
 import { loadEngine } from './engine.js';
 import { EXIT, processIo, UsageError, type CliIo, type Command } from './io.js';
 
-export const COMMANDS: readonly Command[] = [makeSelectCommand(loadEngine), makeApiKeyCommand()];
+export const COMMANDS: readonly Command[] = [
+  makeLoginCommand(),
+  makeDatasetsCommand(),
+  makeUploadCommand(),
+  makeSelectCommand(loadEngine),
+  makeRunsCommand(),
+  makeTagsCommand(),
+  makeDownloadTagCommand(),
+  makeReportCommand(),
+  makeApiKeyCommand(),
+];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -21,6 +36,9 @@ export function usage(commands: readonly Command[] = COMMANDS): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run "winnow <command> --help" for the options of a command.',
+    '',
+    'The API commands use the URL and key saved by "winnow login"; WINNOW_API_URL and WINNOW_API_KEY override them.',
+    'Exit codes: 0 success, 1 failure (the message says what and where), 2 bad usage.',
     '',
   ].join('\n');
 }

@@ -76,7 +76,7 @@ describe('winnow CLI: arguments', () => {
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/--colour/);
     expect((await cli(['select', '--input', '.'])).stderr).toMatch(/--config is required/);
-    expect((await cli(['select', '--config', 'c.json'])).stderr).toMatch(/--input is required/);
+    expect((await cli(['select', '--config', 'c.json'])).stderr).toMatch(/give --input DIR to select offline on a folder, or --dataset NAME --tag NAME/);
     const dataset = await cli(['select', '--config', 'c.json', '--input', '.', '--dataset', 'noequals']);
     expect([dataset.code, dataset.stderr]).toEqual([2, expect.stringMatching(/--dataset must be ID=FOLDER/)]);
   });
@@ -234,7 +234,7 @@ describe('winnow CLI: entry point', () => {
     const run = promisify(execFile);
     const help = await run('npx', ['tsx', 'functions/cli/main.ts', 'select', '--help'], { cwd: join(import.meta.dirname, '../..') });
     expect(help.stdout).toMatch(/Usage: winnow select/);
-    await expect(run('npx', ['tsx', 'functions/cli/main.ts', 'select'], { cwd: join(import.meta.dirname, '../..') })).rejects.toMatchObject({
+    await expect(run('npx', ['tsx', 'functions/cli/main.ts', 'select', '--input', '.'], { cwd: join(import.meta.dirname, '../..') })).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/--config is required/),
     });

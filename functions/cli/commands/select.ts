@@ -11,10 +11,12 @@ import { loadLightlyFolder } from '../folder.js';
 import { EXIT, UsageError, type CliIo, type Command } from '../io.js';
 import type { MemorySource } from '../../selection/memorySource.js';
 import { ConfigMismatchError, type SelectionEngine } from '../engine.js';
+import { REMOTE_SELECT_USAGE, runRemoteSelect } from './remoteSelect.js';
 
-export const SELECT_USAGE = `Usage: winnow select --config CONFIG --input DIR [options]
+export const SELECT_USAGE = `Usage: winnow select --config CONFIG --input DIR [options]   (offline, on a folder)
+       winnow select --dataset NAME --config FILE --tag NAME [--wait]   (on the server; see below)
 
-Selects samples of the Lightly-layout dataset folder DIR with a selection config (JSON; comments and
+Offline: selects samples of the Lightly-layout dataset folder DIR with a selection config (JSON; comments and
 trailing commas allowed) and prints the selected file names, one per line.
 
 Options:
@@ -30,7 +32,17 @@ Options:
   -h, --help               show this help
 
 Exit codes: 0 success, 1 bad config or data (the message names the file, line and JSON path), 2 bad usage.
-`;
+
+${REMOTE_SELECT_USAGE}`;
+
+/** Offline when a folder is given (--input); on the server when a result tag is (--tag). */
+function isRemote(argv: readonly string[]): boolean {
+  const given = (option: string) => argv.some((a) => a === option || a.startsWith(`${option}=`));
+  if (given('--input')) return false;
+  if (given('--tag')) return true;
+  if (given('--help') || given('-h')) return false;
+  throw new UsageError('give --input DIR to select offline on a folder, or --dataset NAME --tag NAME to select on the server');
+}
 
 export interface SelectArgs {
   readonly config: string;
@@ -102,9 +114,10 @@ function tagRows(source: MemorySource, name: string, dir: string, option: string
 export function makeSelectCommand(engine: () => Promise<SelectionEngine>): Command {
   return {
     name: 'select',
-    summary: 'select samples of a Lightly-layout folder with a selection config (offline)',
+    summary: 'run a selection config on the server (--dataset) or offline on a folder (--input)',
     usage: SELECT_USAGE,
     async run(argv: string[], io: CliIo): Promise<number> {
+      if (isRemote(argv)) return runRemoteSelect(argv, io);
       const args = parseSelectArgs(argv);
       if (args === 'help') {
         io.stdout(SELECT_USAGE);
