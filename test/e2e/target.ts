@@ -10,6 +10,13 @@ export interface DeploymentTarget {
   readonly apiKey: string;
 }
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Set (by vitest.e2e.config.ts) only when the suite runs against a deployment. */
+    e2eDeployment?: DeploymentTarget;
+  }
+}
+
 /** The deployment named by the environment, or undefined for the local runtime. */
 export function deploymentFromEnvironment(env: NodeJS.ProcessEnv = process.env): DeploymentTarget | undefined {
   const url = env.WINNOW_API_URL?.trim();
