@@ -3,7 +3,8 @@
  * uploaded through the presigned URLs (one file large enough to go in parts, the others in one PUT) and
  * committed, several examples of Lightly's documentation run as selections, their result tags are read
  * and checked against what the generated data makes true, bad input is refused with a code and a path,
- * and the datasets are deleted.
+ * requests without a valid key are refused with 401, and the datasets are deleted. One file, so that the
+ * local target (a whole runtime) starts once.
  *
  * The target comes from the environment (test/e2e/target.ts): the local runtime by default, or the
  * deployment at `WINNOW_API_URL` with `WINNOW_API_KEY`. Nothing here reads the target's table or bucket.
@@ -11,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newApiKey } from '../../functions/store/apiKeys.js';
 import { parseJsonc } from '../../functions/selection/jsonc.js';
 import { generateQueryFiles, type GeneratedDataset } from '../fixtures/lightly-folder.js';
 import { datasetState, inlineUpload, lightlyUploadFiles, presignedUpload, tagFileNames } from '../support/datasets.js';
@@ -171,6 +173,37 @@ describe('bad input, end to end', () => {
   it('answers NOT_FOUND for a dataset that does not exist', async () => {
     const missing = await graphql(target.url, 'query { dataset(id: "00000000-0000-4000-8000-000000000000") { id } }');
     expect(missing.errors![0]!.extensions).toEqual({ code: 'NOT_FOUND' });
+  });
+});
+
+async function post(headers: Record<string, string>): Promise<{ status: number; body: { data?: unknown; errors?: { extensions?: { code?: string } }[] } }> {
+  const response = await fetch(target.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query: '{ datasets { items { id name } } }' }),
+  });
+  return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] } };
+}
+
+describe('authentication, end to end', () => {
+  const refusals: [string, (key: string) => Record<string, string>][] = [
+    ['no key', () => ({})],
+    ['a well-formed key that was never issued', () => ({ authorization: `Bearer ${newApiKey().key}` })],
+    ['a malformed key', () => ({ authorization: 'Bearer not-a-key' })],
+    ['the right key without the Bearer scheme', (key) => ({ authorization: key })],
+  ];
+  it.each(refusals)('refuses %s with 401 UNAUTHENTICATED and no data', async (_name, headers) => {
+    const { status, body } = await post(headers(target.apiKey));
+    expect(status).toBe(401);
+    expect(body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect(body.data ?? null).toBeNull();
+  });
+
+  it('serves the same request with the key', async () => {
+    const { status, body } = await post({ authorization: `Bearer ${target.apiKey}` });
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ datasets: { items: expect.any(Array) } });
   });
 });
 
