@@ -113,5 +113,8 @@ export class WinnowStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    // The region the table lives in: the post-deploy step (infra/scripts/postDeploy.ts) writes the first
+    // API key there, whatever region the shell that deploys is configured for.
+    new CfnOutput(this, 'Region', { value: this.region });
   }
 }

@@ -5,7 +5,7 @@
  * |---|---|
  * | `BAD_USER_INPUT` | an argument is invalid; `extensions.path` names it (e.g. `name`, `config.strategies[0]`) |
  * | `NOT_FOUND` | the object does not exist or belongs to another tenant |
- * | `CONFLICT` | a name is taken |
+ * | `CONFLICT` | a name is taken, the object changed meanwhile, or a dataset to delete has selections running |
  * | `INTERNAL_SERVER_ERROR` | anything unexpected; logged with the request id, returned without internals |
  *
  * Resolvers throw store or domain errors; {@link formatError} maps them, so no resolver builds a
@@ -17,7 +17,7 @@ import { currentRequestId, jsonLogger } from './requestLog.js';
 import { ImageDecodeError, UploadStateError, UploadValidationError } from '../ingest/errors.js';
 import { FormatError } from '../selection/formats/errors.js';
 import { ConfigRejectedError } from '../workflow/errors.js';
-import { AlreadyExistsError, ConcurrentUpdateError, InvalidCursorError, NotFoundError } from '../store/errors.js';
+import { AlreadyExistsError, ConcurrentUpdateError, DatasetInUseError, InvalidCursorError, NotFoundError } from '../store/errors.js';
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INTERNAL_SERVER_ERROR';
 
@@ -56,6 +56,7 @@ function codeOf(error: unknown): KnownError | undefined {
   if (error instanceof NotFoundError) return { code: 'NOT_FOUND', message: error.message };
   if (error instanceof AlreadyExistsError) return { code: 'CONFLICT', message: error.message };
   if (error instanceof ConcurrentUpdateError) return { code: 'CONFLICT', message: error.message };
+  if (error instanceof DatasetInUseError) return { code: 'CONFLICT', message: error.message };
   if (error instanceof InvalidCursorError) return { code: 'BAD_USER_INPUT', message: error.message, path: 'after' };
   return undefined;
 }

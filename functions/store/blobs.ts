@@ -3,17 +3,19 @@
  * `datasets/{id}/uploads/…`, `datasets/{id}/columns/…`, `datasets/{id}/manifests/…`,
  * `datasets/{id}/tags/{tagId}.bits`, `runs/{id}/…`.
  *
- * Nothing here lists a prefix: s3rver cannot page truncated listings, and a manifest that names its
- * objects is both faster and consistent. Writes are whole objects, so a reader sees an object entirely or
- * not at all.
+ * Reads never list a prefix: a manifest that names its objects is both faster and consistent. Only
+ * {@link BlobStore.deletePrefix} lists, to remove everything under a prefix whoever wrote it. Writes are
+ * whole objects, so a reader sees an object entirely or not at all.
  */
 import { createHash } from 'node:crypto';
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsCommand,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
@@ -21,12 +23,16 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { BatchDeleteError } from './errors.js';
 
 export interface StoredObject {
   readonly key: string;
   readonly bytes: number;
   readonly sha256: string;
 }
+
+/** S3's limit of keys per listing page and per DeleteObjects request. */
+export const S3_PAGE_MAX = 1000;
 
 export class BlobStore {
   constructor(
@@ -85,6 +91,34 @@ export class BlobStore {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /**
+   * Deletes every object whose key starts with `prefix`, a page at a time (one listing, one batch delete);
+   * returns how many. Pages are requested with ListObjects (v1) and a marker, the last key seen: the v2
+   * listing's continuation tokens make s3rver fail on every truncated page under OpenSSL 3, while the
+   * marker pages alike on S3, LocalStack and s3rver.
+   */
+  async deletePrefix(prefix: string, pageSize = S3_PAGE_MAX): Promise<number> {
+    if (!prefix.endsWith('/')) throw new RangeError(`a prefix to delete must end with '/': '${prefix}'`);
+    let deleted = 0;
+    let marker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(
+        new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, MaxKeys: Math.min(pageSize, S3_PAGE_MAX), ...(marker ? { Marker: marker } : {}) }),
+      );
+      const keys = (page.Contents ?? []).map((object) => object.Key!);
+      if (keys.length > 0) {
+        const result = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+        );
+        const failures = (result.Errors ?? []).map((e) => ({ key: e.Key ?? '', code: e.Code ?? 'unknown' }));
+        if (failures.length > 0) throw new BatchDeleteError(failures);
+        deleted += keys.length;
+      }
+      if (!page.IsTruncated || keys.length === 0) return deleted;
+      marker = keys.at(-1);
+    }
   }
 
   presignGet(key: string, expiresIn: number, downloadName?: string): Promise<string> {

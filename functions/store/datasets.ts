@@ -4,12 +4,18 @@
  * A dataset's name is unique within its tenant. Without transactions (the local stand-in has none) the
  * name is claimed first with a conditional put and the dataset record written second; if the second
  * write fails the claim is released, so a failed create leaves nothing behind.
+ *
+ * Deleting (see datasetDeletion.ts) first marks the record (`deletingAt`, and the listing keys removed)
+ * and releases the name: from then on the dataset answers NOT_FOUND, is not listed, takes no commits,
+ * and its name is free, while the record stays as the handle a retried delete resumes from. The record
+ * goes last.
  */
 import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -20,6 +26,9 @@ import {
 import { AlreadyExistsError, ConcurrentUpdateError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from './pagination.js';
 import { TABLE_KEYS } from './table.js';
+
+/** Prefix of every S3 object of a dataset (uploads, columns, manifests, tag bitsets and downloads). */
+export const datasetObjectPrefix = (id: string) => `datasets/${id}/`;
 
 export interface Dataset {
   readonly id: string;
@@ -54,6 +63,20 @@ export interface DatasetRepository {
    * {@link ConcurrentUpdateError} when another commit got there first.
    */
   commitVersion(tenantId: string, id: string, expectedVersion: number, next: DatasetVersion): Promise<Dataset>;
+  /**
+   * The dataset even while it is being deleted (`deleting` tells); throws {@link NotFoundError} when it
+   * does not exist or belongs to another tenant. Only the deletion reads datasets this way.
+   */
+  getForDeletion(tenantId: string, id: string): Promise<Dataset & { readonly deleting: boolean }>;
+  /**
+   * Hides the dataset from every read, listing and commit, and releases its name. Idempotent, so a
+   * retried delete passes through it again.
+   */
+  markDeleting(tenantId: string, id: string): Promise<void>;
+  /** Deletes every item stored under the dataset but its record: tags, uploads, idempotency keys. */
+  purgeItems(id: string): Promise<number>;
+  /** Deletes the (marked) dataset record: the last step of a deletion. */
+  remove(id: string): Promise<void>;
 }
 
 const datasetKey = (id: string) => ({ pk: `DATASET#${id}`, sk: 'META' });
@@ -65,9 +88,16 @@ const nameClaimKey = (tenantId: string, name: string) => ({
 interface DatasetItem extends Dataset {
   pk: string;
   sk: string;
-  gsi1pk: string;
-  gsi1sk: string;
+  /** Absent once the dataset is being deleted (so it drops out of the listing). */
+  gsi1pk?: string;
+  gsi1sk?: string;
+  /** Set when a deletion started; such a dataset is invisible. */
+  deletingAt?: string;
 }
+
+/** DynamoDB's limit of requests in one BatchWriteItem. */
+const BATCH_WRITE_MAX = 25;
+const BATCH_WRITE_ATTEMPTS = 8;
 
 function toDataset(item: Record<string, unknown>): Dataset {
   const { id, tenantId, name, createdAt, sampleCount, embeddingDimension, version, manifestKey } =
@@ -132,9 +162,93 @@ export class DynamoDatasetRepository implements DatasetRepository {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: datasetKey(id), ConsistentRead: true }),
     );
-    // Another tenant's dataset is reported exactly like a missing one: its existence is not revealed.
-    if (!Item || Item.tenantId !== tenantId) throw new NotFoundError('dataset', id);
+    // Another tenant's dataset is reported exactly like a missing one: its existence is not revealed; one
+    // being deleted is already gone as far as readers are concerned.
+    if (!Item || Item.tenantId !== tenantId || Item.deletingAt !== undefined) throw new NotFoundError('dataset', id);
     return toDataset(Item);
+  }
+
+  async getForDeletion(tenantId: string, id: string): Promise<Dataset & { readonly deleting: boolean }> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: datasetKey(id), ConsistentRead: true }),
+    );
+    if (!Item || Item.tenantId !== tenantId) throw new NotFoundError('dataset', id);
+    return { ...toDataset(Item), deleting: Item.deletingAt !== undefined };
+  }
+
+  async markDeleting(tenantId: string, id: string): Promise<void> {
+    const { gsi1 } = TABLE_KEYS;
+    let marked: Record<string, unknown>;
+    try {
+      ({ Attributes: marked = {} } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: datasetKey(id),
+          UpdateExpression: 'SET deletingAt = if_not_exists(deletingAt, :now) REMOVE #gpk, #gsk',
+          ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
+          ExpressionAttributeNames: { '#gpk': gsi1.partitionKey, '#gsk': gsi1.sortKey },
+          ExpressionAttributeValues: { ':now': new Date().toISOString(), ':tenant': tenantId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new NotFoundError('dataset', id);
+      throw error;
+    }
+    try {
+      // Only this dataset's claim: on a resumed delete the name may already belong to a new dataset.
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: nameClaimKey(tenantId, marked.name as string),
+          ConditionExpression: 'datasetId = :id',
+          ExpressionAttributeValues: { ':id': id },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async purgeItems(id: string): Promise<number> {
+    let deleted = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': datasetKey(id).pk },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      const keys = (page.Items ?? []).filter((item) => item.sk !== datasetKey(id).sk);
+      for (let i = 0; i < keys.length; i += BATCH_WRITE_MAX) {
+        await this.batchDelete(keys.slice(i, i + BATCH_WRITE_MAX));
+      }
+      deleted += keys.length;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return deleted;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: datasetKey(id) }));
+  }
+
+  /** One BatchWriteItem of deletes, resending what DynamoDB left unprocessed (throttling) with a backoff. */
+  private async batchDelete(keys: Record<string, unknown>[]): Promise<void> {
+    let requests = keys.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt === BATCH_WRITE_ATTEMPTS) throw new Error(`DynamoDB left ${requests.length} delete(s) unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      const { UnprocessedItems } = await this.client.send(
+        new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+      );
+      requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+    }
   }
 
   async list(tenantId: string, { limit, cursor }: PageRequest): Promise<Page<Dataset>> {
@@ -163,7 +277,8 @@ export class DynamoDatasetRepository implements DatasetRepository {
           Key: datasetKey(id),
           UpdateExpression:
             'SET version = :next, manifestKey = :manifest, sampleCount = :count, embeddingDimension = :dim',
-          ConditionExpression: 'tenantId = :tenant AND version = :expected',
+          // A dataset being deleted takes no more commits: its objects are on their way out.
+          ConditionExpression: 'tenantId = :tenant AND version = :expected AND attribute_not_exists(deletingAt)',
           ExpressionAttributeValues: {
             ':tenant': tenantId,
             ':expected': expectedVersion,

@@ -44,3 +44,22 @@ export class ConcurrentUpdateError extends StoreError {
     super(`${kind} '${id}' was changed by another request; try again`);
   }
 }
+
+/** Some objects of a batch delete were refused (S3 answers 200 and lists them). */
+export class BatchDeleteError extends StoreError {
+  override name = 'BatchDeleteError';
+  constructor(readonly failures: readonly { readonly key: string; readonly code: string }[]) {
+    super(`could not delete ${failures.length} object(s), e.g. '${failures[0]?.key}': ${failures[0]?.code}`);
+  }
+}
+
+/** The dataset cannot be deleted now: selections on it are still queued or running. */
+export class DatasetInUseError extends StoreError {
+  override name = 'DatasetInUseError';
+  constructor(
+    readonly datasetId: string,
+    readonly runIds: readonly string[],
+  ) {
+    super(`dataset '${datasetId}' has ${runIds.length} selection(s) queued or running (${runIds.join(', ')}); cancel them or wait for them to finish`);
+  }
+}

@@ -6,9 +6,12 @@
  *
  * Status: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED. Every change is a conditional update on
  * the current status, so a late worker can never turn a cancelled or failed run back into a running one.
+ *
+ * A run being deleted with its dataset is marked first (`deletingAt`): from then on it answers
+ * NOT_FOUND, while its record stays until its S3 objects are gone, so a retried deletion finds it again.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from './pagination.js';
 import { TABLE_KEYS } from './table.js';
@@ -17,6 +20,12 @@ export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELL
 export type RunPhase = 'PLAN' | 'SHARDS' | 'SELECT' | 'DONE';
 
 export const FINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/**
+ * Prefixes of a run's S3 objects: what outlives it (`runs/<id>/`) and its intermediates
+ * (`runs-work/<id>/`); the workflow names the objects inside them (functions/workflow/results.ts).
+ */
+export const runObjectPrefixes = (id: string) => [`runs/${id}/`, `runs-work/${id}/`] as const;
 
 export interface DroppedRows {
   readonly reason: string;
@@ -75,12 +84,16 @@ export interface RunRepository {
    * once; `shardsDone` is the size of that set.
    */
   markShardDone(id: string, shard: number): Promise<void>;
+  /** Hides the run (NOT_FOUND from then on) ahead of deleting its objects; idempotent. */
+  markDeleting(id: string): Promise<void>;
+  /** Deletes the run's record: the last step of deleting a run. */
+  remove(id: string): Promise<void>;
 }
 
 const runKey = (id: string) => ({ pk: `RUN#${id}`, sk: 'META' });
 
 function toRun(item: Record<string, unknown>): SelectionRun {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, shardsCompleted, ...run } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, shardsCompleted, deletingAt: _deleting, ...run } = item;
   const done = shardsCompleted instanceof Set ? shardsCompleted.size : 0;
   return { ...(run as unknown as SelectionRun), shardsDone: done };
 }
@@ -126,7 +139,7 @@ export class DynamoRunRepository implements RunRepository {
 
   async get(id: string): Promise<SelectionRun> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: runKey(id), ConsistentRead: true }));
-    if (!Item) throw new NotFoundError('selection run', id);
+    if (!Item || Item.deletingAt !== undefined) throw new NotFoundError('selection run', id);
     return toRun(Item);
   }
 
@@ -192,5 +205,26 @@ export class DynamoRunRepository implements RunRepository {
         ExpressionAttributeValues: { ':shard': new Set([shard]) },
       }),
     );
+  }
+
+  async markDeleting(id: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runKey(id),
+          UpdateExpression: 'SET deletingAt = if_not_exists(deletingAt, :now)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':now': new Date().toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new NotFoundError('selection run', id);
+      throw error;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: runKey(id) }));
   }
 }

@@ -67,7 +67,10 @@ describe('WinnowStack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', Name: 'winnow-test' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /graphql' });
     const outputs = template.findOutputs('*');
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'TableName', 'BucketName']));
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'TableName', 'BucketName', 'StateMachineArn', 'Region']));
+    // What the post-deploy step needs to create a key: the table and its region, resolved at deploy time.
+    expect(outputs.TableName!.Value).toEqual({ Ref: expect.stringMatching(/^Table/) });
+    expect(outputs.Region!.Value).toEqual({ Ref: 'AWS::Region' });
   });
 
   it('lets the API read and write only its own table and bucket', () => {

@@ -1,4 +1,5 @@
 import type { MutationResolvers, QueryResolvers } from '../generated/graphql.js';
+import { deleteDataset } from '../../store/datasetDeletion.js';
 import { checkDatasetName, checkPageSize } from '../validation.js';
 
 export const datasetQueries: Pick<QueryResolvers, 'datasets' | 'dataset'> = {
@@ -7,7 +8,11 @@ export const datasetQueries: Pick<QueryResolvers, 'datasets' | 'dataset'> = {
   dataset: (_parent, { id }, { datasets, tenantId }) => datasets.get(tenantId, id),
 };
 
-export const datasetMutations: Pick<MutationResolvers, 'createDataset'> = {
+export const datasetMutations: Pick<MutationResolvers, 'createDataset' | 'deleteDataset'> = {
   createDataset: (_parent, { name }, { datasets, tenantId }) =>
     datasets.create({ tenantId, name: checkDatasetName(name) }),
+  deleteDataset: async (_parent, { id }, context) => {
+    await deleteDataset(context, context.tenantId, id);
+    return true;
+  },
 };
