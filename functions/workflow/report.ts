@@ -50,12 +50,12 @@ export async function writeRunReport(blobs: BlobStore, input: RunReportInput): P
     try {
       figures = await computeReportFigures(input);
     } catch (error) {
-      throw new ReportGenerationError('figures', error);
+      throw new ReportGenerationError('computing the figures', error);
     }
     try {
       await storeReport(blobs, figures);
     } catch (error) {
-      throw new ReportGenerationError('storage', error);
+      throw new ReportGenerationError('storing the report', error);
     }
     return {};
   } catch (error) {
