@@ -110,8 +110,6 @@ export interface ContributionFigure {
   readonly meanContribution: number;
   /** |Σ contribution| of this strategy over Σ of all strategies' |Σ contribution|: 0–1. */
   readonly share: number;
-  /** Picks for which this strategy's contribution was the largest of all strategies. */
-  readonly decisive: number;
 }
 
 export interface ReportFigures {
@@ -211,22 +209,14 @@ function contributionFigures(input: ReportInput): ContributionFigure[] {
   const entries = input.config.strategies
     .map((entry, index) => ({ entry, index }))
     .filter(({ entry }) => entry.strategy.type !== 'THRESHOLD');
-  const sums = new Map(entries.map(({ index }) => [index, { objective: 0, contribution: 0, decisive: 0 }]));
+  const sums = new Map(entries.map(({ index }) => [index, { objective: 0, contribution: 0 }]));
   for (const pick of input.picks) {
-    let best: number | undefined;
-    let bestValue = -Infinity;
     for (const { strategy, objective } of pick.objectives) {
       const sum = sums.get(strategy);
       if (!sum) continue;
-      const contribution = input.config.strategies[strategy]!.strength * Math.log(Math.max(objective, Number.MIN_VALUE));
       sum.objective += objective;
-      sum.contribution += contribution;
-      if (contribution > bestValue) {
-        bestValue = contribution;
-        best = strategy;
-      }
+      sum.contribution += input.config.strategies[strategy]!.strength * Math.log(Math.max(objective, Number.MIN_VALUE));
     }
-    if (best !== undefined && pick.objectives.length > 1) sums.get(best)!.decisive++;
   }
   const n = Math.max(1, input.picks.length);
   const total = [...sums.values()].reduce((a, s) => a + Math.abs(s.contribution), 0);
@@ -240,7 +230,6 @@ function contributionFigures(input: ReportInput): ContributionFigure[] {
       meanObjective: sum.objective / n,
       meanContribution: sum.contribution / n,
       share: total > 0 ? Math.abs(sum.contribution) / total : entries.length > 0 ? 1 / entries.length : 0,
-      decisive: sum.decisive,
     };
   });
 }

@@ -75,11 +75,11 @@ function contributionSection(contributions: readonly ContributionFigure[]): stri
   if (!contributions.length) return '';
   const groups: BarGroup[] = contributions.map((c) => ({ label: `[${c.strategy}] ${c.type}`, values: [{ value: c.share }] }));
   return `<section id="contributions"><h2>What each strategy contributed</h2>
-<p class="muted">A pick's score is Σ strength × ln(objective). Share: this strategy's |Σ over the picks| of that sum, against all strategies'. Decisive: picks where this strategy's term was the largest.</p>
+<p class="muted">A pick's score is Σ strength × ln(objective), each objective ≤ 1 for the best candidate of its strategy. Share: this strategy's term summed over the picks (absolute value), against all strategies'. A strategy whose picks were all its best candidates (objective 1) adds nothing to the score: it had its way at no cost.</p>
 <div class="figure">${barChart(groups, [{ name: 'share of the score', color: SERIES.picks.color }], { 'data-chart': 'contributions' }, { percent: true })}</div>
 ${table(
-  ['strategy', 'input', 'strength', 'mean objective', 'mean strength × ln(objective)', 'share', 'decisive picks'],
-  contributions.map((c) => [`[${c.strategy}] ${c.type}`, c.input, c.strength, c.meanObjective, c.meanContribution, pct(c.share), c.decisive]),
+  ['strategy', 'input', 'strength', 'mean objective', 'mean strength × ln(objective)', 'share'],
+  contributions.map((c) => [`[${c.strategy}] ${c.type}`, c.input, c.strength, c.meanObjective, c.meanContribution, pct(c.share)]),
 )}</section>`;
 }
 
@@ -100,6 +100,7 @@ function histogramGroups(bins: readonly HistogramBin[]): BarGroup[] {
   const pickTotal = bins.reduce((n, b) => n + b.picks, 0);
   return bins.map((b) => ({
     label: `${formatNumber(b.from)}–${formatNumber(b.to)}`,
+    tick: formatNumber(b.from),
     values: [
       { value: share(b.pool, poolTotal), count: b.pool },
       { value: share(b.picks, pickTotal), count: b.picks },

@@ -61,6 +61,8 @@ export function scatterChart(points: readonly ScatterPoint[], attributes: Record
 
 export interface BarGroup {
   readonly label: string;
+  /** Text under the group when shorter than the label (a bin's lower edge); default the label. */
+  readonly tick?: string;
   /** One value per series, in the series' order; `count` is what the value was computed from, if any. */
   readonly values: readonly { readonly value: number; readonly count?: number }[];
 }
@@ -94,7 +96,8 @@ export function barChart(groups: readonly BarGroup[], series: readonly Series[],
           );
         })
         .join('');
-      const text = group.label.length > 14 ? `${group.label.slice(0, 13)}…` : group.label;
+      const tick = group.tick ?? group.label;
+      const text = tick.length > 14 ? `${tick.slice(0, 13)}…` : tick;
       const tx = x + (groupWidth - 6) / 2;
       const ty = top + plotHeight + 12;
       return `${rects}<text x="${tx.toFixed(1)}" y="${ty}" font-size="10" text-anchor="end" transform="rotate(-35 ${tx.toFixed(1)} ${ty})">${escapeXml(text)}</text>`;
