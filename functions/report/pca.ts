@@ -6,8 +6,8 @@
  * 0.84 s at d = 128 and 16.7 s at d = 512 with its covariance method (its NIPALS took 10 s at d = 128),
  * because it decomposes the whole d × d covariance. The report needs two components of up to ~3,000
  * rows of embeddings of any width inside the Select Lambda; this needs at most 100 steps of O(n·d):
- * for n = 3,000 (nearly equal second and third variances, the slow case) 0.4 s at d = 128 and 2.2 s at
- * d = 768 on this project's 2-core reference machine.
+ * for n = 3,000 with nearly equal second and third variances (the slow case) 0.4–0.8 s at d = 128 and
+ * 2–3.5 s at d = 768 on this project's 2-core machine (`npm run bench -- report`).
  */
 
 export interface PrincipalComponents {
