@@ -9,7 +9,9 @@ import { renderReportHtml } from '../functions/report/html.js';
 import { principalComponents2 } from '../functions/report/pca.js';
 import { selectionConfig } from '../functions/selection/config.js';
 import { prepareSelection, type SelectionSummary } from '../functions/selection/select.js';
-import type { MetadataColumn, MetadataValueType, SelectionSource } from '../functions/selection/types.js';
+import type { MetadataValues } from '../functions/selection/formats/metadata.js';
+import { createMemorySource } from '../functions/selection/memorySource.js';
+import type { MetadataValueType } from '../functions/selection/types.js';
 import { rng } from './support/rng.js';
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -37,30 +39,22 @@ export async function run(): Promise<void> {
     }
     for (let d = 0; d < dim; d++) data[r * dim + d]! /= Math.sqrt(norm);
   }
-  const metadata = new Map<string, MetadataColumn>([
-    ['score', { kind: 'numeric', values: Float64Array.from({ length: rows }, () => random()) }],
-    ['speed', { kind: 'numeric', values: Float64Array.from({ length: rows }, () => random() * 120) }],
-    ['weather', { kind: 'categorical', codes: Int32Array.from({ length: rows }, () => Math.floor(random() * random() * 5)), categories: ['sunny', 'cloudy', 'rainy', 'foggy', 'snowy'] }],
-  ]);
-  const keys = new Map<string, MetadataValueType>([
-    ['score', 'NUMERIC_FLOAT'],
-    ['speed', 'NUMERIC_FLOAT'],
-    ['weather', 'CATEGORICAL_STRING'],
-  ]);
-  const source: SelectionSource = {
-    rowCount: rows,
-    fileName: (row) => `frame_${row}.jpg`,
-    embeddings: () => ({ rows, dim, data }),
-    objectEmbeddings: () => undefined,
-    querySet: () => undefined,
-    metadataKeys: () => keys,
-    metadata: (key) => metadata.get(key),
-    tasks: () => new Map(),
-    score: () => undefined,
-    scoreNames: () => [],
-    classCounts: () => undefined,
-    categoryCount: () => undefined,
-  };
+  const source = createMemorySource({
+    fileNames: Array.from({ length: rows }, (_, row) => `frame_${row}.jpg`),
+    embeddings: { dim, data },
+    metadata: {
+      types: new Map<string, MetadataValueType>([
+        ['score', 'NUMERIC_FLOAT'],
+        ['speed', 'NUMERIC_FLOAT'],
+        ['weather', 'CATEGORICAL_STRING'],
+      ]),
+      columns: new Map<string, MetadataValues>([
+        ['score', { kind: 'numeric', values: Float64Array.from({ length: rows }, () => random()) }],
+        ['speed', { kind: 'numeric', values: Float64Array.from({ length: rows }, () => random() * 120) }],
+        ['weather', { kind: 'categorical', codes: Int32Array.from({ length: rows }, () => Math.floor(random() * random() * 5)), categories: ['sunny', 'cloudy', 'rainy', 'foggy', 'snowy'] }],
+      ]),
+    },
+  });
   const rawConfig = {
     n_samples: picks,
     strategies: [
@@ -86,8 +80,9 @@ export async function run(): Promise<void> {
     picks: pickRows.map((row) => ({ row, score: -1, objectives: [0, 1, 2].map((strategy) => ({ strategy, objective: 0.2 + random() * 0.8 })) })),
     fileName: source.fileName,
     embeddingRows: async (wanted: readonly number[]) => {
+      const matrix = source.embeddings()!;
       const out = new Float32Array(wanted.length * dim);
-      wanted.forEach((row, i) => out.set(data.subarray(row * dim, (row + 1) * dim), i * dim));
+      wanted.forEach((row, i) => out.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
       return { dim, data: out };
     },
   };
