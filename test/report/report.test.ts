@@ -1,16 +1,31 @@
 /**
- * The report of a run, end to end: a selection over GraphQL on the local runtime writes
- * `runs/<id>/report.{json,html}`; `selectionRun { report }` is null before success and then gives presigned
- * URLs that download them; the page renders in headless Chromium without console errors or any request
- * beyond itself, and its charts hold as many points and bars as report.json says.
+ * The report of a run, end to end on the local runtime:
+ * - a selection over GraphQL writes `runs/<id>/report.{json,html}`; `selectionRun { report }` is null before
+ *   success and then gives presigned URLs that download them; the page renders in headless Chromium without
+ *   console errors or any request beyond itself, and its charts hold as many points and bars as
+ *   report.json says;
+ * - an object-level selection holds object embeddings only, so its report reads the image embeddings it
+ *   projects from the column shards;
+ * - a report that cannot be written never costs the selection: the run SUCCEEDS with its tag, its summary
+ *   notes why, and `report` stays null. S3 refusing a write cannot be caused on the stand-in, so that case
+ *   runs the workflow's tasks with a blob store that refuses the report's page (everything else is real).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ReportFigures } from '../../functions/report/figures.js';
+import { reportKeys } from '../../functions/report/store.js';
+import { createAwsClients } from '../../functions/store/aws.js';
+import { BlobStore, type StoredObject } from '../../functions/store/blobs.js';
+import { DynamoDatasetRepository } from '../../functions/store/datasets.js';
+import { DynamoRunRepository } from '../../functions/store/runs.js';
+import { DynamoTagRepository } from '../../functions/store/tags.js';
+import * as tasks from '../../functions/workflow/tasks.js';
 import type { LocalRuntime } from '../../infra/local/runtime.js';
-import { createDataset, inlineUpload, lightlyUploadFiles } from '../support/datasets.js';
+import { createDataset, inlineUpload, lightlyUploadFiles, tagFileNames } from '../support/datasets.js';
 import { graphql, uniqueName } from '../support/graphql.js';
 import { startTestRuntime } from '../support/runtime.js';
-import { waitForRun, type RunView } from '../support/runs.js';
+import { startSelection, waitForRun, type RunView } from '../support/runs.js';
 import { launchChromium } from './chromium.js';
 
 const N_SAMPLES = 20;
@@ -23,6 +38,17 @@ const CONFIG = {
     { input: { type: 'METADATA', key: 'lightly.sharpness' }, strategy: { type: 'THRESHOLD', threshold: 10, operation: 'BIGGER' } },
   ],
 };
+
+const env = inject('winnowEnv');
+const clients = createAwsClients(env);
+
+/** S3 that refuses the report's HTML page. */
+class ReportRefusingBlobStore extends BlobStore {
+  override async put(key: string, body: Uint8Array | string, contentType?: string): Promise<StoredObject> {
+    if (key.endsWith('/report.html')) throw new Error('Access Denied');
+    return super.put(key, body, contentType);
+  }
+}
 
 let runtime: LocalRuntime;
 let run: RunView;
@@ -179,5 +205,72 @@ describe('the report of a selection run', () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('the report of an object-level selection', () => {
+  it('projects image embeddings read from the shards, the picked images highlighted', async () => {
+    const datasetId = await createDataset(runtime.url, uniqueName('report-objects'));
+    const { files, dataset } = lightlyUploadFiles({ samples: 80, dim: 6, layout: 'jsonl' });
+    expect((await inlineUpload(runtime.url, datasetId, files)).errors).toBeUndefined();
+    const config = { n_samples: 10, strategies: [{ input: { type: 'EMBEDDINGS', task: 'my_object_detections' }, strategy: { type: 'DIVERSITY' } }] };
+    const started = await startSelection(runtime.url, { d: datasetId, c: config, t: 'objects' });
+    const run = await waitForRun(runtime.url, started.data!.startSelection.id);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.summary!.notes.filter((n) => n.startsWith('report'))).toEqual([]);
+    const read = await graphql<{ selectionRun: { report: { jsonUrl: string } } }>(runtime.url, 'query ($id: ID!) { selectionRun(id: $id) { report { jsonUrl } } }', { id: run.id });
+    const figures = (await (await fetch(read.data!.selectionRun.report.jsonUrl)).json()) as ReportFigures;
+
+    const imagesWithObjects = dataset.truth.boxes.my_object_detections!.filter((b) => b > 0).length;
+    expect(figures.summary.candidates).toBe(imagesWithObjects);
+    expect(figures.projection.points).toHaveLength(imagesWithObjects);
+    expect(figures.projection.points.filter((p) => p.picked)).toHaveLength(10);
+    // Real coordinates: the image embeddings were read, not left as zeros.
+    expect(new Set(figures.projection.points.map((p) => p.x.toFixed(6))).size).toBeGreaterThan(imagesWithObjects / 2);
+    expect(figures.contributions).toEqual([expect.objectContaining({ strategy: 0, type: 'DIVERSITY', input: 'object embeddings of my_object_detections' })]);
+  });
+});
+
+describe('a report failure', () => {
+  it('leaves the run SUCCEEDED with its tag, a note in the summary, and no report', async () => {
+    const datasetId = await createDataset(runtime.url, uniqueName('report-fails'));
+    expect((await inlineUpload(runtime.url, datasetId, lightlyUploadFiles({ samples: 60, dim: 6, layout: 'jsonl' }).files)).errors).toBeUndefined();
+    const blobs = new ReportRefusingBlobStore(clients.s3, env.bucketName);
+    const deps: tasks.WorkflowDeps = {
+      datasets: new DynamoDatasetRepository(clients.dynamo, env.tableName),
+      tags: new DynamoTagRepository(clients.dynamo, env.tableName, blobs),
+      runs: new DynamoRunRepository(clients.dynamo, env.tableName),
+      blobs,
+    };
+    const { Item } = await clients.dynamo.send(new GetCommand({ TableName: env.tableName, Key: { pk: `DATASET#${datasetId}`, sk: 'META' } }));
+    const { run } = await deps.runs.create({
+      id: randomUUID(),
+      tenantId: Item!.tenantId as string,
+      datasetId,
+      status: 'QUEUED',
+      config: { n_samples: 5, strategies: [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'DIVERSITY' } }] },
+      resultTagName: 'kept',
+      createdAt: new Date().toISOString(),
+    });
+
+    const plan = await tasks.plan(deps, { runId: run.id });
+    for (const shard of plan.shards) await tasks.shard(deps, { runId: run.id, shard });
+    expect(await tasks.select(deps, { runId: run.id }, { budgetMs: 30_000 })).toEqual({ done: true });
+
+    const finished = await deps.runs.get(run.id);
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(finished.summary!.selected).toBe(5);
+    expect(finished.summary!.notes).toContainEqual(expect.stringMatching(/^report: not generated \(storing the report failed: Access Denied\); the selection and its tag are complete$/));
+    expect(await tagFileNames(runtime.url, datasetId, 'kept')).toHaveLength(5);
+    // The figures were written before the page failed; without the page there is no report to serve.
+    expect(await blobs.size(reportKeys.json(run.id))).toBeGreaterThan(0);
+    expect(await blobs.size(reportKeys.html(run.id))).toBeUndefined();
+    const read = await graphql<{ selectionRun: { status: string; report: unknown; summary: { notes: string[] } } }>(
+      runtime.url,
+      'query ($id: ID!) { selectionRun(id: $id) { status report { htmlUrl } summary { notes } } }',
+      { id: run.id },
+    );
+    expect(read.data!.selectionRun).toMatchObject({ status: 'SUCCEEDED', report: null });
+    expect(read.data!.selectionRun.summary.notes.some((n) => n.startsWith('report: not generated'))).toBe(true);
   });
 });
