@@ -7,7 +7,8 @@
  *   its units against all units, the nearest-query distances for SIMILARITY — to S3.
  * - **Select**: load what the strategies read and the shards' results, run the greedy combiner until done
  *   or near the time limit (then checkpoint and let the state machine call Select again), write the
- *   per-pick explanation, then the tag, then SUCCEEDED.
+ *   per-pick explanation, then the tag, then the report (report.ts; a report failure is only a note),
+ *   then SUCCEEDED.
  * - **MarkFailed**: FAILED with a readable reason (a cancelled run stays CANCELLED).
  *
  * Every step can be repeated (the state machine retries): writes are whole objects or conditional.
@@ -34,6 +35,7 @@ import { objectTask } from '../selection/inputs.js';
 import { loadColumnSource, type ResolvedQuerySet } from './columnSource.js';
 import { checkConfigAgainstDataset, columnNeeds } from './config.js';
 import { ConfigRejectedError, failureReason, RunCancelledError, SelectionRunError } from './errors.js';
+import { embeddingRowsOf, writeRunReport } from './report.js';
 import { runKeys, type PickExplanation } from './results.js';
 
 export interface WorkflowDeps {
@@ -232,14 +234,41 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
   const finished = Date.now();
   const planMs = run.timings?.plan ?? 0;
   const runStart = run.startedAt ? Date.parse(run.startedAt) : selectStartedAt;
+  const summary = summarize(prepared, result);
+  const timings = { plan: planMs, shards: Math.max(0, selectStartedAt - runStart - planMs), select: finished - selectStartedAt, total: finished - runStart };
+
+  // The report: never fails the run (a failure becomes a note in the summary).
+  const finishedAt = new Date(finished).toISOString();
+  const report = await writeRunReport(deps.blobs, {
+    run: {
+      id: runId,
+      datasetId: dataset.id,
+      datasetName: dataset.name,
+      resultTagName: run.resultTagName,
+      ...(run.inputTagName ? { inputTagName: run.inputTagName } : {}),
+      ...(run.preselectedTagName ? { preselectedTagName: run.preselectedTagName } : {}),
+      createdAt: run.createdAt,
+      ...(run.startedAt ? { startedAt: run.startedAt } : {}),
+      finishedAt,
+    },
+    rawConfig: run.config,
+    config,
+    summary,
+    timings,
+    source,
+    prepared,
+    picks: result.state.picks,
+    fileName: (row) => names[row]!,
+    embeddingRows: embeddingRowsOf(source, deps.blobs, manifest),
+  });
   try {
     await deps.runs.update(runId, ['RUNNING'], {
       status: 'SUCCEEDED',
       phase: 'DONE',
       picksSoFar: picks.length,
-      finishedAt: new Date(finished).toISOString(),
-      summary: summarize(prepared, result),
-      timings: { plan: planMs, shards: Math.max(0, selectStartedAt - runStart - planMs), select: finished - selectStartedAt, total: finished - runStart },
+      finishedAt,
+      summary: report.note ? { ...summary, notes: [...(summary.notes ?? []), report.note] } : summary,
+      timings: { ...timings, report: Date.now() - finished },
     });
   } catch (error) {
     if (!(error instanceof ConcurrentUpdateError)) throw error;

@@ -10,7 +10,8 @@ describe('npm start', () => {
   it('serves /graphql on the stand-ins and stops cleanly on SIGINT', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'winnow-start-'));
     const child = spawn('npm', ['start', '--silent'], {
-      env: { ...process.env, PORT: '0', WINNOW_DATA_DIR: dataDir, WINNOW_API_KEY: '' },
+      // Without the demo data (test/infra/demo.test.ts covers it), the key's tenant starts empty.
+      env: { ...process.env, PORT: '0', WINNOW_DATA_DIR: dataDir, WINNOW_API_KEY: '', WINNOW_DEMO: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

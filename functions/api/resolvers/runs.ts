@@ -1,12 +1,15 @@
-/** Selection runs over GraphQL: start, cancel, read (status, summary, result tag, per-pick reasons). */
+/** Selection runs over GraphQL: start, cancel, read (status, summary, result tag, per-pick reasons, report). */
 import type { DatasetResolvers, MutationResolvers, QueryResolvers, SelectionRunResolvers } from '../generated/graphql.js';
 import { checkPageSize, checkTagName, decodeRowCursor, encodeRowCursor } from '../validation.js';
 import { cancelSelectionRun, startSelectionRun } from '../../workflow/client.js';
 import { loadPicks } from '../../workflow/results.js';
+import { reportExists, reportKeys } from '../../report/store.js';
 import { NotFoundError } from '../../store/errors.js';
 import type { ApiContext } from '../context.js';
 
 const PICK_PAGE_MAX = 1000;
+/** Lifetime of the report's presigned URLs. */
+const REPORT_URL_SECONDS = 3600;
 
 /** A run of the caller's tenant; another tenant's run is reported as missing. */
 async function ownRun(context: ApiContext, id: string) {
@@ -75,5 +78,14 @@ export const runFields: SelectionRunResolvers = {
     const picks = run.status === 'SUCCEEDED' ? await loadPicks(context.blobs, run.id) : [];
     const items = picks.slice(start, start + limit).map((pick) => ({ ...pick, objectives: [...pick.objectives] }));
     return { items, nextCursor: start + limit < picks.length ? encodeRowCursor(start + limit) : null };
+  },
+  // Null until the run has SUCCEEDED, and for a run whose report could not be made (its summary notes why).
+  report: async (run, _args, { blobs }) => {
+    if (run.status !== 'SUCCEEDED' || !(await reportExists(blobs, run.id))) return null;
+    const [htmlUrl, jsonUrl] = await Promise.all([
+      blobs.presignGet(reportKeys.html(run.id), REPORT_URL_SECONDS),
+      blobs.presignGet(reportKeys.json(run.id), REPORT_URL_SECONDS),
+    ]);
+    return { htmlUrl, jsonUrl };
   },
 };

@@ -91,8 +91,8 @@ export class BalanceStrategy implements SelectionStrategy {
   constructor(
     readonly entry: number,
     readonly strength: number,
-    private readonly vectors: BalanceVectors,
-    private readonly target: Float64Array,
+    readonly vectors: BalanceVectors,
+    readonly target: Float64Array,
     private readonly imageOf: (unit: number) => number,
     units: number,
   ) {

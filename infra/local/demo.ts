@@ -1,0 +1,220 @@
+/**
+ * The demo data of `npm start`: a dataset `demo` (street-scene frames of a few videos: clustered
+ * embeddings, metadata with `weather.description` and `video_name`, detection predictions with
+ * probabilities, so `uncertainty_entropy` scores exist) and a dataset `demo-queries` with a tag of query
+ * images for SIMILARITY. Generated deterministically (the same bytes on every machine) and created through
+ * the API like any user's data: createDataset, createUpload, PUT to the presigned URLs, commitUpload,
+ * createTag. Idempotent: datasets that already hold their samples are left alone, so a restart with
+ * persisted data (`WINNOW_PERSIST=1`) finds them; with in-memory DynamoDB they are created again.
+ *
+ * `WINNOW_DEMO=0` turns it off.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseJsonc } from '../../functions/selection/jsonc.js';
+import { generateLightlyFiles, generateQueryFiles } from '../../test/fixtures/lightly-folder.js';
+
+export const DEMO = {
+  datasetName: 'demo',
+  queryDatasetName: 'demo-queries',
+  queryTagName: 'query-images',
+  samples: 1_500,
+  dim: 32,
+  clusters: 6,
+  videos: 6,
+  seed: 2024,
+  querySamples: 8,
+  queryTagged: 4,
+  queryCluster: 2,
+} as const;
+
+/**
+ * Config files the printed commands use, relative to the repository; the similarity one is written into
+ * the data folder at start (it names the query dataset's id, which this machine gave it).
+ */
+export const DEMO_CONFIGS = {
+  activeLearning: 'demo/active-learning.jsonc',
+  weatherBalance: 'demo/weather-balance.jsonc',
+  similarityFile: 'similar-to-queries.jsonc',
+} as const;
+
+export interface DemoDatasets {
+  readonly datasetId: string;
+  readonly queryDatasetId: string;
+  readonly queryTagName: string;
+  /** What this start created (empty when everything was there already). */
+  readonly created: readonly string[];
+  /** Path of the generated SIMILARITY config. */
+  readonly similarityConfig: string;
+}
+
+/** Refusal from the API while creating the demo, with the operation that failed. */
+export class DemoSetupError extends Error {
+  override name = 'DemoSetupError';
+}
+
+class Api {
+  constructor(
+    private readonly url: string,
+    private readonly apiKey: string,
+  ) {}
+
+  async request<T>(operation: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const response = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.apiKey}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+    if (body.errors?.length || !body.data) throw new DemoSetupError(`${operation}: ${body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`}`);
+    return body.data;
+  }
+
+  async findDataset(name: string): Promise<{ id: string; sampleCount: number } | undefined> {
+    let after: string | null = null;
+    do {
+      const page: { datasets: { items: { id: string; name: string; sampleCount: number }[]; nextCursor: string | null } } = await this.request(
+        'list datasets',
+        'query ($a: String) { datasets(first: 100, after: $a) { items { id name sampleCount } nextCursor } }',
+        { a: after },
+      );
+      const found = page.datasets.items.find((d) => d.name === name);
+      if (found) return found;
+      after = page.datasets.nextCursor;
+    } while (after);
+    return undefined;
+  }
+
+  async createDataset(name: string): Promise<string> {
+    const data = await this.request<{ createDataset: { id: string } }>(`create dataset ${name}`, 'mutation ($n: String!) { createDataset(name: $n) { id } }', { n: name });
+    return data.createDataset.id;
+  }
+
+  /** The normal upload path: presigned PUTs, then the commit that checks and adds the samples. */
+  async upload(datasetId: string, files: ReadonlyMap<string, string>): Promise<void> {
+    const bodies = [...files].map(([path, content]) => ({ path, body: Buffer.from(content, 'utf8') }));
+    const { createUpload } = await this.request<{ createUpload: { id: string; files: { path: string; url: string | null }[] } }>(
+      'create upload',
+      'mutation ($d: ID!, $f: [UploadFileInput!]!) { createUpload(datasetId: $d, files: $f) { id files { path url } } }',
+      { d: datasetId, f: bodies.map((b) => ({ path: b.path, size: b.body.length })) },
+    );
+    for (const target of createUpload.files) {
+      // Demo files are a few hundred KB each, far below the 64 MiB from which the API asks for parts.
+      if (!target.url) throw new DemoSetupError(`upload ${target.path}: the API asked for a multipart upload`);
+      const put = await fetch(target.url, { method: 'PUT', body: bodies.find((b) => b.path === target.path)!.body });
+      if (!put.ok) throw new DemoSetupError(`upload ${target.path}: HTTP ${put.status}`);
+    }
+    const { commitUpload } = await this.request<{ commitUpload: { status: string; error: string | null } }>(
+      'commit upload',
+      'mutation ($d: ID!, $u: ID!) { commitUpload(datasetId: $d, uploadId: $u) { status error } }',
+      { d: datasetId, u: createUpload.id },
+    );
+    if (commitUpload.status !== 'COMMITTED') throw new DemoSetupError(`commit upload: ${commitUpload.status} ${commitUpload.error ?? ''}`);
+  }
+
+  async hasTag(datasetId: string, name: string): Promise<boolean> {
+    // The query dataset holds two tags (initial-tag and the query tag): one page lists them all.
+    const data = await this.request<{ dataset: { tags: { items: { name: string }[] } } }>('list tags', 'query ($d: ID!) { dataset(id: $d) { tags(first: 100) { items { name } } } }', {
+      d: datasetId,
+    });
+    return data.dataset.tags.items.some((t) => t.name === name);
+  }
+
+  async createTag(datasetId: string, name: string, fileNames: readonly string[]): Promise<void> {
+    await this.request('create tag', 'mutation ($d: ID!, $t: String!, $f: [String!]!) { createTag(datasetId: $d, name: $t, fileNames: $f) { name } }', { d: datasetId, t: name, f: fileNames });
+  }
+}
+
+/** Uploads only what a dataset of the demo still lacks; returns its id and whether it was filled now. */
+async function ensureDataset(api: Api, name: string, files: ReadonlyMap<string, string>): Promise<{ id: string; created: boolean }> {
+  const existing = await api.findDataset(name);
+  const id = existing?.id ?? (await api.createDataset(name));
+  if (existing && existing.sampleCount > 0) return { id, created: false };
+  // Tags are not part of an upload; they are created through the API afterwards.
+  await api.upload(id, new Map([...files].filter(([path]) => !path.startsWith('.lightly/tags/'))));
+  return { id, created: true };
+}
+
+export function similarityConfig(queryDatasetId: string): string {
+  return `// Written by npm start: the demo's query images live in the dataset ${DEMO.queryDatasetName}, whose id this
+// machine gave it. SIMILARITY favours samples close to them; DIVERSITY keeps the picks apart.
+{
+  "n_samples": 40,
+  "strategies": [
+    {
+      "input": { "type": "EMBEDDINGS", "dataset_id": "${queryDatasetId}", "tag_name": "${DEMO.queryTagName}" },
+      "strategy": { "type": "SIMILARITY" }
+    },
+    { "input": { "type": "EMBEDDINGS" }, "strategy": { "type": "DIVERSITY", "strength": 0.3 } }
+  ]
+}
+`;
+}
+
+/** Creates whatever part of the demo is missing, through the API at `url`. */
+export async function ensureDemoDatasets(url: string, apiKey: string, dataDir: string): Promise<DemoDatasets> {
+  const api = new Api(url, apiKey);
+  const main = generateLightlyFiles({ samples: DEMO.samples, dim: DEMO.dim, clusters: DEMO.clusters, videos: DEMO.videos, layout: 'jsonl', seed: DEMO.seed });
+  const query = generateQueryFiles(main.truth, { tagName: DEMO.queryTagName, samples: DEMO.querySamples, tagged: DEMO.queryTagged, cluster: DEMO.queryCluster }, DEMO.seed + 1);
+  const created: string[] = [];
+  const demo = await ensureDataset(api, DEMO.datasetName, main.files);
+  if (demo.created) created.push(DEMO.datasetName);
+  const queries = await ensureDataset(api, DEMO.queryDatasetName, query.files);
+  if (queries.created) created.push(DEMO.queryDatasetName);
+  if (!(await api.hasTag(queries.id, DEMO.queryTagName))) {
+    await api.createTag(queries.id, DEMO.queryTagName, query.truth.tags[DEMO.queryTagName]!);
+    created.push(`${DEMO.queryDatasetName}/${DEMO.queryTagName}`);
+  }
+  const configDir = join(dataDir, 'demo');
+  await mkdir(configDir, { recursive: true });
+  const similarityPath = join(configDir, DEMO_CONFIGS.similarityFile);
+  await writeFile(similarityPath, similarityConfig(queries.id));
+  return { datasetId: demo.id, queryDatasetId: queries.id, queryTagName: DEMO.queryTagName, created, similarityConfig: similarityPath };
+}
+
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** Where the shipped configs live (the repository's `demo/`), whatever the working directory. */
+const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The three copy-paste commands printed at start: one over GraphQL with curl, two with the CLI. */
+export async function demoCommands(demo: DemoDatasets, url: string, apiKey: string, cwd = process.cwd()): Promise<string[]> {
+  const activeLearning = join(REPOSITORY_ROOT, DEMO_CONFIGS.activeLearning);
+  const body = JSON.stringify({
+    query: 'mutation ($d: ID!, $c: JSON!) { startSelection(datasetId: $d, config: $c, resultTagName: "demo-active-learning") { id status } }',
+    variables: { d: demo.datasetId, c: parseJsonc(await readFile(activeLearning, 'utf8'), DEMO_CONFIGS.activeLearning) },
+  });
+  const env = `WINNOW_API_URL=${url} WINNOW_API_KEY=${apiKey}`;
+  // Paths as short as the working directory allows (npm start runs in the repository's root).
+  const path = (file: string) => {
+    const short = relative(cwd, resolve(file));
+    return short && !short.startsWith('..') ? short : resolve(file);
+  };
+  return [
+    `curl -s ${url} -H 'content-type: application/json' -H 'authorization: Bearer ${apiKey}' -d ${shellQuote(body)}`,
+    `${env} npm run winnow -- select --dataset ${DEMO.datasetName} --config ${path(join(REPOSITORY_ROOT, DEMO_CONFIGS.weatherBalance))} --tag demo-weather --wait`,
+    `${env} npm run winnow -- select --dataset ${DEMO.datasetName} --config ${path(demo.similarityConfig)} --tag demo-similar --wait`,
+  ];
+}
+
+/** What `npm start` prints about the demo: the datasets and the three commands, each on a line of its own. */
+export async function demoBanner(demo: DemoDatasets, url: string, apiKey: string, elapsedMs: number): Promise<string> {
+  const what = demo.created.length ? `created ${demo.created.join(', ')} in ${(elapsedMs / 1000).toFixed(1)} s` : 'already there';
+  const [curl, weather, similar] = await demoCommands(demo, url, apiKey);
+  return `Demo data (${what}; WINNOW_DEMO=0 skips it):
+  dataset ${DEMO.datasetName} (${DEMO.samples} frames of ${DEMO.videos} videos; id ${demo.datasetId})
+  dataset ${DEMO.queryDatasetName} with the tag ${demo.queryTagName} (id ${demo.queryDatasetId})
+Three selections to try on it (each prints a run id; "npm run winnow -- report RUN --open" shows its report):
+  1. active learning, over GraphQL:
+${curl}
+  2. weather balancing, with the CLI:
+${weather}
+  3. similarity to the query images, with the CLI:
+${similar}`;
+}
+
+/** Whether `npm start` should create the demo: on unless `WINNOW_DEMO` is 0, false, no or off. */
+export function demoEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !/^(0|false|no|off)$/i.test(env.WINNOW_DEMO ?? '');
+}
