@@ -1,7 +1,7 @@
 /**
  * The API client commands end to end: the `winnow` bin runs as a subprocess (real exit codes, stdout and
  * stderr, its own HOME) against the local runtime — login, upload, select --wait, runs, tags,
- * download-tag, report — and its failures: wrong key, unreachable server, rejected upload, failed run,
+ * download-tag, report — and its failures: wrong key, unreachable server, rejected upload, failed run (no report),
  * and an upload killed mid-transfer that a rerun resumes.
  */
 import { spawn } from 'node:child_process';
@@ -83,7 +83,7 @@ async function datasetIdOf(name: string): Promise<string> {
 }
 
 describe('winnow client: the main flow', () => {
-  it('logs in, uploads a folder, selects on the server, lists runs and tags, downloads the tag; report fails cleanly', async () => {
+  it('logs in, uploads a folder, selects on the server, lists runs and tags, downloads the tag and the report', async () => {
     // login: a wrong key is refused and nothing is saved; the right one (on stdin) is saved, mode 0600.
     const configFile = join(home, 'config', 'winnow', 'config.json');
     const wrong = await winnow(['login', '--url', runtime.url, '--key', 'wn_0000_wrong']);
@@ -138,13 +138,17 @@ describe('winnow client: the main flow', () => {
     expect(expected).toHaveLength(12);
     expect(download.stdout).toBe(expected.map((n) => `${n}\n`).join(''));
 
-    // The run has no report (none is made yet): a clear message, exit 1, no file written.
+    // The run's report: the HTML page and its figures, written where asked, the path on stdout.
     const cwd = tempDir('winnow-cli-report-');
     const out = join(cwd, 'report.html');
-    const report = await winnow(['report', runId, '--out', out]);
-    expect(report.code).toBe(1);
-    expect(report.stderr).toMatch(new RegExp(`winnow report: run ${runId} has no report`));
-    expect(existsSync(out)).toBe(false);
+    const figures = join(cwd, 'report.json');
+    const report = await winnow(['report', runId, '--out', out, '--json', figures]);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toContain(out);
+    expect(readFileSync(out, 'utf8')).toContain('<svg');
+    const json = JSON.parse(readFileSync(figures, 'utf8')) as { run: { id: string }; summary: { selected: number } };
+    expect(json.run.id).toBe(runId);
+    expect(json.summary.selected).toBe(12);
 
     // Errors name what is wrong: an existing tag (--tag), an unknown dataset, an unknown tag.
     const again = await winnow(['select', '--dataset', name, '--config', config, '--tag', 'diverse']);
@@ -176,6 +180,13 @@ describe('winnow client: the main flow', () => {
       });
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/winnow select: run [0-9a-f-]{36} FAILED: .*disk on fire/);
+      // A failed run has no report: a clear message, exit 1, no file written.
+      const runId = /run ([0-9a-f-]{36}) FAILED/.exec(run.stderr)![1]!;
+      const out = join(tempDir('winnow-cli-report-'), 'report.html');
+      const report = await winnow(['report', runId, '--out', out], { env: { ...env, WINNOW_API_URL: runtime.url, WINNOW_API_KEY: runtime.apiKey } });
+      expect(report.code).toBe(1);
+      expect(report.stderr).toMatch(new RegExp(`winnow report: run ${runId} has no report`));
+      expect(existsSync(out)).toBe(false);
     } finally {
       failShards = false;
     }

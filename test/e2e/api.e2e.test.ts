@@ -68,11 +68,30 @@ async function runSeed(file: string, nSamples: number): Promise<{ run: RunView; 
   const rows = (await tagFileNames(target.url, datasetId, run.resultTagName)).map((name) => rowOf.get(name)!);
   expect(rows).toHaveLength(run.resultTag!.count);
 
-  // ── The run's report ─────────────────────────────────────────────────────────────────────────────
-  // `selectionRun(id) { report { htmlUrl jsonUrl } }` is declared in the schema but not served yet.
-  // Once it is, fetch it here for every run: GET htmlUrl (a self-contained HTML page) and jsonUrl (its
-  // figures), and check that the JSON names this run's picks (run.resultTag.count of them).
-  // ─────────────────────────────────────────────────────────────────────────────────────────────────
+  // The run's report: a self-contained HTML page and its figures, both through presigned URLs.
+  const names = new Set(rows.map((row) => data.truth.fileNames[row]!));
+  const report = await graphql<{ selectionRun: { report: { htmlUrl: string; jsonUrl: string } | null } }>(
+    target.url,
+    'query ($id: ID!) { selectionRun(id: $id) { report { htmlUrl jsonUrl } } }',
+    { id: run.id },
+  );
+  expect(report.errors, JSON.stringify(report.errors)).toBeUndefined();
+  const urls = report.data!.selectionRun.report;
+  expect(urls).not.toBeNull();
+  const html = await fetch(urls!.htmlUrl);
+  expect(html.status).toBe(200);
+  const page = await html.text();
+  expect(page).toMatch(/^<!DOCTYPE html>/i);
+  expect(page).toContain('<svg');
+  const figures = (await (await fetch(urls!.jsonUrl)).json()) as {
+    run: { id: string };
+    summary: { selected: number };
+    projection: { picksTotal: number; points: { fileName: string; picked: boolean }[] };
+  };
+  expect(figures.run.id).toBe(run.id);
+  expect(figures.summary.selected).toBe(run.resultTag!.count);
+  expect(figures.projection.picksTotal).toBe(run.resultTag!.count);
+  for (const point of figures.projection.points) expect(names.has(point.fileName)).toBe(point.picked);
 
   return { run, rows };
 }
