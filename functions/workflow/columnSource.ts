@@ -57,6 +57,28 @@ export async function loadEmbeddings(reader: ColumnReader, shards: readonly Shar
   return { rows: data.length / dim, dim, data };
 }
 
+/**
+ * The last embedding matrix read, kept for the next task of this process. Every shard task of a run reads
+ * the whole matrix (typicality compares a shard's rows with all rows), and so does Select: a warm Lambda
+ * serving the next task of the same dataset version, or the local runtime (all tasks in one process),
+ * skips the read, and the kernels' per-matrix caches (their shared-memory copy, the k-means clustering of
+ * approximate typicality) stay warm. One entry only, as a matrix can take gigabytes; a version's columns
+ * never change, so the entry cannot go stale.
+ */
+let lastEmbeddings: { readonly key: string; readonly matrix: Promise<EmbeddingMatrix> } | undefined;
+
+async function cachedEmbeddings(reader: ColumnReader, datasetId: string): Promise<EmbeddingMatrix> {
+  const key = `${datasetId}@v${reader.manifest.version}`;
+  if (lastEmbeddings?.key !== key) {
+    const matrix = loadEmbeddings(reader);
+    lastEmbeddings = { key, matrix };
+    matrix.catch(() => {
+      if (lastEmbeddings?.matrix === matrix) lastEmbeddings = undefined;
+    });
+  }
+  return lastEmbeddings.matrix;
+}
+
 async function loadFloat64(reader: ColumnReader, column: string, width = 1): Promise<Float64Array> {
   const manifest = reader.manifest;
   const out = new Float64Array(manifest.rowCount * width).fill(NaN);
@@ -76,7 +98,7 @@ export async function loadColumnSource(
 ): Promise<SelectionSource & { fileNames(): Promise<string[]> }> {
   const reader = new ColumnReader(blobs, manifest);
   const rowCount = manifest.rowCount;
-  const embeddings = needs.embeddings || (needs.querySets ?? []).length > 0 ? await loadEmbeddings(reader) : undefined;
+  const embeddings = needs.embeddings || (needs.querySets ?? []).length > 0 ? await cachedEmbeddings(reader, datasetId) : undefined;
 
   const metadata = new Map<string, MetadataColumn>();
   for (const key of needs.metadata ?? []) {
