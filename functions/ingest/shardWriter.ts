@@ -52,6 +52,7 @@ export class ShardWriter {
 
   /** Adds a row; `vector` may be a reused buffer. Call {@link drain} regularly to apply back-pressure. */
   add(fileName: string, vector: ArrayLike<number>): void {
+    if (this.raw.length === 0) this.raw = new Float32Array(this.shardRows * this.dim);
     this.raw.set(vector, this.fileNames.length * this.dim);
     this.fileNames.push(fileName);
     if (this.fileNames.length === this.shardRows) this.seal();
@@ -121,7 +122,8 @@ export class ShardWriter {
     this.shards.push(shard);
     const values = this.raw.subarray(0, rows * this.dim);
     const fileNames = this.fileNames;
-    this.raw = new Float32Array(this.shardRows * this.dim);
+    // The next shard's array is allocated by its first row (none after the last shard).
+    this.raw = new Float32Array(0);
     this.shardStart += rows;
     this.fileNames = [];
     this.uploadsInFlight++;

@@ -59,6 +59,8 @@ const COMMA = 44;
 const MINUS = 45;
 const DOT = 46;
 const ZERO = 48;
+// Digit tests are written `d >>> 0 > 9` with d = byte - ZERO: one unsigned comparison (d < 0 wraps to a
+// large value) in the innermost loop.
 const UPPER_E = 69;
 const LOWER_E = 101;
 
@@ -251,7 +253,7 @@ export class EmbeddingsCsvParser {
       let fractionDigits = 0;
       while (i < end) {
         const d = b[i]! - ZERO;
-        if (d < 0 || d > 9) break;
+        if (d >>> 0 > 9) break;
         // Capped so that the accumulator stays a small integer; longer fields go to parseNumber anyway.
         if (++digits <= 9) mantissa = mantissa * 10 + d;
         i++;
@@ -260,7 +262,7 @@ export class EmbeddingsCsvParser {
         i++;
         while (i < end) {
           const d = b[i]! - ZERO;
-          if (d < 0 || d > 9) break;
+          if (d >>> 0 > 9) break;
           if (++digits <= 9) mantissa = mantissa * 10 + d;
           fractionDigits++;
           i++;
@@ -326,7 +328,7 @@ export class EmbeddingsCsvParser {
     let any = false;
     while (i < end) {
       const d = b[i]! - ZERO;
-      if (d < 0 || d > 9) break;
+      if (d >>> 0 > 9) break;
       if (digits < 19) {
         mantissa = mantissa * 10 + d;
         if (mantissa !== 0) digits++;
@@ -338,7 +340,7 @@ export class EmbeddingsCsvParser {
       i++;
       while (i < end) {
         const d = b[i]! - ZERO;
-        if (d < 0 || d > 9) break;
+        if (d >>> 0 > 9) break;
         if (digits < 19) {
           mantissa = mantissa * 10 + d;
           if (mantissa !== 0) digits++;
@@ -363,7 +365,7 @@ export class EmbeddingsCsvParser {
       let expDigits = 0;
       while (i < end) {
         const d = b[i]! - ZERO;
-        if (d < 0 || d > 9) break;
+        if (d >>> 0 > 9) break;
         if (e < 100000) e = e * 10 + d;
         expDigits++;
         i++;
