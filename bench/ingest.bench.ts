@@ -136,7 +136,12 @@ export async function run(): Promise<void> {
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    let phasePeak = 0;
+    const sampler = setInterval(() => {
+      const rss = process.memoryUsage().rss;
+      peak = Math.max(peak, rss);
+      phasePeak = Math.max(phasePeak, rss);
+    }, 20);
     const phases: string[] = [];
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
@@ -145,7 +150,9 @@ export async function run(): Promise<void> {
       phases.push(`${phase} ${(ms / 1000).toFixed(2)} s`);
       const m = process.memoryUsage();
       peak = Math.max(peak, m.rss);
-      memory.push(`${phase}: rss ${(m.rss / 1e6).toFixed(0)}, heap ${(m.heapUsed / 1e6).toFixed(0)}, array buffers ${(m.arrayBuffers / 1e6).toFixed(0)}`);
+      phasePeak = Math.max(phasePeak, m.rss);
+      memory.push(`${phase}: peak rss ${(phasePeak / 1e6).toFixed(0)}, at its end rss ${(m.rss / 1e6).toFixed(0)}, heap ${(m.heapUsed / 1e6).toFixed(0)}, array buffers ${(m.arrayBuffers / 1e6).toFixed(0)}`);
+      phasePeak = 0;
     });
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);

@@ -2,12 +2,14 @@
  * Committing an upload: validate every file, convert to column shards, and only then make the new rows
  * visible by moving the dataset to a new manifest with a conditional update.
  *
- * Order of work (memory stays bounded by a shard of embeddings plus the smaller files):
+ * Order of work. No file is held whole: memory is a few shards of embeddings, the file-name index of the
+ * upload and one typed column per key or score over its rows (a 1M × 128 commit fits in 512 MB).
  * 1. multipart files are completed; every announced file must exist with its announced size;
- * 2. `embeddings.csv` streams through the parser into shards (file names unique in the upload and
- *    against the dataset; one dimension);
- * 3. metadata and predictions are parsed against the upload's file names and written as columns along
- *    the same shard boundaries; object embeddings per task; `lightly.*` keys from images;
+ * 2. `embeddings.csv` streams from S3 through the byte-level parser into shards (file names unique in
+ *    the upload and against the dataset; one dimension);
+ * 3. metadata and predictions stream line by line (JSON lines) or a batch of files at a time (per-file
+ *    JSONs) into columns over the upload's rows, record by record, and are written along the same shard
+ *    boundaries; object embeddings per task; `lightly.*` keys from images;
  * 4. the manifest is written, then the dataset record is moved to it (conditional on the version it
  *    was read at), then `initial-tag` is ensured.
  *

@@ -28,6 +28,12 @@ export class ShardWriter {
   private readonly shards: MutableShard[] = [];
   /** Raw values of the shard being filled. */
   private raw: Float32Array;
+  /**
+   * Arrays of shards whose uploads are done, for the next shards to fill. Reusing them keeps the memory
+   * of a commit at about three shard arrays however many shards there are: fresh arrays would be
+   * collected only when the garbage collector gets to them, and a 1M-row file makes 16 of 33 MB each.
+   */
+  private readonly spare: Float32Array[] = [];
   private fileNames: string[] = [];
   private shardStart: number;
   private uploading: Promise<void> = Promise.resolve();
@@ -52,7 +58,7 @@ export class ShardWriter {
 
   /** Adds a row; `vector` may be a reused buffer. Call {@link drain} regularly to apply back-pressure. */
   add(fileName: string, vector: ArrayLike<number>): void {
-    if (this.raw.length === 0) this.raw = new Float32Array(this.shardRows * this.dim);
+    if (this.raw.length === 0) this.raw = this.spare.pop() ?? new Float32Array(this.shardRows * this.dim);
     this.raw.set(vector, this.fileNames.length * this.dim);
     this.fileNames.push(fileName);
     if (this.fileNames.length === this.shardRows) this.seal();
@@ -67,6 +73,9 @@ export class ShardWriter {
   async finishEmbeddings(): Promise<void> {
     if (this.fileNames.length > 0) this.seal();
     await this.uploading;
+    // No more rows: the shard arrays are garbage now, not something to keep for the later phases.
+    this.spare.length = 0;
+    this.raw = new Float32Array(0);
   }
 
   /**
@@ -120,7 +129,8 @@ export class ShardWriter {
     const rows = this.fileNames.length;
     const shard: MutableShard = { id: randomUUID(), rowStart: this.shardStart, rowCount: rows, columns: {} };
     this.shards.push(shard);
-    const values = this.raw.subarray(0, rows * this.dim);
+    const array = this.raw;
+    const values = array.subarray(0, rows * this.dim);
     const fileNames = this.fileNames;
     // The next shard's array is allocated by its first row (none after the last shard).
     this.raw = new Float32Array(0);
@@ -136,6 +146,7 @@ export class ShardWriter {
       // The raw values are stored (and checksummed): their array becomes the unit-norm copy.
       normalizeInPlace(values, this.dim);
       await this.putColumn(shard, 'embeddings.normalized', float32Bytes(values));
+      this.spare.push(array);
     })().finally(() => {
       this.uploadsInFlight--;
     });

@@ -11,7 +11,11 @@
 import type { Prediction, TaskSchema } from '../selection/formats/index.js';
 import { categoryCount, classCounts, scoreColumn, scoreNamesFor } from '../selection/scores/index.js';
 
-const BATCH = 4096;
+/**
+ * Records scored per batch: few enough that a batch's records die young (promoted garbage would grow the
+ * heap), enough to make the per-call cost of the scoring functions negligible.
+ */
+const BATCH = 512;
 
 export interface TaskColumnValues {
   readonly scores: ReadonlyMap<string, Float64Array>;

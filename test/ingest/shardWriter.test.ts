@@ -26,13 +26,14 @@ describe('shard writer', () => {
     ];
     const writer = new ShardWriter(blobs, `shard-writer-${Date.now()}`, dim, 100, 3);
     const vector = new Float32Array(dim);
-    rows.forEach(([x, y], i) => {
+    for (const [i, [x, y]] of rows.entries()) {
       // One reused buffer, as the parser passes it.
       vector[0] = x!;
       vector[1] = y!;
       writer.add(`r${i}.png`, vector);
-    });
-    await writer.drain();
+      // Uploads finish before the next shard starts, so later shards refill the arrays of earlier ones.
+      await writer.settle();
+    }
     await writer.finishEmbeddings();
     expect(writer.rowCount).toBe(7);
     await writer.addColumn('tasks/t/score/s', Float64Array.from(rows, (_, i) => i / 10));

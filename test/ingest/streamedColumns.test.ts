@@ -42,7 +42,7 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-// More samples than a scoring batch, so that batches are crossed.
+// More samples than a scoring batch (several batches), so that batch boundaries are crossed.
 const { files, truth } = generateLightlyFiles({ samples: 4500, layout: 'jsonl', seed: 11 });
 const rowIndex = new Map(truth.fileNames.map((name, row) => [name, row]));
 const rowOf = (name: string) => rowIndex.get(name);
