@@ -146,8 +146,11 @@ export async function run(): Promise<void> {
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const memory: string[] = [];
+    let cpuMark = process.cpuUsage();
     const upload = await commitUpload(deps, 'bench', dataset.id, uploadId, [], (phase, ms) => {
-      phases.push(`${phase} ${(ms / 1000).toFixed(2)} s`);
+      const cpu = process.cpuUsage(cpuMark);
+      cpuMark = process.cpuUsage();
+      phases.push(`${phase} ${(ms / 1000).toFixed(2)} s (CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s)`);
       const m = process.memoryUsage();
       peak = Math.max(peak, m.rss);
       phasePeak = Math.max(phasePeak, m.rss);

