@@ -31,6 +31,7 @@ import type { Dataset, DatasetRepository } from '../store/datasets.js';
 import type { TagRepository } from '../store/tags.js';
 import type { Upload, UploadRepository } from '../store/uploads.js';
 import {
+  CategoryCodes,
   EmbeddingsCsvParser,
   EmbeddingsFormatError,
   FormatError,
@@ -368,20 +369,11 @@ class UploadConversion {
         metadata[key] = { type, ...(computed ? { computed: true } : {}), ...(defaultValue !== undefined ? { defaultValue } : {}) };
       } else {
         // Codes index the dataset-wide category list, which only grows, so earlier shards stay valid.
-        const categories = [...(known?.categories ?? [])];
-        const codeOf = new Map(categories.map((c, i) => [c, i]));
-        const remap = column.categories.map((label) => {
-          let code = codeOf.get(label);
-          if (code === undefined) {
-            code = categories.length;
-            categories.push(label);
-            codeOf.set(label, code);
-          }
-          return code;
-        });
+        const categories = new CategoryCodes(known?.categories);
+        const remap = column.categories.map((label) => categories.codeOf(label));
         const codes = column.codes.map((code) => (code < 0 ? -1 : remap[code]!));
         await this.writer!.addColumn(`metadata/${key}`, codes);
-        metadata[key] = { type, categories, ...(defaultValue !== undefined ? { defaultValue } : {}) };
+        metadata[key] = { type, categories: categories.labels, ...(defaultValue !== undefined ? { defaultValue } : {}) };
       }
     }
   }

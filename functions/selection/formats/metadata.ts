@@ -194,6 +194,28 @@ export function buildMetadataTable(
   return builder.finish();
 }
 
+/** Category labels numbered in order of first appearance (optionally after a known list). */
+export class CategoryCodes {
+  readonly labels: string[];
+  private readonly codes: Map<string, number>;
+
+  constructor(known: readonly string[] = []) {
+    this.labels = [...known];
+    this.codes = new Map(known.map((label, code) => [label, code]));
+  }
+
+  /** The label's code; a new label gets the next one. */
+  codeOf(label: string): number {
+    let code = this.codes.get(label);
+    if (code === undefined) {
+      code = this.labels.length;
+      this.labels.push(label);
+      this.codes.set(label, code);
+    }
+    return code;
+  }
+}
+
 /** One key's column while records arrive. */
 interface KeyColumn {
   readonly key: string;
@@ -206,8 +228,7 @@ interface KeyColumn {
   readonly numbers: Float64Array | undefined;
   /** Categorical keys: codes into `labels` in order of arrival, -1 = no value yet. */
   readonly codes: Int32Array | undefined;
-  readonly labels: string[];
-  readonly codeOf: Map<string, number>;
+  readonly labels: CategoryCodes;
 }
 
 /**
@@ -274,8 +295,7 @@ export class MetadataTableBuilder {
       fallback,
       numbers: numeric ? new Float64Array(this.rowCount).fill(NaN) : undefined,
       codes: numeric ? undefined : new Int32Array(this.rowCount).fill(-1),
-      labels: [],
-      codeOf: new Map(),
+      labels: new CategoryCodes(),
     };
     this.columns.push(column);
     this.columnOf.set(key, column);
@@ -294,14 +314,7 @@ export class MetadataTableBuilder {
       column.numbers[row] = scalar as number;
       return;
     }
-    const label = categoryLabel(scalar);
-    let code = column.codeOf.get(label);
-    if (code === undefined) {
-      code = column.labels.length;
-      column.labels.push(label);
-      column.codeOf.set(label, code);
-    }
-    column.codes![row] = code;
+    column.codes![row] = column.labels.codeOf(categoryLabel(scalar));
   }
 
   private finishNumeric(column: KeyColumn, values: Float64Array): MetadataValues {
@@ -313,32 +326,23 @@ export class MetadataTableBuilder {
 
   /** Renumbers the codes in order of first appearance over the rows, the default value included. */
   private finishCategorical(column: KeyColumn, arrived: Int32Array): MetadataValues {
-    const categories: string[] = [];
-    const codeOf = new Map<string, number>();
-    const codeOfLabel = (label: string) => {
-      let code = codeOf.get(label);
-      if (code === undefined) {
-        code = categories.length;
-        categories.push(label);
-        codeOf.set(label, code);
-      }
-      return code;
-    };
-    const remap = new Int32Array(column.labels.length).fill(-1);
+    const categories = new CategoryCodes();
+    const arrivedLabels = column.labels.labels;
+    const remap = new Int32Array(arrivedLabels.length).fill(-1);
     const fallbackLabel = column.fallback === undefined ? undefined : categoryLabel(column.fallback);
     let fallbackCode = -1;
     const codes = arrived;
     for (let r = 0; r < codes.length; r++) {
       const code = codes[r]!;
       if (code >= 0) {
-        if (remap[code]! < 0) remap[code] = codeOfLabel(column.labels[code]!);
+        if (remap[code]! < 0) remap[code] = categories.codeOf(arrivedLabels[code]!);
         codes[r] = remap[code]!;
       } else if (fallbackLabel !== undefined) {
-        if (fallbackCode < 0) fallbackCode = codeOfLabel(fallbackLabel);
+        if (fallbackCode < 0) fallbackCode = categories.codeOf(fallbackLabel);
         codes[r] = fallbackCode;
       }
     }
-    return { kind: 'categorical', codes, categories };
+    return { kind: 'categorical', codes, categories: categories.labels };
   }
 }
 
