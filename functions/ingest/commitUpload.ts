@@ -2,12 +2,14 @@
  * Committing an upload: validate every file, convert to column shards, and only then make the new rows
  * visible by moving the dataset to a new manifest with a conditional update.
  *
- * Order of work (memory stays bounded by a shard of embeddings plus the smaller files):
+ * Order of work. No file is held whole: memory is a few shards of embeddings, the file-name index of the
+ * upload and one typed column per key or score over its rows (a 1M × 128 commit fits in 512 MB).
  * 1. multipart files are completed; every announced file must exist with its announced size;
- * 2. `embeddings.csv` streams through the parser into shards (file names unique in the upload and
- *    against the dataset; one dimension);
- * 3. metadata and predictions are parsed against the upload's file names and written as columns along
- *    the same shard boundaries; object embeddings per task; `lightly.*` keys from images;
+ * 2. `embeddings.csv` streams from S3 through the byte-level parser into shards (file names unique in
+ *    the upload and against the dataset; one dimension);
+ * 3. metadata and predictions stream line by line (JSON lines) or a batch of files at a time (per-file
+ *    JSONs) into columns over the upload's rows, record by record, and are written along the same shard
+ *    boundaries; object embeddings per task; `lightly.*` keys from images;
  * 4. the manifest is written, then the dataset record is moved to it (conditional on the version it
  *    was read at), then `initial-tag` is ensured.
  *
@@ -29,32 +31,35 @@ import type { Dataset, DatasetRepository } from '../store/datasets.js';
 import type { TagRepository } from '../store/tags.js';
 import type { Upload, UploadRepository } from '../store/uploads.js';
 import {
-  buildMetadataTable,
-  buildObjectEmbeddings,
-  buildTaskPredictions,
+  CategoryCodes,
   EmbeddingsCsvParser,
   EmbeddingsFormatError,
   FormatError,
-  parseEmbeddingsCsv,
+  MetadataTableBuilder,
+  parseEmbeddingsCsvStream,
   parseMetadataFile,
-  parseMetadataJsonl,
+  parseMetadataLine,
   parseMetadataSchema,
   parsePredictionFile,
-  parsePredictionsJsonl,
+  parsePredictionLine,
   parseTaskSchema,
   parseTasksJson,
+  PredictionRowPlacer,
+  buildObjectEmbeddings,
+  EmbeddingsAccumulator,
   type MetadataRecord,
   type MetadataSchemaEntry,
   type PredictionRecord,
-  type TaskPredictions,
   type TaskSchema,
 } from '../selection/formats/index.js';
 import { normalizeRows } from '../selection/memorySource.js';
-import { categoryCount, classCounts, scoreColumn, scoreNamesFor } from '../selection/scores/index.js';
+import { scoreNamesFor } from '../selection/scores/index.js';
 import { ImageDecodeError, UploadStateError, UploadValidationError } from './errors.js';
 import { computeImageMetadata, IMAGE_METADATA_SCHEMA } from './imageMetadata.js';
 import { classifyUploadPath, uploadObjectKey, type UploadFileKind } from './layout.js';
+import { forEachLine } from './lines.js';
 import { ShardWriter } from './shardWriter.js';
+import { TaskColumnsBuilder } from './taskColumns.js';
 
 export interface IngestDeps {
   readonly datasets: DatasetRepository;
@@ -71,10 +76,11 @@ export interface MultipartCompletion {
   readonly parts: readonly { readonly partNumber: number; readonly etag: string }[];
 }
 
-const PARSE_BATCH_BYTES = 1 << 20;
-
 /** Files of one kind fetched with at most this many requests in flight. */
 const FETCH_CONCURRENCY = 16;
+
+/** Per-file JSONs are fetched this many at a time, so that only a batch of them is held. */
+const FILE_BATCH = FETCH_CONCURRENCY * 16;
 
 export async function commitUpload(
   deps: IngestDeps,
@@ -147,10 +153,10 @@ class UploadConversion {
     const existing = new Set(manifest.rowCount > 0 ? await new ColumnReader(blobs, manifest).allFileNames() : []);
 
     // 1. Embeddings: the samples this upload adds.
-    const rowOfName = await this.phase('embeddings', () => this.streamEmbeddings(manifest, existing));
+    const parser = await this.phase('embeddings', () => this.streamEmbeddings(manifest, existing));
     const writer = this.writer!;
     const rows = writer.rowCount;
-    const rowOf = (fileName: string) => rowOfName.get(fileName);
+    const rowOf = (fileName: string) => parser.rowOf(fileName);
 
     // 2. Metadata.
     const metadata = { ...manifest.metadata } as Record<string, MetadataKeyManifest>;
@@ -159,8 +165,8 @@ class UploadConversion {
 
     // 3. Predictions and object embeddings.
     const tasks = { ...manifest.tasks } as Record<string, TaskManifest>;
-    const taskPredictions = await this.phase('predictions', () => this.convertPredictions(only, manifest, tasks, rows, rowOf));
-    await this.phase('object embeddings', () => this.convertObjectEmbeddings(only, tasks, taskPredictions, rowOf));
+    const objectCounts = await this.phase('predictions', () => this.convertPredictions(only, manifest, tasks, rows, rowOf));
+    await this.phase('object embeddings', () => this.convertObjectEmbeddings(only, tasks, objectCounts, rowOf));
 
     // 4. Computed metadata from images.
     if (imageFiles.length > 0) await this.phase('images', () => this.convertImages(imageFiles, metadata, rows, rowOf));
@@ -193,6 +199,38 @@ class UploadConversion {
 
   private key(path: string): string {
     return uploadObjectKey(this.dataset.id, this.upload.id, path);
+  }
+
+  private async stream(path: string): Promise<AsyncIterable<Uint8Array>> {
+    const stream = await this.deps.blobs.stream(this.key(path));
+    if (!stream) throw new UploadValidationError(`'${path}' was never uploaded`, { file: path });
+    return stream;
+  }
+
+  /**
+   * Parses record files in order: JSON-lines files streamed line by line, per-file JSONs fetched a batch
+   * at a time; each record goes to `onRecord` and is not kept.
+   */
+  private async forEachRecord<R>(
+    files: readonly { path: string; lines: boolean }[],
+    parseLine: (text: string, file: string, line: number) => R,
+    parseFile: (text: string, file: string) => R,
+    onRecord: (record: R) => void,
+  ): Promise<void> {
+    for (let i = 0; i < files.length; ) {
+      const file = files[i]!;
+      if (file.lines) {
+        await forEachLine(await this.stream(file.path), (text, line) => onRecord(parseLine(text, file.path, line)));
+        i++;
+        continue;
+      }
+      let end = i;
+      while (end < files.length && end - i < FILE_BATCH && !files[end]!.lines) end++;
+      const batch = files.slice(i, end);
+      const texts = await mapLimit(batch, FETCH_CONCURRENCY, (f) => this.text(f.path));
+      batch.forEach((f, k) => onRecord(parseFile(texts[k]!, f.path)));
+      i = end;
+    }
   }
 
   private async text(path: string): Promise<string> {
@@ -246,11 +284,9 @@ class UploadConversion {
     });
   }
 
-  private async streamEmbeddings(manifest: DatasetManifest, existing: ReadonlySet<string>): Promise<Map<string, number>> {
+  private async streamEmbeddings(manifest: DatasetManifest, existing: ReadonlySet<string>): Promise<EmbeddingsCsvParser> {
     const file = 'embeddings.csv';
-    const rowOf = new Map<string, number>();
-    const stream = await this.deps.blobs.stream(this.key(file));
-    if (!stream) throw new UploadValidationError(`'${file}' was never uploaded`, { file });
+    const stream = await this.stream(file);
     const parser = new EmbeddingsCsvParser(file, {
       header: ({ dim }) => {
         if (manifest.embeddingDimension > 0 && dim !== manifest.embeddingDimension) {
@@ -262,31 +298,19 @@ class UploadConversion {
         if (existing.has(fileName)) {
           throw new EmbeddingsFormatError('duplicate_file', { file, line }, `file ${JSON.stringify(fileName)} is already in the dataset`);
         }
-        rowOf.set(fileName, rowOf.size);
         this.writer!.add(fileName, values);
       },
     });
-    const decoder = new TextDecoder('utf-8');
-    // S3 bodies arrive in small chunks; parsing ~1 MiB at a time keeps per-chunk overhead negligible.
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    const flush = async () => {
-      parser.write(decoder.decode(pending.length === 1 ? pending[0]! : Buffer.concat(pending), { stream: true }));
-      pending = [];
-      pendingBytes = 0;
-      await this.writer?.drain();
-    };
+    // The parser takes the body's chunks as they come (bytes, any boundaries); waiting on the writer
+    // between chunks keeps the reading from running ahead of the shard uploads.
     for await (const chunk of stream) {
-      pending.push(chunk);
-      pendingBytes += chunk.byteLength;
-      if (pendingBytes >= PARSE_BATCH_BYTES) await flush();
+      parser.write(chunk);
+      await this.writer?.drain();
     }
-    if (pendingBytes > 0) await flush();
-    parser.write(decoder.decode());
     const { rows } = parser.end();
     if (rows === 0) throw new EmbeddingsFormatError('empty_file', { file }, 'has a header but no samples');
     await this.writer!.finishEmbeddings();
-    return rowOf;
+    return parser;
   }
 
   private async convertMetadata(
@@ -321,13 +345,14 @@ class UploadConversion {
       schema = [...schema.filter((e) => !uploadedPaths.has(e.path)), ...uploaded];
     }
     if (schema.length === 0 && recordFiles.length === 0) return;
-    const records: MetadataRecord[] = [];
-    const texts = await mapLimit(recordFiles, FETCH_CONCURRENCY, (f) => this.text(f.path));
-    recordFiles.forEach((f, i) => {
-      if (f.kind.kind === 'metadataJsonl') records.push(...parseMetadataJsonl(texts[i]!, f.path));
-      else records.push(parseMetadataFile(texts[i]!, f.path));
-    });
-    const table = buildMetadataTable(schema, records, rows, rowOf);
+    const builder = new MetadataTableBuilder(schema, rows, rowOf);
+    await this.forEachRecord<MetadataRecord>(
+      recordFiles.map((f) => ({ path: f.path, lines: f.kind.kind === 'metadataJsonl' })),
+      parseMetadataLine,
+      parseMetadataFile,
+      (record) => builder.add(record),
+    );
+    const table = builder.finish();
     const entryOf = new Map(schema.map((e) => [e.path, e]));
     for (const [key, column] of table.columns) {
       const type = table.types.get(key)!;
@@ -344,20 +369,11 @@ class UploadConversion {
         metadata[key] = { type, ...(computed ? { computed: true } : {}), ...(defaultValue !== undefined ? { defaultValue } : {}) };
       } else {
         // Codes index the dataset-wide category list, which only grows, so earlier shards stay valid.
-        const categories = [...(known?.categories ?? [])];
-        const codeOf = new Map(categories.map((c, i) => [c, i]));
-        const remap = column.categories.map((label) => {
-          let code = codeOf.get(label);
-          if (code === undefined) {
-            code = categories.length;
-            categories.push(label);
-            codeOf.set(label, code);
-          }
-          return code;
-        });
+        const categories = new CategoryCodes(known?.categories);
+        const remap = column.categories.map((label) => categories.codeOf(label));
         const codes = column.codes.map((code) => (code < 0 ? -1 : remap[code]!));
         await this.writer!.addColumn(`metadata/${key}`, codes);
-        metadata[key] = { type, categories, ...(defaultValue !== undefined ? { defaultValue } : {}) };
+        metadata[key] = { type, categories: categories.labels, ...(defaultValue !== undefined ? { defaultValue } : {}) };
       }
     }
   }
@@ -368,8 +384,9 @@ class UploadConversion {
     tasks: Record<string, TaskManifest>,
     rows: number,
     rowOf: (fileName: string) => number | undefined,
-  ): Promise<Map<string, TaskPredictions>> {
-    const result = new Map<string, TaskPredictions>();
+  ): Promise<Map<string, Int32Array>> {
+    /** Per task of this upload: the number of predictions of each of its rows (-1 = no record). */
+    const result = new Map<string, Int32Array>();
     const tasksFile = only('tasks')[0];
     const schemaFiles = only('taskSchema');
     const recordFiles = [...only('predictionsJsonl'), ...only('predictionsFile')];
@@ -403,24 +420,25 @@ class UploadConversion {
     }
     for (const [name, schema] of schemas) {
       const files = recordFiles.filter((f) => f.kind.task === name);
-      const texts = await mapLimit(files, FETCH_CONCURRENCY, (f) => this.text(f.path));
-      const records: PredictionRecord[] = [];
-      files.forEach((f, i) => {
-        if (f.kind.kind === 'predictionsJsonl') records.push(...parsePredictionsJsonl(texts[i]!, f.path, schema));
-        else records.push(parsePredictionFile(texts[i]!, f.path, schema));
-      });
-      const predictions = buildTaskPredictions(schema, records, rows, rowOf);
-      result.set(name, predictions);
+      const placer = new PredictionRowPlacer(schema, rows, rowOf);
+      const builder = new TaskColumnsBuilder(schema, rows);
+      await this.forEachRecord<PredictionRecord>(
+        files.map((f) => ({ path: f.path, lines: f.kind.kind === 'predictionsJsonl' })),
+        (text, file, line) => parsePredictionLine(text, file, line, schema),
+        (text, file) => parsePredictionFile(text, file, schema),
+        (record) => builder.add(placer.place(record), record.predictions),
+      );
+      const columns = builder.finish();
+      result.set(name, columns.objectCount);
       const scoreNames = scoreNamesFor(schema.type);
-      for (const score of scoreNames) await this.writer!.addColumn(`tasks/${name}/score/${score}`, scoreColumn(predictions, score));
-      const counts = classCounts(predictions);
-      await this.writer!.addColumn(`tasks/${name}/classCounts`, counts.counts, counts.classes.length);
-      await this.writer!.addColumn(`tasks/${name}/present`, counts.present);
-      await this.writer!.addColumn(`tasks/${name}/categoryCount`, categoryCount(predictions));
+      for (const [score, values] of columns.scores) await this.writer!.addColumn(`tasks/${name}/score/${score}`, values);
+      await this.writer!.addColumn(`tasks/${name}/classCounts`, columns.classCounts, columns.classes.length);
+      await this.writer!.addColumn(`tasks/${name}/present`, columns.present);
+      await this.writer!.addColumn(`tasks/${name}/categoryCount`, columns.categoryCount);
       tasks[name] = {
         type: schema.type,
         categories: schema.categories.map((c) => ({ id: c.id, name: c.name })),
-        classes: counts.classes,
+        classes: [...columns.classes],
         scoreNames: [...scoreNames],
         objectEmbeddings: tasks[name]?.objectEmbeddings ?? false,
       };
@@ -431,16 +449,17 @@ class UploadConversion {
   private async convertObjectEmbeddings(
     only: <K extends UploadFileKind['kind']>(kind: K) => FileOf<K>[],
     tasks: Record<string, TaskManifest>,
-    predictions: ReadonlyMap<string, TaskPredictions>,
+    objectCounts: ReadonlyMap<string, Int32Array>,
     rowOf: (fileName: string) => number | undefined,
   ): Promise<void> {
     const writer = this.writer!;
     for (const f of only('objectEmbeddings')) {
       const task = f.kind.task;
       if (!tasks[task]) throw new UploadValidationError(`object embeddings for task '${task}', which the dataset does not have`, { file: f.path });
-      const parsed = parseEmbeddingsCsv(await this.text(f.path), f.path, { objectLevel: true });
-      const taskRows = predictions.get(task)?.rows;
-      const objects = buildObjectEmbeddings(parsed, rowOf, taskRows ? (row) => taskRows[row]?.length : undefined);
+      const sink = new EmbeddingsAccumulator();
+      await parseEmbeddingsCsvStream(await this.stream(f.path), f.path, { objectLevel: true }, sink);
+      const counts = objectCounts.get(task);
+      const objects = buildObjectEmbeddings(sink.result(f.path), rowOf, counts ? (row) => (counts[row]! < 0 ? undefined : counts[row]) : undefined);
       const sampleRow = objects.sampleRow.map((row) => row + writer.rowStart);
       await writer.addObjectColumns(task, sampleRow, {
         embeddings: { values: normalizeRows(objects.data, objects.dim), width: objects.dim },

@@ -1,8 +1,11 @@
 /**
- * Turns the stream of embedding rows of an upload into column shards in S3. Memory is bounded by two
- * shards ({@link SHARD_ROWS} rows each): rows are copied into preallocated typed arrays, and a full
- * shard uploads while the next one fills. Objects go to keys unique to this commit, so nothing is
- * visible until the manifest that names them is committed.
+ * Turns the stream of embedding rows of an upload into column shards in S3. Memory is bounded by three
+ * shards' raw embeddings ({@link SHARD_ROWS} rows each), whatever the file size: rows are copied into a
+ * preallocated Float32Array; a full shard hands that array to its upload and the next shard fills
+ * another while earlier ones upload ({@link ShardWriter.drain} holds the caller back while two are
+ * uploading). The unit-norm copy is made in place, after the raw values have been stored, so a shard
+ * never needs two arrays. Objects go to keys unique to this commit, so nothing is visible until the manifest that
+ * names them is committed.
  *
  * Per-row columns that come from smaller files (metadata, predictions) are added afterwards with
  * {@link ShardWriter.addColumn}, sliced along the same shard boundaries.
@@ -23,8 +26,14 @@ export class ShardWriter {
   /** Every object written, so a failed commit can remove them. */
   readonly written: string[] = [];
   private readonly shards: MutableShard[] = [];
-  private readonly raw: Float32Array;
-  private readonly normalized: Float32Array;
+  /** Raw values of the shard being filled. */
+  private raw: Float32Array;
+  /**
+   * Arrays of shards whose uploads are done, for the next shards to fill. Reusing them keeps the memory
+   * of a commit at about three shard arrays however many shards there are: fresh arrays would be
+   * collected only when the garbage collector gets to them, and a 1M-row file makes 16 of 33 MB each.
+   */
+  private readonly spare: Float32Array[] = [];
   private fileNames: string[] = [];
   private shardStart: number;
   private uploading: Promise<void> = Promise.resolve();
@@ -40,7 +49,6 @@ export class ShardWriter {
   ) {
     this.shardStart = rowStart;
     this.raw = new Float32Array(shardRows * dim);
-    this.normalized = new Float32Array(shardRows * dim);
   }
 
   /** Number of rows added. */
@@ -50,21 +58,13 @@ export class ShardWriter {
 
   /** Adds a row; `vector` may be a reused buffer. Call {@link drain} regularly to apply back-pressure. */
   add(fileName: string, vector: ArrayLike<number>): void {
-    const base = this.fileNames.length * this.dim;
-    let norm = 0;
-    for (let d = 0; d < this.dim; d++) {
-      const value = vector[d]!;
-      this.raw[base + d] = value;
-      norm += value * value;
-    }
-    // A zero vector has no direction; it stays zero rather than becoming NaN.
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let d = 0; d < this.dim; d++) this.normalized[base + d] = this.raw[base + d]! * scale;
+    if (this.raw.length === 0) this.raw = this.spare.pop() ?? new Float32Array(this.shardRows * this.dim);
+    this.raw.set(vector, this.fileNames.length * this.dim);
     this.fileNames.push(fileName);
     if (this.fileNames.length === this.shardRows) this.seal();
   }
 
-  /** Waits while more than one shard is uploading. */
+  /** When more than one shard is uploading, waits for the uploads. */
   async drain(): Promise<void> {
     if (this.uploadsInFlight > 1) await this.uploading;
   }
@@ -73,6 +73,9 @@ export class ShardWriter {
   async finishEmbeddings(): Promise<void> {
     if (this.fileNames.length > 0) this.seal();
     await this.uploading;
+    // No more rows: the shard arrays are garbage now, not something to keep for the later phases.
+    this.spare.length = 0;
+    this.raw = new Float32Array(0);
   }
 
   /**
@@ -83,7 +86,7 @@ export class ShardWriter {
     await Promise.all(
       this.shards.map(async (shard) => {
         const start = (shard.rowStart - this.rowStart) * width;
-        const slice = values.slice(start, start + shard.rowCount * width);
+        const slice = values.subarray(start, start + shard.rowCount * width);
         await this.putColumn(shard, name, new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength));
       }),
     );
@@ -126,17 +129,25 @@ export class ShardWriter {
     const rows = this.fileNames.length;
     const shard: MutableShard = { id: randomUUID(), rowStart: this.shardStart, rowCount: rows, columns: {} };
     this.shards.push(shard);
-    // Copies of the filled parts: the buffers are reused for the next shard while these upload.
-    const payloads: [string, Uint8Array][] = [
-      ['embeddings.raw', float32Bytes(this.raw.slice(0, rows * this.dim))],
-      ['embeddings.normalized', float32Bytes(this.normalized.slice(0, rows * this.dim))],
-      ['fileNames', Buffer.from(JSON.stringify(this.fileNames), 'utf8')],
-    ];
+    const array = this.raw;
+    const values = array.subarray(0, rows * this.dim);
+    const fileNames = this.fileNames;
+    // The next shard's array is allocated by its first row (none after the last shard).
+    this.raw = new Float32Array(0);
     this.shardStart += rows;
     this.fileNames = [];
     this.uploadsInFlight++;
     const previous = this.uploading;
-    const upload = Promise.all(payloads.map(([name, bytes]) => this.putColumn(shard, name, bytes))).then(() => {
+    const upload = (async () => {
+      await Promise.all([
+        this.putColumn(shard, 'embeddings.raw', float32Bytes(values)),
+        this.putColumn(shard, 'fileNames', Buffer.from(JSON.stringify(fileNames), 'utf8')),
+      ]);
+      // The raw values are stored (and checksummed): their array becomes the unit-norm copy.
+      normalizeInPlace(values, this.dim);
+      await this.putColumn(shard, 'embeddings.normalized', float32Bytes(values));
+      this.spare.push(array);
+    })().finally(() => {
       this.uploadsInFlight--;
     });
     this.uploading = Promise.all([previous, upload]).then(() => undefined);
@@ -153,5 +164,15 @@ export class ShardWriter {
     const key = columnKey(this.datasetId, shard.id, name);
     this.written.push(key);
     shard.columns[name] = await this.blobs.put(key, bytes);
+  }
+}
+
+/** Scales each row to unit L2 norm; a zero vector has no direction and stays zero rather than NaN. */
+function normalizeInPlace(values: Float32Array, dim: number): void {
+  for (let base = 0; base < values.length; base += dim) {
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += values[base + d]! * values[base + d]!;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < dim; d++) values[base + d] = values[base + d]! * scale;
   }
 }

@@ -42,8 +42,19 @@ export class BlobStore {
 
   async put(key: string, body: Uint8Array | string, contentType = 'application/octet-stream'): Promise<StoredObject> {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType }));
-    return { key, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType });
+    // Request signing hashes the body unless x-amz-content-sha256 is given (S3 checks it against the body);
+    // giving it the digest computed for the manifest hashes every object once instead of twice.
+    command.middlewareStack.add(
+      (next) => (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = sha256;
+        return next(args);
+      },
+      { step: 'build', name: 'winnowPayloadSha256' },
+    );
+    await this.client.send(command);
+    return { key, bytes: bytes.byteLength, sha256 };
   }
 
   putJson(key: string, value: unknown): Promise<StoredObject> {

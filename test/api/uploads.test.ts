@@ -141,6 +141,41 @@ describe('a Lightly folder through presigned URLs', () => {
   });
 });
 
+describe('CSV and JSON-lines spellings, read from S3 as byte streams', () => {
+  it('commits quoted names, CRLF, a byte-order mark, blank lines, exponents, a leading + and spaces', async () => {
+    const datasetId = await createDataset(url, uniqueName('spellings'));
+    const csv =
+      '\ufefffilenames,embedding_0,embedding_1,labels\r\n' +
+      '"dir/a,""b"".png", 1.5e2 ,+0.25,1\r\n' +
+      '\r\n' +
+      'ünï/日本.png,-7E-1,  +3 ,0\r\n' +
+      'last.png,0.1234567891,-2.5e-3,0';
+    const metadata = '\ufeff' + ['dir/a,"b".png', 'ünï/日本.png', 'last.png'].map((n, i) => JSON.stringify({ file_name: n, metadata: { speed: i * 1.5 } })).join('\r\n\r\n') + '\r\n';
+    const result = await inlineUpload(url, datasetId, [
+      { path: 'embeddings.csv', content: csv },
+      { path: '.lightly/metadata/schema.json', content: SCHEMA },
+      { path: '.lightly/metadata/metadata.jsonl', content: metadata },
+    ]);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.uploadInline).toMatchObject({ status: 'COMMITTED', samplesAdded: 3 });
+    expect(await tagFileNames(url, datasetId, 'initial-tag')).toEqual(['dir/a,"b".png', 'ünï/日本.png', 'last.png']);
+    const manifest = (await blobs.getJson<DatasetManifest>(`datasets/${datasetId}/manifests/v1.json`))!;
+    const shard = manifest.shards[0]!;
+    const raw = new Float32Array((await blobs.get(shard.columns['embeddings.raw']!.key))!.slice().buffer);
+    expect([...raw]).toEqual([150, 0.25, -0.7, 3, 0.1234567891, -2.5e-3].map(Math.fround));
+    const speed = new Float64Array((await blobs.get(shard.columns['metadata/speed']!.key))!.slice().buffer);
+    expect([...speed]).toEqual([0, 1.5, 3]);
+  });
+
+  it('names the line of a fault after CRLF and blank lines', async () => {
+    const datasetId = await createDataset(url, uniqueName('spellings-bad'));
+    const result = await inlineUpload(url, datasetId, [{ path: 'embeddings.csv', content: 'filenames,embedding_0,labels\r\na.png,1,0\r\n\r\nb.png,1e,0\r\n' }]);
+    expect(result.errors![0]!.extensions).toMatchObject({ file: 'embeddings.csv', line: 4 });
+    expect(result.errors![0]!.message).toContain('"1e" is not a number');
+    expect((await datasetState(url, datasetId)).sampleCount).toBe(0);
+  });
+});
+
 describe('files sent in parts', () => {
   it('assembles a multipart embeddings file and commits it', async () => {
     const datasetId = await createDataset(url, uniqueName('multipart'));

@@ -15,9 +15,10 @@
  * - Object-level files (`embeddings/<task>.csv`) have the same columns; each file name is
  *   `<file_name>#<i>` with `i` a non-negative integer, the index of the object in that file's predictions.
  *
- * The parser is incremental: feed it chunks of text with {@link EmbeddingsCsvParser.write} (chunk
- * boundaries may fall anywhere, even inside a number), and it hands every row to a sink as soon as the
- * row's line is complete, without keeping the file. Numbers are parsed by hand from character codes.
+ * The parser is incremental: feed it chunks of UTF-8 bytes (or text) with {@link EmbeddingsCsvParser.write}
+ * (chunk boundaries may fall anywhere, even inside a number or a multi-byte character), and it hands every
+ * row to a sink as soon as the row's line is complete, without keeping the file. Numbers are parsed by
+ * hand from the bytes.
  */
 import { EmbeddingsFormatError } from './errors.js';
 
@@ -48,17 +49,47 @@ const enum Role {
 const POW10: number[] = [];
 for (let i = 0; i <= 22; i++) POW10.push(10 ** i);
 
+const LF = 10;
+const CR = 13;
+const TAB = 9;
+const SPACE = 32;
+const QUOTE = 34;
+const PLUS = 43;
+const COMMA = 44;
+const MINUS = 45;
+const DOT = 46;
+const ZERO = 48;
+// Digit tests are written `d >>> 0 > 9` with d = byte - ZERO: one unsigned comparison (d < 0 wraps to a
+// large value) in the innermost loop.
+const UPPER_E = 69;
+const LOWER_E = 101;
+
+const utf8 = new TextEncoder();
+
+/** A Buffer view of the bytes, without copying: one typed-array class keeps the hot loops monomorphic. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+type ParserErrorCode = 'header' | 'column_count' | 'malformed_line' | 'not_a_number' | 'not_finite' | 'duplicate_file' | 'empty_file' | 'invalid_value';
+
+/**
+ * Hand-written rather than a CSV library: the parser works on the UTF-8 bytes as they arrive and turns
+ * digits into numbers in one pass, without a string per line or per field (the file names are the only
+ * strings it makes). Measured on a 124 MB, 128-column file this is several times faster than splitting
+ * decoded text and calling Number() per field, which is what general CSV parsers do.
+ */
 export class EmbeddingsCsvParser {
-  private carry = '';
+  /** Bytes of an incomplete last line, waiting for the rest of it. */
+  private carry: Buffer | undefined;
   private lineNo = 0;
   private header: EmbeddingsCsvHeader | undefined;
   private roles: Role[] = [];
   private values = new Float32Array(0);
+  /** File name → its 0-based row; the row's line is in {@link rowLines}. */
   private readonly seen = new Map<string, number>();
+  private rowLines = new Int32Array(1024);
   private rowCount = 0;
-  private first = true;
-  // Set by parseNumber: the index just after the parsed number.
-  private numEnd = 0;
 
   constructor(
     readonly file: string,
@@ -66,53 +97,63 @@ export class EmbeddingsCsvParser {
     private readonly options: EmbeddingsCsvOptions = {},
   ) {}
 
-  /** Feeds the next chunk of the file. */
-  write(chunk: string): void {
-    if (chunk.length === 0) return;
-    let text = this.carry.length > 0 ? this.carry + chunk : chunk;
-    if (this.first) {
-      this.first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
+  /** Feeds the next chunk of the file, as UTF-8 bytes or as text. The chunk may be reused afterwards. */
+  write(chunk: string | Uint8Array): void {
+    const bytes = asBuffer(typeof chunk === 'string' ? utf8.encode(chunk) : chunk);
+    if (bytes.length === 0) return;
     let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl === -1) break;
-      this.line(text, start, nl);
+    if (this.carry) {
+      const nl = bytes.indexOf(LF);
+      if (nl === -1) {
+        this.carry = Buffer.concat([this.carry, bytes]);
+        return;
+      }
+      const line = Buffer.concat([this.carry, bytes.subarray(0, nl)]);
+      this.carry = undefined;
+      this.line(line, 0, line.length);
       start = nl + 1;
     }
-    this.carry = start === 0 ? text : text.slice(start);
+    for (let nl = bytes.indexOf(LF, start); nl !== -1; nl = bytes.indexOf(LF, start)) {
+      this.line(bytes, start, nl);
+      start = nl + 1;
+    }
+    if (start < bytes.length) this.carry = Buffer.from(bytes.subarray(start));
   }
 
   /** Ends the input; returns the header and the number of rows. */
   end(): { header: EmbeddingsCsvHeader; rows: number } {
-    if (this.carry.length > 0) {
-      const text = this.carry;
-      this.carry = '';
-      this.line(text, 0, text.length);
+    if (this.carry) {
+      const line = this.carry;
+      this.carry = undefined;
+      this.line(line, 0, line.length);
     }
     if (!this.header) throw this.error('empty_file', undefined, 'is empty: expected a header line "filenames,embedding_0,…,labels"');
     return { header: this.header, rows: this.rowCount };
   }
 
-  private error(code: 'header' | 'column_count' | 'malformed_line' | 'not_a_number' | 'not_finite' | 'duplicate_file' | 'empty_file' | 'invalid_value', line: number | undefined, reason: string) {
+  /** The 0-based row of a file name seen so far (the order in which rows reached the sink). */
+  rowOf(fileName: string): number | undefined {
+    return this.seen.get(fileName);
+  }
+
+  private error(code: ParserErrorCode, line: number | undefined, reason: string) {
     return line === undefined
       ? new EmbeddingsFormatError(code, { file: this.file }, reason)
       : new EmbeddingsFormatError(code, { file: this.file, line }, reason);
   }
 
-  private line(text: string, start: number, end: number): void {
+  private line(b: Buffer, start: number, end: number): void {
     this.lineNo++;
-    if (end > start && text.charCodeAt(end - 1) === 13) end--;
-    // Blank line?
+    if (end > start && b[end - 1] === CR) end--;
+    if (this.lineNo === 1 && end - start >= 3 && b[start] === 0xef && b[start + 1] === 0xbb && b[start + 2] === 0xbf) start += 3;
     let p = start;
-    while (p < end && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
-    if (p === end) return;
+    while (p < end && (b[p] === SPACE || b[p] === TAB)) p++;
+    if (p === end) return; // a blank line
     if (!this.header) {
-      this.parseHeader(text.slice(start, end));
+      this.parseHeader(b.toString('utf8', start, end));
       return;
     }
-    this.parseRow(text, start, end);
+    this.parseRow(b, start, end);
   }
 
   private parseHeader(line: string): void {
@@ -149,19 +190,19 @@ export class EmbeddingsCsvParser {
     this.sink.header?.(this.header);
   }
 
-  private parseRow(text: string, start: number, end: number): void {
+  private parseRow(b: Buffer, start: number, end: number): void {
     const lineNo = this.lineNo;
-    // File name.
     let fileName: string;
     let p: number;
-    if (text.charCodeAt(start) === 34 /* " */) {
+    if (b[start] === QUOTE) {
+      // Quotes are ASCII, so the pieces between them never split a UTF-8 sequence.
       let out = '';
       let q = start + 1;
       for (;;) {
-        const close = text.indexOf('"', q);
+        const close = b.indexOf(QUOTE, q);
         if (close === -1 || close >= end) throw this.error('malformed_line', lineNo, 'unterminated quoted file name');
-        out += text.slice(q, close);
-        if (text.charCodeAt(close + 1) === 34 && close + 1 < end) {
+        out += b.toString('utf8', q, close);
+        if (close + 1 < end && b[close + 1] === QUOTE) {
           out += '"';
           q = close + 2;
         } else {
@@ -170,11 +211,11 @@ export class EmbeddingsCsvParser {
         }
       }
       fileName = out;
-      if (p < end && text.charCodeAt(p) !== 44) throw this.error('malformed_line', lineNo, 'unexpected text after the quoted file name');
+      if (p < end && b[p] !== COMMA) throw this.error('malformed_line', lineNo, 'unexpected text after the quoted file name');
     } else {
-      const comma = text.indexOf(',', start);
-      p = comma === -1 || comma > end ? end : comma;
-      fileName = text.slice(start, p);
+      p = start;
+      while (p < end && b[p] !== COMMA) p++;
+      fileName = b.toString('utf8', start, p);
     }
     if (fileName.length === 0) throw this.error('invalid_value', lineNo, 'empty file name');
     if (this.options.objectLevel && !OBJECT_NAME.test(fileName)) {
@@ -186,21 +227,64 @@ export class EmbeddingsCsvParser {
     let label = 0;
     let dimIndex = 0;
     for (let c = 0; c < roles.length; c++) {
-      if (p >= end) throw this.columnCount(text, start, end, expected);
+      if (p >= end) throw this.columnCount(b, start, end, expected);
       p++; // the comma
       const role = roles[c]!;
       if (role === Role.Ignored) {
-        const comma = text.indexOf(',', p);
-        p = comma === -1 || comma > end ? end : comma;
+        while (p < end && b[p] !== COMMA) p++;
         continue;
       }
-      const v = this.parseNumber(text, p, end, c + 2);
-      p = this.numEnd;
-      if (p < end && text.charCodeAt(p) !== 44) {
+      while (p < end && b[p] === SPACE) p++;
+      const fieldStart = p;
+      // Fast path for the usual field, [+-] digits [. digits] with at most 9 digits in all: the digits
+      // accumulate in a small integer and one division by an exact power of ten rounds once, as Number()
+      // does. Anything else (more digits, an exponent, an empty field) takes parseNumber. This repeats the
+      // first loops of parseNumber on purpose: with a small-integer accumulator the whole parse of the
+      // benchmark's 124 MB file took 0.5–0.6 CPU seconds, against 1.1–1.4 through parseNumber alone.
+      let i = p;
+      let negative = false;
+      if (i < end) {
+        const sign = b[i]!;
+        if (sign === MINUS) {
+          negative = true;
+          i++;
+        } else if (sign === PLUS) i++;
+      }
+      let mantissa = 0;
+      let digits = 0;
+      let fractionDigits = 0;
+      while (i < end) {
+        const d = b[i]! - ZERO;
+        if (d >>> 0 > 9) break;
+        // Capped so that the accumulator stays a small integer; longer fields go to parseNumber anyway.
+        if (++digits <= 9) mantissa = mantissa * 10 + d;
+        i++;
+      }
+      if (i < end && b[i] === DOT) {
+        i++;
+        while (i < end) {
+          const d = b[i]! - ZERO;
+          if (d >>> 0 > 9) break;
+          if (++digits <= 9) mantissa = mantissa * 10 + d;
+          fractionDigits++;
+          i++;
+        }
+      }
+      let v: number;
+      if (digits === 0 || digits > 9 || (i < end && (b[i] === LOWER_E || b[i] === UPPER_E))) {
+        v = this.parseNumber(b, fieldStart, end, c + 2);
+        i = this.numberEnd;
+      } else {
+        v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits]!;
+        if (negative) v = -v;
+      }
+      while (i < end && b[i] === SPACE) i++;
+      p = i;
+      if (p < end && b[p] !== COMMA) {
         // Trailing garbage in the field.
-        const comma = text.indexOf(',', p);
-        const fieldEnd = comma === -1 || comma > end ? end : comma;
-        throw this.error('not_a_number', lineNo, `column ${c + 2} (${this.header!.columns[c + 1]}): ${JSON.stringify(text.slice(this.fieldStart, fieldEnd))} is not a number`);
+        let fieldEnd = p;
+        while (fieldEnd < end && b[fieldEnd] !== COMMA) fieldEnd++;
+        throw this.error('not_a_number', lineNo, `column ${c + 2} (${this.header!.columns[c + 1]}): ${JSON.stringify(b.toString('utf8', fieldStart, fieldEnd))} is not a number`);
       }
       if (role === Role.Embedding) values[dimIndex++] = v;
       else {
@@ -208,93 +292,113 @@ export class EmbeddingsCsvParser {
         label = v;
       }
     }
-    if (p < end) throw this.columnCount(text, start, end, expected);
+    if (p < end) throw this.columnCount(b, start, end, expected);
     const previous = this.seen.get(fileName);
-    if (previous !== undefined) throw this.error('duplicate_file', lineNo, `file name ${JSON.stringify(fileName)} already appeared on line ${previous}`);
-    this.seen.set(fileName, lineNo);
+    if (previous !== undefined) throw this.error('duplicate_file', lineNo, `file name ${JSON.stringify(fileName)} already appeared on line ${this.rowLines[previous]}`);
+    if (this.rowCount === this.rowLines.length) {
+      const grown = new Int32Array(this.rowLines.length * 2);
+      grown.set(this.rowLines);
+      this.rowLines = grown;
+    }
+    this.seen.set(fileName, this.rowCount);
+    this.rowLines[this.rowCount] = lineNo;
     this.rowCount++;
     this.sink.row(fileName, values, label, lineNo);
   }
 
-  private columnCount(text: string, start: number, end: number, expected: number) {
-    let found = 1;
-    for (let i = text.indexOf(',', start); i !== -1 && i < end; i = text.indexOf(',', i + 1)) found++;
-    return this.error('column_count', this.lineNo, `expected ${expected} columns, found ${found}`);
-  }
+  /** Set by {@link parseNumber}: the index just after the number it parsed. */
+  private numberEnd = 0;
 
-  private fieldStart = 0;
-
-  /** Parses a finite decimal number at `p`; sets `numEnd`. */
-  private parseNumber(s: string, p: number, end: number, column: number): number {
-    while (p < end && s.charCodeAt(p) === 32) p++;
-    this.fieldStart = p;
+  /**
+   * Parses a finite decimal number, [+-] digits [. digits] [(e|E) [+-] digits], starting at `p`; sets
+   * {@link numberEnd}. Up to 19 significant digits are exact in the mantissa, and a power of ten up to
+   * 22 is exact, so one multiplication or division rounds once, as Number() does; beyond that, Number().
+   */
+  private parseNumber(b: Buffer, p: number, end: number, column: number): number {
     let i = p;
-    let neg = false;
-    let c = s.charCodeAt(i);
-    if (c === 45) {
-      neg = true;
-      c = s.charCodeAt(++i);
-    } else if (c === 43) c = s.charCodeAt(++i);
-    let mant = 0;
+    let negative = false;
+    if (i < end) {
+      const sign = b[i]!;
+      if (sign === MINUS) {
+        negative = true;
+        i++;
+      } else if (sign === PLUS) i++;
+    }
+    let mantissa = 0;
     let digits = 0;
     let exp10 = 0;
     let any = false;
-    while (i < end && c >= 48 && c <= 57) {
+    while (i < end) {
+      const d = b[i]! - ZERO;
+      if (d >>> 0 > 9) break;
       if (digits < 19) {
-        mant = mant * 10 + (c - 48);
-        if (mant !== 0) digits++;
+        mantissa = mantissa * 10 + d;
+        if (mantissa !== 0) digits++;
       } else exp10++;
       any = true;
-      c = s.charCodeAt(++i);
+      i++;
     }
-    if (i < end && c === 46) {
-      c = s.charCodeAt(++i);
-      while (i < end && c >= 48 && c <= 57) {
+    if (i < end && b[i] === DOT) {
+      i++;
+      while (i < end) {
+        const d = b[i]! - ZERO;
+        if (d >>> 0 > 9) break;
         if (digits < 19) {
-          mant = mant * 10 + (c - 48);
-          if (mant !== 0) digits++;
+          mantissa = mantissa * 10 + d;
+          if (mantissa !== 0) digits++;
           exp10--;
         }
         any = true;
-        c = s.charCodeAt(++i);
+        i++;
       }
     }
-    if (!any) throw this.badNumber(s, p, end, column);
-    if (i < end && (c === 101 || c === 69)) {
-      c = s.charCodeAt(++i);
-      let eneg = false;
-      if (c === 45) {
-        eneg = true;
-        c = s.charCodeAt(++i);
-      } else if (c === 43) c = s.charCodeAt(++i);
-      let e = 0;
-      let edigits = 0;
-      while (i < end && c >= 48 && c <= 57) {
-        if (e < 100000) e = e * 10 + (c - 48);
-        edigits++;
-        c = s.charCodeAt(++i);
+    if (!any) throw this.badNumber(b, p, end, column);
+    if (i < end && (b[i] === LOWER_E || b[i] === UPPER_E)) {
+      i++;
+      let expNegative = false;
+      if (i < end) {
+        const sign = b[i]!;
+        if (sign === MINUS) {
+          expNegative = true;
+          i++;
+        } else if (sign === PLUS) i++;
       }
-      if (edigits === 0) throw this.badNumber(s, p, end, column);
-      exp10 += eneg ? -e : e;
+      let e = 0;
+      let expDigits = 0;
+      while (i < end) {
+        const d = b[i]! - ZERO;
+        if (d >>> 0 > 9) break;
+        if (e < 100000) e = e * 10 + d;
+        expDigits++;
+        i++;
+      }
+      if (expDigits === 0) throw this.badNumber(b, p, end, column);
+      exp10 += expNegative ? -e : e;
     }
     let value: number;
-    if (mant === 0) value = 0;
-    else if (exp10 === 0) value = mant;
-    else if (exp10 > 0 && exp10 <= 22) value = mant * POW10[exp10]!;
-    else if (exp10 < 0 && exp10 >= -22) value = mant / POW10[-exp10]!;
-    else value = Math.abs(Number(s.slice(p, i)));
-    if (neg) value = -value;
+    if (mantissa === 0) value = 0;
+    else if (exp10 === 0) value = mantissa;
+    else if (exp10 > 0 && exp10 <= 22) value = mantissa * POW10[exp10]!;
+    else if (exp10 < 0 && exp10 >= -22) value = mantissa / POW10[-exp10]!;
+    else value = Math.abs(Number(b.toString('latin1', p, i)));
+    if (negative) value = -value;
     if (!Number.isFinite(value)) {
-      throw this.error('not_finite', this.lineNo, `column ${column} (${this.header!.columns[column - 1]}): ${s.slice(p, i)} is out of range`);
+      throw this.error('not_finite', this.lineNo, `column ${column} (${this.header!.columns[column - 1]}): ${b.toString('utf8', p, i)} is out of range`);
     }
-    while (i < end && s.charCodeAt(i) === 32) i++;
-    this.numEnd = i;
+    this.numberEnd = i;
     return value;
   }
 
-  private badNumber(s: string, p: number, end: number, column: number) {
-    const comma = s.indexOf(',', p);
-    const field = s.slice(p, comma === -1 || comma > end ? end : comma).trim();
+  private columnCount(b: Buffer, start: number, end: number, expected: number) {
+    let found = 1;
+    for (let i = start; i < end; i++) if (b[i] === COMMA) found++;
+    return this.error('column_count', this.lineNo, `expected ${expected} columns, found ${found}`);
+  }
+
+  private badNumber(b: Buffer, fieldStart: number, end: number, column: number) {
+    let fieldEnd = fieldStart;
+    while (fieldEnd < end && b[fieldEnd] !== COMMA) fieldEnd++;
+    const field = b.toString('utf8', fieldStart, fieldEnd).trim();
     const name = this.header!.columns[column - 1];
     if (/^[+-]?(nan|inf|infinity)$/i.test(field)) {
       return this.error('not_finite', this.lineNo, `column ${column} (${name}): ${field} is not a finite number`);
@@ -387,10 +491,6 @@ export async function parseEmbeddingsCsvStream(
   sink: EmbeddingsRowSink = new EmbeddingsAccumulator(),
 ): Promise<{ header: EmbeddingsCsvHeader; rows: number; sink: EmbeddingsRowSink }> {
   const parser = new EmbeddingsCsvParser(file, sink, options);
-  const decoder = new TextDecoder('utf-8', { fatal: false });
-  for await (const chunk of chunks) {
-    parser.write(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-  }
-  parser.write(decoder.decode());
+  for await (const chunk of chunks) parser.write(chunk);
   return { ...parser.end(), sink };
 }

@@ -20,6 +20,7 @@
 import type { MetadataValueType } from '../types.js';
 import { MetadataFormatError } from './errors.js';
 import { JsonContext, jsonPathIndex, jsonPathKey, toNumberedLines, type JsonObject, type JsonValue, type LineSource } from './json.js';
+import { describeSource, RowSources } from './rowSources.js';
 
 export const METADATA_VALUE_TYPES: readonly MetadataValueType[] = [
   'NUMERIC_INT',
@@ -149,7 +150,7 @@ export function lookupPath(obj: JsonObject, path: string): JsonValue | undefined
   return lookupSegments(obj, segments, 0);
 }
 
-function lookupSegments(obj: JsonObject, segments: string[], from: number): JsonValue | undefined {
+function lookupSegments(obj: JsonObject, segments: readonly string[], from: number): JsonValue | undefined {
   let key = '';
   for (let k = from; k < segments.length; k++) {
     key = k === from ? segments[k]! : `${key}.${segments[k]}`;
@@ -188,76 +189,167 @@ export function buildMetadataTable(
   rowCount: number,
   rowOf: (fileName: string) => number | undefined,
 ): MetadataTable {
-  const types = new Map<string, MetadataValueType>();
-  const entries = new Map<string, MetadataSchemaEntry>();
-  for (const entry of schema) {
-    types.set(entry.path, entry.valueDataType);
-    entries.set(entry.path, entry);
+  const builder = new MetadataTableBuilder(schema, rowCount, rowOf);
+  for (const record of records) builder.add(record);
+  return builder.finish();
+}
+
+/** Category labels numbered in order of first appearance (optionally after a known list). */
+export class CategoryCodes {
+  readonly labels: string[];
+  private readonly codes: Map<string, number>;
+
+  constructor(known: readonly string[] = []) {
+    this.labels = [...known];
+    this.codes = new Map(known.map((label, code) => [label, code]));
   }
-  const values = new Map<string, (MetadataScalar | undefined)[]>();
-  for (const key of types.keys()) values.set(key, new Array<MetadataScalar | undefined>(rowCount));
-  const seen = new Map<string, { file: string; line?: number }>();
-  for (const record of records) {
+
+  /** The label's code; a new label gets the next one. */
+  codeOf(label: string): number {
+    let code = this.codes.get(label);
+    if (code === undefined) {
+      code = this.labels.length;
+      this.labels.push(label);
+      this.codes.set(label, code);
+    }
+    return code;
+  }
+}
+
+/** One key's column while records arrive. */
+interface KeyColumn {
+  readonly key: string;
+  readonly type: MetadataValueType;
+  readonly segments: readonly string[];
+  /** JSON path of the value inside a record, for errors. */
+  readonly jsonPath: string;
+  readonly fallback: MetadataScalar | undefined;
+  /** Numeric keys: the values, NaN = no value yet. */
+  readonly numbers: Float64Array | undefined;
+  /** Categorical keys: codes into `labels` in order of arrival, -1 = no value yet. */
+  readonly codes: Int32Array | undefined;
+  readonly labels: CategoryCodes;
+}
+
+/**
+ * {@link buildMetadataTable} one record at a time, for records streamed from a large file: it keeps typed
+ * columns over the rows, not the records. The result is the same whatever the order of the records.
+ */
+export class MetadataTableBuilder {
+  private readonly columns: KeyColumn[] = [];
+  private readonly columnOf = new Map<string, KeyColumn>();
+  /** The schema's keys are the first columns; computed keys found in records follow. */
+  private readonly schemaColumns: number;
+  private readonly sources: RowSources;
+
+  constructor(
+    schema: readonly MetadataSchemaEntry[],
+    private readonly rowCount: number,
+    private readonly rowOf: (fileName: string) => number | undefined,
+  ) {
+    for (const entry of schema) this.addColumn(entry.path, entry.valueDataType, entry.defaultValue);
+    this.schemaColumns = this.columns.length;
+    this.sources = new RowSources(rowCount);
+  }
+
+  add(record: MetadataRecord): void {
     const ctx: JsonContext = new JsonContext(record.file, record.line, MetadataFormatError);
-    const row = rowOf(record.fileName);
+    const row = this.rowOf(record.fileName);
     if (row === undefined) ctx.fail('unknown_file', '$.file_name', `file ${JSON.stringify(record.fileName)} is not in the dataset`);
-    const previous = seen.get(record.fileName);
+    const previous = this.sources.claim(row, record);
     if (previous) {
-      ctx.fail('duplicate_file', '$.file_name', `file ${JSON.stringify(record.fileName)} already has metadata in ${previous.file}${previous.line ? `:${previous.line}` : ''}`);
+      ctx.fail('duplicate_file', '$.file_name', `file ${JSON.stringify(record.fileName)} already has metadata in ${describeSource(previous)}`);
     }
-    seen.set(record.fileName, record.line === undefined ? { file: record.file } : { file: record.file, line: record.line });
-    for (const [key, type] of types) {
-      const value = lookupPath(record.metadata, key);
-      if (value === undefined || value === null) continue;
-      values.get(key)![row] = checkValue(ctx, value, type, metadataJsonPath(key));
-    }
+    for (let k = 0; k < this.schemaColumns; k++) this.set(ctx, this.columns[k]!, record.metadata, row);
+    if (!mayHoldComputedKeys(record.metadata)) return;
+    // Computed keys supplied without a schema entry get a column when a record first has them.
     for (const [key, type] of COMPUTED_METADATA_KEYS) {
-      if (entries.has(key)) continue;
-      const value = lookupPath(record.metadata, key);
-      if (value === undefined || value === null) continue;
-      let column = values.get(key);
+      let column = this.columnOf.get(key);
+      if (column && this.columns.indexOf(column) < this.schemaColumns) continue;
       if (!column) {
-        column = new Array<MetadataScalar | undefined>(rowCount);
-        values.set(key, column);
-        types.set(key, type);
+        const value = lookupPath(record.metadata, key);
+        if (value === undefined || value === null) continue;
+        column = this.addColumn(key, type, undefined);
       }
-      column[row] = checkValue(ctx, value, type, metadataJsonPath(key));
+      this.set(ctx, column, record.metadata, row);
     }
   }
-  const columns = new Map<string, MetadataValues>();
-  for (const [key, type] of types) {
-    const raw = values.get(key)!;
-    const fallback = entries.get(key)?.defaultValue;
-    if (isNumericType(type)) {
-      const out = new Float64Array(rowCount);
-      for (let r = 0; r < rowCount; r++) {
-        const v = raw[r] ?? fallback;
-        out[r] = v === undefined ? NaN : (v as number);
-      }
-      columns.set(key, { kind: 'numeric', values: out });
-    } else {
-      const codes = new Int32Array(rowCount);
-      const categories: string[] = [];
-      const codeOf = new Map<string, number>();
-      for (let r = 0; r < rowCount; r++) {
-        const v = raw[r] ?? fallback;
-        if (v === undefined) {
-          codes[r] = -1;
-          continue;
-        }
-        const label = categoryLabel(v);
-        let code = codeOf.get(label);
-        if (code === undefined) {
-          code = categories.length;
-          categories.push(label);
-          codeOf.set(label, code);
-        }
-        codes[r] = code;
-      }
-      columns.set(key, { kind: 'categorical', codes, categories });
+
+  finish(): MetadataTable {
+    const types = new Map<string, MetadataValueType>();
+    const columns = new Map<string, MetadataValues>();
+    for (const column of this.columns) {
+      types.set(column.key, column.type);
+      columns.set(column.key, column.numbers ? this.finishNumeric(column, column.numbers) : this.finishCategorical(column, column.codes!));
     }
+    return { types, columns };
   }
-  return { types, columns };
+
+  private addColumn(key: string, type: MetadataValueType, fallback: MetadataScalar | undefined): KeyColumn {
+    const numeric = isNumericType(type);
+    const column: KeyColumn = {
+      key,
+      type,
+      segments: key.split('.'),
+      jsonPath: metadataJsonPath(key),
+      fallback,
+      numbers: numeric ? new Float64Array(this.rowCount).fill(NaN) : undefined,
+      codes: numeric ? undefined : new Int32Array(this.rowCount).fill(-1),
+      labels: new CategoryCodes(),
+    };
+    this.columns.push(column);
+    this.columnOf.set(key, column);
+    return column;
+  }
+
+  private set(ctx: JsonContext, column: KeyColumn, metadata: JsonObject, row: number): void {
+    const value = Object.prototype.hasOwnProperty.call(metadata, column.key)
+      ? metadata[column.key]
+      : column.segments.length > 1
+        ? lookupSegments(metadata, column.segments, 0)
+        : undefined;
+    if (value === undefined || value === null) return;
+    const scalar = checkValue(ctx, value, column.type, column.jsonPath);
+    if (column.numbers) {
+      column.numbers[row] = scalar as number;
+      return;
+    }
+    column.codes![row] = column.labels.codeOf(categoryLabel(scalar));
+  }
+
+  private finishNumeric(column: KeyColumn, values: Float64Array): MetadataValues {
+    // Values are finite, so NaN marks exactly the rows without one.
+    const fallback = column.fallback;
+    if (fallback !== undefined) for (let r = 0; r < values.length; r++) if (Number.isNaN(values[r]!)) values[r] = fallback as number;
+    return { kind: 'numeric', values };
+  }
+
+  /** Renumbers the codes in order of first appearance over the rows, the default value included. */
+  private finishCategorical(column: KeyColumn, arrived: Int32Array): MetadataValues {
+    const categories = new CategoryCodes();
+    const arrivedLabels = column.labels.labels;
+    const remap = new Int32Array(arrivedLabels.length).fill(-1);
+    const fallbackLabel = column.fallback === undefined ? undefined : categoryLabel(column.fallback);
+    let fallbackCode = -1;
+    const codes = arrived;
+    for (let r = 0; r < codes.length; r++) {
+      const code = codes[r]!;
+      if (code >= 0) {
+        if (remap[code]! < 0) remap[code] = categories.codeOf(arrivedLabels[code]!);
+        codes[r] = remap[code]!;
+      } else if (fallbackLabel !== undefined) {
+        if (fallbackCode < 0) fallbackCode = categories.codeOf(fallbackLabel);
+        codes[r] = fallbackCode;
+      }
+    }
+    return { kind: 'categorical', codes, categories: categories.labels };
+  }
+}
+
+/** Whether a metadata object has a key through which a `lightly.*` path could be found. */
+function mayHoldComputedKeys(metadata: JsonObject): boolean {
+  for (const key in metadata) if (key === 'lightly' || key.startsWith('lightly.')) return true;
+  return false;
 }
 
 function metadataJsonPath(key: string): string {

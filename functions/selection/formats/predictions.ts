@@ -24,6 +24,7 @@
 import type { TaskType } from '../types.js';
 import { PredictionsFormatError } from './errors.js';
 import { JsonContext, jsonPathIndex, toNumberedLines, type JsonValue, type LineSource } from './json.js';
+import { describeSource, RowSources } from './rowSources.js';
 
 const TASK_TYPE_NAMES: ReadonlyMap<string, TaskType> = new Map<string, TaskType>([
   ['classification', 'CLASSIFICATION'],
@@ -225,19 +226,40 @@ export function buildTaskPredictions(
   rowOf: (fileName: string) => number | undefined,
 ): TaskPredictions {
   const rows = new Array<readonly Prediction[] | undefined>(rowCount).fill(undefined);
-  const seen = new Map<string, string>();
-  for (const record of records) {
-    const ctx: JsonContext = new JsonContext(record.file, record.line, PredictionsFormatError);
-    const row = rowOf(record.fileName);
-    if (row === undefined) ctx.fail('unknown_file', '$.file_name', `file ${JSON.stringify(record.fileName)} is not in the dataset`);
-    const previous = seen.get(record.fileName);
-    if (previous !== undefined) {
-      ctx.fail('duplicate_file', '$.file_name', `file ${JSON.stringify(record.fileName)} already has predictions for task "${schema.name}" in ${previous}`);
-    }
-    seen.set(record.fileName, record.line === undefined ? record.file : `${record.file}:${record.line}`);
-    rows[row] = record.predictions;
-  }
+  const placer = new PredictionRowPlacer(schema, rowCount, rowOf);
+  for (const record of records) rows[placer.place(record)] = record.predictions;
   return { schema, rows };
+}
+
+/**
+ * The checks of {@link buildTaskPredictions} one record at a time, for records streamed from a large
+ * file: the record's file must be in the dataset, and have no earlier record in the task.
+ */
+export class PredictionRowPlacer {
+  private readonly sources: RowSources;
+
+  constructor(
+    private readonly schema: TaskSchema,
+    rowCount: number,
+    private readonly rowOf: (fileName: string) => number | undefined,
+  ) {
+    this.sources = new RowSources(rowCount);
+  }
+
+  /** The record's row. */
+  place(record: PredictionRecord): number {
+    const row = this.rowOf(record.fileName);
+    if (row === undefined) this.fail(record, 'unknown_file', `file ${JSON.stringify(record.fileName)} is not in the dataset`);
+    const previous = this.sources.claim(row, record);
+    if (previous) {
+      this.fail(record, 'duplicate_file', `file ${JSON.stringify(record.fileName)} already has predictions for task "${this.schema.name}" in ${describeSource(previous)}`);
+    }
+    return row;
+  }
+
+  private fail(record: PredictionRecord, code: 'unknown_file' | 'duplicate_file', reason: string): never {
+    return new JsonContext(record.file, record.line, PredictionsFormatError).fail(code, '$.file_name', reason);
+  }
 }
 
 /**

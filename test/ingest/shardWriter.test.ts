@@ -1,0 +1,71 @@
+/** The shard writer against the S3 stand-in: shard boundaries, the unit-norm copy, per-row columns. */
+import { describe, expect, inject, it } from 'vitest';
+import { ShardWriter } from '../../functions/ingest/shardWriter.js';
+import { createAwsClients } from '../../functions/store/aws.js';
+import { BlobStore } from '../../functions/store/blobs.js';
+
+const env = inject('winnowEnv');
+const blobs = new BlobStore(createAwsClients(env).s3, env.bucketName);
+
+async function float32Of(key: string): Promise<number[]> {
+  const bytes = (await blobs.get(key))!;
+  return Array.from(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+}
+
+describe('shard writer', () => {
+  it('cuts rows into shards, stores raw values and their unit-norm copy, and slices later columns alike', async () => {
+    const dim = 2;
+    const rows = [
+      [3, 4],
+      [0, 0],
+      [-1, 0],
+      [0, 2],
+      [1, 1],
+      [6, 8],
+      [0, -5],
+    ];
+    const writer = new ShardWriter(blobs, `shard-writer-${Date.now()}`, dim, 100, 3);
+    const vector = new Float32Array(dim);
+    for (const [i, [x, y]] of rows.entries()) {
+      // One reused buffer, as the parser passes it.
+      vector[0] = x!;
+      vector[1] = y!;
+      writer.add(`r${i}.png`, vector);
+      // Uploads finish before the next shard starts, so later shards refill the arrays of earlier ones.
+      await writer.settle();
+    }
+    await writer.finishEmbeddings();
+    expect(writer.rowCount).toBe(7);
+    await writer.addColumn('tasks/t/score/s', Float64Array.from(rows, (_, i) => i / 10));
+
+    const shards = writer.manifests();
+    expect(shards.map((s) => [s.rowStart, s.rowCount])).toEqual([
+      [100, 3],
+      [103, 3],
+      [106, 1],
+    ]);
+    const raw: number[] = [];
+    const normalized: number[] = [];
+    const names: string[] = [];
+    const scores: number[] = [];
+    for (const shard of shards) {
+      raw.push(...(await float32Of(shard.columns['embeddings.raw']!.key)));
+      normalized.push(...(await float32Of(shard.columns['embeddings.normalized']!.key)));
+      names.push(...(JSON.parse(Buffer.from((await blobs.get(shard.columns.fileNames!.key))!).toString('utf8')) as string[]));
+      const bytes = (await blobs.get(shard.columns['tasks/t/score/s']!.key))!;
+      scores.push(...new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+      expect(shard.columns['embeddings.raw']!.bytes).toBe(shard.rowCount * dim * 4);
+    }
+    expect(raw).toEqual(rows.flat());
+    const unit = rows.flatMap(([x, y]) => {
+      const norm = Math.hypot(x!, y!);
+      return norm === 0 ? [0, 0] : [Math.fround(Math.fround(x!) * (1 / norm)), Math.fround(Math.fround(y!) * (1 / norm))];
+    });
+    expect(normalized).toEqual(unit);
+    expect(normalized.slice(2, 4)).toEqual([0, 0]); // a zero vector stays zero, not NaN
+    expect(names).toEqual(rows.map((_, i) => `r${i}.png`));
+    expect(scores).toEqual(rows.map((_, i) => i / 10));
+    expect(new Set(writer.written).size).toBe(writer.written.length);
+    expect(writer.written.length).toBe(3 * 4);
+  });
+});
