@@ -128,7 +128,7 @@ describe('embeddings CSV', () => {
     expect(err.message.startsWith(expected.line === undefined ? `${FILE}: ` : `${FILE}:${expected.line}: `)).toBe(true);
   });
 
-  it('parses 20 MB at a useful speed', () => {
+  it('parses 20 MB of 128-d rows fed in 1 MiB chunks, every value as written', () => {
     const rng = new Rng(9);
     const dim = 128;
     const rows = 8000;
@@ -139,15 +139,19 @@ describe('embeddings CSV', () => {
     for (let i = 0; i < rows; i++) lines.push(`${names[i]},${Array.from(data.subarray(i * dim, (i + 1) * dim), (v) => v.toPrecision(9)).join(',')},0`);
     const text = lines.join('\n') + '\n';
     let count = 0;
-    const start = performance.now();
-    const parser = new EmbeddingsCsvParser(FILE, { row: () => count++ });
+    let mismatches = 0;
+    const parser = new EmbeddingsCsvParser(FILE, {
+      row: (fileName, values) => {
+        if (fileName !== names[count]) mismatches++;
+        for (let j = 0; j < dim; j++) if (values[j] !== Math.fround(Number(data[count * dim + j]!.toPrecision(9)))) mismatches++;
+        count++;
+      },
+    });
     const chunk = 1 << 20;
     for (let i = 0; i < text.length; i += chunk) parser.write(text.slice(i, i + chunk));
     parser.end();
-    const seconds = (performance.now() - start) / 1000;
+    // Speed is measured by `npm run bench -- ingest`, not here.
     expect(count).toBe(rows);
-    const mbPerSecond = text.length / 1e6 / seconds;
-    // A loose floor that holds on a slow CI machine; the benchmark measures the real figure.
-    expect(mbPerSecond).toBeGreaterThan(15);
+    expect(mismatches).toBe(0);
   });
 });
