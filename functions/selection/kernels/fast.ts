@@ -30,6 +30,8 @@ export interface FastKernelOptions {
 export interface FastKernels extends Kernels {
   readonly threads: number;
   readonly precision: 'float32' | 'int8';
+  /** Ops that ran on the worker threads (the rest ran on the calling thread alone). */
+  readonly stats: { parallelOps: number };
   /** Rows per WebAssembly memory for a matrix of `dim` columns. */
   rowsPerBlock(dim: number): number;
   /** Reads the matrix once on every thread; returns the seconds it took (for the bandwidth figure). */
@@ -83,6 +85,11 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   if (!(blockBytes > 0 && blockBytes <= MAX_MEMORY_BYTES)) throw new KernelOptionError('blockBytes', `must be in (0, 4 GiB], got ${blockBytes}`);
   const precision = options.precision ?? 'float32';
   const pool = new KernelPool(module, threads);
+  const stats = { parallelOps: 0 };
+  const runOp = (op: Op) => {
+    if (op.ranges.length > 2) stats.parallelOps++;
+    pool.run(op);
+  };
   const contexts = new WeakMap<Float32Array, Map<string, Context>>();
   const released = new FinalizationRegistry<number>((id) => pool.release(id));
   let nextId = 1;
@@ -191,13 +198,14 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     const ids = mode === 'ids' ? (parallel ? sharedInt32(count * width) : new Int32Array(count * width)) : undefined;
     const tile = Math.max(1, Math.min(TILE, Math.floor(q.scratchPerThread / (dim * 4 + 4 + m * 8))));
     const op: Op = { type: 'neighbours', ranges: split, mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, tile, out, ids, outBase: start };
-    pool.run(op);
+    runOp(op);
     return { out: parallel ? out.slice() : out, ids: ids && parallel ? ids.slice() : ids };
   }
 
   const kernels: FastKernels = {
     threads,
     precision,
+    stats,
 
     rowsPerBlock: (dim) => layout(dim, precision).rowsPerBlock,
 
@@ -222,7 +230,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
         changedArray = changedScratch;
       }
       const result = parallel ? new Float64Array(new SharedArrayBuffer(threads * 3 * 8)) : new Float64Array(3);
-      pool.run({ type: 'kcenter', ranges: split, ctx: ctx.id, active: activeArray, minDistSq, changed: changedArray, result, centerNorm });
+      runOp({ type: 'kcenter', ranges: split, ctx: ctx.id, active: activeArray, minDistSq, changed: changedArray, result, centerNorm });
       let max = 0;
       let argMax = -1;
       let changedCount = 0;

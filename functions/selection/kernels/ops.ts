@@ -145,6 +145,9 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
       let prev = null;
       for (let bi = 0; bi < cc.blocks.length; bi++) {
         const b = cc.blocks[bi];
+        // The candidates: this block's rows within [op.cFrom, op.cTo).
+        const lo = Math.max(op.cFrom, b.rowStart), hi = Math.min(op.cTo, b.rowStart + b.rows);
+        if (hi <= lo) continue;
         const s = scratchOf(b, cc, thread);
         const keysPtr = s, idsPtr = keysPtr + tile * m * 4, ceilPtr = idsPtr + tile * m * 4, qPtr = ceilPtr + tile * 4;
         let queries = qPtr;
@@ -168,11 +171,12 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
           b.v.f32.set(prev.b.v.f32.subarray(prev.ceilPtr >>> 2, (prev.ceilPtr >>> 2) + tq), ceilPtr >>> 2);
         }
         const selfBase = self ? qs : -0x40000000;
-        b.exports.knnTile(queries, tq, dim, b.data, b.norms32, b.rows, b.rowStart, selfBase, m, keysPtr, idsPtr, ceilPtr);
+        const skip = lo - b.rowStart;
+        b.exports.knnTile(queries, tq, dim, b.data + skip * dim * 4, b.norms32 + skip * 4, hi - lo, lo, selfBase, m, keysPtr, idsPtr, ceilPtr);
         prev = { b, keysPtr, idsPtr, ceilPtr };
       }
       // Re-rank the survivors exactly, by insertion (m is small).
-      const ids = prev.b.v.i32, idsBase = prev.idsPtr >>> 2;
+      const ids = prev === null ? new Int32Array(tq * m).fill(-1) : prev.b.v.i32, idsBase = prev === null ? 0 : prev.idsPtr >>> 2;
       for (let i = 0; i < tq; i++) {
         const row = qs + i;
         const q = rowView(qc, row);

@@ -50,10 +50,12 @@ export interface Op {
   readonly [field: string]: unknown;
 }
 
+// process.getBuiltinModule, not require: the source may be evaluated as CommonJS or as an ES module.
 const WORKER_SOURCE = `
-const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { workerData, receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
 const { ctrl, port, thread } = workerData;
 const ops = ${OPS_SOURCE}(workerData.module);
+Atomics.store(ctrl, 2 + thread, 1);
 let seen = workerData.generation;
 for (;;) {
   Atomics.wait(ctrl, 0, seen);
@@ -81,6 +83,9 @@ for (;;) {
 }
 `;
 
+/** How long a worker may take to start before an op waiting for it fails. */
+const STARTUP_LIMIT_MS = 60_000;
+
 export function createOps(module: WasmModule): Ops {
   // The shared op code, see ops.ts.
   return (new Function(`return ${OPS_SOURCE}`)() as (m: WasmModule) => Ops)(module);
@@ -90,8 +95,8 @@ export class KernelPool {
   readonly ops: Ops;
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
-  /** [generation, done count, error flag]. */
-  private readonly ctrl = new Int32Array(new SharedArrayBuffer(12));
+  /** [generation, done count, error flag, then per worker thread 1 once it has started]. */
+  private readonly ctrl: Int32Array;
   private done = 0;
 
   constructor(
@@ -99,10 +104,13 @@ export class KernelPool {
     readonly threads: number,
   ) {
     this.ops = createOps(module);
+    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (3 + threads)));
     for (let thread = 1; thread < threads; thread++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
+        // Not the parent's flags (a loader such as tsx, --input-type): the source is plain JavaScript.
+        execArgv: [],
         workerData: { ctrl: this.ctrl, port: port2, thread, module, generation: Atomics.load(this.ctrl, 0) },
         transferList: [port2],
       });
@@ -140,10 +148,16 @@ export class KernelPool {
     } catch (error) {
       mainError = error;
     }
+    const started = performance.now();
     for (;;) {
       const done = Atomics.load(this.ctrl, 1);
       if (done >= this.done) break;
       Atomics.wait(this.ctrl, 1, done, 1000);
+      // A worker that never started (it cannot report an error through a blocked event loop) would
+      // otherwise leave this thread waiting for ever.
+      if (performance.now() - started > STARTUP_LIMIT_MS && this.workers.some((_, i) => Atomics.load(this.ctrl, 3 + i) === 0)) {
+        throw new KernelThreadError(`a worker thread did not start within ${STARTUP_LIMIT_MS / 1000} s`);
+      }
     }
     if (mainError !== undefined) throw mainError;
     if (Atomics.load(this.ctrl, 2) !== 0) {
