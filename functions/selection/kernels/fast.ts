@@ -14,7 +14,7 @@
 import { availableParallelism } from 'node:os';
 import { KernelOptionError } from './errors.js';
 import { dot, rowNormsSq, type Kernels, type NearestRows, type RowRange } from './index.js';
-import { KernelPool, splitRange, type BlockDescription, type ContextDescription, type Op } from './pool.js';
+import { KernelPool, makeOp, type BlockDescription, type ContextDescription, type Op } from './pool.js';
 import { wasm, type WasmModule } from './wasm/api.js';
 import { wasmBase64 } from './wasm/generated.js';
 
@@ -87,7 +87,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   const pool = new KernelPool(module, threads);
   const stats = { parallelOps: 0 };
   const runOp = (op: Op) => {
-    if (op.ranges.length > 2) stats.parallelOps++;
+    if (op.parallel && threads > 1) stats.parallelOps++;
     pool.run(op);
   };
   const contexts = new WeakMap<Float32Array, Map<string, Context>>();
@@ -166,7 +166,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   const sharedFloat32 = (length: number) => new Float32Array(new SharedArrayBuffer(length * 4));
   const sharedInt32 = (length: number) => new Int32Array(new SharedArrayBuffer(length * 4));
   const isShared = (a: ArrayBufferView) => a.buffer instanceof SharedArrayBuffer;
-  const ranges = (from: number, to: number, work: number) => (threads > 1 && work >= PARALLEL_WORK ? splitRange(from, to, threads) : [from, to]);
+  const worthThreads = (work: number) => threads > 1 && work >= PARALLEL_WORK;
 
   /** Shared scratch for the active list, grown as needed. */
   let activeScratch = sharedInt32(0);
@@ -191,13 +191,12 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     const c = mode === 'knn' ? q : contextFor(candidatesData, dim, candidateRows, 'float32');
     const cFrom = candidateRange?.start ?? 0;
     const cTo = candidateRange?.end ?? c.rows;
-    const split = ranges(start, end, count * (cTo - cFrom) * dim);
-    const parallel = split.length > 2;
+    const parallel = worthThreads(count * (cTo - cFrom) * dim);
     const width = mode === 'nearest' ? 1 : k;
     const out = parallel ? sharedFloat32(count * width) : new Float32Array(count * width);
     const ids = mode === 'ids' ? (parallel ? sharedInt32(count * width) : new Int32Array(count * width)) : undefined;
     const tile = Math.max(1, Math.min(TILE, Math.floor(q.scratchPerThread / (dim * 4 + 4 + m * 8))));
-    const op: Op = { type: 'neighbours', ranges: split, mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, tile, out, ids, outBase: start };
+    const op = makeOp('neighbours', start, end, tile, parallel, { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start });
     runOp(op);
     return { out: parallel ? out.slice() : out, ids: ids && parallel ? ids.slice() : ids };
   }
@@ -216,8 +215,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       const ctx = contextFor(data, dim, data.length / dim, precision);
       for (const view of ctx.centers) view.set(center.subarray(0, dim));
       const centerNorm = dot(center, 0, center, 0, dim);
-      const split = isShared(minDistSq) ? ranges(0, activeCount, activeCount * dim) : [0, activeCount];
-      const parallel = split.length > 2;
+      const parallel = isShared(minDistSq) && worthThreads(activeCount * dim);
       let activeArray = active;
       let changedArray = changed;
       if (parallel) {
@@ -229,20 +227,24 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
         activeArray = activeScratch;
         changedArray = changedScratch;
       }
-      const result = parallel ? new Float64Array(new SharedArrayBuffer(threads * 3 * 8)) : new Float64Array(3);
-      runOp({ type: 'kcenter', ranges: split, ctx: ctx.id, active: activeArray, minDistSq, changed: changedArray, result, centerNorm });
+      const units = Math.ceil(activeCount / CHUNK);
+      const result = parallel ? new Float64Array(new SharedArrayBuffer(units * 3 * 8)) : new Float64Array(units * 3);
+      runOp(makeOp('kcenter', 0, activeCount, CHUNK, parallel, { ctx: ctx.id, active: activeArray, minDistSq, changed: changedArray, result, centerNorm }));
+      // The units in order: the changed rows in active order, ties to the lowest row.
       let max = 0;
       let argMax = -1;
       let changedCount = 0;
-      for (let t = 0; t + 1 < split.length; t++) {
-        const m = result[t * 3]!;
-        const u = result[t * 3 + 1]!;
-        const n = result[t * 3 + 2]!;
+      for (let unit = 0; unit < units; unit++) {
+        const m = result[unit * 3]!;
+        const u = result[unit * 3 + 1]!;
+        const n = result[unit * 3 + 2]!;
         if (u >= 0 && (m > max || (m === max && (u < argMax || argMax < 0)))) {
           max = m;
           argMax = u;
         }
-        if (parallel) changed.set(changedScratch.subarray(split[t]!, split[t]! + n), changedCount);
+        const at = unit * CHUNK;
+        if (parallel) changed.set(changedScratch.subarray(at, at + n), changedCount);
+        else if (at !== changedCount) changed.copyWithin(changedCount, at, at + n);
         changedCount += n;
       }
       return { max, argMax, changedCount };
@@ -273,9 +275,11 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
 
     readAll(data, dim) {
       const ctx = contextFor(data, dim, data.length / dim, 'float32');
-      const result = new Float64Array(new SharedArrayBuffer(threads * 8));
+      const rows = ctx.blocks[0]!.rows;
+      const step = 16_384;
+      const result = new Float64Array(new SharedArrayBuffer(Math.ceil(rows / step) * 8));
       const started = performance.now();
-      pool.run({ type: 'read', ranges: threads > 1 ? splitRange(0, threads, threads) : [0, 1], ctx: ctx.id, threads, result });
+      pool.run(makeOp('read', 0, rows, step, threads > 1, { ctx: ctx.id, result }));
       return (performance.now() - started) / 1000;
     },
 

@@ -56,18 +56,42 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
     return block.scratch + thread * ctx.scratchPerThread;
   }
 
-  // k-center: for active[from, to), the squared distances to the centre (already written into every
-  // block's centre area), merged into minDistSq with the arg-max, exactly as the scalar reference does.
+  // Work is claimed unit by unit from a shared counter (op.progress = [claimed, completed, failed]), so a
+  // thread that the OS leaves waiting delays nobody: the others, the caller included, take its share.
+  // Unit u covers items [op.from + u·op.step, … + op.step). A failing unit is still counted completed
+  // (and flagged), so the caller never waits for ever; the first error is rethrown at the end.
+  function claimAll(op, work) {
+    const p = op.progress;
+    let failure = null;
+    for (;;) {
+      const u = Atomics.add(p, 0, 1);
+      if (u >= op.units) break;
+      const a = op.from + u * op.step;
+      try {
+        work(u, a, Math.min(op.to, a + op.step));
+      } catch (error) {
+        Atomics.store(p, 2, 1);
+        if (failure === null) failure = error;
+      } finally {
+        Atomics.add(p, 1, 1);
+        Atomics.notify(p, 1);
+      }
+    }
+    if (failure !== null) throw failure;
+  }
+
+  // k-center over a unit of active entries: the squared distances to the centre (already written into
+  // every block's centre area), merged into minDistSq with the arg-max exactly as the scalar reference
+  // does. Unit u writes its changed rows from changed[a] on and [max, argMax, changedCount] at
+  // result[3u]; the caller concatenates the units in order.
   function kcenter(op, thread) {
     const ctx = context(op.ctx);
     const { active, minDistSq, changed, result } = op;
-    const from = op.ranges[thread], to = op.ranges[thread + 1];
-    const chunk = ctx.chunk;
     const single = ctx.blocks.length === 1;
-    const dist = single ? null : new Float64Array(chunk);
-    let max = 0, argMax = -1, changedCount = 0;
-    for (let a = from; a < to; a += chunk) {
-      const n = Math.min(chunk, to - a);
+    const dist = single ? null : new Float64Array(op.step);
+    claimAll(op, (unit, a, end) => {
+      const n = end - a;
+      let max = 0, argMax = -1, changedCount = 0;
       let values, valuesBase;
       if (single) {
         const b = ctx.blocks[0];
@@ -75,7 +99,7 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
         b.v.i32.set(active.subarray(a, a + n), s >>> 2);
         call(ctx, b, s, n, op.centerNorm);
         values = b.v.f64;
-        valuesBase = (s + chunk * 4) >>> 3;
+        valuesBase = (s + ctx.chunk * 4) >>> 3;
       } else {
         for (let bi = 0; bi < ctx.blocks.length; bi++) {
           const b = ctx.blocks[bi];
@@ -91,7 +115,7 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
           }
           if (positions.length === 0) continue;
           call(ctx, b, s, positions.length, op.centerNorm);
-          const out = b.v.f64, outBase = (s + chunk * 4) >>> 3;
+          const out = b.v.f64, outBase = (s + ctx.chunk * 4) >>> 3;
           for (let p = 0; p < positions.length; p++) dist[positions[p]] = out[outBase + p];
         }
         values = dist;
@@ -102,7 +126,7 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
         const d = values[valuesBase + i];
         if (d < minDistSq[u]) {
           minDistSq[u] = d;
-          changed[from + changedCount++] = u;
+          changed[a + changedCount++] = u;
         }
         const m = minDistSq[u];
         if (m > max || (m === max && (u < argMax || argMax < 0))) {
@@ -110,10 +134,10 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
           argMax = u;
         }
       }
-    }
-    result[thread * 3] = max;
-    result[thread * 3 + 1] = argMax;
-    result[thread * 3 + 2] = changedCount;
+      result[unit * 3] = max;
+      result[unit * 3 + 1] = argMax;
+      result[unit * 3 + 2] = changedCount;
+    });
   }
 
   function call(ctx, b, s, n, centerNorm) {
@@ -129,7 +153,7 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
   }
 
   // Nearest neighbours of query rows [from, to) of context op.q among the rows of context op.c, by tiles
-  // of op.tile rows: float32 SIMD keeps op.m candidates per row, then they are re-ranked in float64 with
+  // of op.step rows: float32 SIMD keeps op.m candidates per row, then they are re-ranked in float64 with
   // the reference's formula, so the values are the reference's whenever the neighbours are.
   //   mode 'knn':     out[(i − op.outBase)·k + c] = distance to the c-th nearest other row (NaN past kk)
   //   mode 'nearest': out[i − op.outBase] = distance to the nearest candidate
@@ -137,11 +161,10 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
   function neighbours(op, thread) {
     const qc = context(op.q), cc = context(op.c);
     const dim = qc.dim, m = op.m, self = op.q === op.c;
-    const from = op.ranges[thread], to = op.ranges[thread + 1];
-    const tile = op.tile;
+    const tile = op.step;
     const exactKeys = new Float64Array(m), exactIds = new Int32Array(m);
-    for (let qs = from; qs < to; qs += tile) {
-      const tq = Math.min(tile, to - qs);
+    claimAll(op, (_unit, qs, qe) => {
+      const tq = qe - qs;
       let prev = null;
       for (let bi = 0; bi < cc.blocks.length; bi++) {
         const b = cc.blocks[bi];
@@ -211,25 +234,22 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
           }
         }
       }
-    }
+    });
   }
 
-  // Read bandwidth: this thread's share of every block's rows, summed.
-  function read(op, thread) {
+  // Read bandwidth: units of rows of the first block, summed.
+  function read(op) {
     const ctx = context(op.ctx);
-    let total = 0n;
-    for (const b of ctx.blocks) {
-      const bytes = b.rows * ctx.dim * 4;
-      const share = Math.floor(bytes / op.threads / 64) * 64;
-      total += BigInt(b.exports.readBytes(b.data + share * thread, share));
-    }
-    op.result[thread] = Number(total & 0xffffn);
+    const b = ctx.blocks[0];
+    claimAll(op, (unit, a, end) => {
+      op.result[unit] = Number(BigInt(b.exports.readBytes(b.data + a * ctx.dim * 4, (end - a) * ctx.dim * 4)) & 0xffffn);
+    });
   }
 
   function run(op, thread) {
     if (op.type === 'kcenter') kcenter(op, thread);
     else if (op.type === 'neighbours') neighbours(op, thread);
-    else if (op.type === 'read') read(op, thread);
+    else if (op.type === 'read') read(op);
     else throw new Error('unknown kernel op ' + op.type);
   }
 

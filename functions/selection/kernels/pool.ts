@@ -43,48 +43,52 @@ export interface ContextDescription {
   readonly blocks: readonly BlockDescription[];
 }
 
-/** An op: its `type`, per-thread boundaries `ranges` (threads + 1 entries) and its own fields. */
+/**
+ * An op: its `type`, items [from, to) in `units` units of `step` items that threads claim one at a time
+ * through `progress` ([claimed, completed, failed]; in a SharedArrayBuffer when `parallel`), and its own
+ * fields.
+ */
 export interface Op {
   readonly type: 'kcenter' | 'neighbours' | 'read';
-  readonly ranges: readonly number[];
+  readonly from: number;
+  readonly to: number;
+  readonly step: number;
+  readonly units: number;
+  readonly parallel: boolean;
+  readonly progress: Int32Array;
   readonly [field: string]: unknown;
 }
 
+export function makeOp(type: Op['type'], from: number, to: number, step: number, parallel: boolean, fields: Record<string, unknown>): Op {
+  const progress = parallel ? new Int32Array(new SharedArrayBuffer(12)) : new Int32Array(3);
+  return { ...fields, type, from, to, step, units: Math.ceil((to - from) / step), parallel, progress };
+}
+
 // process.getBuiltinModule, not require: the source may be evaluated as CommonJS or as an ES module.
+// Each wake-up runs every op that has arrived, in order; an op whose units are all claimed already (the
+// caller finished it while this thread was not scheduled) costs nothing.
 const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
 const { ctrl, port, thread } = workerData;
 const ops = ${OPS_SOURCE}(workerData.module);
-Atomics.store(ctrl, 2 + thread, 1);
 let seen = workerData.generation;
 for (;;) {
   Atomics.wait(ctrl, 0, seen);
   seen = Atomics.load(ctrl, 0);
-  let op = null;
-  for (;;) {
-    const received = receiveMessageOnPort(port);
-    if (received === undefined) {
-      if (op !== null) break;
-      continue;
-    }
+  for (let received = receiveMessageOnPort(port); received !== undefined; received = receiveMessageOnPort(port)) {
     const message = received.message;
     if (message.type === 'context') ops.addContext(message.desc);
     else if (message.type === 'release') ops.release(message.id);
-    else op = message.op;
+    else {
+      try {
+        ops.run(message.op, thread);
+      } catch (error) {
+        port.postMessage({ error: String(error && error.stack || error) });
+      }
+    }
   }
-  try {
-    ops.run(op, thread);
-  } catch (error) {
-    port.postMessage({ error: String(error && error.stack || error) });
-    Atomics.store(ctrl, 2, 1);
-  }
-  Atomics.add(ctrl, 1, 1);
-  Atomics.notify(ctrl, 1);
 }
 `;
-
-/** How long a worker may take to start before an op waiting for it fails. */
-const STARTUP_LIMIT_MS = 60_000;
 
 export function createOps(module: WasmModule): Ops {
   // The shared op code, see ops.ts.
@@ -95,16 +99,14 @@ export class KernelPool {
   readonly ops: Ops;
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
-  /** [generation, done count, error flag, then per worker thread 1 once it has started]. */
-  private readonly ctrl: Int32Array;
-  private done = 0;
+  /** [generation]: bumped and notified for every parallel op. */
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     module: WasmModule,
     readonly threads: number,
   ) {
     this.ops = createOps(module);
-    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (3 + threads)));
     for (let thread = 1; thread < threads; thread++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(WORKER_SOURCE, {
@@ -131,38 +133,34 @@ export class KernelPool {
     for (const port of this.ports) port.postMessage({ type: 'release', id });
   }
 
-  /** Runs `op` on every thread (thread t takes ranges[t]..ranges[t + 1]) and returns when all are done. */
+  /**
+   * Runs `op` and returns when all its units are done: on this thread alone unless `op.parallel`, else
+   * on every thread that is scheduled meanwhile (this one claims units too, so it never waits for a
+   * worker that has not started a unit).
+   */
   run(op: Op): void {
-    if (this.workers.length === 0 || op.ranges.length === 2) {
+    if (this.workers.length === 0 || !op.parallel) {
       this.ops.run(op, 0);
       return;
     }
     for (const port of this.ports) port.postMessage({ type: 'op', op });
-    Atomics.store(this.ctrl, 2, 0);
     Atomics.add(this.ctrl, 0, 1);
     Atomics.notify(this.ctrl, 0);
-    this.done += this.workers.length;
     let mainError: unknown;
     try {
       this.ops.run(op, 0);
     } catch (error) {
       mainError = error;
     }
-    const started = performance.now();
     for (;;) {
-      const done = Atomics.load(this.ctrl, 1);
-      if (done >= this.done) break;
-      Atomics.wait(this.ctrl, 1, done, 1000);
-      // A worker that never started (it cannot report an error through a blocked event loop) would
-      // otherwise leave this thread waiting for ever.
-      if (performance.now() - started > STARTUP_LIMIT_MS && this.workers.some((_, i) => Atomics.load(this.ctrl, 3 + i) === 0)) {
-        throw new KernelThreadError(`a worker thread did not start within ${STARTUP_LIMIT_MS / 1000} s`);
-      }
+      const completed = Atomics.load(op.progress, 1);
+      if (completed >= op.units) break;
+      Atomics.wait(op.progress, 1, completed);
     }
     if (mainError !== undefined) throw mainError;
-    if (Atomics.load(this.ctrl, 2) !== 0) {
+    if (Atomics.load(op.progress, 2) !== 0) {
       const messages = this.ports.map((p) => (receiveMessageOnPort(p)?.message as { error?: string } | undefined)?.error).filter(Boolean);
-      throw new KernelThreadError(messages.join('\n'));
+      throw new KernelThreadError(messages.join('\n') || 'see the worker thread error above');
     }
   }
 
@@ -173,10 +171,3 @@ export class KernelPool {
   }
 }
 
-/** Splits [from, to) into `parts` ranges, as boundaries. */
-export function splitRange(from: number, to: number, parts: number): number[] {
-  const bounds = [from];
-  for (let p = 1; p < parts; p++) bounds.push(from + Math.floor(((to - from) * p) / parts));
-  bounds.push(to);
-  return bounds;
-}
