@@ -98,7 +98,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     const scratchPerThread = align(Math.max(CHUNK * 12, TILE * (dim * 4 + 4 + (16 + MARGIN) * 8)), 64);
     const fixed = RESERVED_BYTES + align(dim * 8, 64) + threads * scratchPerThread + 4 * 64;
     const perRow = (kind === 'int8' ? dim + 4 : dim * 4) + 8 + 4;
-    return { scratchPerThread, fixed, perRow, rowsPerBlock: Math.max(1, Math.floor((blockBytes - fixed) / perRow)) };
+    return { scratchPerThread, rowsPerBlock: Math.max(1, Math.floor((blockBytes - fixed) / perRow)) };
   };
 
   function contextFor(data: Float32Array, dim: number, rows: number, kind: 'float32' | 'int8'): Context {
@@ -106,7 +106,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     const key = `${kind}/${dim}/${rows}`;
     const found = byKind?.get(key);
     if (found) return found;
-    const { scratchPerThread, perRow, rowsPerBlock } = layout(dim, kind);
+    const { scratchPerThread, rowsPerBlock } = layout(dim, kind);
     const matrix = data.length === rows * dim ? data : data.subarray(0, rows * dim);
     let norms: Float64Array;
     let quantised: { values: Int8Array; scales: Float32Array } | undefined;
@@ -133,7 +133,6 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       const norms32 = take(blockRows * 4);
       const center = take(dim * 8);
       const scratch = take(threads * scratchPerThread);
-      void perRow;
       const pages = Math.ceil(offset / PAGE);
       const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
       const buffer = memory.buffer;

@@ -2,8 +2,10 @@
  * Threads for the fast kernels: the main thread plus `threads − 1` workers, each running the shared op
  * code (ops.ts) over the same WebAssembly memories. The kernels' interface is synchronous, so an op is
  * handed out synchronously too: its description goes to every worker's port, a generation counter in a
- * SharedArrayBuffer is bumped and notified, the main thread does its own share, then waits (Atomics.wait,
- * allowed on Node's main thread) until every worker has counted itself done. Workers pick messages up
+ * SharedArrayBuffer is bumped and notified, and every thread — the main one too — claims units of the
+ * work from a shared counter until none is left; the main thread then waits (Atomics.wait, allowed on
+ * Node's main thread) only for the units others have claimed. On a busy machine a worker the OS does
+ * not schedule simply claims nothing, instead of holding up the op. Workers pick messages up
  * with `receiveMessageOnPort`, never through their event loop, which stays parked in Atomics.wait.
  * Workers are unref'd: they never keep a process alive.
  */
