@@ -14,6 +14,7 @@
  *                       float32's, and the covering radius of its picks relative to float32's
  *   typicality-approx   kNN within k-means clusters, N=1M (clustered data) and its recall@20 against
  *                       exact kNN on 1,000 sampled rows
+ *   kcenter-100k        kcenter at the size of kcenter-scalar, for a before/after under the same load
  *   kcenter-scalar, knn-scalar, nearest-scalar: the plain TypeScript reference ("before"), at sizes it
  *                       finishes in reasonable time (printed in the line)
  */
@@ -23,7 +24,7 @@ import { createFastKernels, type FastKernels } from '../functions/selection/kern
 import { scalarKernels, type Kernels } from '../functions/selection/kernels/index.js';
 import { clusteredMatrix, gaussianMatrix } from '../test/selection/kernels/matrices.js';
 
-export const names = ['kcenter', 'knn', 'nearest', 'kcenter-int8', 'typicality-approx', 'kcenter-scalar', 'knn-scalar', 'nearest-scalar'] as const;
+export const names = ['kcenter', 'kcenter-100k', 'knn', 'nearest', 'kcenter-int8', 'typicality-approx', 'kcenter-scalar', 'knn-scalar', 'nearest-scalar'] as const;
 
 const D = 128;
 
@@ -122,6 +123,7 @@ export async function run(only?: string): Promise<void> {
   // The bandwidth reference: 512 MB of rows.
   const memGbps = memoryBandwidth(fast, gaussianMatrix(9, 1_000_000, D));
   if (wants('kcenter')) kcenter('kcenter', fast, 1_000_000, 1000, memGbps);
+  if (wants('kcenter-100k')) kcenter('kcenter-100k', fast, 100_000, 1000, memGbps);
   if (wants('kcenter-int8')) {
     const int8 = createFastKernels({ precision: 'int8' });
     const picks = 200;
