@@ -19,7 +19,8 @@ import type { SelectionConfig, StrategyEntry } from './config.js';
 import { SelectionInputError, type ConfigIssue } from './errors.js';
 import { GreedyRun, runGreedy, type GreedyResult, type GreedyRunOptions, type GreedyState, type PickExplanation, type StopReason } from './greedy.js';
 import { classColumn, describeInput, numericColumn, selectionUnits, unitEmbeddings, validateAgainstSource } from './inputs.js';
-import { scalarKernels, type Kernels } from './kernels/index.js';
+import { engineKernels } from './kernels/engine.js';
+import type { Kernels } from './kernels/index.js';
 import { BalanceStrategy, bucketise } from './strategies/balance.js';
 import { DiversityStrategy } from './strategies/diversity.js';
 import { similarityObjective, SimilarityStrategy } from './strategies/similarity.js';
@@ -104,7 +105,7 @@ export function computeHeavyStatic(
   entryIndex: number,
   start: number,
   end: number,
-  kernels: Kernels = scalarKernels,
+  kernels: Kernels = engineKernels(),
 ): Float32Array {
   const entry = config.strategies[entryIndex]!;
   const { strategy, input } = entry;
@@ -145,7 +146,7 @@ function toRows(values: ArrayLike<number> | undefined, rowCount: number): number
 export function prepareSelection(config: SelectionConfig, source: SelectionSource, options: SelectionOptions = {}): PreparedSelection {
   const issues = validateAgainstSource(config, source);
   if (issues.length > 0) throw new SelectionInputError(issues);
-  const kernels = options.kernels ?? scalarKernels;
+  const kernels = options.kernels ?? engineKernels();
   const units = selectionUnits(config, source);
   const rowCount = source.rowCount;
 

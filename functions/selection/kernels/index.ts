@@ -27,15 +27,43 @@ export interface Kernels {
 
   /**
    * For each of rows [start, end) of `data`, the distances to its `k` nearest other rows (itself
-   * excluded), ascending: `(end − start) × k` values.
+   * excluded), ascending: `(end − start) × k` values. With `candidates`, the neighbours come from rows
+   * [candidates.start, candidates.end) only (which should hold rows [start, end)); entries past the
+   * number of other candidates are NaN.
    */
-  knnDistances(data: Float32Array, dim: number, rows: number, start: number, end: number, k: number): Float32Array;
+  knnDistances(data: Float32Array, dim: number, rows: number, start: number, end: number, k: number, candidates?: RowRange): Float32Array;
 
   /** For each of rows [start, end) of `data`, the distance to the nearest of the `queries` rows. */
   nearestDistances(data: Float32Array, dim: number, start: number, end: number, queries: Float32Array, queryRows: number): Float32Array;
+
+  /**
+   * For each of rows [start, end) of `data`, its `m` nearest rows of `candidates` (nearest first, ties
+   * to the lower row; −1 past the last), and their distances √(|x|² + (|c|² − 2·x·c)) (NaN past the last).
+   */
+  nearestRows(data: Float32Array, dim: number, start: number, end: number, candidates: Float32Array, candidateRows: number, m: number): NearestRows;
+
+  /**
+   * A zeroed Float64Array for per-row state that kCenterUpdate lowers (`minDistSq`), placed where the
+   * kernels' threads can share it. Without it (or when a plain array is passed) the update runs on one
+   * thread.
+   */
+  sharedFloat64?(length: number): Float64Array;
 }
 
-function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
+export interface RowRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface NearestRows {
+  /** `(end − start) × m` candidate rows. */
+  readonly ids: Int32Array;
+  /** `(end − start) × m` distances. */
+  readonly distances: Float32Array;
+}
+
+/** The reference dot product (float64 sums of float32 products, four lanes by d mod 4). */
+export function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -110,9 +138,11 @@ export const scalarKernels: Kernels = {
     return { max, argMax, changedCount };
   },
 
-  knnDistances(data, dim, rows, start, end, k) {
+  knnDistances(data, dim, rows, start, end, k, candidates) {
     const count = end - start;
-    const kk = Math.min(k, Math.max(0, rows - 1));
+    const candidateStart = candidates?.start ?? 0;
+    const candidateEnd = candidates?.end ?? rows;
+    const kk = Math.min(k, Math.max(0, candidateEnd - candidateStart - 1));
     const out = new Float32Array(count * k).fill(NaN);
     if (kk === 0) return out;
     const norms = rowNormsSq(data, dim);
@@ -123,7 +153,7 @@ export const scalarKernels: Kernels = {
     for (let blockStart = start; blockStart < end; blockStart += KNN_BLOCK) {
       const blockEnd = Math.min(end, blockStart + KNN_BLOCK);
       // A block of query rows stays in cache while every row j streams past it once.
-      for (let j = 0; j < rows; j++) {
+      for (let j = candidateStart; j < candidateEnd; j++) {
         const jBase = j * dim;
         const jNorm = norms[j]!;
         for (let i = blockStart; i < blockEnd; i++) {
@@ -179,6 +209,33 @@ export const scalarKernels: Kernels = {
     }
     return out;
   },
+
+  nearestRows(data, dim, start, end, candidates, candidateRows, m) {
+    const count = end - start;
+    const ids = new Int32Array(count * m).fill(-1);
+    const distances = new Float32Array(count * m).fill(NaN);
+    const norms = rowNormsSq(data, dim);
+    const candidateNorms = rowNormsSq(candidates.length === candidateRows * dim ? candidates : candidates.subarray(0, candidateRows * dim), dim);
+    const keys = new Float64Array(m);
+    for (let i = start; i < end; i++) {
+      const base = (i - start) * m;
+      let filled = 0;
+      for (let c = 0; c < candidateRows; c++) {
+        const key = candidateNorms[c]! - 2 * dot(data, i * dim, candidates, c * dim, dim);
+        if (filled === m && key >= keys[m - 1]!) continue;
+        let p = filled < m ? filled++ : m - 1;
+        while (p > 0 && keys[p - 1]! > key) {
+          keys[p] = keys[p - 1]!;
+          ids[base + p] = ids[base + p - 1]!;
+          p--;
+        }
+        keys[p] = key;
+        ids[base + p] = c;
+      }
+      for (let c = 0; c < filled; c++) distances[base + c] = Math.sqrt(Math.max(0, norms[i]! + keys[c]!));
+    }
+    return { ids, distances };
+  },
 };
 
 /** Time spent inside kernels, for the benchmark's overhead figure. */
@@ -200,6 +257,12 @@ export function timedKernels(inner: Kernels): Kernels & { elapsedMs: number } {
     nearestDistances(...args: Parameters<Kernels['nearestDistances']>) {
       const t = performance.now();
       const result = inner.nearestDistances(...args);
+      timed.elapsedMs += performance.now() - t;
+      return result;
+    },
+    nearestRows(...args: Parameters<Kernels['nearestRows']>) {
+      const t = performance.now();
+      const result = inner.nearestRows(...args);
       timed.elapsedMs += performance.now() - t;
       return result;
     },

@@ -7,13 +7,19 @@
  * The kNN distances are the expensive part; the cloud workflow computes them shard by shard
  * ({@link typicalityKnn}) and hands them in.
  */
+import { APPROXIMATE_TYPICALITY_ROWS, approximateKnnDistances } from '../kernels/approximate.js';
 import type { Kernels } from '../kernels/index.js';
 import type { EmbeddingMatrix } from '../types.js';
 import type { SelectionStrategy } from './strategy.js';
 
-/** kNN distances of units [start, end) against all units: `(end − start) × k`. */
+/**
+ * kNN distances of units [start, end) against all units: `(end − start) × k`. Above
+ * {@link APPROXIMATE_TYPICALITY_ROWS} units, within k-means clusters instead (exact kNN grows as N²).
+ */
 export function typicalityKnn(kernels: Kernels, embeddings: EmbeddingMatrix, k: number, start: number, end: number): Float32Array {
-  return kernels.knnDistances(embeddings.data, embeddings.dim, embeddings.rows, start, end, k);
+  const { data, dim, rows } = embeddings;
+  if (rows > APPROXIMATE_TYPICALITY_ROWS) return approximateKnnDistances(kernels, data, dim, rows, start, end, k);
+  return kernels.knnDistances(data, dim, rows, start, end, k);
 }
 
 /** Typicality of every unit from the kNN distances of all units (NaN entries = fewer than k neighbours). */

@@ -1,0 +1,158 @@
+/**
+ * The selection kernels against the issue's targets, on seeded L2-normalised Gaussian float32 data.
+ * Each benchmark prints one JSON line:
+ *   {"bench":"kcenter","N":1000000,"D":128,"k":1000,"seconds":…,"gbps":…,"mem_gbps":…,"threads":2,"load1":…}
+ * `seconds` times the kernel work only (not data generation, not the one-off copy into WebAssembly
+ * memory); `gbps` is embedding bytes scanned per second; `gflops` counts 2·D flops per distance;
+ * `mem_gbps` is this machine's read bandwidth measured just before (all threads streaming the matrix),
+ * so the ratio can be read on any machine; `load1` is the 1-minute load average (the machine is shared).
+ *
+ *   kcenter             N=1M, D=128, k=1,000 farthest-first picks        target ≥ 30 GB/s (≤ 17 ms/pick)
+ *   knn                 N=100k, D=128, K=20, every row a query           target ≥ 120 GFLOP/s (≤ 22 s)
+ *   nearest             N=1M, D=128, Q=1,000 queries                     target ≤ 4 s
+ *   kcenter-int8        kcenter on int8 rows (scale per row), N=1M, 200 picks: overlap of its picks with
+ *                       float32's, and the covering radius of its picks relative to float32's
+ *   typicality-approx   kNN within k-means clusters, N=1M (clustered data) and its recall@20 against
+ *                       exact kNN on 1,000 sampled rows
+ *   kcenter-100k        kcenter at the size of kcenter-scalar, for a before/after under the same load
+ *   kcenter-scalar, knn-scalar, nearest-scalar: the plain TypeScript reference ("before"), at sizes it
+ *                       finishes in reasonable time (printed in the line)
+ */
+import { loadavg } from 'node:os';
+import { approximateKnnDistances } from '../functions/selection/kernels/approximate.js';
+import { createFastKernels, type FastKernels } from '../functions/selection/kernels/fast.js';
+import { scalarKernels, type Kernels } from '../functions/selection/kernels/index.js';
+import { clusteredMatrix, gaussianMatrix } from '../test/selection/kernels/matrices.js';
+
+export const names = ['kcenter', 'kcenter-100k', 'knn', 'nearest', 'kcenter-int8', 'typicality-approx', 'kcenter-scalar', 'knn-scalar', 'nearest-scalar'] as const;
+
+const D = 128;
+
+function line(fields: Record<string, number | string>): void {
+  const rounded = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v]));
+  console.log(JSON.stringify({ ...rounded, load1: Number(loadavg()[0]!.toFixed(2)) }));
+}
+
+/** Read bandwidth: the best of five full reads of `data` on every thread. */
+function memoryBandwidth(fast: FastKernels, data: Float32Array): number {
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) best = Math.min(best, fast.readAll(data, D));
+  return data.byteLength / best / 1e9;
+}
+
+/** Farthest-first traversal: k picks, the first row 0. Returns the picks and the seconds spent in the kernel. */
+function farthestFirst(kernels: Kernels, data: Float32Array, rows: number, k: number): { picks: number[]; seconds: number; radius: number } {
+  const active = Int32Array.from({ length: rows }, (_, i) => i);
+  const position = Int32Array.from({ length: rows }, (_, i) => i);
+  let activeCount = rows;
+  const minDistSq = (kernels.sharedFloat64?.(rows) ?? new Float64Array(rows)).fill(Infinity);
+  const changed = new Int32Array(rows);
+  const picks: number[] = [];
+  let next = 0;
+  let radius = Infinity;
+  let seconds = 0;
+  for (let p = 0; p < k; p++) {
+    picks.push(next);
+    // Remove the pick from the active list (swap with the last), as the engine does.
+    const at = position[next]!;
+    const last = active[--activeCount]!;
+    active[at] = last;
+    position[last] = at;
+    const center = data.slice(next * D, (next + 1) * D);
+    const started = performance.now();
+    const { max, argMax } = kernels.kCenterUpdate(data, D, center, active, activeCount, minDistSq, changed);
+    seconds += (performance.now() - started) / 1000;
+    next = argMax;
+    radius = Math.sqrt(max);
+  }
+  return { picks, seconds, radius };
+}
+
+function kcenter(name: string, kernels: Kernels, rows: number, k: number, memGbps: number, extra: Record<string, number> = {}): ReturnType<typeof farthestFirst> {
+  const data = gaussianMatrix(1, rows, D);
+  // The one-off copy into WebAssembly memory, outside the timing.
+  if ('readAll' in kernels) (kernels as FastKernels).readAll(data, D);
+  const result = farthestFirst(kernels, data, rows, k);
+  line({ bench: name, N: rows, D, k, seconds: result.seconds, gbps: (rows * D * 4 * k) / result.seconds / 1e9, ms_per_pick: (1000 * result.seconds) / k, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1, ...extra });
+  return result;
+}
+
+function knn(name: string, kernels: Kernels, rows: number, memGbps: number): void {
+  const data = gaussianMatrix(2, rows, D);
+  const K = 20;
+  kernels.knnDistances(data, D, rows, 0, 1, K); // the copy into WebAssembly memory
+  const started = performance.now();
+  kernels.knnDistances(data, D, rows, 0, rows, K);
+  const seconds = (performance.now() - started) / 1000;
+  line({ bench: name, N: rows, D, k: K, seconds, gflops: (2 * rows * rows * D) / seconds / 1e9, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1 });
+}
+
+function nearest(name: string, kernels: Kernels, rows: number, memGbps: number): void {
+  const data = gaussianMatrix(3, rows, D);
+  const Q = 1000;
+  const queries = gaussianMatrix(4, Q, D);
+  kernels.nearestDistances(data, D, 0, 1, queries, Q);
+  const started = performance.now();
+  kernels.nearestDistances(data, D, 0, rows, queries, Q);
+  const seconds = (performance.now() - started) / 1000;
+  line({ bench: name, N: rows, D, k: Q, seconds, gflops: (2 * rows * Q * D) / seconds / 1e9, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1 });
+}
+
+function typicalityApprox(fast: FastKernels, memGbps: number): void {
+  const rows = 1_000_000;
+  const K = 20;
+  const data = clusteredMatrix(5, rows, D, 2000, 0.08);
+  const started = performance.now();
+  const approx = approximateKnnDistances(fast, data, D, rows, 0, rows, K);
+  const seconds = (performance.now() - started) / 1000;
+  // Recall@K on 1,000 evenly spaced rows: an approximate neighbour list can only be longer than the
+  // exact one, so the approximate distances ≤ the exact K-th count the true neighbours found.
+  const sample = 1000;
+  let found = 0;
+  for (let s = 0; s < sample; s++) {
+    const row = Math.floor((s * rows) / sample);
+    const exact = fast.knnDistances(data, D, rows, row, row + 1, K);
+    for (let c = 0; c < K; c++) if (approx[row * K + c]! <= exact[K - 1]!) found++;
+  }
+  line({ bench: 'typicality-approx', N: rows, D, k: K, seconds, recall: found / (sample * K), mem_gbps: memGbps, threads: fast.threads });
+}
+
+export async function run(only?: string): Promise<void> {
+  const wants = (name: string) => only === undefined || only === name;
+  const fast = createFastKernels();
+  // The bandwidth reference: 512 MB of rows.
+  const memGbps = memoryBandwidth(fast, gaussianMatrix(9, 1_000_000, D));
+  if (wants('kcenter')) kcenter('kcenter', fast, 1_000_000, 1000, memGbps);
+  if (wants('kcenter-100k')) kcenter('kcenter-100k', fast, 100_000, 1000, memGbps);
+  if (wants('kcenter-int8')) {
+    const int8 = createFastKernels({ precision: 'int8' });
+    const picks = 200;
+    const exact = farthestFirst(fast, gaussianMatrix(1, 1_000_000, D), 1_000_000, picks);
+    const data = gaussianMatrix(1, 1_000_000, D);
+    int8.readAll(data, D);
+    const reduced = farthestFirst(int8, data, 1_000_000, picks);
+    const exactSet = new Set(exact.picks);
+    const overlap = reduced.picks.filter((p) => exactSet.has(p)).length / exact.picks.length;
+    // The radius of the int8 picks measured exactly: one more float32 pass over their minimum distances.
+    const radius = coveringRadius(fast, data, 1_000_000, reduced.picks);
+    line({ bench: 'kcenter-int8', N: 1_000_000, D, k: picks, seconds: reduced.seconds, gbps: (1_000_000 * D * picks) / reduced.seconds / 1e9, overlap, radius_ratio: radius / exact.radius, mem_gbps: memGbps, threads: int8.threads });
+    await int8.close();
+  }
+  if (wants('knn')) knn('knn', fast, 100_000, memGbps);
+  if (wants('nearest')) nearest('nearest', fast, 1_000_000, memGbps);
+  if (wants('typicality-approx')) typicalityApprox(fast, memGbps);
+  if (wants('kcenter-scalar')) kcenter('kcenter-scalar', scalarKernels, 100_000, 1000, memGbps);
+  if (wants('knn-scalar')) knn('knn-scalar', scalarKernels, 20_000, memGbps);
+  if (wants('nearest-scalar')) nearest('nearest-scalar', scalarKernels, 100_000, memGbps);
+  await fast.close();
+}
+
+/** The largest distance from any row to its nearest pick (float32, exact kernels). */
+function coveringRadius(kernels: Kernels, data: Float32Array, rows: number, picks: number[]): number {
+  const active = Int32Array.from({ length: rows }, (_, i) => i);
+  const minDistSq = (kernels.sharedFloat64?.(rows) ?? new Float64Array(rows)).fill(Infinity);
+  const changed = new Int32Array(rows);
+  let max = Infinity;
+  for (const p of picks) max = kernels.kCenterUpdate(data, D, data.slice(p * D, (p + 1) * D), active, rows, minDistSq, changed).max;
+  return Math.sqrt(max);
+}

@@ -1,0 +1,313 @@
+/**
+ * The fast kernels: WebAssembly SIMD (wasm/simd.as) on every core (pool.ts), same results as
+ * {@link scalarKernels}:
+ * - k-center: bit-identical distances (float64 SIMD lanes in the reference's summation order), so the
+ *   same picks; it reads each row once per pick, so it runs at memory bandwidth;
+ * - kNN / nearest query / nearest rows: float32 SIMD keeps a few more candidates than asked, which are
+ *   re-ranked with the reference's float64 arithmetic — the same values whenever the neighbour sets are
+ *   the same (they can differ only between candidates at equal distance up to float32 rounding).
+ *
+ * A matrix is copied once into WebAssembly memory (kept per Float32Array, released when it is collected)
+ * in blocks of rows, each block one memory of at most 4 GiB. `precision: 'int8'` scans an int8 copy with
+ * a scale per row instead (a quarter of the bytes; see the README of this folder for its effect on picks).
+ */
+import { availableParallelism } from 'node:os';
+import { KernelOptionError } from './errors.js';
+import { dot, rowNormsSq, type Kernels, type NearestRows, type RowRange } from './index.js';
+import { KernelPool, makeOp, type BlockDescription, type ContextDescription, type Op } from './pool.js';
+import { wasm, type WasmModule } from './wasm/api.js';
+import { wasmBase64 } from './wasm/generated.js';
+
+export interface FastKernelOptions {
+  /** Threads including the main one; default `os.availableParallelism()`. */
+  readonly threads?: number;
+  /** Largest WebAssembly memory per block of rows, bytes; default 4 GiB (the most a memory can hold). */
+  readonly blockBytes?: number;
+  /** Storage the k-center scan reads: float32 (exact, the default) or int8 with a float32 scale per row. */
+  readonly precision?: 'float32' | 'int8';
+}
+
+export interface FastKernels extends Kernels {
+  readonly threads: number;
+  readonly precision: 'float32' | 'int8';
+  /** Ops that ran on the worker threads (the rest ran on the calling thread alone). */
+  readonly stats: { parallelOps: number };
+  /** Rows per WebAssembly memory for a matrix of `dim` columns. */
+  rowsPerBlock(dim: number): number;
+  /** Reads the matrix once on every thread; returns the seconds it took (for the bandwidth figure). */
+  readAll(data: Float32Array, dim: number): number;
+  /** Frees the worker threads early (they never keep the process alive anyway). */
+  close(): Promise<void>;
+}
+
+const PAGE = 65536;
+const MAX_MEMORY_BYTES = 65536 * PAGE;
+/** Low memory left to AssemblyScript (it keeps nothing there with the stub runtime; a guard). */
+const RESERVED_BYTES = PAGE;
+/** Active units per k-center call into WebAssembly: their distances stay in L1 until merged. */
+const CHUNK = 2048;
+/** Query rows per kNN tile: 128 rows of D = 128 (64 KiB) stay in L2 while every candidate streams past. */
+const TILE = 128;
+/** Candidates per row kept by the float32 pass beyond those asked for, re-ranked exactly. */
+const MARGIN = 4;
+/** Below this much arithmetic (multiply-adds) one thread is faster than waking the others. */
+const PARALLEL_WORK = 1 << 18;
+
+let cachedModule: WasmModule | null | undefined;
+
+/** The compiled kernels, or null when this runtime has no WebAssembly SIMD (or no shared memory). */
+export function kernelModule(): WasmModule | null {
+  if (cachedModule !== undefined) return cachedModule;
+  try {
+    const bytes = Buffer.from(wasmBase64, 'base64');
+    const module = new wasm.Module(bytes);
+    new wasm.Instance(module, { env: { memory: new wasm.Memory({ initial: 1, maximum: 1, shared: true }) } });
+    cachedModule = module;
+  } catch {
+    cachedModule = null;
+  }
+  return cachedModule;
+}
+
+const align = (n: number, to: number) => Math.ceil(n / to) * to;
+
+interface Context extends ContextDescription {
+  /** Float64 views of each block's centre area (written before each k-center op). */
+  readonly centers: (Float64Array | Float32Array)[];
+}
+
+export function createFastKernels(options: FastKernelOptions = {}): FastKernels {
+  const module = kernelModule();
+  if (!module) throw new KernelOptionError('runtime', 'WebAssembly SIMD with shared memory is not available');
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new KernelOptionError('threads', `must be a positive integer, got ${threads}`);
+  const blockBytes = options.blockBytes ?? MAX_MEMORY_BYTES;
+  if (!(blockBytes > 0 && blockBytes <= MAX_MEMORY_BYTES)) throw new KernelOptionError('blockBytes', `must be in (0, 4 GiB], got ${blockBytes}`);
+  const precision = options.precision ?? 'float32';
+  const pool = new KernelPool(module, threads);
+  const stats = { parallelOps: 0 };
+  const runOp = (op: Op) => {
+    if (op.parallel && threads > 1) stats.parallelOps++;
+    pool.run(op);
+  };
+  const contexts = new WeakMap<Float32Array, Map<string, Context>>();
+  const released = new FinalizationRegistry<number>((id) => pool.release(id));
+  let nextId = 1;
+
+  const layout = (dim: number, kind: 'float32' | 'int8') => {
+    const scratchPerThread = align(Math.max(CHUNK * 12, TILE * (dim * 4 + 4 + (16 + MARGIN) * 8)), 64);
+    const fixed = RESERVED_BYTES + align(dim * 8, 64) + threads * scratchPerThread + 4 * 64;
+    const perRow = (kind === 'int8' ? dim + 4 : dim * 4) + 8 + 4;
+    return { scratchPerThread, rowsPerBlock: Math.max(1, Math.floor((blockBytes - fixed) / perRow)) };
+  };
+
+  function contextFor(data: Float32Array, dim: number, rows: number, kind: 'float32' | 'int8'): Context {
+    let byKind = contexts.get(data);
+    const key = `${kind}/${dim}/${rows}`;
+    const found = byKind?.get(key);
+    if (found) return found;
+    const { scratchPerThread, rowsPerBlock } = layout(dim, kind);
+    const matrix = data.length === rows * dim ? data : data.subarray(0, rows * dim);
+    let norms: Float64Array;
+    let quantised: { values: Int8Array; scales: Float32Array } | undefined;
+    if (kind === 'int8') {
+      quantised = quantise(matrix, dim, rows);
+      norms = dequantisedNorms(quantised.values, quantised.scales, dim, rows);
+    } else {
+      norms = rowNormsSq(matrix, dim);
+    }
+    const blocks: BlockDescription[] = [];
+    const centers: (Float64Array | Float32Array)[] = [];
+    for (let rowStart = 0; rowStart < rows || (rows === 0 && blocks.length === 0); rowStart += rowsPerBlock) {
+      const blockRows = Math.min(rowsPerBlock, rows - rowStart);
+      let offset = RESERVED_BYTES;
+      const take = (bytes: number) => {
+        const at = offset;
+        offset = align(offset + bytes, 64);
+        return at;
+      };
+      const rowBytes = kind === 'int8' ? dim : dim * 4;
+      const dataPtr = take(blockRows * rowBytes);
+      const scales = take(kind === 'int8' ? blockRows * 4 : 0);
+      const norms64 = take(blockRows * 8);
+      const norms32 = take(blockRows * 4);
+      const center = take(dim * 8);
+      const scratch = take(threads * scratchPerThread);
+      const pages = Math.ceil(offset / PAGE);
+      const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+      const buffer = memory.buffer;
+      if (quantised) {
+        new Int8Array(buffer, dataPtr, blockRows * dim).set(quantised.values.subarray(rowStart * dim, (rowStart + blockRows) * dim));
+        new Float32Array(buffer, scales, blockRows).set(quantised.scales.subarray(rowStart, rowStart + blockRows));
+        centers.push(new Float32Array(buffer, center, dim));
+      } else {
+        new Float32Array(buffer, dataPtr, blockRows * dim).set(matrix.subarray(rowStart * dim, (rowStart + blockRows) * dim));
+        centers.push(new Float64Array(buffer, center, dim));
+      }
+      const blockNorms = norms.subarray(rowStart, rowStart + blockRows);
+      new Float64Array(buffer, norms64, blockRows).set(blockNorms);
+      new Float32Array(buffer, norms32, blockRows).set(blockNorms);
+      blocks.push({ memory, rowStart, rows: blockRows, data: dataPtr, scales, norms64, norms32, center, scratch });
+      if (rows === 0) break;
+    }
+    const desc: ContextDescription = { id: nextId++, kind, dim, rows, rowsPerBlock, chunk: CHUNK, scratchPerThread, blocks };
+    pool.addContext(desc);
+    released.register(data, desc.id);
+    const context: Context = { ...desc, centers };
+    if (!byKind) {
+      byKind = new Map();
+      contexts.set(data, byKind);
+    }
+    byKind.set(key, context);
+    return context;
+  }
+
+  const sharedFloat32 = (length: number) => new Float32Array(new SharedArrayBuffer(length * 4));
+  const sharedInt32 = (length: number) => new Int32Array(new SharedArrayBuffer(length * 4));
+  const isShared = (a: ArrayBufferView) => a.buffer instanceof SharedArrayBuffer;
+  const worthThreads = (work: number) => threads > 1 && work >= PARALLEL_WORK;
+
+  /** Shared scratch for the active list, grown as needed. */
+  let activeScratch = sharedInt32(0);
+  let changedScratch = sharedInt32(0);
+
+  function neighbours(
+    mode: 'knn' | 'nearest' | 'ids',
+    data: Float32Array,
+    dim: number,
+    rows: number,
+    start: number,
+    end: number,
+    candidatesData: Float32Array,
+    candidateRows: number,
+    k: number,
+    kk: number,
+    m: number,
+    candidateRange: RowRange | undefined,
+  ): { out: Float32Array; ids: Int32Array | undefined } {
+    const count = end - start;
+    const q = contextFor(data, dim, rows, 'float32');
+    const c = mode === 'knn' ? q : contextFor(candidatesData, dim, candidateRows, 'float32');
+    const cFrom = candidateRange?.start ?? 0;
+    const cTo = candidateRange?.end ?? c.rows;
+    const parallel = worthThreads(count * (cTo - cFrom) * dim);
+    const width = mode === 'nearest' ? 1 : k;
+    const out = parallel ? sharedFloat32(count * width) : new Float32Array(count * width);
+    const ids = mode === 'ids' ? (parallel ? sharedInt32(count * width) : new Int32Array(count * width)) : undefined;
+    const tile = Math.max(1, Math.min(TILE, Math.floor(q.scratchPerThread / (dim * 4 + 4 + m * 8))));
+    const op = makeOp('neighbours', start, end, tile, parallel, { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start });
+    runOp(op);
+    return { out: parallel ? out.slice() : out, ids: ids && parallel ? ids.slice() : ids };
+  }
+
+  const kernels: FastKernels = {
+    threads,
+    precision,
+    stats,
+
+    rowsPerBlock: (dim) => layout(dim, precision).rowsPerBlock,
+
+    sharedFloat64: (length) => new Float64Array(new SharedArrayBuffer(length * 8)),
+
+    kCenterUpdate(data, dim, center, active, activeCount, minDistSq, changed) {
+      if (activeCount === 0) return { max: 0, argMax: -1, changedCount: 0 };
+      const ctx = contextFor(data, dim, data.length / dim, precision);
+      for (const view of ctx.centers) view.set(center.subarray(0, dim));
+      const centerNorm = dot(center, 0, center, 0, dim);
+      const parallel = isShared(minDistSq) && worthThreads(activeCount * dim);
+      let activeArray = active;
+      let changedArray = changed;
+      if (parallel) {
+        if (activeScratch.length < activeCount) {
+          activeScratch = sharedInt32(activeCount);
+          changedScratch = sharedInt32(activeCount);
+        }
+        activeScratch.set(active.subarray(0, activeCount));
+        activeArray = activeScratch;
+        changedArray = changedScratch;
+      }
+      const units = Math.ceil(activeCount / CHUNK);
+      const result = parallel ? new Float64Array(new SharedArrayBuffer(units * 3 * 8)) : new Float64Array(units * 3);
+      runOp(makeOp('kcenter', 0, activeCount, CHUNK, parallel, { ctx: ctx.id, active: activeArray, minDistSq, changed: changedArray, result, centerNorm }));
+      // The units in order: the changed rows in active order, ties to the lowest row.
+      let max = 0;
+      let argMax = -1;
+      let changedCount = 0;
+      for (let unit = 0; unit < units; unit++) {
+        const m = result[unit * 3]!;
+        const u = result[unit * 3 + 1]!;
+        const n = result[unit * 3 + 2]!;
+        if (u >= 0 && (m > max || (m === max && (u < argMax || argMax < 0)))) {
+          max = m;
+          argMax = u;
+        }
+        const at = unit * CHUNK;
+        if (parallel) changed.set(changedScratch.subarray(at, at + n), changedCount);
+        else if (at !== changedCount) changed.copyWithin(changedCount, at, at + n);
+        changedCount += n;
+      }
+      return { max, argMax, changedCount };
+    },
+
+    knnDistances(data, dim, rows, start, end, k, candidates) {
+      const candidateCount = (candidates?.end ?? rows) - (candidates?.start ?? 0);
+      const kk = Math.min(k, Math.max(0, candidateCount - 1));
+      if (kk === 0 || end <= start) return new Float32Array((end - start) * k).fill(NaN);
+      const m = Math.min(kk + MARGIN, candidateCount);
+      return neighbours('knn', data, dim, rows, start, end, data, rows, k, kk, m, candidates).out;
+    },
+
+    nearestDistances(data, dim, start, end, queries, queryRows) {
+      if (queryRows === 0 || end <= start) return new Float32Array(Math.max(0, end - start)).fill(Infinity);
+      const m = Math.min(1 + MARGIN, queryRows);
+      return neighbours('nearest', data, dim, data.length / dim, start, end, queries, queryRows, 1, 1, m, undefined).out;
+    },
+
+    nearestRows(data, dim, start, end, candidates, candidateRows, m): NearestRows {
+      if (candidateRows === 0 || end <= start || m === 0) {
+        return { ids: new Int32Array(Math.max(0, end - start) * m).fill(-1), distances: new Float32Array(Math.max(0, end - start) * m).fill(NaN) };
+      }
+      const kept = Math.min(m + MARGIN, candidateRows);
+      const { out, ids } = neighbours('ids', data, dim, data.length / dim, start, end, candidates, candidateRows, m, m, kept, undefined);
+      return { ids: ids!, distances: out };
+    },
+
+    readAll(data, dim) {
+      const ctx = contextFor(data, dim, data.length / dim, 'float32');
+      const rows = ctx.blocks[0]!.rows;
+      const step = 16_384;
+      const result = new Float64Array(new SharedArrayBuffer(Math.ceil(rows / step) * 8));
+      const started = performance.now();
+      pool.run(makeOp('read', 0, rows, step, threads > 1, { ctx: ctx.id, result }));
+      return (performance.now() - started) / 1000;
+    },
+
+    close: () => pool.close(),
+  };
+  return kernels;
+}
+
+/** int8 per row: q = round(v / s), s = max |v| / 127 (a zero row keeps s = 0). */
+export function quantise(data: Float32Array, dim: number, rows: number): { values: Int8Array; scales: Float32Array } {
+  const values = new Int8Array(rows * dim);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let maxAbs = 0;
+    for (let d = 0; d < dim; d++) maxAbs = Math.max(maxAbs, Math.abs(data[r * dim + d]!));
+    const scale = Math.fround(maxAbs / 127);
+    scales[r] = scale;
+    if (scale === 0) continue;
+    for (let d = 0; d < dim; d++) values[r * dim + d] = Math.round(data[r * dim + d]! / scale);
+  }
+  return { values, scales };
+}
+
+function dequantisedNorms(values: Int8Array, scales: Float32Array, dim: number, rows: number): Float64Array {
+  const norms = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += values[r * dim + d]! ** 2;
+    norms[r] = s * scales[r]! * scales[r]!;
+  }
+  return norms;
+}

@@ -1,0 +1,257 @@
+/**
+ * The per-thread part of every fast kernel, as JavaScript source: the main thread evaluates it
+ * (`new Function`) and every worker runs it, so both execute the very same code. A source string — not a
+ * module — because the worker must start the same way under tsx, vitest and inside a one-file esbuild
+ * Lambda bundle (`new Worker(source, { eval: true })`), where no worker file exists on disk.
+ *
+ * A context is one matrix copied into WebAssembly memory: blocks of consecutive rows, each block one
+ * shared WebAssembly.Memory (at most 4 GiB) laid out as
+ *   [reserved | rows (f32 or i8) | scales (f32, int8 only) | norms (f64) | norms (f32) | centre | scratch × threads]
+ * and one instance of the kernels per block and thread. The main thread creates the memories; workers
+ * receive them by message.
+ *
+ * `createOps(module)` returns { addContext, release, run(op, thread) }.
+ */
+export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
+  const contexts = new Map();
+
+  function views(memory) {
+    const buffer = memory.buffer;
+    return { f32: new Float32Array(buffer), f64: new Float64Array(buffer), i32: new Int32Array(buffer), i8: new Int8Array(buffer) };
+  }
+
+  function addContext(desc) {
+    const blocks = desc.blocks.map((b) => {
+      const instance = new WebAssembly.Instance(wasmModule, { env: { memory: b.memory } });
+      return Object.assign({}, b, { exports: instance.exports, v: views(b.memory) });
+    });
+    contexts.set(desc.id, Object.assign({}, desc, { blocks }));
+  }
+
+  function release(id) {
+    contexts.delete(id);
+  }
+
+  function context(id) {
+    const c = contexts.get(id);
+    if (!c) throw new Error('kernel context ' + id + ' is unknown on this thread');
+    return c;
+  }
+
+  // The reference dot product (kernels/index.ts): float64 products of float32 values, four accumulators
+  // by lane d mod 4, the tail into the first, summed ((s0 + s1) + s2) + s3.
+  function dot(a, aOff, b, bOff, dim) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, d = 0;
+    for (; d + 3 < dim; d += 4) {
+      s0 += a[aOff + d] * b[bOff + d];
+      s1 += a[aOff + d + 1] * b[bOff + d + 1];
+      s2 += a[aOff + d + 2] * b[bOff + d + 2];
+      s3 += a[aOff + d + 3] * b[bOff + d + 3];
+    }
+    for (; d < dim; d++) s0 += a[aOff + d] * b[bOff + d];
+    return s0 + s1 + s2 + s3;
+  }
+
+  function scratchOf(block, ctx, thread) {
+    return block.scratch + thread * ctx.scratchPerThread;
+  }
+
+  // Work is claimed unit by unit from a shared counter (op.progress = [claimed, completed, failed]), so a
+  // thread that the OS leaves waiting delays nobody: the others, the caller included, take its share.
+  // Unit u covers items [op.from + u·op.step, … + op.step). A failing unit is still counted completed
+  // (and flagged), so the caller never waits for ever; the first error is rethrown at the end.
+  function claimAll(op, work) {
+    const p = op.progress;
+    let failure = null;
+    for (;;) {
+      const u = Atomics.add(p, 0, 1);
+      if (u >= op.units) break;
+      const a = op.from + u * op.step;
+      try {
+        work(u, a, Math.min(op.to, a + op.step));
+      } catch (error) {
+        Atomics.store(p, 2, 1);
+        if (failure === null) failure = error;
+      } finally {
+        Atomics.add(p, 1, 1);
+        Atomics.notify(p, 1);
+      }
+    }
+    if (failure !== null) throw failure;
+  }
+
+  // k-center over a unit of active entries: the squared distances to the centre (already written into
+  // every block's centre area), merged into minDistSq with the arg-max exactly as the scalar reference
+  // does. Unit u writes its changed rows from changed[a] on and [max, argMax, changedCount] at
+  // result[3u]; the caller concatenates the units in order.
+  function kcenter(op, thread) {
+    const ctx = context(op.ctx);
+    const { active, minDistSq, changed, result } = op;
+    const single = ctx.blocks.length === 1;
+    const dist = single ? null : new Float64Array(op.step);
+    claimAll(op, (unit, a, end) => {
+      const n = end - a;
+      let max = 0, argMax = -1, changedCount = 0;
+      let values, valuesBase;
+      if (single) {
+        const b = ctx.blocks[0];
+        const s = scratchOf(b, ctx, thread);
+        b.v.i32.set(active.subarray(a, a + n), s >>> 2);
+        call(ctx, b, s, n, op.centerNorm);
+        values = b.v.f64;
+        valuesBase = (s + ctx.chunk * 4) >>> 3;
+      } else {
+        for (let bi = 0; bi < ctx.blocks.length; bi++) {
+          const b = ctx.blocks[bi];
+          const s = scratchOf(b, ctx, thread);
+          const rows = b.v.i32;
+          const positions = [];
+          for (let i = 0; i < n; i++) {
+            const u = active[a + i];
+            if (u >= b.rowStart && u < b.rowStart + b.rows) {
+              rows[(s >>> 2) + positions.length] = u - b.rowStart;
+              positions.push(i);
+            }
+          }
+          if (positions.length === 0) continue;
+          call(ctx, b, s, positions.length, op.centerNorm);
+          const out = b.v.f64, outBase = (s + ctx.chunk * 4) >>> 3;
+          for (let p = 0; p < positions.length; p++) dist[positions[p]] = out[outBase + p];
+        }
+        values = dist;
+        valuesBase = 0;
+      }
+      for (let i = 0; i < n; i++) {
+        const u = active[a + i];
+        const d = values[valuesBase + i];
+        if (d < minDistSq[u]) {
+          minDistSq[u] = d;
+          changed[a + changedCount++] = u;
+        }
+        const m = minDistSq[u];
+        if (m > max || (m === max && (u < argMax || argMax < 0))) {
+          max = m;
+          argMax = u;
+        }
+      }
+      result[unit * 3] = max;
+      result[unit * 3 + 1] = argMax;
+      result[unit * 3 + 2] = changedCount;
+    });
+  }
+
+  function call(ctx, b, s, n, centerNorm) {
+    const out = s + ctx.chunk * 4;
+    if (ctx.kind === 'int8') b.exports.kcenterDistancesInt8(b.data, b.scales, b.norms64, ctx.dim, b.center, centerNorm, s, n, out);
+    else b.exports.kcenterDistances(b.data, b.norms64, ctx.dim, b.center, centerNorm, s, n, out);
+  }
+
+  function rowView(ctx, row) {
+    const bi = Math.floor(row / ctx.rowsPerBlock);
+    const b = ctx.blocks[bi];
+    return { b, f32: b.v.f32, offset: (b.data >>> 2) + (row - b.rowStart) * ctx.dim, norm: b.v.f64[(b.norms64 >>> 3) + row - b.rowStart] };
+  }
+
+  // Nearest neighbours of query rows [from, to) of context op.q among the rows of context op.c, by tiles
+  // of op.step rows: float32 SIMD keeps op.m candidates per row, then they are re-ranked in float64 with
+  // the reference's formula, so the values are the reference's whenever the neighbours are.
+  //   mode 'knn':     out[(i − op.outBase)·k + c] = distance to the c-th nearest other row (NaN past kk)
+  //   mode 'nearest': out[i − op.outBase] = distance to the nearest candidate
+  //   mode 'ids':     ids[(i − op.outBase)·k + c] = the c-th nearest candidate, dists likewise
+  function neighbours(op, thread) {
+    const qc = context(op.q), cc = context(op.c);
+    const dim = qc.dim, m = op.m, self = op.q === op.c;
+    const tile = op.step;
+    const exactKeys = new Float64Array(m), exactIds = new Int32Array(m);
+    claimAll(op, (_unit, qs, qe) => {
+      const tq = qe - qs;
+      let prev = null;
+      for (let bi = 0; bi < cc.blocks.length; bi++) {
+        const b = cc.blocks[bi];
+        // The candidates: this block's rows within [op.cFrom, op.cTo).
+        const lo = Math.max(op.cFrom, b.rowStart), hi = Math.min(op.cTo, b.rowStart + b.rows);
+        if (hi <= lo) continue;
+        const s = scratchOf(b, cc, thread);
+        const keysPtr = s, idsPtr = keysPtr + tile * m * 4, ceilPtr = idsPtr + tile * m * 4, qPtr = ceilPtr + tile * 4;
+        let queries = qPtr;
+        const first = rowView(qc, qs);
+        if (self && cc.blocks.length === 1) {
+          // The tile's rows already lie side by side in this memory.
+          queries = first.offset * 4;
+        } else {
+          for (let i = 0; i < tq; i++) {
+            const r = rowView(qc, qs + i);
+            b.v.f32.set(r.f32.subarray(r.offset, r.offset + dim), (qPtr >>> 2) + i * dim);
+          }
+        }
+        if (prev === null) {
+          b.v.f32.fill(Infinity, keysPtr >>> 2, (keysPtr >>> 2) + tq * m);
+          b.v.i32.fill(-1, idsPtr >>> 2, (idsPtr >>> 2) + tq * m);
+          b.v.f32.fill(Infinity, ceilPtr >>> 2, (ceilPtr >>> 2) + tq);
+        } else {
+          b.v.f32.set(prev.b.v.f32.subarray(prev.keysPtr >>> 2, (prev.keysPtr >>> 2) + tq * m), keysPtr >>> 2);
+          b.v.i32.set(prev.b.v.i32.subarray(prev.idsPtr >>> 2, (prev.idsPtr >>> 2) + tq * m), idsPtr >>> 2);
+          b.v.f32.set(prev.b.v.f32.subarray(prev.ceilPtr >>> 2, (prev.ceilPtr >>> 2) + tq), ceilPtr >>> 2);
+        }
+        const selfBase = self ? qs : -0x40000000;
+        const skip = lo - b.rowStart;
+        b.exports.knnTile(queries, tq, dim, b.data + skip * dim * 4, b.norms32 + skip * 4, hi - lo, lo, selfBase, m, keysPtr, idsPtr, ceilPtr);
+        prev = { b, keysPtr, idsPtr, ceilPtr };
+      }
+      // Re-rank the survivors exactly, by insertion (m is small).
+      const ids = prev === null ? new Int32Array(tq * m).fill(-1) : prev.b.v.i32, idsBase = prev === null ? 0 : prev.idsPtr >>> 2;
+      for (let i = 0; i < tq; i++) {
+        const row = qs + i;
+        const q = rowView(qc, row);
+        let count = 0;
+        for (let c = 0; c < m; c++) {
+          const id = ids[idsBase + i * m + c];
+          if (id < 0) break;
+          const cand = rowView(cc, id);
+          const dv = dot(q.f32, q.offset, cand.f32, cand.offset, dim);
+          // The reference's association: knn adds |i|² last, nearest adds |q|² first.
+          const key = op.mode === 'nearest' ? q.norm + cand.norm - 2 * dv : cand.norm - 2 * dv;
+          let p = count++;
+          while (p > 0 && (exactKeys[p - 1] > key || (exactKeys[p - 1] === key && exactIds[p - 1] > id))) {
+            exactKeys[p] = exactKeys[p - 1];
+            exactIds[p] = exactIds[p - 1];
+            p--;
+          }
+          exactKeys[p] = key;
+          exactIds[p] = id;
+        }
+        const o = row - op.outBase;
+        if (op.mode === 'nearest') {
+          op.out[o] = Math.sqrt(Math.max(0, count > 0 ? exactKeys[0] : Infinity));
+          continue;
+        }
+        for (let c = 0; c < op.k; c++) {
+          if (op.mode === 'ids') {
+            op.ids[o * op.k + c] = c < count ? exactIds[c] : -1;
+            op.out[o * op.k + c] = c < count ? Math.sqrt(Math.max(0, q.norm + exactKeys[c])) : NaN;
+          } else {
+            op.out[o * op.k + c] = c < op.kk && c < count ? Math.sqrt(Math.max(0, q.norm + exactKeys[c])) : NaN;
+          }
+        }
+      }
+    });
+  }
+
+  // Read bandwidth: units of rows of the first block, summed.
+  function read(op) {
+    const ctx = context(op.ctx);
+    const b = ctx.blocks[0];
+    claimAll(op, (unit, a, end) => {
+      op.result[unit] = Number(BigInt(b.exports.readBytes(b.data + a * ctx.dim * 4, (end - a) * ctx.dim * 4)) & 0xffffn);
+    });
+  }
+
+  function run(op, thread) {
+    if (op.type === 'kcenter') kcenter(op, thread);
+    else if (op.type === 'neighbours') neighbours(op, thread);
+    else if (op.type === 'read') read(op);
+    else throw new Error('unknown kernel op ' + op.type);
+  }
+
+  return { addContext, release, run };
+})`;

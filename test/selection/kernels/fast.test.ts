@@ -1,0 +1,147 @@
+/**
+ * The fast kernels (WebAssembly SIMD, worker threads, blocks of rows) against the scalar reference:
+ * k-center bit-identical, neighbour distances equal, on random and clustered data, on one thread and on
+ * workers, in one block and split across blocks, at sizes that are multiples of nothing.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createFastKernels, kernelModule, type FastKernels } from '../../../functions/selection/kernels/fast.js';
+import { scalarKernels, type Kernels } from '../../../functions/selection/kernels/index.js';
+import { clusteredMatrix, gaussianMatrix } from './matrices.js';
+
+const run = promisify(execFile);
+
+/** One thread; workers (2 threads); workers over blocks of a few hundred rows. */
+const variants: { name: string; kernels: FastKernels }[] = [
+  { name: 'one thread', kernels: createFastKernels({ threads: 1 }) },
+  { name: 'two threads', kernels: createFastKernels({ threads: 2 }) },
+  { name: 'two threads, split into blocks', kernels: createFastKernels({ threads: 2, blockBytes: 300_000 }) },
+];
+afterAll(async () => {
+  for (const v of variants) await v.kernels.close();
+});
+
+const datasets = [
+  { name: 'random', rows: 3001, dim: 131, data: () => withDuplicates(gaussianMatrix(11, 3001, 131), 131) },
+  { name: 'clustered', rows: 2503, dim: 128, data: () => withDuplicates(clusteredMatrix(12, 2503, 128, 25, 0.05), 128) },
+  { name: 'narrow', rows: 9001, dim: 3, data: () => gaussianMatrix(13, 9001, 3) },
+];
+
+/** Exact copies of rows, so zero distances and tied maxima occur. */
+function withDuplicates(data: Float32Array, dim: number): Float32Array {
+  data.copyWithin(30 * dim, 70 * dim, 71 * dim);
+  data.copyWithin(1000 * dim, 5 * dim, 6 * dim);
+  return data;
+}
+
+/** Farthest-first picks with every intermediate result, from an active list in no particular order. */
+function trace(kernels: Kernels, data: Float32Array, dim: number, rows: number, picks: number) {
+  const active = Int32Array.from({ length: rows }, (_, i) => (i * 7919) % rows).filter((u) => u % 13 !== 5);
+  let activeCount = active.length;
+  const minDistSq = (kernels.sharedFloat64?.(rows) ?? new Float64Array(rows)).fill(Infinity);
+  const changed = new Int32Array(rows);
+  const steps: { max: number; argMax: number; changed: number[] }[] = [];
+  let next = active[0]!;
+  for (let p = 0; p < picks; p++) {
+    const at = active.indexOf(next);
+    active[at] = active[--activeCount]!;
+    const r = kernels.kCenterUpdate(data, dim, data.slice(next * dim, (next + 1) * dim), active, activeCount, minDistSq, changed);
+    steps.push({ max: r.max, argMax: r.argMax, changed: Array.from(changed.subarray(0, r.changedCount)) });
+    next = r.argMax;
+  }
+  return { steps, minDistSq: Array.from(minDistSq) };
+}
+
+it('WebAssembly SIMD with shared memory is available on this runtime', () => {
+  expect(kernelModule()).not.toBeNull();
+});
+
+it('the small block size really splits the matrices', () => {
+  const split = variants[2]!.kernels;
+  for (const d of datasets) expect(split.rowsPerBlock(d.dim)).toBeLessThan(d.rows);
+  expect(split.rowsPerBlock(128)).toBeGreaterThan(100);
+});
+
+describe.each(datasets)('$name data ($rows × $dim)', ({ rows, dim, data: make }) => {
+  const data = make();
+  const reference = trace(scalarKernels, data, dim, rows, 25);
+  const knnReference = scalarKernels.knnDistances(data, dim, rows, 17, 1203, 7);
+  const queries = gaussianMatrix(21, 9, dim);
+  const nearestReference = scalarKernels.nearestDistances(data, dim, 3, rows - 2, queries, 9);
+
+  it.each(variants)('k-center: the same distances, changed rows, maxima and picks, bit for bit ($name)', ({ kernels }) => {
+    const fast = trace(kernels, data, dim, rows, 25);
+    expect(fast.steps).toEqual(reference.steps);
+    expect(fast.minDistSq).toEqual(reference.minDistSq);
+  });
+
+  it.each(variants)('kNN: the same neighbour distances ($name)', ({ kernels }) => {
+    expect(Array.from(kernels.knnDistances(data, dim, rows, 17, 1203, 7))).toEqual(Array.from(knnReference));
+  });
+
+  it.each(variants)('nearest query: the same distances ($name)', ({ kernels }) => {
+    expect(Array.from(kernels.nearestDistances(data, dim, 3, rows - 2, queries, 9))).toEqual(Array.from(nearestReference));
+  });
+});
+
+it('the two-thread variants really ran ops on their workers', () => {
+  expect(variants[0]!.kernels.stats.parallelOps).toBe(0);
+  expect(variants[1]!.kernels.stats.parallelOps).toBeGreaterThan(50);
+  expect(variants[2]!.kernels.stats.parallelOps).toBeGreaterThan(50);
+});
+
+describe('edge cases', () => {
+  const dim = 5;
+  const data = gaussianMatrix(31, 41, dim);
+  it.each(variants)('kNN with more neighbours asked than rows, and within a candidate range ($name)', ({ kernels }) => {
+    expect(Array.from(kernels.knnDistances(data, dim, 41, 0, 41, 45))).toEqual(Array.from(scalarKernels.knnDistances(data, dim, 41, 0, 41, 45)));
+    const within = { start: 10, end: 30 };
+    const fast = kernels.knnDistances(data, dim, 41, 12, 25, 6, within);
+    expect(Array.from(fast)).toEqual(Array.from(scalarKernels.knnDistances(data, dim, 41, 12, 25, 6, within)));
+    // Only rows of the range count: 19 others at most.
+    expect(Array.from(kernels.knnDistances(data, dim, 41, 12, 13, 21, within)).slice(19).every(Number.isNaN)).toBe(true);
+  });
+
+  it.each(variants)('nearest rows: the same rows in the same order, and their distances ($name)', ({ kernels }) => {
+    const candidates = gaussianMatrix(32, 11, dim);
+    const fast = kernels.nearestRows(data, dim, 2, 39, candidates, 11, 3);
+    const slow = scalarKernels.nearestRows(data, dim, 2, 39, candidates, 11, 3);
+    expect(Array.from(fast.ids)).toEqual(Array.from(slow.ids));
+    expect(Array.from(fast.distances)).toEqual(Array.from(slow.distances));
+    expect(Array.from(kernels.nearestRows(data, dim, 0, 2, candidates, 2, 3).ids)).toEqual(Array.from(scalarKernels.nearestRows(data, dim, 0, 2, candidates, 2, 3).ids));
+  });
+
+  it.each(variants)('no queries, no rows, no active units ($name)', ({ kernels }) => {
+    expect(Array.from(kernels.nearestDistances(data, dim, 0, 3, new Float32Array(0), 0))).toEqual([Infinity, Infinity, Infinity]);
+    expect(kernels.knnDistances(data, dim, 41, 5, 5, 3).length).toBe(0);
+    expect(kernels.kCenterUpdate(data, dim, data.subarray(0, dim), new Int32Array(0), 0, new Float64Array(41), new Int32Array(41))).toEqual({ max: 0, argMax: -1, changedCount: 0 });
+  });
+
+  it('a plain (unshared) minDistSq works too, on one thread', () => {
+    const kernels = variants[1]!.kernels;
+    const rows = 3001;
+    const big = gaussianMatrix(33, rows, 128);
+    const active = Int32Array.from({ length: rows }, (_, i) => i);
+    const plain = new Float64Array(rows).fill(Infinity);
+    const expected = new Float64Array(rows).fill(Infinity);
+    const changed = new Int32Array(rows);
+    const a = kernels.kCenterUpdate(big, 128, big.slice(0, 128), active, rows, plain, changed);
+    const b = scalarKernels.kCenterUpdate(big, 128, big.slice(0, 128), active, rows, expected, changed);
+    expect(a).toEqual(b);
+    expect(Array.from(plain)).toEqual(Array.from(expected));
+  });
+});
+
+it('worker threads do not keep a process alive', async () => {
+  const script = [
+    "import { createFastKernels } from './functions/selection/kernels/fast.ts';",
+    "import { gaussianMatrix } from './test/selection/kernels/matrices.ts';",
+    'const k = createFastKernels({ threads: 2 });',
+    'const d = gaussianMatrix(1, 4000, 128);',
+    'const out = k.knnDistances(d, 128, 4000, 0, 4000, 3);',
+    'console.log(out.length);',
+  ].join('\n');
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 50_000 });
+  expect(stdout.trim()).toBe('12000');
+});
