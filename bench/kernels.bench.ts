@@ -45,7 +45,8 @@ function farthestFirst(kernels: Kernels, data: Float32Array, rows: number, k: nu
   const active = Int32Array.from({ length: rows }, (_, i) => i);
   const position = Int32Array.from({ length: rows }, (_, i) => i);
   let activeCount = rows;
-  const minDistSq = (kernels.sharedFloat64?.(rows) ?? new Float64Array(rows)).fill(Infinity);
+  // Beside the kernels' copy of the matrix, as DIVERSITY places it: the fused update.
+  const minDistSq = (kernels.sharedFloat64?.(rows, { data, dim: D }) ?? new Float64Array(rows)).fill(Infinity);
   const changed = new Int32Array(rows);
   const picks: number[] = [];
   let next = 0;

@@ -13,7 +13,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { KernelOptionError } from './errors.js';
-import { dot, rowNormsSq, type Kernels, type NearestRows, type RowRange } from './index.js';
+import { dot, dot32, rowNormsSq, rowNormsSq32, type Kernels, type NearestRows, type RowRange } from './index.js';
 import { KernelPool, makeOp, type BlockDescription, type ContextDescription, type Op } from './pool.js';
 import { wasm, type WasmModule } from './wasm/api.js';
 import { wasmBase64 } from './wasm/generated.js';
@@ -30,8 +30,8 @@ export interface FastKernelOptions {
 export interface FastKernels extends Kernels {
   readonly threads: number;
   readonly precision: 'float32' | 'int8';
-  /** Ops that ran on the worker threads (the rest ran on the calling thread alone). */
-  readonly stats: { parallelOps: number };
+  /** Ops that ran on the worker threads (the rest ran on the calling thread alone); fused k-center updates. */
+  readonly stats: { parallelOps: number; fusedOps: number };
   /** Rows per WebAssembly memory for a matrix of `dim` columns. */
   rowsPerBlock(dim: number): number;
   /** Reads the matrix once on every thread; returns the seconds it took (for the bandwidth figure). */
@@ -46,6 +46,8 @@ const MAX_MEMORY_BYTES = 65536 * PAGE;
 const RESERVED_BYTES = PAGE;
 /** Active units per k-center call into WebAssembly: their distances stay in L1 until merged. */
 const CHUNK = 2048;
+/** Active units per thread claim in the fused k-center update (no JavaScript per row, so larger). */
+const FUSED_CHUNK = 16_384;
 /** Query rows per kNN tile: 128 rows of D = 128 (64 KiB) stay in L2 while every candidate streams past. */
 const TILE = 128;
 /** Candidates per row kept by the float32 pass beyond those asked for, re-ranked exactly. */
@@ -72,8 +74,10 @@ export function kernelModule(): WasmModule | null {
 const align = (n: number, to: number) => Math.ceil(n / to) * to;
 
 interface Context extends ContextDescription {
-  /** Float64 views of each block's centre area (written before each k-center op). */
-  readonly centers: (Float64Array | Float32Array)[];
+  /** Float32 views of each block's centre area (written before each k-center op). */
+  readonly centers: Float32Array[];
+  /** The array handed out for the k-center state beside the rows (one block only), while it lives. */
+  stateOwner?: WeakRef<Float64Array>;
 }
 
 export function createFastKernels(options: FastKernelOptions = {}): FastKernels {
@@ -85,7 +89,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   if (!(blockBytes > 0 && blockBytes <= MAX_MEMORY_BYTES)) throw new KernelOptionError('blockBytes', `must be in (0, 4 GiB], got ${blockBytes}`);
   const precision = options.precision ?? 'float32';
   const pool = new KernelPool(module, threads);
-  const stats = { parallelOps: 0 };
+  const stats = { parallelOps: 0, fusedOps: 0 };
   const runOp = (op: Op) => {
     if (op.parallel && threads > 1) stats.parallelOps++;
     pool.run(op);
@@ -97,7 +101,8 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   const layout = (dim: number, kind: 'float32' | 'int8') => {
     const scratchPerThread = align(Math.max(CHUNK * 12, TILE * (dim * 4 + 4 + (16 + MARGIN) * 8)), 64);
     const fixed = RESERVED_BYTES + align(dim * 8, 64) + threads * scratchPerThread + 4 * 64;
-    const perRow = (kind === 'int8' ? dim + 4 : dim * 4) + 8 + 4;
+    // float32 rows carry 16 bytes of k-center state: minimum distance, active and changed entries.
+    const perRow = (kind === 'int8' ? dim + 4 : dim * 4 + 16) + 8 + 4;
     return { scratchPerThread, rowsPerBlock: Math.max(1, Math.floor((blockBytes - fixed) / perRow)) };
   };
 
@@ -116,8 +121,9 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     } else {
       norms = rowNormsSq(matrix, dim);
     }
+    const norms32Of = kind === 'int8' ? Float32Array.from(norms) : rowNormsSq32(matrix, dim);
     const blocks: BlockDescription[] = [];
-    const centers: (Float64Array | Float32Array)[] = [];
+    const centers: Float32Array[] = [];
     for (let rowStart = 0; rowStart < rows || (rows === 0 && blocks.length === 0); rowStart += rowsPerBlock) {
       const blockRows = Math.min(rowsPerBlock, rows - rowStart);
       let offset = RESERVED_BYTES;
@@ -133,21 +139,24 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       const norms32 = take(blockRows * 4);
       const center = take(dim * 8);
       const scratch = take(threads * scratchPerThread);
+      const withState = kind === 'float32';
+      const minDist = withState ? take(blockRows * 8) : 0;
+      const activeRows = withState ? take(blockRows * 4) : 0;
+      const changedRows = withState ? take(blockRows * 4) : 0;
       const pages = Math.ceil(offset / PAGE);
       const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
       const buffer = memory.buffer;
       if (quantised) {
         new Int8Array(buffer, dataPtr, blockRows * dim).set(quantised.values.subarray(rowStart * dim, (rowStart + blockRows) * dim));
         new Float32Array(buffer, scales, blockRows).set(quantised.scales.subarray(rowStart, rowStart + blockRows));
-        centers.push(new Float32Array(buffer, center, dim));
       } else {
         new Float32Array(buffer, dataPtr, blockRows * dim).set(matrix.subarray(rowStart * dim, (rowStart + blockRows) * dim));
-        centers.push(new Float64Array(buffer, center, dim));
       }
-      const blockNorms = norms.subarray(rowStart, rowStart + blockRows);
-      new Float64Array(buffer, norms64, blockRows).set(blockNorms);
-      new Float32Array(buffer, norms32, blockRows).set(blockNorms);
-      blocks.push({ memory, rowStart, rows: blockRows, data: dataPtr, scales, norms64, norms32, center, scratch });
+      centers.push(new Float32Array(buffer, center, dim));
+      new Float64Array(buffer, norms64, blockRows).set(norms.subarray(rowStart, rowStart + blockRows));
+      // float32 norms: k-center's (dot32), also the keys of the float32 neighbour pass.
+      new Float32Array(buffer, norms32, blockRows).set(norms32Of.subarray(rowStart, rowStart + blockRows));
+      blocks.push({ memory, rowStart, rows: blockRows, data: dataPtr, scales, norms64, norms32, center, scratch, minDist, active: activeRows, changed: changedRows });
       if (rows === 0) break;
     }
     const desc: ContextDescription = { id: nextId++, kind, dim, rows, rowsPerBlock, chunk: CHUNK, scratchPerThread, blocks };
@@ -200,6 +209,37 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     return { out: parallel ? out.slice() : out, ids: ids && parallel ? ids.slice() : ids };
   }
 
+  /**
+   * k-center with `minDistSq` beside the rows: the active list is copied in once, and each thread runs
+   * the whole update of its units (distances, minimum, changed rows, arg-max) in WebAssembly.
+   */
+  function fusedKCenterUpdate(ctx: Context, b: BlockDescription, centerNorm: number, active: Int32Array, activeCount: number, changed: Int32Array) {
+    stats.fusedOps++;
+    const buffer = b.memory.buffer;
+    new Int32Array(buffer, b.active, activeCount).set(active.subarray(0, activeCount));
+    const parallel = worthThreads(activeCount * ctx.dim);
+    const step = FUSED_CHUNK;
+    const units = Math.ceil(activeCount / step);
+    const result = parallel ? new Float64Array(new SharedArrayBuffer(units * 3 * 8)) : new Float64Array(units * 3);
+    runOp(makeOp('kcenterFused', 0, activeCount, step, parallel, { ctx: ctx.id, result, centerNorm }));
+    const changedInBlock = new Int32Array(buffer, b.changed, activeCount);
+    let max = 0;
+    let argMax = -1;
+    let changedCount = 0;
+    for (let unit = 0; unit < units; unit++) {
+      const m = result[unit * 3]!;
+      const u = result[unit * 3 + 1]!;
+      const n = result[unit * 3 + 2]!;
+      if (u >= 0 && (m > max || (m === max && (u < argMax || argMax < 0)))) {
+        max = m;
+        argMax = u;
+      }
+      changed.set(changedInBlock.subarray(unit * step, unit * step + n), changedCount);
+      changedCount += n;
+    }
+    return { max, argMax, changedCount };
+  }
+
   const kernels: FastKernels = {
     threads,
     precision,
@@ -207,13 +247,29 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
 
     rowsPerBlock: (dim) => layout(dim, precision).rowsPerBlock,
 
-    sharedFloat64: (length) => new Float64Array(new SharedArrayBuffer(length * 8)),
+    sharedFloat64(length, matrix) {
+      // Beside the rows when the matrix is one block and nobody holds that place: the fused update.
+      if (matrix && precision === 'float32' && matrix.dim > 0) {
+        const ctx = contextFor(matrix.data, matrix.dim, matrix.data.length / matrix.dim, 'float32');
+        const b = ctx.blocks[0]!;
+        if (ctx.blocks.length === 1 && b.rows === length && !ctx.stateOwner?.deref()) {
+          const view = new Float64Array(b.memory.buffer, b.minDist, length).fill(0);
+          ctx.stateOwner = new WeakRef(view);
+          return view;
+        }
+      }
+      return new Float64Array(new SharedArrayBuffer(length * 8));
+    },
 
     kCenterUpdate(data, dim, center, active, activeCount, minDistSq, changed) {
       if (activeCount === 0) return { max: 0, argMax: -1, changedCount: 0 };
       const ctx = contextFor(data, dim, data.length / dim, precision);
       for (const view of ctx.centers) view.set(center.subarray(0, dim));
-      const centerNorm = dot(center, 0, center, 0, dim);
+      const centerNorm = precision === 'int8' ? dot(center, 0, center, 0, dim) : dot32(center, 0, center, 0, dim);
+      const only = ctx.blocks.length === 1 ? ctx.blocks[0]! : undefined;
+      if (only && precision === 'float32' && minDistSq.buffer === only.memory.buffer && minDistSq.byteOffset === only.minDist) {
+        return fusedKCenterUpdate(ctx, only, centerNorm, active, activeCount, changed);
+      }
       const parallel = isShared(minDistSq) && worthThreads(activeCount * dim);
       let activeArray = active;
       let changedArray = changed;

@@ -45,9 +45,10 @@ export interface Kernels {
   /**
    * A zeroed Float64Array for per-row state that kCenterUpdate lowers (`minDistSq`), placed where the
    * kernels' threads can share it. Without it (or when a plain array is passed) the update runs on one
-   * thread.
+   * thread. Given the matrix the array will be used with, the kernels may place it beside their copy of
+   * the matrix, so that the whole update runs without a pass of JavaScript over the rows.
    */
-  sharedFloat64?(length: number): Float64Array;
+  sharedFloat64?(length: number, matrix?: { readonly data: Float32Array; readonly dim: number }): Float64Array;
 }
 
 export interface RowRange {
@@ -81,6 +82,42 @@ export function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: 
 }
 
 /**
+ * The k-center dot product, in float32 arithmetic and a fixed order, so that a SIMD kernel can reproduce
+ * it bit for bit at float32 speed (wasm/simd.as): products rounded to float32; sixteen float32
+ * accumulators, column d into d mod 16; the columns past the last multiple of 16, in fours, into
+ * accumulators 0–3; combined v_l = (acc_l + acc_4+l) + (acc_8+l + acc_12+l), then (v0 + v1) + (v2 + v3);
+ * the last dim mod 4 columns added in order. `Math.fround` of a double sum or product of two float32
+ * values is the correctly rounded float32 result (double has more than twice float32's precision), so
+ * this is exactly what float32 hardware computes.
+ */
+export function dot32(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
+  const f = Math.fround;
+  const acc = dot32Accumulators.fill(0);
+  const end16 = dim & ~15;
+  const end4 = dim & ~3;
+  let d = 0;
+  for (; d < end16; d++) acc[d & 15] = f(acc[d & 15]! + f(a[aOffset + d]! * b[bOffset + d]!));
+  for (; d < end4; d++) acc[d & 3] = f(acc[d & 3]! + f(a[aOffset + d]! * b[bOffset + d]!));
+  const v = (l: number) => f(f(acc[l]! + acc[4 + l]!) + f(acc[8 + l]! + acc[12 + l]!));
+  let s = f(f(v(0) + v(1)) + f(v(2) + v(3)));
+  for (; d < dim; d++) s = f(s + f(a[aOffset + d]! * b[bOffset + d]!));
+  return s;
+}
+const dot32Accumulators = new Float64Array(16);
+
+const norm32Cache = new WeakMap<Float32Array, Float32Array>();
+/** Squared norms by {@link dot32}, for k-center: a row is then at distance exactly 0 from its copy. */
+export function rowNormsSq32(data: Float32Array, dim: number): Float32Array {
+  const cached = norm32Cache.get(data);
+  if (cached && cached.length * dim === data.length) return cached;
+  const rows = dim > 0 ? data.length / dim : 0;
+  const norms = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) norms[r] = dot32(data, r * dim, data, r * dim, dim);
+  norm32Cache.set(data, norms);
+  return norms;
+}
+
+/**
  * Squared norms of the rows of a matrix, computed once per array (the engine never writes to an
  * embedding matrix after handing it to a kernel).
  */
@@ -101,29 +138,15 @@ const KNN_BLOCK = 64;
 /** The reference implementation in plain TypeScript. */
 export const scalarKernels: Kernels = {
   kCenterUpdate(data, dim, center, active, activeCount, minDistSq, changed) {
-    const norms = rowNormsSq(data, dim);
-    const centerNorm = dot(center, 0, center, 0, dim);
+    const norms = rowNormsSq32(data, dim);
+    const centerNorm = dot32(center, 0, center, 0, dim);
     let max = 0;
     let argMax = -1;
     let changedCount = 0;
     for (let i = 0; i < activeCount; i++) {
       const u = active[i]!;
-      // The dot product inlined: this loop is the whole cost of DIVERSITY.
-      const base = u * dim;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let k = 0;
-      for (; k + 3 < dim; k += 4) {
-        s0 += data[base + k]! * center[k]!;
-        s1 += data[base + k + 1]! * center[k + 1]!;
-        s2 += data[base + k + 2]! * center[k + 2]!;
-        s3 += data[base + k + 3]! * center[k + 3]!;
-      }
-      for (; k < dim; k++) s0 += data[base + k]! * center[k]!;
-      const dotValue = s0 + s1 + s2 + s3;
-      const e = norms[u]! + centerNorm - 2 * dotValue;
+      // (|x|² + |c|²) − 2·x·c in float64 from float32 values, as the SIMD kernel does.
+      const e = norms[u]! + centerNorm - 2 * dot32(data, u * dim, center, 0, dim);
       const d = e > 0 ? e : 0;
       if (d < minDistSq[u]!) {
         minDistSq[u] = d;

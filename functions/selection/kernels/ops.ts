@@ -140,10 +140,24 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
     });
   }
 
+  // The fused k-center update: minimum distances, active and changed rows all in the block's memory, so
+  // each unit is one WebAssembly call; [max, argMax, changedCount] of unit u go to result[3u].
+  function kcenterFused(op, thread) {
+    const ctx = context(op.ctx);
+    const b = ctx.blocks[0];
+    const s = scratchOf(b, ctx, thread);
+    claimAll(op, (unit, a, end) => {
+      b.exports.kcenterUpdate(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s);
+      op.result[unit * 3] = b.v.f64[s >>> 3];
+      op.result[unit * 3 + 1] = b.v.i32[(s >>> 2) + 2];
+      op.result[unit * 3 + 2] = b.v.i32[(s >>> 2) + 3];
+    });
+  }
+
   function call(ctx, b, s, n, centerNorm) {
     const out = s + ctx.chunk * 4;
     if (ctx.kind === 'int8') b.exports.kcenterDistancesInt8(b.data, b.scales, b.norms64, ctx.dim, b.center, centerNorm, s, n, out);
-    else b.exports.kcenterDistances(b.data, b.norms64, ctx.dim, b.center, centerNorm, s, n, out);
+    else b.exports.kcenterDistances(b.data, b.norms32, ctx.dim, b.center, centerNorm, s, n, out);
   }
 
   function rowView(ctx, row) {
@@ -248,6 +262,7 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
 
   function run(op, thread) {
     if (op.type === 'kcenter') kcenter(op, thread);
+    else if (op.type === 'kcenterFused') kcenterFused(op, thread);
     else if (op.type === 'neighbours') neighbours(op, thread);
     else if (op.type === 'read') read(op);
     else throw new Error('unknown kernel op ' + op.type);

@@ -32,6 +32,10 @@ export interface BlockDescription {
   readonly norms32: number;
   readonly center: number;
   readonly scratch: number;
+  /** k-center state beside the rows (float32 contexts): minimum distances (f64), active and changed rows (i32); 0 when absent. */
+  readonly minDist: number;
+  readonly active: number;
+  readonly changed: number;
 }
 
 export interface ContextDescription {
@@ -51,7 +55,7 @@ export interface ContextDescription {
  * fields.
  */
 export interface Op {
-  readonly type: 'kcenter' | 'neighbours' | 'read';
+  readonly type: 'kcenter' | 'kcenterFused' | 'neighbours' | 'read';
   readonly from: number;
   readonly to: number;
   readonly step: number;

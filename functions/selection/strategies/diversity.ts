@@ -47,8 +47,8 @@ export class DiversityStrategy implements SelectionStrategy {
     }
     const { rows, dim } = embeddings.matrix;
     this.rowOf = embeddings.rowOf;
-    // Shared with the kernels' threads when they offer it.
-    this.minDistSq = (kernels.sharedFloat64?.(rows) ?? new Float64Array(rows)).fill(Infinity);
+    // Shared with the kernels' threads when they offer it, beside their copy of the matrix if they can.
+    this.minDistSq = (kernels.sharedFloat64?.(rows, { data: embeddings.matrix.data, dim }) ?? new Float64Array(rows)).fill(Infinity);
     this.logDistance = new Float64Array(rows);
     this.changed = new Int32Array(rows);
     this.center = new Float32Array(dim);

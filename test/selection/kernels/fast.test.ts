@@ -26,6 +26,8 @@ const datasets = [
   { name: 'random', rows: 3001, dim: 131, data: () => withDuplicates(gaussianMatrix(11, 3001, 131), 131) },
   { name: 'clustered', rows: 2503, dim: 128, data: () => withDuplicates(clusteredMatrix(12, 2503, 128, 25, 0.05), 128) },
   { name: 'narrow', rows: 9001, dim: 3, data: () => gaussianMatrix(13, 9001, 3) },
+  // 23 = 16 + 4 + 3 columns: every part of the float32 k-center summation order.
+  { name: 'odd width', rows: 4001, dim: 23, data: () => withDuplicates(gaussianMatrix(14, 4001, 23), 23) },
 ];
 
 /** Exact copies of rows, so zero distances and tied maxima occur. */
@@ -36,10 +38,11 @@ function withDuplicates(data: Float32Array, dim: number): Float32Array {
 }
 
 /** Farthest-first picks with every intermediate result, from an active list in no particular order. */
-function trace(kernels: Kernels, data: Float32Array, dim: number, rows: number, picks: number) {
+function trace(kernels: Kernels, data: Float32Array, dim: number, rows: number, picks: number, beside = false) {
   const active = Int32Array.from({ length: rows }, (_, i) => (i * 7919) % rows).filter((u) => u % 13 !== 5);
   let activeCount = active.length;
-  const minDistSq = (kernels.sharedFloat64?.(rows) ?? new Float64Array(rows)).fill(Infinity);
+  // `beside`: the state placed next to the kernels' copy of the matrix (the fused update) when they can.
+  const minDistSq = (kernels.sharedFloat64?.(rows, beside ? { data, dim } : undefined) ?? new Float64Array(rows)).fill(Infinity);
   const changed = new Int32Array(rows);
   const steps: { max: number; argMax: number; changed: number[] }[] = [];
   let next = active[0]!;
@@ -74,6 +77,16 @@ describe.each(datasets)('$name data ($rows × $dim)', ({ rows, dim, data: make }
     const fast = trace(kernels, data, dim, rows, 25);
     expect(fast.steps).toEqual(reference.steps);
     expect(fast.minDistSq).toEqual(reference.minDistSq);
+  });
+
+  it.each(variants)('k-center with its state beside the matrix (fused update): the same, bit for bit ($name)', ({ kernels }) => {
+    const before = kernels.stats.fusedOps;
+    const fast = trace(kernels, data, dim, rows, 25, true);
+    expect(fast.steps).toEqual(reference.steps);
+    expect(fast.minDistSq).toEqual(reference.minDistSq);
+    // One block: fused; split into blocks: the general path, same results.
+    if (kernels.rowsPerBlock(dim) >= rows) expect(kernels.stats.fusedOps - before).toBe(25);
+    else expect(kernels.stats.fusedOps).toBe(before);
   });
 
   it.each(variants)('kNN: the same neighbour distances ($name)', ({ kernels }) => {
