@@ -13,7 +13,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { KernelOptionError } from './errors.js';
-import { dot, dot32, rowNormsSq, rowNormsSq32, type Kernels, type NearestRows, type RowRange } from './index.js';
+import { dot, dot32, rowNormsSq, type Kernels, type NearestRows, type RowRange } from './index.js';
 import { KernelPool, makeOp, type BlockDescription, type ContextDescription, type Op } from './pool.js';
 import { wasm, type WasmModule } from './wasm/api.js';
 import { wasmBase64 } from './wasm/generated.js';
@@ -83,6 +83,7 @@ interface Context extends ContextDescription {
 export function createFastKernels(options: FastKernelOptions = {}): FastKernels {
   const module = kernelModule();
   if (!module) throw new KernelOptionError('runtime', 'WebAssembly SIMD with shared memory is not available');
+  const wasmModule = module;
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new KernelOptionError('threads', `must be a positive integer, got ${threads}`);
   const blockBytes = options.blockBytes ?? MAX_MEMORY_BYTES;
@@ -121,7 +122,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     } else {
       norms = rowNormsSq(matrix, dim);
     }
-    const norms32Of = kind === 'int8' ? Float32Array.from(norms) : rowNormsSq32(matrix, dim);
+
     const blocks: BlockDescription[] = [];
     const centers: Float32Array[] = [];
     for (let rowStart = 0; rowStart < rows || (rows === 0 && blocks.length === 0); rowStart += rowsPerBlock) {
@@ -154,8 +155,10 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       }
       centers.push(new Float32Array(buffer, center, dim));
       new Float64Array(buffer, norms64, blockRows).set(norms.subarray(rowStart, rowStart + blockRows));
-      // float32 norms: k-center's (dot32), also the keys of the float32 neighbour pass.
-      new Float32Array(buffer, norms32, blockRows).set(norms32Of.subarray(rowStart, rowStart + blockRows));
+      // float32 norms: k-center's (dot32, computed in WebAssembly: the reference's values ~20× faster
+      // than its Math.fround loop), also the keys of the float32 neighbour pass.
+      if (quantised) new Float32Array(buffer, norms32, blockRows).set(norms.subarray(rowStart, rowStart + blockRows));
+      else (new wasm.Instance(wasmModule, { env: { memory } }).exports.rowNorms32 as (...args: number[]) => void)(dataPtr, dim, blockRows, norms32);
       blocks.push({ memory, rowStart, rows: blockRows, data: dataPtr, scales, norms64, norms32, center, scratch, minDist, active: activeRows, changed: changedRows });
       if (rows === 0) break;
     }
@@ -203,7 +206,10 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     const width = mode === 'nearest' ? 1 : k;
     const out = parallel ? sharedFloat32(count * width) : new Float32Array(count * width);
     const ids = mode === 'ids' ? (parallel ? sharedInt32(count * width) : new Int32Array(count * width)) : undefined;
-    const tile = Math.max(1, Math.min(TILE, Math.floor(q.scratchPerThread / (dim * 4 + 4 + m * 8))));
+    // Smaller tiles when there are few query rows, so that every thread gets some (a cluster of
+    // approximate typicality is often a single tile's worth).
+    const perThread = parallel ? Math.ceil(count / (threads * 2)) : count;
+    const tile = Math.max(1, Math.min(TILE, Math.max(16, perThread), Math.floor(q.scratchPerThread / (dim * 4 + 4 + m * 8))));
     const op = makeOp('neighbours', start, end, tile, parallel, { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start });
     runOp(op);
     return { out: parallel ? out.slice() : out, ids: ids && parallel ? ids.slice() : ids };
