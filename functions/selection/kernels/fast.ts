@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { KernelOptionError } from './errors.js';
 import { dot, dot32, rowNormsSq, type Kernels, type NearestRows, type RowRange } from './index.js';
 import { KernelPool, makeOp, type BlockDescription, type ContextDescription, type Op } from './pool.js';
+import { principalBasis } from './principalBasis.js';
 import { wasm, type WasmModule } from './wasm/api.js';
 import { wasmBase64 } from './wasm/generated.js';
 
@@ -25,13 +26,18 @@ export interface FastKernelOptions {
   readonly blockBytes?: number;
   /** Storage the k-center scan reads: float32 (exact, the default) or int8 with a float32 scale per row. */
   readonly precision?: 'float32' | 'int8';
+  /**
+   * Skip rows in the fused k-center update whose projection onto 16 principal directions shows they
+   * cannot get closer (default true; the results are the same either way, see wasm/simd.as).
+   */
+  readonly prune?: boolean;
 }
 
 export interface FastKernels extends Kernels {
   readonly threads: number;
   readonly precision: 'float32' | 'int8';
   /** Ops that ran on the worker threads (the rest ran on the calling thread alone); fused k-center updates. */
-  readonly stats: { parallelOps: number; fusedOps: number };
+  readonly stats: { parallelOps: number; fusedOps: number; boundedOps: number; skippedRows: number };
   /** Rows per WebAssembly memory for a matrix of `dim` columns. */
   rowsPerBlock(dim: number): number;
   /** Reads the matrix once on every thread; returns the seconds it took (for the bandwidth figure). */
@@ -46,6 +52,13 @@ const MAX_MEMORY_BYTES = 65536 * PAGE;
 const RESERVED_BYTES = PAGE;
 /** Active units per k-center call into WebAssembly: their distances stay in L1 until merged. */
 const CHUNK = 2048;
+/** Directions of the k-center projection bound (the kernel holds them in four f32x4). */
+const BOUND_DIMS = 16;
+/** Below this many rows the bound is not worth projecting for. */
+const BOUND_MIN_ROWS = 1024;
+/** A bounded pick that skips less than this share of the rows pauses the bound for BOUND_PAUSE picks. */
+const BOUND_MIN_SKIPPED = 0.15;
+const BOUND_PAUSE = 16;
 /** Active units per thread claim in the fused k-center update (no JavaScript per row, so larger). */
 const FUSED_CHUNK = 16_384;
 /** Query rows per kNN tile: 128 rows of D = 128 (64 KiB) stay in L2 while every candidate streams past. */
@@ -78,6 +91,8 @@ interface Context extends ContextDescription {
   readonly centers: Float32Array[];
   /** The array handed out for the k-center state beside the rows (one block only), while it lives. */
   stateOwner?: WeakRef<Float64Array>;
+  /** The projection bound: its basis once the rows are projected, and when to try it again. */
+  bound?: { basis: Float32Array; picks: number; pausedUntil: number };
 }
 
 export function createFastKernels(options: FastKernelOptions = {}): FastKernels {
@@ -90,7 +105,8 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   if (!(blockBytes > 0 && blockBytes <= MAX_MEMORY_BYTES)) throw new KernelOptionError('blockBytes', `must be in (0, 4 GiB], got ${blockBytes}`);
   const precision = options.precision ?? 'float32';
   const pool = new KernelPool(module, threads);
-  const stats = { parallelOps: 0, fusedOps: 0 };
+  const stats = { parallelOps: 0, fusedOps: 0, boundedOps: 0, skippedRows: 0 };
+  const prune = options.prune ?? true;
   const runOp = (op: Op) => {
     if (op.parallel && threads > 1) stats.parallelOps++;
     pool.run(op);
@@ -101,9 +117,10 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
 
   const layout = (dim: number, kind: 'float32' | 'int8') => {
     const scratchPerThread = align(Math.max(CHUNK * 12, TILE * (dim * 4 + 4 + (16 + MARGIN) * 8)), 64);
-    const fixed = RESERVED_BYTES + align(dim * 8, 64) + threads * scratchPerThread + 4 * 64;
+    const fixed = RESERVED_BYTES + align(dim * 8, 64) + threads * scratchPerThread + 6 * 64 + align(BOUND_DIMS * dim * 4, 64) + 64;
     // float32 rows carry 16 bytes of k-center state: minimum distance, active and changed entries.
-    const perRow = (kind === 'int8' ? dim + 4 : dim * 4 + 16) + 8 + 4;
+    // … and 64 bytes of projection onto 16 principal directions, for pruning.
+    const perRow = (kind === 'int8' ? dim + 4 : dim * 4 + 16 + BOUND_DIMS * 4) + 8 + 4;
     return { scratchPerThread, rowsPerBlock: Math.max(1, Math.floor((blockBytes - fixed) / perRow)) };
   };
 
@@ -144,6 +161,9 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       const minDist = withState ? take(blockRows * 8) : 0;
       const activeRows = withState ? take(blockRows * 4) : 0;
       const changedRows = withState ? take(blockRows * 4) : 0;
+      const proj = withState ? take(blockRows * BOUND_DIMS * 4) : 0;
+      const basis = withState ? take(BOUND_DIMS * dim * 4) : 0;
+      const projCenter = withState ? take(BOUND_DIMS * 4) : 0;
       const pages = Math.ceil(offset / PAGE);
       const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
       const buffer = memory.buffer;
@@ -159,7 +179,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       // than its Math.fround loop), also the keys of the float32 neighbour pass.
       if (quantised) new Float32Array(buffer, norms32, blockRows).set(norms.subarray(rowStart, rowStart + blockRows));
       else (new wasm.Instance(wasmModule, { env: { memory } }).exports.rowNorms32 as (...args: number[]) => void)(dataPtr, dim, blockRows, norms32);
-      blocks.push({ memory, rowStart, rows: blockRows, data: dataPtr, scales, norms64, norms32, center, scratch, minDist, active: activeRows, changed: changedRows });
+      blocks.push({ memory, rowStart, rows: blockRows, data: dataPtr, scales, norms64, norms32, center, scratch, minDist, active: activeRows, changed: changedRows, proj, basis, projCenter });
       if (rows === 0) break;
     }
     const desc: ContextDescription = { id: nextId++, kind, dim, rows, rowsPerBlock, chunk: CHUNK, scratchPerThread, blocks };
@@ -219,23 +239,26 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
    * k-center with `minDistSq` beside the rows: the active list is copied in once, and each thread runs
    * the whole update of its units (distances, minimum, changed rows, arg-max) in WebAssembly.
    */
-  function fusedKCenterUpdate(ctx: Context, b: BlockDescription, centerNorm: number, active: Int32Array, activeCount: number, changed: Int32Array) {
+  function fusedKCenterUpdate(ctx: Context, b: BlockDescription, center: Float32Array, centerNorm: number, active: Int32Array, activeCount: number, changed: Int32Array) {
     stats.fusedOps++;
     const buffer = b.memory.buffer;
     new Int32Array(buffer, b.active, activeCount).set(active.subarray(0, activeCount));
+    const bounded = prune && ctx.rows >= BOUND_MIN_ROWS && boundReady(ctx, b, center);
     const parallel = worthThreads(activeCount * ctx.dim);
     const step = FUSED_CHUNK;
     const units = Math.ceil(activeCount / step);
-    const result = parallel ? new Float64Array(new SharedArrayBuffer(units * 3 * 8)) : new Float64Array(units * 3);
-    runOp(makeOp('kcenterFused', 0, activeCount, step, parallel, { ctx: ctx.id, result, centerNorm }));
+    const result = parallel ? new Float64Array(new SharedArrayBuffer(units * 4 * 8)) : new Float64Array(units * 4);
+    runOp(makeOp('kcenterFused', 0, activeCount, step, parallel, { ctx: ctx.id, result, centerNorm, bounded }));
     const changedInBlock = new Int32Array(buffer, b.changed, activeCount);
     let max = 0;
     let argMax = -1;
     let changedCount = 0;
+    let skipped = 0;
     for (let unit = 0; unit < units; unit++) {
-      const m = result[unit * 3]!;
-      const u = result[unit * 3 + 1]!;
-      const n = result[unit * 3 + 2]!;
+      const m = result[unit * 4]!;
+      const u = result[unit * 4 + 1]!;
+      const n = result[unit * 4 + 2]!;
+      skipped += result[unit * 4 + 3]!;
       if (u >= 0 && (m > max || (m === max && (u < argMax || argMax < 0)))) {
         max = m;
         argMax = u;
@@ -243,7 +266,34 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       changed.set(changedInBlock.subarray(unit * step, unit * step + n), changedCount);
       changedCount += n;
     }
+    if (bounded && ctx.bound) {
+      stats.boundedOps++;
+      stats.skippedRows += skipped;
+      // The bound costs a 64-byte read per row: where it skips little (unstructured data, or early picks
+      // while distances are still large), scan without it for a while.
+      if (skipped < activeCount * BOUND_MIN_SKIPPED) ctx.bound.pausedUntil = ctx.bound.picks + BOUND_PAUSE;
+    }
+    if (ctx.bound) ctx.bound.picks++;
     return { max, argMax, changedCount };
+  }
+
+  /**
+   * Whether this pick uses the projection bound; projects the rows the first time (principal directions
+   * of a sample, every row projected in WebAssembly) and writes the centre's projection.
+   */
+  function boundReady(ctx: Context, b: BlockDescription, center: Float32Array): boolean {
+    const dim = ctx.dim;
+    if (!ctx.bound) {
+      const rows = new Float32Array(b.memory.buffer, b.data, ctx.rows * dim);
+      const basis = principalBasis(rows, dim, ctx.rows, BOUND_DIMS);
+      new Float32Array(b.memory.buffer, b.basis, BOUND_DIMS * dim).set(basis);
+      (new wasm.Instance(wasmModule, { env: { memory: b.memory } }).exports.projectRows as (...args: number[]) => void)(b.data, dim, ctx.rows, b.basis, b.proj);
+      ctx.bound = { basis, picks: 0, pausedUntil: 0 };
+    }
+    if (ctx.bound.picks < ctx.bound.pausedUntil) return false;
+    const projected = new Float32Array(b.memory.buffer, b.projCenter, BOUND_DIMS);
+    for (let t = 0; t < BOUND_DIMS; t++) projected[t] = dot(ctx.bound.basis, t * dim, center, 0, dim);
+    return true;
   }
 
   const kernels: FastKernels = {
@@ -274,7 +324,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       const centerNorm = precision === 'int8' ? dot(center, 0, center, 0, dim) : dot32(center, 0, center, 0, dim);
       const only = ctx.blocks.length === 1 ? ctx.blocks[0]! : undefined;
       if (only && precision === 'float32' && minDistSq.buffer === only.memory.buffer && minDistSq.byteOffset === only.minDist) {
-        return fusedKCenterUpdate(ctx, only, centerNorm, active, activeCount, changed);
+        return fusedKCenterUpdate(ctx, only, center, centerNorm, active, activeCount, changed);
       }
       const parallel = isShared(minDistSq) && worthThreads(activeCount * dim);
       let activeArray = active;

@@ -141,16 +141,19 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
   }
 
   // The fused k-center update: minimum distances, active and changed rows all in the block's memory, so
-  // each unit is one WebAssembly call; [max, argMax, changedCount] of unit u go to result[3u].
+  // each unit is one WebAssembly call; [max, argMax, changedCount, skipped] of unit u go to result[4u].
+  // op.bounded: rows whose projection shows they cannot get closer are skipped (same results).
   function kcenterFused(op, thread) {
     const ctx = context(op.ctx);
     const b = ctx.blocks[0];
     const s = scratchOf(b, ctx, thread);
     claimAll(op, (unit, a, end) => {
-      b.exports.kcenterUpdate(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s);
-      op.result[unit * 3] = b.v.f64[s >>> 3];
-      op.result[unit * 3 + 1] = b.v.i32[(s >>> 2) + 2];
-      op.result[unit * 3 + 2] = b.v.i32[(s >>> 2) + 3];
+      if (op.bounded) b.exports.kcenterUpdateBounded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, b.proj, b.projCenter);
+      else b.exports.kcenterUpdate(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s);
+      op.result[unit * 4] = b.v.f64[s >>> 3];
+      op.result[unit * 4 + 1] = b.v.i32[(s >>> 2) + 2];
+      op.result[unit * 4 + 2] = b.v.i32[(s >>> 2) + 3];
+      op.result[unit * 4 + 3] = op.bounded ? b.v.i32[(s >>> 2) + 4] : 0;
     });
   }
 

@@ -36,6 +36,10 @@ export interface BlockDescription {
   readonly minDist: number;
   readonly active: number;
   readonly changed: number;
+  /** The projection bound (float32 contexts): 16 floats per row, the basis (16 × dim), the centre's projection. */
+  readonly proj: number;
+  readonly basis: number;
+  readonly projCenter: number;
 }
 
 export interface ContextDescription {

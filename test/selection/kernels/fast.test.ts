@@ -16,7 +16,7 @@ const run = promisify(execFile);
 const variants: { name: string; kernels: FastKernels }[] = [
   { name: 'one thread', kernels: createFastKernels({ threads: 1 }) },
   { name: 'two threads', kernels: createFastKernels({ threads: 2 }) },
-  { name: 'two threads, split into blocks', kernels: createFastKernels({ threads: 2, blockBytes: 300_000 }) },
+  { name: 'two threads, split into blocks', kernels: createFastKernels({ threads: 2, blockBytes: 360_000 }) },
 ];
 afterAll(async () => {
   for (const v of variants) await v.kernels.close();
@@ -95,6 +95,34 @@ describe.each(datasets)('$name data ($rows × $dim)', ({ rows, dim, data: make }
 
   it.each(variants)('nearest query: the same distances ($name)', ({ kernels }) => {
     expect(Array.from(kernels.nearestDistances(data, dim, 3, rows - 2, queries, 9))).toEqual(Array.from(nearestReference));
+  });
+});
+
+describe('the projection bound of the fused k-center update', () => {
+  const rows = 6007;
+  const dim = 64;
+  const data = clusteredMatrix(41, rows, dim, 40, 0.05);
+  const picks = 150;
+  const reference = trace(scalarKernels, data, dim, rows, picks);
+
+  it.each([1, 2])('skips rows on clustered data and changes nothing: same steps and distances, bit for bit (%i threads)', async (threads) => {
+    const kernels = createFastKernels({ threads });
+    const fast = trace(kernels, data, dim, rows, picks, true);
+    expect(kernels.stats.fusedOps).toBe(picks);
+    expect(kernels.stats.boundedOps).toBeGreaterThan(0);
+    // Most of the scan is skipped once the clusters have picks.
+    expect(kernels.stats.skippedRows).toBeGreaterThan(kernels.stats.boundedOps * rows * 0.5);
+    expect(fast.steps).toEqual(reference.steps);
+    expect(fast.minDistSq).toEqual(reference.minDistSq);
+    await kernels.close();
+  });
+
+  it('without pruning the same again, and nothing skipped', async () => {
+    const kernels = createFastKernels({ threads: 2, prune: false });
+    const fast = trace(kernels, data, dim, rows, picks, true);
+    expect(kernels.stats.skippedRows).toBe(0);
+    expect(fast.steps).toEqual(reference.steps);
+    await kernels.close();
   });
 });
 

@@ -102,6 +102,70 @@ export function rowNorms32(data: usize, dim: i32, rows: i32, norms: usize): void
   }
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Pruning k-center with a projection: for an orthonormal basis P of 16 directions (the data's principal
+// ones), |x − c|² ≥ |Px − Pc|². When that lower bound already exceeds a row's minimum distance (with a
+// margin far above the rounding of either side), the row cannot get closer to the new centre: its 512
+// bytes need not be read. The result is the same as scanning every row — only rows that would not
+// change are skipped — and on clustered data, after the first picks, most rows are skipped.
+// ---------------------------------------------------------------------------------------------------
+
+/** out[r·16 + t] = row_r · basis_t for t < 16 (basis: 16 rows of dim float32). */
+export function projectRows(data: usize, dim: i32, rows: i32, basis: usize, out: usize): void {
+  const stride = <usize>dim << 2;
+  for (let r = 0; r < rows; r++) {
+    const p = data + <usize>r * stride;
+    for (let t = 0; t < 16; t++) store<f32>(out + ((<usize>r * 16 + <usize>t) << 2), dot32(p, basis + <usize>t * stride, dim));
+  }
+}
+
+/**
+ * {@link kcenterUpdate} that skips row r when |proj_r − projCenter|² > minDist[r]·(1 + 2⁻¹⁰) +
+ * 2⁻¹⁰·(|x|² + |c|²) — a margin some thousand times the rounding of the bound and of the distance — and
+ * also stores the number of rows skipped (i32 at result + 16).
+ */
+export function kcenterUpdateBounded(data: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, active: usize, from: i32, count: i32, minDist: usize, changed: usize, result: usize, proj: usize, projCenter: usize): void {
+  const stride = <usize>dim << 2;
+  const c0 = v128.load(projCenter), c1 = v128.load(projCenter, 16), c2 = v128.load(projCenter, 32), c3 = v128.load(projCenter, 48);
+  let max: f64 = -1;
+  let argMax: i32 = -1;
+  let changedCount: i32 = 0;
+  let skipped: i32 = 0;
+  const end = from + count;
+  for (let i = from; i < end; i++) {
+    const r = load<i32>(active + (<usize>i << 2));
+    const at = minDist + (<usize>r << 3);
+    const old = load<f64>(at);
+    const norm = <f64>load<f32>(norms + (<usize>r << 2));
+    const y = proj + (<usize>r << 6);
+    const e0 = f32x4.sub(v128.load(y), c0), e1 = f32x4.sub(v128.load(y, 16), c1);
+    const e2 = f32x4.sub(v128.load(y, 32), c2), e3 = f32x4.sub(v128.load(y, 48), c3);
+    const v = f32x4.add(f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)), f32x4.add(f32x4.mul(e2, e2), f32x4.mul(e3, e3)));
+    const bound = <f64>((f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
+    let m = old;
+    if (bound > old * (1 + 0.0009765625) + 0.0009765625 * (norm + centerNorm)) {
+      skipped++;
+    } else {
+      const d = distance(<f64>dot32(data + <usize>r * stride, center, dim), norm, centerNorm);
+      const lower = d < old;
+      if (lower) {
+        m = d;
+        store<f64>(at, d);
+        store<i32>(changed + (<usize>(from + changedCount) << 2), r);
+        changedCount++;
+      }
+    }
+    if (m > max || (m == max && r < argMax)) {
+      max = m;
+      argMax = r;
+    }
+  }
+  store<f64>(result, argMax < 0 ? 0 : max);
+  store<i32>(result, argMax, 8);
+  store<i32>(result, changedCount, 12);
+  store<i32>(result, skipped, 16);
+}
+
 /**
  * Reduced precision: the same distances from int8 rows with a float32 scale per row (value ≈ q·scale).
  * `norms` are the float64 squared norms of the dequantised rows, so a row is at distance 0 from itself.
