@@ -14,6 +14,8 @@
  *                       float32's, and the covering radius of its picks relative to float32's
  *   typicality-approx   kNN within k-means clusters, N=1M (clustered data) and its recall@20 against
  *                       exact kNN on 1,000 sampled rows
+ *   kcenter-clustered   kcenter on clustered data (2,000 clusters), where the projection bound skips rows:
+ *                       prints the share of rows skipped, and the time without the bound beside it
  *   kcenter-100k        kcenter at the size of kcenter-scalar, for a before/after under the same load
  *   kcenter-scalar, knn-scalar, nearest-scalar: the plain TypeScript reference ("before"), at sizes it
  *                       finishes in reasonable time (printed in the line)
@@ -24,7 +26,7 @@ import { createFastKernels, type FastKernels } from '../functions/selection/kern
 import { scalarKernels, type Kernels } from '../functions/selection/kernels/index.js';
 import { clusteredMatrix, gaussianMatrix } from '../test/selection/kernels/matrices.js';
 
-export const names = ['kcenter', 'kcenter-100k', 'knn', 'nearest', 'kcenter-int8', 'typicality-approx', 'kcenter-scalar', 'knn-scalar', 'nearest-scalar'] as const;
+export const names = ['kcenter', 'kcenter-clustered', 'kcenter-100k', 'knn', 'nearest', 'kcenter-int8', 'typicality-approx', 'kcenter-scalar', 'knn-scalar', 'nearest-scalar'] as const;
 
 const D = 128;
 
@@ -69,12 +71,11 @@ function farthestFirst(kernels: Kernels, data: Float32Array, rows: number, k: nu
   return { picks, seconds, radius };
 }
 
-function kcenter(name: string, kernels: Kernels, rows: number, k: number, memGbps: number, extra: Record<string, number> = {}): ReturnType<typeof farthestFirst> {
-  const data = gaussianMatrix(1, rows, D);
+function kcenter(name: string, kernels: Kernels, rows: number, k: number, memGbps: number, extra: () => Record<string, number> = () => ({}), data = gaussianMatrix(1, rows, D)): ReturnType<typeof farthestFirst> {
   // The one-off copy into WebAssembly memory, outside the timing.
   if ('readAll' in kernels) (kernels as FastKernels).readAll(data, D);
   const result = farthestFirst(kernels, data, rows, k);
-  line({ bench: name, N: rows, D, k, seconds: result.seconds, gbps: (rows * D * 4 * k) / result.seconds / 1e9, ms_per_pick: (1000 * result.seconds) / k, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1, ...extra });
+  line({ bench: name, N: rows, D, k, seconds: result.seconds, gbps: (rows * D * 4 * k) / result.seconds / 1e9, ms_per_pick: (1000 * result.seconds) / k, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1, ...extra() });
   return result;
 }
 
@@ -124,6 +125,17 @@ export async function run(only?: string): Promise<void> {
   // The bandwidth reference: 512 MB of rows.
   const memGbps = memoryBandwidth(fast, gaussianMatrix(9, 1_000_000, D));
   if (wants('kcenter')) kcenter('kcenter', fast, 1_000_000, 1000, memGbps);
+  if (wants('kcenter-clustered')) {
+    const rows = 1_000_000;
+    const data = clusteredMatrix(5, rows, D, 2000, 0.08);
+    const plain = createFastKernels({ prune: false });
+    const without = kcenter('kcenter-clustered-unpruned', plain, rows, 1000, memGbps, undefined, data);
+    await plain.close();
+    const pruning = createFastKernels();
+    const withBound = kcenter('kcenter-clustered', pruning, rows, 1000, memGbps, () => ({ skipped: pruning.stats.skippedRows / (rows * 1000) }), data);
+    if (withBound.picks.some((p, i) => p !== without.picks[i])) throw new Error('the projection bound changed the picks');
+    await pruning.close();
+  }
   if (wants('kcenter-100k')) kcenter('kcenter-100k', fast, 100_000, 1000, memGbps);
   if (wants('kcenter-int8')) {
     const int8 = createFastKernels({ precision: 'int8' });
