@@ -14,7 +14,7 @@
  *                       float32's, and the covering radius of its picks relative to float32's
  *   typicality-approx   kNN within k-means clusters, N=1M (clustered data) and its recall@20 against
  *                       exact kNN on 1,000 sampled rows
- *   kcenter-clustered   kcenter on clustered data (2,000 clusters), where the projection bound skips rows:
+ *   kcenter-clustered   kcenter on clustered data (32 clusters, 1,000 picks), where the projection bound skips rows:
  *                       prints the share of rows skipped, and the time without the bound beside it
  *   kcenter-100k        kcenter at the size of kcenter-scalar, for a before/after under the same load
  *   kcenter-scalar, knn-scalar, nearest-scalar: the plain TypeScript reference ("before"), at sizes it
@@ -127,7 +127,7 @@ export async function run(only?: string): Promise<void> {
   if (wants('kcenter')) kcenter('kcenter', fast, 1_000_000, 1000, memGbps);
   if (wants('kcenter-clustered')) {
     const rows = 1_000_000;
-    const data = clusteredMatrix(5, rows, D, 2000, 0.08);
+    const data = clusteredMatrix(5, rows, D, 32, 0.04);
     const plain = createFastKernels({ prune: false });
     const without = kcenter('kcenter-clustered-unpruned', plain, rows, 1000, memGbps, undefined, data);
     await plain.close();
