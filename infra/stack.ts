@@ -61,7 +61,12 @@ export class WinnowStack extends Stack {
       removalPolicy,
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
       // Run intermediates (shard outputs, checkpoints) are worthless once a run has ended.
-      lifecycleRules: [{ id: 'run-intermediates', prefix: 'runs-work/', expiration: Duration.days(30) }],
+      // Parts of multipart uploads never completed (an upload abandoned, or its dataset deleted
+      // meanwhile) are stored and billed until aborted.
+      lifecycleRules: [
+        { id: 'run-intermediates', prefix: 'runs-work/', expiration: Duration.days(30) },
+        { id: 'abandoned-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
+      ],
     });
 
     this.workflow = new SelectionWorkflow(this, 'Workflow', {

@@ -86,7 +86,12 @@ describe('WinnowStack', () => {
 describe('WinnowStack, safety', () => {
   it('expires run intermediates and switches introspection off for prod', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'runs-work/', ExpirationInDays: 30, Status: 'Enabled' })] },
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({ Prefix: 'runs-work/', ExpirationInDays: 30, Status: 'Enabled' }),
+          Match.objectLike({ Id: 'abandoned-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 }, Status: 'Enabled' }),
+        ],
+      },
     });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ WINNOW_INTROSPECTION: 'true' }) } });
     const prod = Template.fromStack(new WinnowStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Winnow-prod', { stage: 'prod' }));
