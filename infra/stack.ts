@@ -31,6 +31,7 @@ export class WinnowStack extends Stack {
   readonly table: Table;
   readonly bucket: Bucket;
   readonly apiFunction: NodejsFunction;
+  readonly commitFunction: NodejsFunction;
   readonly httpApi: HttpApi;
   readonly workflow: SelectionWorkflow;
 
@@ -76,6 +77,28 @@ export class WinnowStack extends Stack {
       removalPolicy,
     });
 
+    // Commits of uploads too large to convert within an API request (29 s): invoked asynchronously by
+    // the API (functions/ingest/commitJobs.ts); the event's two automatic retries cover a crash.
+    const sharpBundling = {
+      ...ESM_BUNDLING,
+      // sharp (computed image metadata) ships native code per platform: it is installed beside the
+      // bundle, not inlined, and for the Lambda's platform (linux arm64) whatever machine deploys.
+      nodeModules: ['sharp'],
+      environment: { npm_config_cpu: 'arm64', npm_config_os: 'linux', npm_config_libc: 'glibc' },
+    };
+    this.commitFunction = new NodejsFunction(this, 'CommitFunction', {
+      entry: entry('ingest/handler.ts'),
+      handler: 'handler',
+      ...LAMBDA_RUNTIME,
+      memorySize: 3008,
+      timeout: Duration.minutes(15),
+      logGroup: new LogGroup(this, 'CommitLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
+      environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage },
+      bundling: sharpBundling,
+    });
+    this.table.grantReadWriteData(this.commitFunction);
+    this.bucket.grantReadWrite(this.commitFunction);
+
     this.apiFunction = new NodejsFunction(this, 'ApiFunction', {
       entry: entry('api/handler.ts'),
       handler: 'handler',
@@ -89,15 +112,11 @@ export class WinnowStack extends Stack {
         WINNOW_STAGE: props.stage,
         WINNOW_STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
         WINNOW_INTROSPECTION: String(props.introspection ?? props.stage !== 'prod'),
+        WINNOW_COMMIT_FUNCTION: this.commitFunction.functionName,
       },
-      bundling: {
-        ...ESM_BUNDLING,
-        // sharp (computed image metadata) ships native code per platform: it is installed beside the
-        // bundle, not inlined, and for the Lambda's platform (linux arm64) whatever machine deploys.
-        nodeModules: ['sharp'],
-        environment: { npm_config_cpu: 'arm64', npm_config_os: 'linux', npm_config_libc: 'glibc' },
-      },
+      bundling: sharpBundling,
     });
+    this.commitFunction.grantInvoke(this.apiFunction);
     this.table.grantReadWriteData(this.apiFunction);
     this.bucket.grantReadWrite(this.apiFunction);
     this.workflow.stateMachine.grantStartExecution(this.apiFunction);

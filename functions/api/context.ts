@@ -1,4 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { CommitDispatcher } from '../ingest/commitJobs.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { DatasetManifest } from '../store/columns.js';
 import type { Dataset, DatasetRepository } from '../store/datasets.js';
@@ -18,6 +19,10 @@ export interface ApiContext {
   readonly sfn: SFNClient;
   /** The selection workflow; undefined where none is configured. */
   readonly stateMachineArn: string | undefined;
+  /** Where commits of large uploads go (see ingest/commitJobs.ts); undefined: every commit runs in the request. */
+  readonly commits: CommitDispatcher | undefined;
+  /** Uploads of more bytes than this (all files together) are committed through `commits`. */
+  readonly syncCommitBytes: number;
   /** The dataset's current manifest (empty for an empty dataset), read once per request. */
   manifest(dataset: Dataset): Promise<DatasetManifest>;
 }

@@ -4,6 +4,7 @@
  */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
+import { DEFAULT_SYNC_COMMIT_BYTES, LambdaCommitDispatcher, type CommitDispatcher } from '../ingest/commitJobs.js';
 import { createAwsClients, type WinnowEnv } from '../store/aws.js';
 import { BlobStore } from '../store/blobs.js';
 import { EMPTY_MANIFEST, type DatasetManifest } from '../store/columns.js';
@@ -70,8 +71,10 @@ export function bearerKey(authorization: string | undefined): string | undefined
  * Builds the per-request context from the environment's resources: the caller's tenant comes from
  * their API key (`Authorization: Bearer <key>`), and every resolver acts within that tenant.
  */
-export function createContextFactory(env: WinnowEnv) {
+export function createContextFactory(env: WinnowEnv, options: { commits?: CommitDispatcher } = {}) {
   const clients = createAwsClients(env);
+  const commits = options.commits ?? (env.commitFunctionName ? new LambdaCommitDispatcher(clients.lambda, env.commitFunctionName) : undefined);
+  const syncCommitBytes = env.syncCommitBytes ?? DEFAULT_SYNC_COMMIT_BYTES;
   const datasets = new DynamoDatasetRepository(clients.dynamo, env.tableName);
   const blobs = new BlobStore(clients.s3, env.bucketName);
   const tags = new DynamoTagRepository(clients.dynamo, env.tableName, blobs);
@@ -107,6 +110,8 @@ export function createContextFactory(env: WinnowEnv) {
       runs,
       sfn: clients.sfn,
       stateMachineArn: env.stateMachineArn,
+      commits,
+      syncCommitBytes,
       manifest,
     };
   };

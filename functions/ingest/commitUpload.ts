@@ -90,10 +90,29 @@ export async function commitUpload(
   multipart: readonly MultipartCompletion[] = [],
   onPhase?: PhaseTimer,
 ): Promise<Upload> {
+  const { dataset, upload } = await beginCommit(deps, tenantId, datasetId, uploadId);
+  return finishCommit(deps, dataset, upload, multipart, onPhase);
+}
+
+/** The first half of a commit: the upload must be PENDING, and becomes COMMITTING. */
+export async function beginCommit(deps: IngestDeps, tenantId: string, datasetId: string, uploadId: string): Promise<{ dataset: Dataset; upload: Upload }> {
   const dataset = await deps.datasets.get(tenantId, datasetId);
   const upload = await deps.uploads.get(dataset.id, uploadId);
   if (upload.status !== 'PENDING') throw new UploadStateError(upload.id, upload.status);
-  await deps.uploads.transition(dataset.id, upload.id, 'PENDING', 'COMMITTING');
+  return { dataset, upload: await deps.uploads.transition(dataset.id, upload.id, 'PENDING', 'COMMITTING') };
+}
+
+/**
+ * The second half: validate, convert, and move the upload to COMMITTED — or REJECTED with the reason
+ * (the error is rethrown), or back to PENDING after an unexpected failure so that it can be retried.
+ */
+export async function finishCommit(
+  deps: IngestDeps,
+  dataset: Dataset,
+  upload: Upload,
+  multipart: readonly MultipartCompletion[] = [],
+  onPhase?: PhaseTimer,
+): Promise<Upload> {
   const conversion = new UploadConversion(deps, dataset, upload, onPhase);
   try {
     const samplesAdded = await conversion.run(multipart);
@@ -103,12 +122,17 @@ export async function commitUpload(
     });
   } catch (error) {
     await conversion.discard();
-    const rejected = error instanceof UploadValidationError || error instanceof FormatError || error instanceof ImageDecodeError;
+    const rejected = isRejection(error);
     await deps.uploads.transition(dataset.id, upload.id, 'COMMITTING', rejected ? 'REJECTED' : 'PENDING', {
       ...(rejected ? { error: (error as Error).message } : {}),
     });
     throw error;
   }
+}
+
+/** Whether a commit failed on the upload's content (REJECTED, final) rather than on something transient. */
+export function isRejection(error: unknown): boolean {
+  return error instanceof UploadValidationError || error instanceof FormatError || error instanceof ImageDecodeError;
 }
 
 type FileOf<K extends UploadFileKind['kind']> = { path: string; kind: Extract<UploadFileKind, { kind: K }> };

@@ -16,6 +16,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 
 export interface WinnowEnv {
@@ -23,10 +24,15 @@ export interface WinnowEnv {
   readonly tableName: string;
   readonly bucketName: string;
   readonly stateMachineArn?: string;
+  /** The Lambda that finishes commits of large uploads (`WINNOW_COMMIT_FUNCTION`). */
+  readonly commitFunctionName?: string;
+  /** Uploads up to this many bytes are committed within the request (`WINNOW_SYNC_COMMIT_BYTES`). */
+  readonly syncCommitBytes?: number;
   readonly endpoints: {
     readonly dynamodb?: string;
     readonly s3?: string;
     readonly sfn?: string;
+    readonly lambda?: string;
   };
   /** Fixed credentials (the local stand-ins); otherwise the SDK's default provider chain. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
@@ -59,18 +65,31 @@ export function winnowEnvFromProcess(env: NodeJS.ProcessEnv = process.env): Winn
     tableName: required(env, 'WINNOW_TABLE_NAME'),
     bucketName: required(env, 'WINNOW_BUCKET_NAME'),
     stateMachineArn: optional(env, 'WINNOW_STATE_MACHINE_ARN'),
+    commitFunctionName: optional(env, 'WINNOW_COMMIT_FUNCTION'),
+    syncCommitBytes: byteCount(env, 'WINNOW_SYNC_COMMIT_BYTES'),
     endpoints: {
       dynamodb: optional(env, 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL'),
       s3: optional(env, 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'),
       sfn: optional(env, 'AWS_ENDPOINT_URL_SFN', 'AWS_ENDPOINT_URL'),
+      lambda: optional(env, 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL'),
     },
   };
+}
+
+/** An optional environment variable holding a whole number of bytes. */
+export function byteCount(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = optional(env, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`environment variable ${name} must be a whole number of bytes, got ${JSON.stringify(text)}`);
+  return value;
 }
 
 export interface AwsClients {
   readonly dynamo: DynamoDBDocumentClient;
   readonly s3: S3Client;
   readonly sfn: SFNClient;
+  readonly lambda: LambdaClient;
 }
 
 export function createAwsClients(env: WinnowEnv): AwsClients {
@@ -87,5 +106,6 @@ export function createAwsClients(env: WinnowEnv): AwsClients {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const sfn = new SFNClient({ ...common, ...(endpoints.sfn ? { endpoint: endpoints.sfn } : {}) });
-  return { dynamo, s3, sfn };
+  const lambda = new LambdaClient({ ...common, ...(endpoints.lambda ? { endpoint: endpoints.lambda } : {}) });
+  return { dynamo, s3, sfn, lambda };
 }

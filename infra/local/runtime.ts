@@ -6,7 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoApiKeyRepository, newApiKey } from '../../functions/store/apiKeys.js';
-import type { WinnowEnv } from '../../functions/store/aws.js';
+import { byteCount, type WinnowEnv } from '../../functions/store/aws.js';
 import { createApiServer, createContextFactory } from '../../functions/api/server.js';
 import { jsonLogger } from '../../functions/api/requestLog.js';
 import { provisionStandIns } from './bootstrap.js';
@@ -18,6 +18,8 @@ import { BlobStore } from '../../functions/store/blobs.js';
 import { DynamoDatasetRepository } from '../../functions/store/datasets.js';
 import { DynamoRunRepository } from '../../functions/store/runs.js';
 import { DynamoTagRepository } from '../../functions/store/tags.js';
+import { DynamoUploadRepository } from '../../functions/store/uploads.js';
+import { InProcessCommitDispatcher } from '../../functions/ingest/commitJobs.js';
 import * as tasks from '../../functions/workflow/tasks.js';
 import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -54,6 +56,11 @@ export interface LocalRuntimeOptions {
   readonly tenantId?: string;
   /** One JSON log line per GraphQL request (default on). */
   readonly logRequests?: boolean;
+  /**
+   * Uploads of more bytes than this are committed in the background, as the commit Lambda does in AWS
+   * (default: `WINNOW_SYNC_COMMIT_BYTES`, else 256 MiB).
+   */
+  readonly syncCommitBytes?: number;
 }
 
 export interface LocalRuntime {
@@ -103,18 +110,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (options.editDefinition) definition = options.editDefinition(definition);
     const stepFunctions = await startLocalStepFunctions({ definition, handlers: wrapped });
     started.push(stepFunctions);
+    // Commits of large uploads: after the request, in this process (the commit Lambda's work in AWS).
+    const commits = new InProcessCommitDispatcher({ ...deps, uploads: new DynamoUploadRepository(clients.dynamo, storeEnv.tableName) });
+    started.push({ close: () => commits.idle() });
     const apiKey = await developmentKey(options, dataDir);
     await new DynamoApiKeyRepository(clients.dynamo, storeEnv.tableName).ensure(apiKey, options.tenantId ?? 'local', 'development key');
     const env: WinnowEnv = {
       ...storeEnv,
       stateMachineArn: stepFunctions.stateMachineArn,
+      syncCommitBytes: options.syncCommitBytes ?? byteCount(process.env, 'WINNOW_SYNC_COMMIT_BYTES'),
       endpoints: { ...endpoints, sfn: stepFunctions.endpoint },
     };
 
     const apollo = createApiServer({ ...(options.logRequests === false ? {} : { logRequest: jsonLogger }) });
     await apollo.start();
     started.push({ close: () => apollo.stop() });
-    const http = await startGraphqlHttpServer({ apollo, context: createContextFactory(env), port: options.port ?? 4000 });
+    const http = await startGraphqlHttpServer({ apollo, context: createContextFactory(env, { commits }), port: options.port ?? 4000 });
     started.push(http);
     return { url: http.url, apiKey, env, stop };
   } catch (error) {

@@ -313,3 +313,34 @@ describe('winnow upload: resuming', () => {
     expect(readdirSync(uploads).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 });
+
+describe('winnow upload: a large upload committed in the background', () => {
+  let background: LocalRuntime;
+  beforeAll(async () => {
+    // Every upload counts as large here: the server answers COMMITTING and converts after the request.
+    background = await startTestRuntime({ syncCommitBytes: 0 });
+  });
+  afterAll(() => background.stop());
+
+  it('follows the commit to its end: the rows added, or the rejection with file and line and exit code 1', async () => {
+    const apiEnv = { ...env, WINNOW_API_URL: background.url, WINNOW_API_KEY: background.apiKey };
+    const folder = writeLightlyFolder({ samples: 30, dim: 4, layout: 'jsonl' });
+    scratch.push(folder.dir);
+    const name = uniqueName('cli-async');
+    const ok = await winnow(['upload', folder.dir, '--dataset', name], { env: apiEnv });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/converting the upload in the background/);
+    expect(ok.stderr).toMatch(new RegExp(`committed: 30 samples added to ${name} \\(now 30\\)`));
+
+    const bad = writeLightlyFolder({ samples: 20, dim: 4, layout: 'jsonl' });
+    scratch.push(bad.dir);
+    const csv = join(bad.dir, 'embeddings.csv');
+    writeFileSync(csv, readFileSync(csv, 'utf8').replace(/\n([^,\n]+),[^,\n]+,/, '\n$1,oops,'));
+    const badName = uniqueName('cli-async-bad');
+    const refused = await winnow(['upload', bad.dir, '--dataset', badName], { env: apiEnv });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/the upload was rejected, nothing was added: embeddings\.csv:2: .*"oops"/);
+    const ids = await graphql<{ datasets: { items: { id: string; name: string; sampleCount: number }[] } }>(background.url, '{ datasets(first: 100) { items { id name sampleCount } } }');
+    expect(ids.data!.datasets.items.find((d) => d.name === badName)!.sampleCount).toBe(0);
+  });
+});

@@ -63,6 +63,19 @@ describe('WinnowStack', () => {
     });
   });
 
+  it('commits large uploads in a 15-minute Lambda that the API may invoke, and tells the API its name', () => {
+    const functions = template.findResources('AWS::Lambda::Function', { Properties: { Timeout: 900, MemorySize: 3008 } });
+    const ids = Object.keys(functions).filter((id) => id.startsWith('CommitFunction'));
+    expect(ids).toHaveLength(1);
+    const commitId = ids[0]!;
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WINNOW_COMMIT_FUNCTION: { Ref: commitId }, WINNOW_INTROSPECTION: 'true' }) },
+    });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }[];
+    const invokes = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((st) => JSON.stringify(st.Action).includes('lambda:InvokeFunction'));
+    expect(invokes.some((st) => JSON.stringify(st.Resource).includes(commitId))).toBe(true);
+  });
+
   it('routes /graphql of an HTTP API to the function and outputs the URL', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', Name: 'winnow-test' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /graphql' });
@@ -111,9 +124,9 @@ describe('WinnowStack, safety', () => {
 describe('WinnowStack, logs', () => {
   it('keeps every function log for a month', () => {
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as { Properties: { RetentionInDays?: number } }[];
-    expect(groups).toHaveLength(5);
+    expect(groups).toHaveLength(6);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
     const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })) as { Properties: { LoggingConfig?: unknown } }[];
-    expect(functions.filter((f) => f.Properties.LoggingConfig)).toHaveLength(5);
+    expect(functions.filter((f) => f.Properties.LoggingConfig)).toHaveLength(6);
   });
 });

@@ -147,6 +147,10 @@ export type Mutation = {
   /**
    * Validates every file of an upload and, only if all are valid, adds its samples to the dataset. For
    * files sent in parts, pass the ETag of every part. A rejected upload leaves the dataset as it was.
+   * Uploads up to the server's inline limit (256 MiB of files by default) are done when this returns
+   * (COMMITTED, or an error with the file and line); larger ones return COMMITTING at once and are
+   * converted in the background: follow `dataset { uploads { status error } }` until COMMITTED or
+   * REJECTED (`error` then names the file and line).
    */
   commitUpload: Upload;
   /** Creates an empty dataset. `name`: 1–128 characters, no control characters, unique per tenant. */

@@ -1,6 +1,6 @@
 /** Uploads over GraphQL: presigned targets, commit, inline upload. The work is in functions/ingest. */
 import type { MutationResolvers, UploadResolvers } from '../generated/graphql.js';
-import { commitUpload } from '../../ingest/commitUpload.js';
+import { commitOrDispatch } from '../../ingest/commitJobs.js';
 import { uploadInline } from '../../ingest/inlineUpload.js';
 import { startUpload } from '../../ingest/startUpload.js';
 
@@ -24,7 +24,7 @@ export const uploadFields: UploadResolvers = {
 
 export const uploadMutations: Pick<MutationResolvers, 'createUpload' | 'commitUpload' | 'uploadInline'> = {
   commitUpload: (_parent, { datasetId, uploadId, multipart }, context) =>
-    commitUpload(context, context.tenantId, datasetId, uploadId, multipart ?? []),
+    commitOrDispatch(context, context.commits, context.syncCommitBytes, context.tenantId, datasetId, uploadId, multipart ?? []),
   uploadInline: (_parent, { datasetId, files }, context) => uploadInline(context, context.tenantId, datasetId, files),
   createUpload: async (_parent, { datasetId, files }, context) => {
     const dataset = await context.datasets.get(context.tenantId, datasetId);

@@ -53,6 +53,9 @@ async function resumable(api: WinnowApi, io: CliIo, file: string, files: readonl
   return { state, server };
 }
 
+/** How often a commit running in the background is checked. */
+const COMMIT_POLL_MS = 500;
+
 export function makeUploadCommand(): Command {
   return defineCommand({
     name: 'upload',
@@ -148,7 +151,26 @@ export function makeUploadCommand(): Command {
         .map((f) => ({ path: f.path, parts: f.parts!.map((p) => ({ partNumber: p.partNumber, etag: p.etag! })) }));
       io.stderr(`committing upload ${current.uploadId} (the server checks every file)…\n`);
       try {
-        const committed = await api.commitUpload(dataset.id, current.uploadId, multipart);
+        let committed = await api.commitUpload(dataset.id, current.uploadId, multipart);
+        if (committed.status === 'COMMITTING') {
+          // Large uploads are converted after the request; follow the upload until it is done.
+          io.stderr(`the server is converting the upload in the background…\n`);
+          for (;;) {
+            await new Promise((resolve) => setTimeout(resolve, COMMIT_POLL_MS));
+            const now = await api.upload(dataset.id, current.uploadId);
+            if (!now || now.status !== 'COMMITTING') {
+              committed = now ?? committed;
+              break;
+            }
+          }
+        }
+        if (committed.status === 'REJECTED') {
+          clearState(file);
+          throw new UploadRejectedError(`the upload was rejected, nothing was added: ${committed.error ?? 'no reason given'}`);
+        }
+        if (committed.status !== 'COMMITTED') {
+          throw new Error(`the commit did not finish (upload ${current.uploadId} is ${committed.status}); run the same command again to retry`);
+        }
         clearState(file);
         const total = await api.sampleCount(dataset.id);
         io.stderr(`committed: ${committed.samplesAdded ?? 0} samples added to ${name} (now ${total})\n`);

@@ -1,0 +1,105 @@
+/**
+ * Commits in the background (functions/ingest/commitJobs.ts), end to end over GraphQL against a local
+ * runtime that commits every upload of more than 0 bytes that way, as the commit Lambda does for large
+ * uploads in AWS: `commitUpload` answers COMMITTING at once, the upload then ends COMMITTED with the
+ * dataset extended, or REJECTED with the file and line and the dataset as it was. A job delivered again
+ * after it finished does nothing, and the Lambda refuses a malformed event.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCommitJob } from '../../functions/ingest/commitJobs.js';
+import { CommitEventError, handler } from '../../functions/ingest/handler.js';
+import { createAwsClients } from '../../functions/store/aws.js';
+import { BlobStore } from '../../functions/store/blobs.js';
+import { DynamoDatasetRepository } from '../../functions/store/datasets.js';
+import { DynamoTagRepository } from '../../functions/store/tags.js';
+import { DynamoUploadRepository } from '../../functions/store/uploads.js';
+import type { LocalRuntime } from '../../infra/local/runtime.js';
+import { createDataset, datasetState, lightlyUploadFiles, presignedUpload, tagFileNames } from '../support/datasets.js';
+import { graphql, uniqueName } from '../support/graphql.js';
+import { startTestRuntime } from '../support/runtime.js';
+
+const env = inject('winnowEnv');
+const tenantId = uniqueName('tenant-async');
+let runtime: LocalRuntime;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime({ syncCommitBytes: 0, tenantId });
+});
+afterAll(() => runtime.stop());
+
+interface UploadState {
+  id: string;
+  status: string;
+  samplesAdded: number | null;
+  error: string | null;
+}
+
+/** Follows the upload until it leaves COMMITTING, as a client does. */
+async function settled(datasetId: string, uploadId: string): Promise<UploadState> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const result = await graphql<{ dataset: { uploads: UploadState[] } }>(runtime.url, 'query ($id: ID!) { dataset(id: $id) { uploads { id status samplesAdded error } } }', {
+      id: datasetId,
+    });
+    const upload = result.data!.dataset.uploads.find((u) => u.id === uploadId)!;
+    if (upload.status !== 'COMMITTING') return upload;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`upload ${uploadId} still COMMITTING`);
+}
+
+describe('an upload committed in the background', () => {
+  it('answers COMMITTING at once, then ends COMMITTED with the rows and initial-tag in place', async () => {
+    const datasetId = await createDataset(runtime.url, uniqueName('async'));
+    const { files, dataset } = lightlyUploadFiles({ samples: 40, dim: 6, layout: 'jsonl' });
+    const { upload, commit } = await presignedUpload(runtime.url, datasetId, files);
+    expect(commit.errors).toBeUndefined();
+    expect(commit.data!.commitUpload).toMatchObject({ id: upload.id, status: 'COMMITTING', samplesAdded: null });
+    expect(await settled(datasetId, upload.id)).toMatchObject({ status: 'COMMITTED', samplesAdded: 40, error: null });
+    const state = await datasetState(runtime.url, datasetId);
+    expect(state.sampleCount).toBe(40);
+    expect(state.embeddingDimension).toBe(6);
+    expect(await tagFileNames(runtime.url, datasetId, 'initial-tag')).toEqual(dataset.truth.fileNames);
+  });
+
+  it('ends REJECTED with the file and line of the fault, and the dataset exactly as it was', async () => {
+    const datasetId = await createDataset(runtime.url, uniqueName('async-bad'));
+    const before = await datasetState(runtime.url, datasetId);
+    const bad = lightlyUploadFiles({ samples: 10, dim: 4, layout: 'jsonl' });
+    const csv = bad.files.find((f) => f.path === 'embeddings.csv')!;
+    const lines = csv.content.split('\n');
+    lines[3] = lines[3]!.replace(/,[^,]+,/, ',NaN,');
+    csv.content = lines.join('\n');
+    const { upload, commit } = await presignedUpload(runtime.url, datasetId, bad.files);
+    expect(commit.data!.commitUpload.status).toBe('COMMITTING');
+    const rejected = await settled(datasetId, upload.id);
+    expect(rejected.status).toBe('REJECTED');
+    // file:line, then what is wrong and where in the line.
+    expect(rejected.error).toMatch(/^embeddings\.csv:4: column 2 \(embedding_0\)/);
+    const after = await datasetState(runtime.url, datasetId);
+    expect({ ...after, uploads: [] }).toEqual({ ...before, uploads: [] });
+    expect(after.sampleCount).toBe(0);
+    expect(after.uploads).toEqual([expect.objectContaining({ id: upload.id, status: 'REJECTED' })]);
+  });
+
+  it('a job delivered again after it finished does nothing', async () => {
+    const datasetId = await createDataset(runtime.url, uniqueName('async-again'));
+    const { files } = lightlyUploadFiles({ samples: 8, dim: 4, layout: 'jsonl' });
+    const { upload } = await presignedUpload(runtime.url, datasetId, files);
+    expect(await settled(datasetId, upload.id)).toMatchObject({ status: 'COMMITTED' });
+    const clients = createAwsClients(env);
+    const blobs = new BlobStore(clients.s3, env.bucketName);
+    const deps = {
+      datasets: new DynamoDatasetRepository(clients.dynamo, env.tableName),
+      tags: new DynamoTagRepository(clients.dynamo, env.tableName, blobs),
+      uploads: new DynamoUploadRepository(clients.dynamo, env.tableName),
+      blobs,
+    };
+    expect(await runCommitJob(deps, { tenantId, datasetId, uploadId: upload.id, multipart: [] })).toBeUndefined();
+    expect((await datasetState(runtime.url, datasetId)).sampleCount).toBe(8);
+  });
+
+  it('the commit Lambda refuses an event that is not a commit job, naming what it needs', async () => {
+    await expect(handler({ datasetId: 'd' })).rejects.toThrow(CommitEventError);
+    await expect(handler(null)).rejects.toThrow(/tenantId, datasetId, uploadId/);
+  });
+});
