@@ -6,13 +6,10 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { DEFAULT_SYNC_COMMIT_BYTES, LambdaCommitDispatcher, type CommitDispatcher } from '../ingest/commitJobs.js';
 import { createAwsClients, type WinnowEnv } from '../store/aws.js';
-import { BlobStore } from '../store/blobs.js';
 import { EMPTY_MANIFEST, type DatasetManifest } from '../store/columns.js';
-import { DynamoDatasetRepository, type Dataset } from '../store/datasets.js';
-import { DynamoTagRepository } from '../store/tags.js';
+import type { Dataset } from '../store/datasets.js';
+import { createStores } from '../store/stores.js';
 import { DynamoApiKeyRepository } from '../store/apiKeys.js';
-import { DynamoRunRepository } from '../store/runs.js';
-import { DynamoUploadRepository } from '../store/uploads.js';
 import type { ApiContext } from './context.js';
 import { createFormatError, type ErrorLogger } from './errors.js';
 import { queryLimits } from './limits.js';
@@ -75,11 +72,7 @@ export function createContextFactory(env: WinnowEnv, options: { commits?: Commit
   const clients = createAwsClients(env);
   const commits = options.commits ?? (env.commitFunctionName ? new LambdaCommitDispatcher(clients.lambda, env.commitFunctionName) : undefined);
   const syncCommitBytes = env.syncCommitBytes ?? DEFAULT_SYNC_COMMIT_BYTES;
-  const datasets = new DynamoDatasetRepository(clients.dynamo, env.tableName);
-  const blobs = new BlobStore(clients.s3, env.bucketName);
-  const tags = new DynamoTagRepository(clients.dynamo, env.tableName, blobs);
-  const uploads = new DynamoUploadRepository(clients.dynamo, env.tableName);
-  const runs = new DynamoRunRepository(clients.dynamo, env.tableName);
+  const { datasets, blobs, tags, uploads, runs } = createStores(env, clients);
   const apiKeys = new DynamoApiKeyRepository(clients.dynamo, env.tableName);
   return async (requestId: string, authorization: string | undefined): Promise<ApiContext> => {
     const key = bearerKey(authorization);

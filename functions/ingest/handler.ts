@@ -2,29 +2,13 @@
  * The commit Lambda: finishes the commits of large uploads that the API began and handed over by an
  * asynchronous invocation (ingest/commitJobs.ts). Parses the event, delegates, returns.
  */
-import { createAwsClients, winnowEnvFromProcess } from '../store/aws.js';
-import { BlobStore } from '../store/blobs.js';
-import { DynamoDatasetRepository } from '../store/datasets.js';
-import { DynamoTagRepository } from '../store/tags.js';
-import { DynamoUploadRepository } from '../store/uploads.js';
+import { winnowEnvFromProcess } from '../store/aws.js';
+import { createStores } from '../store/stores.js';
 import { runCommitJob, type CommitJob } from './commitJobs.js';
 import type { IngestDeps } from './commitUpload.js';
 
 let cached: IngestDeps | undefined;
-function deps(): IngestDeps {
-  if (!cached) {
-    const env = winnowEnvFromProcess();
-    const clients = createAwsClients(env);
-    const blobs = new BlobStore(clients.s3, env.bucketName);
-    cached = {
-      datasets: new DynamoDatasetRepository(clients.dynamo, env.tableName),
-      tags: new DynamoTagRepository(clients.dynamo, env.tableName, blobs),
-      uploads: new DynamoUploadRepository(clients.dynamo, env.tableName),
-      blobs,
-    };
-  }
-  return cached;
-}
+const deps = (): IngestDeps => (cached ??= createStores(winnowEnvFromProcess()));
 
 export class CommitEventError extends Error {
   override name = 'CommitEventError';

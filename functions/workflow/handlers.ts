@@ -3,31 +3,15 @@
  * the same task functions (infra/local/runtime.ts).
  */
 import type { Context } from 'aws-lambda';
-import { createAwsClients, winnowEnvFromProcess } from '../store/aws.js';
-import { BlobStore } from '../store/blobs.js';
-import { DynamoDatasetRepository } from '../store/datasets.js';
-import { DynamoRunRepository } from '../store/runs.js';
-import { DynamoTagRepository } from '../store/tags.js';
+import { winnowEnvFromProcess } from '../store/aws.js';
+import { createStores } from '../store/stores.js';
 import * as tasks from './tasks.js';
 
 /** Time kept back from the Lambda's limit for the checkpoint write. */
 export const SELECT_SAFETY_MARGIN_MS = 60_000;
 
 let cached: tasks.WorkflowDeps | undefined;
-function deps(): tasks.WorkflowDeps {
-  if (!cached) {
-    const env = winnowEnvFromProcess();
-    const clients = createAwsClients(env);
-    const blobs = new BlobStore(clients.s3, env.bucketName);
-    cached = {
-      datasets: new DynamoDatasetRepository(clients.dynamo, env.tableName),
-      tags: new DynamoTagRepository(clients.dynamo, env.tableName, blobs),
-      runs: new DynamoRunRepository(clients.dynamo, env.tableName),
-      blobs,
-    };
-  }
-  return cached;
-}
+const deps = (): tasks.WorkflowDeps => (cached ??= createStores(winnowEnvFromProcess()));
 
 export const plan = (event: tasks.RunEvent) => tasks.plan(deps(), event);
 export const shard = (event: tasks.RunEvent & { shard: number }) => tasks.shard(deps(), event);

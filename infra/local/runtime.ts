@@ -14,12 +14,8 @@ import { startGraphqlHttpServer } from './httpServer.js';
 import { startDynamoStandIn, startS3StandIn } from './standins.js';
 import { synthesizeWorkflowDefinition } from './stateMachine.js';
 import { startLocalStepFunctions, type LocalTaskHandler } from './stepFunctions.js';
-import { BlobStore } from '../../functions/store/blobs.js';
-import { DynamoDatasetRepository } from '../../functions/store/datasets.js';
-import { DynamoRunRepository } from '../../functions/store/runs.js';
-import { DynamoTagRepository } from '../../functions/store/tags.js';
-import { DynamoUploadRepository } from '../../functions/store/uploads.js';
 import { InProcessCommitDispatcher } from '../../functions/ingest/commitJobs.js';
+import { createStores } from '../../functions/store/stores.js';
 import * as tasks from '../../functions/workflow/tasks.js';
 import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -91,13 +87,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
 
     // The workflow: the synthesized definition, its tasks played by the same task functions as the Lambdas.
-    const blobs = new BlobStore(clients.s3, storeEnv.bucketName);
-    const deps: tasks.WorkflowDeps = {
-      datasets: new DynamoDatasetRepository(clients.dynamo, storeEnv.tableName),
-      tags: new DynamoTagRepository(clients.dynamo, storeEnv.tableName, blobs),
-      runs: new DynamoRunRepository(clients.dynamo, storeEnv.tableName),
-      blobs,
-    };
+    const deps = createStores(storeEnv, clients);
     const budgetMs = options.selectBudgetMs ?? WORKFLOW_TIMEOUTS.select.toMilliseconds() - 60_000;
     const handlers: Record<string, LocalTaskHandler> = {
       [WORKFLOW_STATES.plan]: (input) => tasks.plan(deps, input as tasks.RunEvent),
@@ -111,7 +101,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const stepFunctions = await startLocalStepFunctions({ definition, handlers: wrapped });
     started.push(stepFunctions);
     // Commits of large uploads: after the request, in this process (the commit Lambda's work in AWS).
-    const commits = new InProcessCommitDispatcher({ ...deps, uploads: new DynamoUploadRepository(clients.dynamo, storeEnv.tableName) });
+    const commits = new InProcessCommitDispatcher(deps);
     started.push({ close: () => commits.idle() });
     const apiKey = await developmentKey(options, dataDir);
     await new DynamoApiKeyRepository(clients.dynamo, storeEnv.tableName).ensure(apiKey, options.tenantId ?? 'local', 'development key');

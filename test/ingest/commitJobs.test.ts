@@ -8,11 +8,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCommitJob } from '../../functions/ingest/commitJobs.js';
 import { CommitEventError, handler } from '../../functions/ingest/handler.js';
-import { createAwsClients } from '../../functions/store/aws.js';
-import { BlobStore } from '../../functions/store/blobs.js';
-import { DynamoDatasetRepository } from '../../functions/store/datasets.js';
-import { DynamoTagRepository } from '../../functions/store/tags.js';
-import { DynamoUploadRepository } from '../../functions/store/uploads.js';
+import { createStores } from '../../functions/store/stores.js';
 import type { LocalRuntime } from '../../infra/local/runtime.js';
 import { createDataset, datasetState, lightlyUploadFiles, presignedUpload, tagFileNames } from '../support/datasets.js';
 import { graphql, uniqueName } from '../support/graphql.js';
@@ -86,14 +82,7 @@ describe('an upload committed in the background', () => {
     const { files } = lightlyUploadFiles({ samples: 8, dim: 4, layout: 'jsonl' });
     const { upload } = await presignedUpload(runtime.url, datasetId, files);
     expect(await settled(datasetId, upload.id)).toMatchObject({ status: 'COMMITTED' });
-    const clients = createAwsClients(env);
-    const blobs = new BlobStore(clients.s3, env.bucketName);
-    const deps = {
-      datasets: new DynamoDatasetRepository(clients.dynamo, env.tableName),
-      tags: new DynamoTagRepository(clients.dynamo, env.tableName, blobs),
-      uploads: new DynamoUploadRepository(clients.dynamo, env.tableName),
-      blobs,
-    };
+    const deps = createStores(env);
     expect(await runCommitJob(deps, { tenantId, datasetId, uploadId: upload.id, multipart: [] })).toBeUndefined();
     expect((await datasetState(runtime.url, datasetId)).sampleCount).toBe(8);
   });
