@@ -33,10 +33,11 @@ interface UploadState {
 /** Follows the upload until it leaves COMMITTING, as a client does. */
 async function settled(datasetId: string, uploadId: string): Promise<UploadState> {
   for (let attempt = 0; attempt < 600; attempt++) {
-    const result = await graphql<{ dataset: { uploads: UploadState[] } }>(runtime.url, 'query ($id: ID!) { dataset(id: $id) { uploads { id status samplesAdded error } } }', {
+    const result = await graphql<{ dataset: { upload: UploadState } }>(runtime.url, 'query ($id: ID!, $u: ID!) { dataset(id: $id) { upload(id: $u) { id status samplesAdded error } } }', {
       id: datasetId,
+      u: uploadId,
     });
-    const upload = result.data!.dataset.uploads.find((u) => u.id === uploadId)!;
+    const upload = result.data!.dataset.upload;
     if (upload.status !== 'COMMITTING') return upload;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -75,6 +76,12 @@ describe('an upload committed in the background', () => {
     expect({ ...after, uploads: [] }).toEqual({ ...before, uploads: [] });
     expect(after.sampleCount).toBe(0);
     expect(after.uploads).toEqual([expect.objectContaining({ id: upload.id, status: 'REJECTED' })]);
+  });
+
+  it('one upload by id; an unknown id is NOT_FOUND', async () => {
+    const datasetId = await createDataset(runtime.url, uniqueName('async-missing'));
+    const missing = await graphql(runtime.url, 'query ($id: ID!) { dataset(id: $id) { upload(id: "no-such-upload") { id } } }', { id: datasetId });
+    expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   it('a job delivered again after it finished does nothing', async () => {

@@ -63,6 +63,8 @@ export type Dataset = {
   tags: TagPage;
   /** Prediction tasks with their types, categories and active-learning score names. */
   tasks: Array<PredictionTask>;
+  /** One upload (e.g. to follow a commit in the background); `NOT_FOUND` when the dataset has none of that id. */
+  upload: Upload;
   /** Uploads, oldest first. */
   uploads: Array<Upload>;
 };
@@ -82,6 +84,11 @@ export type DatasetTagArgs = {
 export type DatasetTagsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type DatasetUploadArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type DatasetPage = {
@@ -149,7 +156,7 @@ export type Mutation = {
    * files sent in parts, pass the ETag of every part. A rejected upload leaves the dataset as it was.
    * Uploads up to the server's inline limit (256 MiB of files by default) are done when this returns
    * (COMMITTED, or an error with the file and line); larger ones return COMMITTING at once and are
-   * converted in the background: follow `dataset { uploads { status error } }` until COMMITTED or
+   * converted in the background: follow `dataset { upload(id) { status error } }` until COMMITTED or
    * REJECTED (`error` then names the file and line).
    */
   commitUpload: Upload;
@@ -747,6 +754,7 @@ export type DatasetResolvers<ContextType = ApiContext, ParentType extends Resolv
   tag?: Resolver<ResolversTypes['Tag'], ParentType, ContextType, RequireFields<DatasetTagArgs, 'name'>>;
   tags?: Resolver<ResolversTypes['TagPage'], ParentType, ContextType, RequireFields<DatasetTagsArgs, 'first'>>;
   tasks?: Resolver<Array<ResolversTypes['PredictionTask']>, ParentType, ContextType>;
+  upload?: Resolver<ResolversTypes['Upload'], ParentType, ContextType, RequireFields<DatasetUploadArgs, 'id'>>;
   uploads?: Resolver<Array<ResolversTypes['Upload']>, ParentType, ContextType>;
 }>;
 

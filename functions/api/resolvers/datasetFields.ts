@@ -3,7 +3,7 @@ import type { DatasetResolvers } from '../generated/graphql.js';
 
 export const datasetFields: Pick<
   DatasetResolvers,
-  'embeddingDimension' | 'metadataKeys' | 'tasks' | 'computedMetadataAvailable' | 'uploads'
+  'embeddingDimension' | 'metadataKeys' | 'tasks' | 'computedMetadataAvailable' | 'upload' | 'uploads'
 > = {
   embeddingDimension: (dataset) => (dataset.embeddingDimension ? dataset.embeddingDimension : null),
   metadataKeys: async (dataset, _args, { manifest }) =>
@@ -21,5 +21,6 @@ export const datasetFields: Pick<
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
   computedMetadataAvailable: async (dataset, _args, { manifest }) => (await manifest(dataset)).computedMetadata,
+  upload: (dataset, { id }, { uploads }) => uploads.get(dataset.id, id),
   uploads: (dataset, _args, { uploads }) => uploads.list(dataset.id),
 };

@@ -117,12 +117,18 @@ export class WinnowApi {
     return data.commitUpload;
   }
 
+  /** The upload, or undefined when the server no longer has it (or its dataset). */
   async upload(datasetId: string, uploadId: string): Promise<UploadOutcome | undefined> {
-    const data = await this.transport.request<{ dataset: { uploads: UploadOutcome[] } }>(
-      `query ($id: ID!) { dataset(id: $id) { uploads { ${UPLOAD_FIELDS} } } }`,
-      { id: datasetId },
-    );
-    return data.dataset.uploads.find((u) => u.id === uploadId);
+    try {
+      const data = await this.transport.request<{ dataset: { upload: UploadOutcome } }>(
+        `query ($id: ID!, $u: ID!) { dataset(id: $id) { upload(id: $u) { ${UPLOAD_FIELDS} } } }`,
+        { id: datasetId, u: uploadId },
+      );
+      return data.dataset.upload;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
   }
 
   async startSelection(args: {

@@ -158,10 +158,9 @@ export function makeUploadCommand(): Command {
           for (;;) {
             await new Promise((resolve) => setTimeout(resolve, COMMIT_POLL_MS));
             const now = await api.upload(dataset.id, current.uploadId);
-            if (!now || now.status !== 'COMMITTING') {
-              committed = now ?? committed;
-              break;
-            }
+            if (!now) throw new Error(`upload ${current.uploadId} is gone from the server (its dataset was deleted?)`);
+            committed = now;
+            if (committed.status !== 'COMMITTING') break;
           }
         }
         if (committed.status === 'REJECTED') {
