@@ -92,45 +92,71 @@ export function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: 
  */
 export function dot32(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
   const f = Math.fround;
-  const acc = dot32Accumulators.fill(0);
+  // Sixteen named accumulators, not an array: this loop is the whole cost of the scalar DIVERSITY, and
+  // locals keep it ~6× faster than an array (measured at N = 100k: 25 against 147 ms per pick).
+  let l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0, l8 = 0, l9 = 0, l10 = 0, l11 = 0, l12 = 0, l13 = 0, l14 = 0, l15 = 0;
   const end16 = dim & ~15;
   const end4 = dim & ~3;
   let d = 0;
-  for (; d < end16; d++) acc[d & 15] = f(acc[d & 15]! + f(a[aOffset + d]! * b[bOffset + d]!));
-  for (; d < end4; d++) acc[d & 3] = f(acc[d & 3]! + f(a[aOffset + d]! * b[bOffset + d]!));
-  const v = (l: number) => f(f(acc[l]! + acc[4 + l]!) + f(acc[8 + l]! + acc[12 + l]!));
-  let s = f(f(v(0) + v(1)) + f(v(2) + v(3)));
+  for (; d < end16; d += 16) {
+    const o = aOffset + d;
+    const p = bOffset + d;
+    l0 = f(l0 + f(a[o + 0]! * b[p + 0]!));
+    l1 = f(l1 + f(a[o + 1]! * b[p + 1]!));
+    l2 = f(l2 + f(a[o + 2]! * b[p + 2]!));
+    l3 = f(l3 + f(a[o + 3]! * b[p + 3]!));
+    l4 = f(l4 + f(a[o + 4]! * b[p + 4]!));
+    l5 = f(l5 + f(a[o + 5]! * b[p + 5]!));
+    l6 = f(l6 + f(a[o + 6]! * b[p + 6]!));
+    l7 = f(l7 + f(a[o + 7]! * b[p + 7]!));
+    l8 = f(l8 + f(a[o + 8]! * b[p + 8]!));
+    l9 = f(l9 + f(a[o + 9]! * b[p + 9]!));
+    l10 = f(l10 + f(a[o + 10]! * b[p + 10]!));
+    l11 = f(l11 + f(a[o + 11]! * b[p + 11]!));
+    l12 = f(l12 + f(a[o + 12]! * b[p + 12]!));
+    l13 = f(l13 + f(a[o + 13]! * b[p + 13]!));
+    l14 = f(l14 + f(a[o + 14]! * b[p + 14]!));
+    l15 = f(l15 + f(a[o + 15]! * b[p + 15]!));
+  }
+  for (; d < end4; d += 4) {
+    const o = aOffset + d;
+    const p = bOffset + d;
+    l0 = f(l0 + f(a[o + 0]! * b[p + 0]!));
+    l1 = f(l1 + f(a[o + 1]! * b[p + 1]!));
+    l2 = f(l2 + f(a[o + 2]! * b[p + 2]!));
+    l3 = f(l3 + f(a[o + 3]! * b[p + 3]!));
+  }
+  const v0 = f(f(l0 + l4) + f(l8 + l12));
+  const v1 = f(f(l1 + l5) + f(l9 + l13));
+  const v2 = f(f(l2 + l6) + f(l10 + l14));
+  const v3 = f(f(l3 + l7) + f(l11 + l15));
+  let s = f(f(v0 + v1) + f(v2 + v3));
   for (; d < dim; d++) s = f(s + f(a[aOffset + d]! * b[bOffset + d]!));
   return s;
 }
-const dot32Accumulators = new Float64Array(16);
+
+type DotProduct = (a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number) => number;
+
+/**
+ * Squared norms of the rows of a matrix by `dotOf`, computed once per array (the engine never writes to
+ * an embedding matrix after handing it to a kernel).
+ */
+function cachedRowNorms<T extends Float32Array | Float64Array>(cache: WeakMap<Float32Array, T>, make: (rows: number) => T, dotOf: DotProduct, data: Float32Array, dim: number): T {
+  const cached = cache.get(data);
+  if (cached && cached.length * dim === data.length) return cached;
+  const norms = make(dim > 0 ? data.length / dim : 0);
+  for (let r = 0; r < norms.length; r++) norms[r] = dotOf(data, r * dim, data, r * dim, dim);
+  cache.set(data, norms);
+  return norms;
+}
+
+const normCache = new WeakMap<Float32Array, Float64Array>();
+/** Squared norms by {@link dot} (float64), for the neighbour searches. */
+export const rowNormsSq = (data: Float32Array, dim: number): Float64Array => cachedRowNorms(normCache, (n) => new Float64Array(n), dot, data, dim);
 
 const norm32Cache = new WeakMap<Float32Array, Float32Array>();
 /** Squared norms by {@link dot32}, for k-center: a row is then at distance exactly 0 from its copy. */
-export function rowNormsSq32(data: Float32Array, dim: number): Float32Array {
-  const cached = norm32Cache.get(data);
-  if (cached && cached.length * dim === data.length) return cached;
-  const rows = dim > 0 ? data.length / dim : 0;
-  const norms = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) norms[r] = dot32(data, r * dim, data, r * dim, dim);
-  norm32Cache.set(data, norms);
-  return norms;
-}
-
-/**
- * Squared norms of the rows of a matrix, computed once per array (the engine never writes to an
- * embedding matrix after handing it to a kernel).
- */
-const normCache = new WeakMap<Float32Array, Float64Array>();
-export function rowNormsSq(data: Float32Array, dim: number): Float64Array {
-  const cached = normCache.get(data);
-  if (cached && cached.length * dim === data.length) return cached;
-  const rows = dim > 0 ? data.length / dim : 0;
-  const norms = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) norms[r] = dot(data, r * dim, data, r * dim, dim);
-  normCache.set(data, norms);
-  return norms;
-}
+export const rowNormsSq32 = (data: Float32Array, dim: number): Float32Array => cachedRowNorms(norm32Cache, (n) => new Float32Array(n), dot32, data, dim);
 
 /** Rows compared per block in kNN: a block of rows stays in cache while it meets every other row. */
 const KNN_BLOCK = 64;
