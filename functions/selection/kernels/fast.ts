@@ -16,7 +16,7 @@ import { KernelOptionError } from './errors.js';
 import { dot, dot32, rowNormsSq, type Kernels, type NearestRows, type RowRange } from './index.js';
 import { KernelPool, makeOp, type BlockDescription, type ContextDescription, type Op } from './pool.js';
 import { principalBasis } from './principalBasis.js';
-import { wasm, type WasmModule } from './wasm/api.js';
+import { wasm, type WasmMemory, type WasmModule } from './wasm/api.js';
 import { wasmBase64 } from './wasm/generated.js';
 
 export interface FastKernelOptions {
@@ -98,7 +98,8 @@ interface Context extends ContextDescription {
 export function createFastKernels(options: FastKernelOptions = {}): FastKernels {
   const module = kernelModule();
   if (!module) throw new KernelOptionError('runtime', 'WebAssembly SIMD with shared memory is not available');
-  const wasmModule = module;
+  /** The kernels on one block's memory, for the one-off calls the main thread makes while preparing it. */
+  const kernelsOn = (memory: WasmMemory) => new wasm.Instance(module, { env: { memory } }).exports as Record<'rowNorms32' | 'projectRows', (...args: number[]) => void>;
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new KernelOptionError('threads', `must be a positive integer, got ${threads}`);
   const blockBytes = options.blockBytes ?? MAX_MEMORY_BYTES;
@@ -115,12 +116,36 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   const released = new FinalizationRegistry<number>((id) => pool.release(id));
   let nextId = 1;
 
+  /**
+   * A block's areas in memory order, as [bytes per row, fixed bytes]: both the block size estimate and
+   * the placement read this one list. float32 blocks carry the k-center state (minimum distance, active
+   * and changed rows) and, when pruning, each row's projection onto 16 principal directions.
+   */
+  const blockAreas = (dim: number, kind: 'float32' | 'int8', scratchPerThread: number) => {
+    const state = kind === 'float32';
+    const bound = state && prune;
+    return {
+      data: [kind === 'int8' ? dim : dim * 4, 0],
+      scales: [kind === 'int8' ? 4 : 0, 0],
+      norms64: [8, 0],
+      norms32: [4, 0],
+      center: [0, dim * 8],
+      scratch: [0, threads * scratchPerThread],
+      minDist: [state ? 8 : 0, 0],
+      active: [state ? 4 : 0, 0],
+      changed: [state ? 4 : 0, 0],
+      proj: [bound ? BOUND_DIMS * 4 : 0, 0],
+      basis: [0, bound ? BOUND_DIMS * dim * 4 : 0],
+      projCenter: [0, state ? BOUND_DIMS * 4 : 0],
+    } satisfies Record<string, [number, number]>;
+  };
+
   const layout = (dim: number, kind: 'float32' | 'int8') => {
     const scratchPerThread = align(Math.max(CHUNK * 12, TILE * (dim * 4 + 4 + (16 + MARGIN) * 8)), 64);
-    const fixed = RESERVED_BYTES + align(dim * 8, 64) + threads * scratchPerThread + 6 * 64 + align(BOUND_DIMS * dim * 4, 64) + 64;
-    // float32 rows carry 16 bytes of k-center state: minimum distance, active and changed entries.
-    // … and 64 bytes of projection onto 16 principal directions, for pruning.
-    const perRow = (kind === 'int8' ? dim + 4 : dim * 4 + 16 + BOUND_DIMS * 4) + 8 + 4;
+    const areas = Object.values(blockAreas(dim, kind, scratchPerThread));
+    // Every area starts 64-byte aligned: up to 64 bytes of padding each.
+    const fixed = RESERVED_BYTES + areas.reduce((sum, [, bytes]) => sum + bytes + 64, 0);
+    const perRow = areas.reduce((sum, [bytes]) => sum + bytes, 0);
     return { scratchPerThread, rowsPerBlock: Math.max(1, Math.floor((blockBytes - fixed) / perRow)) };
   };
 
@@ -145,25 +170,12 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     for (let rowStart = 0; rowStart < rows || (rows === 0 && blocks.length === 0); rowStart += rowsPerBlock) {
       const blockRows = Math.min(rowsPerBlock, rows - rowStart);
       let offset = RESERVED_BYTES;
-      const take = (bytes: number) => {
-        const at = offset;
-        offset = align(offset + bytes, 64);
-        return at;
-      };
-      const rowBytes = kind === 'int8' ? dim : dim * 4;
-      const dataPtr = take(blockRows * rowBytes);
-      const scales = take(kind === 'int8' ? blockRows * 4 : 0);
-      const norms64 = take(blockRows * 8);
-      const norms32 = take(blockRows * 4);
-      const center = take(dim * 8);
-      const scratch = take(threads * scratchPerThread);
-      const withState = kind === 'float32';
-      const minDist = withState ? take(blockRows * 8) : 0;
-      const activeRows = withState ? take(blockRows * 4) : 0;
-      const changedRows = withState ? take(blockRows * 4) : 0;
-      const proj = withState ? take(blockRows * BOUND_DIMS * 4) : 0;
-      const basis = withState ? take(BOUND_DIMS * dim * 4) : 0;
-      const projCenter = withState ? take(BOUND_DIMS * 4) : 0;
+      const at = {} as Record<keyof ReturnType<typeof blockAreas>, number>;
+      for (const [name, [perRow, fixed]] of Object.entries(blockAreas(dim, kind, scratchPerThread)) as [keyof typeof at, [number, number]][]) {
+        at[name] = offset;
+        offset = align(offset + perRow * blockRows + fixed, 64);
+      }
+      const { data: dataPtr, scales, norms64, norms32, center } = at;
       const pages = Math.ceil(offset / PAGE);
       const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
       const buffer = memory.buffer;
@@ -178,8 +190,8 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       // float32 norms: k-center's (dot32, computed in WebAssembly: the reference's values ~20× faster
       // than its Math.fround loop), also the keys of the float32 neighbour pass.
       if (quantised) new Float32Array(buffer, norms32, blockRows).set(norms.subarray(rowStart, rowStart + blockRows));
-      else (new wasm.Instance(wasmModule, { env: { memory } }).exports.rowNorms32 as (...args: number[]) => void)(dataPtr, dim, blockRows, norms32);
-      blocks.push({ memory, rowStart, rows: blockRows, data: dataPtr, scales, norms64, norms32, center, scratch, minDist, active: activeRows, changed: changedRows, proj, basis, projCenter });
+      else kernelsOn(memory).rowNorms32(dataPtr, dim, blockRows, norms32);
+      blocks.push({ memory, rowStart, rows: blockRows, ...at });
       if (rows === 0) break;
     }
     const desc: ContextDescription = { id: nextId++, kind, dim, rows, rowsPerBlock, chunk: CHUNK, scratchPerThread, blocks };
@@ -249,24 +261,10 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     const units = Math.ceil(activeCount / step);
     const result = parallel ? new Float64Array(new SharedArrayBuffer(units * 4 * 8)) : new Float64Array(units * 4);
     runOp(makeOp('kcenterFused', 0, activeCount, step, parallel, { ctx: ctx.id, result, centerNorm, bounded }));
-    const changedInBlock = new Int32Array(buffer, b.changed, activeCount);
-    let max = 0;
-    let argMax = -1;
-    let changedCount = 0;
-    let skipped = 0;
-    for (let unit = 0; unit < units; unit++) {
-      const m = result[unit * 4]!;
-      const u = result[unit * 4 + 1]!;
-      const n = result[unit * 4 + 2]!;
-      skipped += result[unit * 4 + 3]!;
-      if (u >= 0 && (m > max || (m === max && (u < argMax || argMax < 0)))) {
-        max = m;
-        argMax = u;
-      }
-      changed.set(changedInBlock.subarray(unit * step, unit * step + n), changedCount);
-      changedCount += n;
-    }
+    const merged = mergeUnits(result, 4, units, step, new Int32Array(buffer, b.changed, activeCount), changed);
     if (bounded && ctx.bound) {
+      let skipped = 0;
+      for (let unit = 0; unit < units; unit++) skipped += result[unit * 4 + 3]!;
       stats.boundedOps++;
       stats.skippedRows += skipped;
       // The bound costs a 64-byte read per row: where it skips little (unstructured data, or early picks
@@ -274,7 +272,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       if (skipped < activeCount * BOUND_MIN_SKIPPED) ctx.bound.pausedUntil = ctx.bound.picks + BOUND_PAUSE;
     }
     if (ctx.bound) ctx.bound.picks++;
-    return { max, argMax, changedCount };
+    return merged;
   }
 
   /**
@@ -287,7 +285,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       const rows = new Float32Array(b.memory.buffer, b.data, ctx.rows * dim);
       const basis = principalBasis(rows, dim, ctx.rows, BOUND_DIMS);
       new Float32Array(b.memory.buffer, b.basis, BOUND_DIMS * dim).set(basis);
-      (new wasm.Instance(wasmModule, { env: { memory: b.memory } }).exports.projectRows as (...args: number[]) => void)(b.data, dim, ctx.rows, b.basis, b.proj);
+      kernelsOn(b.memory).projectRows(b.data, dim, ctx.rows, b.basis, b.proj);
       ctx.bound = { basis, picks: 0, pausedUntil: 0 };
     }
     if (ctx.bound.picks < ctx.bound.pausedUntil) return false;
@@ -341,24 +339,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       const units = Math.ceil(activeCount / CHUNK);
       const result = parallel ? new Float64Array(new SharedArrayBuffer(units * 3 * 8)) : new Float64Array(units * 3);
       runOp(makeOp('kcenter', 0, activeCount, CHUNK, parallel, { ctx: ctx.id, active: activeArray, minDistSq, changed: changedArray, result, centerNorm }));
-      // The units in order: the changed rows in active order, ties to the lowest row.
-      let max = 0;
-      let argMax = -1;
-      let changedCount = 0;
-      for (let unit = 0; unit < units; unit++) {
-        const m = result[unit * 3]!;
-        const u = result[unit * 3 + 1]!;
-        const n = result[unit * 3 + 2]!;
-        if (u >= 0 && (m > max || (m === max && (u < argMax || argMax < 0)))) {
-          max = m;
-          argMax = u;
-        }
-        const at = unit * CHUNK;
-        if (parallel) changed.set(changedScratch.subarray(at, at + n), changedCount);
-        else if (at !== changedCount) changed.copyWithin(changedCount, at, at + n);
-        changedCount += n;
-      }
-      return { max, argMax, changedCount };
+      return mergeUnits(result, 3, units, CHUNK, changedArray, changed);
     },
 
     knnDistances(data, dim, rows, start, end, k, candidates) {
@@ -397,6 +378,31 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     close: () => pool.close(),
   };
   return kernels;
+}
+
+/**
+ * The k-center units' results in unit order — `[max, argMax, changedCount, …]` every `stride` values —
+ * merged as the reference would have found them: the largest max, ties to the lowest row; the changed
+ * rows (unit u's from `changedFrom[u·step]` on) concatenated into `changed`, which may be `changedFrom`.
+ */
+function mergeUnits(result: Float64Array, stride: number, units: number, step: number, changedFrom: Int32Array, changed: Int32Array) {
+  let max = 0;
+  let argMax = -1;
+  let changedCount = 0;
+  for (let unit = 0; unit < units; unit++) {
+    const m = result[unit * stride]!;
+    const u = result[unit * stride + 1]!;
+    const n = result[unit * stride + 2]!;
+    if (u >= 0 && (m > max || (m === max && (u < argMax || argMax < 0)))) {
+      max = m;
+      argMax = u;
+    }
+    const at = unit * step;
+    if (changedFrom !== changed) changed.set(changedFrom.subarray(at, at + n), changedCount);
+    else if (at !== changedCount) changed.copyWithin(changedCount, at, at + n);
+    changedCount += n;
+  }
+  return { max, argMax, changedCount };
 }
 
 /** int8 per row: q = round(v / s), s = max |v| / 127 (a zero row keeps s = 0). */

@@ -147,13 +147,13 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
     const ctx = context(op.ctx);
     const b = ctx.blocks[0];
     const s = scratchOf(b, ctx, thread);
+    const proj = op.bounded ? b.proj : 0;
     claimAll(op, (unit, a, end) => {
-      if (op.bounded) b.exports.kcenterUpdateBounded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, b.proj, b.projCenter);
-      else b.exports.kcenterUpdate(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s);
+      b.exports.kcenterUpdate(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, proj, b.projCenter);
       op.result[unit * 4] = b.v.f64[s >>> 3];
       op.result[unit * 4 + 1] = b.v.i32[(s >>> 2) + 2];
       op.result[unit * 4 + 2] = b.v.i32[(s >>> 2) + 3];
-      op.result[unit * 4 + 3] = op.bounded ? b.v.i32[(s >>> 2) + 4] : 0;
+      op.result[unit * 4 + 3] = b.v.i32[(s >>> 2) + 4];
     });
   }
 

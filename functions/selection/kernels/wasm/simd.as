@@ -59,40 +59,6 @@ export function kcenterDistances(data: usize, norms: usize, dim: i32, center: us
   }
 }
 
-/**
- * k-center update fused with the arg-max, for units active[from, from + count) whose minimum squared
- * distances live in this memory (`minDist`, float64 per row): lowers minDist[u] to the distance above,
- * writes the lowered rows to changed[from…] in order, and stores at `result` the largest minDist among the
- * units (f64), the row holding it (i32, lowest row on ties, −1 when count is 0) and the number changed
- * (i32) — exactly the scalar reference's merge, without a pass of JavaScript over every row.
- */
-export function kcenterUpdate(data: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, active: usize, from: i32, count: i32, minDist: usize, changed: usize, result: usize): void {
-  const stride = <usize>dim << 2;
-  let max: f64 = -1;
-  let argMax: i32 = -1;
-  let changedCount: i32 = 0;
-  const end = from + count;
-  for (let i = from; i < end; i++) {
-    const r = load<i32>(active + (<usize>i << 2));
-    const d = distance(<f64>dot32(data + <usize>r * stride, center, dim), <f64>load<f32>(norms + (<usize>r << 2)), centerNorm);
-    const at = minDist + (<usize>r << 3);
-    const old = load<f64>(at);
-    const lower = d < old;
-    const m = lower ? d : old;
-    store<f64>(at, m);
-    // Written always, counted only when lower: no branch on data the predictor cannot learn.
-    store<i32>(changed + (<usize>(from + changedCount) << 2), r);
-    changedCount += <i32>lower;
-    if (m > max || (m == max && r < argMax)) {
-      max = m;
-      argMax = r;
-    }
-  }
-  store<f64>(result, argMax < 0 ? 0 : max);
-  store<i32>(result, argMax, 8);
-  store<i32>(result, changedCount, 12);
-}
-
 /** norms[r] = dot32(row r, row r) for r < rows: k-center's float32 squared norms, the reference's values. */
 export function rowNorms32(data: usize, dim: i32, rows: i32, norms: usize): void {
   const stride = <usize>dim << 2;
@@ -120,12 +86,20 @@ export function projectRows(data: usize, dim: i32, rows: i32, basis: usize, out:
 }
 
 /**
- * {@link kcenterUpdate} that skips row r when |proj_r − projCenter|² > minDist[r]·(1 + 2⁻¹⁰) +
- * 2⁻¹⁰·(|x|² + |c|²) — a margin some thousand times the rounding of the bound and of the distance — and
- * also stores the number of rows skipped (i32 at result + 16).
+ * k-center update fused with the arg-max, for units active[from, from + count) whose minimum squared
+ * distances live in this memory (`minDist`, float64 per row): lowers minDist[u] to the distance above,
+ * writes the lowered rows to changed[from…] in order, and stores at `result` the largest minDist among the
+ * units (f64), the row holding it (i32, lowest row on ties, −1 when count is 0), the number changed (i32)
+ * and the number skipped (i32) — exactly the scalar reference's merge, without a pass of JavaScript over
+ * every row.
+ *
+ * With `proj` (not 0: 16 floats per row, and the centre's at `projCenter`) a row is skipped when
+ * |proj_r − projCenter|² > minDist[r]·(1 + 2⁻¹⁰) + 2⁻¹⁰·(|x|² + |c|²) — a margin some thousand times the
+ * rounding of the bound and of the distance.
  */
-export function kcenterUpdateBounded(data: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, active: usize, from: i32, count: i32, minDist: usize, changed: usize, result: usize, proj: usize, projCenter: usize): void {
+export function kcenterUpdate(data: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, active: usize, from: i32, count: i32, minDist: usize, changed: usize, result: usize, proj: usize, projCenter: usize): void {
   const stride = <usize>dim << 2;
+  const bounded = proj != 0;
   const c0 = v128.load(projCenter), c1 = v128.load(projCenter, 16), c2 = v128.load(projCenter, 32), c3 = v128.load(projCenter, 48);
   let max: f64 = -1;
   let argMax: i32 = -1;
@@ -137,23 +111,17 @@ export function kcenterUpdateBounded(data: usize, norms: usize, dim: i32, center
     const at = minDist + (<usize>r << 3);
     const old = load<f64>(at);
     const norm = <f64>load<f32>(norms + (<usize>r << 2));
-    const y = proj + (<usize>r << 6);
-    const e0 = f32x4.sub(v128.load(y), c0), e1 = f32x4.sub(v128.load(y, 16), c1);
-    const e2 = f32x4.sub(v128.load(y, 32), c2), e3 = f32x4.sub(v128.load(y, 48), c3);
-    const v = f32x4.add(f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)), f32x4.add(f32x4.mul(e2, e2), f32x4.mul(e3, e3)));
-    const bound = <f64>((f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
     let m = old;
-    if (bound > old * (1 + 0.0009765625) + 0.0009765625 * (norm + centerNorm)) {
+    if (bounded && projectedDistance(proj + (<usize>r << 6), c0, c1, c2, c3) > old * (1 + 0.0009765625) + 0.0009765625 * (norm + centerNorm)) {
       skipped++;
     } else {
       const d = distance(<f64>dot32(data + <usize>r * stride, center, dim), norm, centerNorm);
       const lower = d < old;
-      if (lower) {
-        m = d;
-        store<f64>(at, d);
-        store<i32>(changed + (<usize>(from + changedCount) << 2), r);
-        changedCount++;
-      }
+      m = lower ? d : old;
+      store<f64>(at, m);
+      // Written always, counted only when lower: no branch on data the predictor cannot learn.
+      store<i32>(changed + (<usize>(from + changedCount) << 2), r);
+      changedCount += <i32>lower;
     }
     if (m > max || (m == max && r < argMax)) {
       max = m;
@@ -164,6 +132,15 @@ export function kcenterUpdateBounded(data: usize, norms: usize, dim: i32, center
   store<i32>(result, argMax, 8);
   store<i32>(result, changedCount, 12);
   store<i32>(result, skipped, 16);
+}
+
+/** |y − c|² for the 16 floats at `y` and the centre's projection in four registers. */
+// @ts-ignore: decorator
+@inline function projectedDistance(y: usize, c0: v128, c1: v128, c2: v128, c3: v128): f64 {
+  const e0 = f32x4.sub(v128.load(y), c0), e1 = f32x4.sub(v128.load(y, 16), c1);
+  const e2 = f32x4.sub(v128.load(y, 32), c2), e3 = f32x4.sub(v128.load(y, 48), c3);
+  const v = f32x4.add(f32x4.add(f32x4.mul(e0, e0), f32x4.mul(e1, e1)), f32x4.add(f32x4.mul(e2, e2), f32x4.mul(e3, e3)));
+  return <f64>((f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
 }
 
 /**
