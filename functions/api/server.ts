@@ -70,7 +70,7 @@ export function bearerKey(authorization: string | undefined): string | undefined
  */
 export function createContextFactory(env: WinnowEnv, options: { commits?: CommitDispatcher } = {}) {
   const clients = createAwsClients(env);
-  const commits = options.commits ?? (env.commitFunctionName ? new LambdaCommitDispatcher(clients.lambda, env.commitFunctionName) : undefined);
+  const commits = options.commits ?? LambdaCommitDispatcher.fromEnv(env);
   const syncCommitBytes = env.syncCommitBytes ?? DEFAULT_SYNC_COMMIT_BYTES;
   const { datasets, blobs, tags, uploads, runs } = createStores(env, clients);
   const apiKeys = new DynamoApiKeyRepository(clients.dynamo, env.tableName);

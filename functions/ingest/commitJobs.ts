@@ -6,7 +6,8 @@
  * locally the same work in the background of the runtime's process — and the client follows the
  * upload's status (`dataset { uploads { status error } }`) until it is COMMITTED or REJECTED.
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { clientOptions, type WinnowEnv } from '../store/aws.js';
 import type { Upload } from '../store/uploads.js';
 import { beginCommit, finishCommit, isRejection, type IngestDeps, type MultipartCompletion } from './commitUpload.js';
 
@@ -50,9 +51,7 @@ export async function runCommitJob(deps: IngestDeps, job: CommitJob): Promise<Up
  * begun here (COMMITTING, returned at once) and finished by the dispatcher's worker.
  */
 export async function commitOrDispatch(
-  deps: IngestDeps,
-  commits: CommitDispatcher | undefined,
-  syncCommitBytes: number,
+  deps: IngestDeps & { readonly commits: CommitDispatcher | undefined; readonly syncCommitBytes: number },
   tenantId: string,
   datasetId: string,
   uploadId: string,
@@ -60,9 +59,9 @@ export async function commitOrDispatch(
 ): Promise<Upload> {
   const { dataset, upload } = await beginCommit(deps, tenantId, datasetId, uploadId);
   const bytes = upload.files.reduce((sum, f) => sum + f.size, 0);
-  if (!commits || bytes <= syncCommitBytes) return finishCommit(deps, dataset, upload, multipart);
+  if (!deps.commits || bytes <= deps.syncCommitBytes) return finishCommit(deps, dataset, upload, multipart);
   try {
-    await commits.dispatch({ tenantId, datasetId: dataset.id, uploadId: upload.id, multipart });
+    await deps.commits.dispatch({ tenantId, datasetId: dataset.id, uploadId: upload.id, multipart });
   } catch (error) {
     // Not handed over: back to PENDING, so that the commit can be sent again.
     await deps.uploads.transition(dataset.id, upload.id, 'COMMITTING', 'PENDING');
@@ -77,6 +76,11 @@ export class LambdaCommitDispatcher implements CommitDispatcher {
     private readonly lambda: LambdaClient,
     private readonly functionName: string,
   ) {}
+
+  /** The dispatcher the environment names (`WINNOW_COMMIT_FUNCTION`), if any. */
+  static fromEnv(env: WinnowEnv): LambdaCommitDispatcher | undefined {
+    return env.commitFunctionName ? new LambdaCommitDispatcher(new LambdaClient(clientOptions(env, env.endpoints.lambda)), env.commitFunctionName) : undefined;
+  }
 
   async dispatch(job: CommitJob): Promise<void> {
     await this.lambda.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(job)) }));

@@ -16,7 +16,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 
 export interface WinnowEnv {
@@ -89,23 +88,22 @@ export interface AwsClients {
   readonly dynamo: DynamoDBDocumentClient;
   readonly s3: S3Client;
   readonly sfn: SFNClient;
-  readonly lambda: LambdaClient;
+}
+
+/** Region, credentials and the service's custom endpoint, as every client of the project takes them. */
+export function clientOptions(env: WinnowEnv, endpoint: string | undefined) {
+  return { region: env.region, ...(env.credentials ? { credentials: env.credentials } : {}), ...(endpoint ? { endpoint } : {}) };
 }
 
 export function createAwsClients(env: WinnowEnv): AwsClients {
   const { endpoints } = env;
-  const common = { region: env.region, ...(env.credentials ? { credentials: env.credentials } : {}) };
-  const dynamo = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...common, ...(endpoints.dynamodb ? { endpoint: endpoints.dynamodb } : {}) }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions(env, endpoints.dynamodb)), { marshallOptions: { removeUndefinedValues: true } });
   const s3 = new S3Client({
-    ...common,
-    ...(endpoints.s3 ? { endpoint: endpoints.s3, forcePathStyle: true } : {}),
+    ...clientOptions(env, endpoints.s3),
+    ...(endpoints.s3 ? { forcePathStyle: true } : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  const sfn = new SFNClient({ ...common, ...(endpoints.sfn ? { endpoint: endpoints.sfn } : {}) });
-  const lambda = new LambdaClient({ ...common, ...(endpoints.lambda ? { endpoint: endpoints.lambda } : {}) });
-  return { dynamo, s3, sfn, lambda };
+  const sfn = new SFNClient(clientOptions(env, endpoints.sfn));
+  return { dynamo, s3, sfn };
 }

@@ -24,7 +24,7 @@ export const uploadFields: UploadResolvers = {
 
 export const uploadMutations: Pick<MutationResolvers, 'createUpload' | 'commitUpload' | 'uploadInline'> = {
   commitUpload: (_parent, { datasetId, uploadId, multipart }, context) =>
-    commitOrDispatch(context, context.commits, context.syncCommitBytes, context.tenantId, datasetId, uploadId, multipart ?? []),
+    commitOrDispatch(context, context.tenantId, datasetId, uploadId, multipart ?? []),
   uploadInline: (_parent, { datasetId, files }, context) => uploadInline(context, context.tenantId, datasetId, files),
   createUpload: async (_parent, { datasetId, files }, context) => {
     const dataset = await context.datasets.get(context.tenantId, datasetId);
