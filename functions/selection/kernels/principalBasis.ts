@@ -1,6 +1,6 @@
 /**
  * An orthonormal basis of the `k` principal directions of a matrix's rows, for the k-center projection
- * bound (wasm/simd.as, `kcenterUpdateBounded`): |x − c|² ≥ |Px − Pc|² holds for any orthonormal P; the
+ * bound (wasm/simd.as, `kcenterUpdate` with a projection): |x − c|² ≥ |Px − Pc|² holds for any orthonormal P; the
  * principal directions make the bound tight where the data spreads most, so it prunes most.
  *
  * Covariance of an evenly spaced sample (float64), then subspace iteration (multiply, re-orthonormalise
