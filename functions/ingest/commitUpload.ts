@@ -180,20 +180,19 @@ class UploadConversion {
     const parser = await this.phase('embeddings', () => this.streamEmbeddings(manifest, existing));
     const writer = this.writer!;
     const rows = writer.rowCount;
-    const rowOf = (fileName: string) => parser.rowOf(fileName);
 
     // 2. Metadata.
     const metadata = { ...manifest.metadata } as Record<string, MetadataKeyManifest>;
     const imageFiles = only('image');
-    await this.phase('metadata', () => this.convertMetadata(only, manifest, metadata, rows, rowOf, imageFiles.length > 0));
+    await this.phase('metadata', () => this.convertMetadata(only, manifest, metadata, rows, parser.rowFinder(), imageFiles.length > 0));
 
     // 3. Predictions and object embeddings.
     const tasks = { ...manifest.tasks } as Record<string, TaskManifest>;
-    const objectCounts = await this.phase('predictions', () => this.convertPredictions(only, manifest, tasks, rows, rowOf));
-    await this.phase('object embeddings', () => this.convertObjectEmbeddings(only, tasks, objectCounts, rowOf));
+    const objectCounts = await this.phase('predictions', () => this.convertPredictions(only, manifest, tasks, rows, parser.rowFinder()));
+    await this.phase('object embeddings', () => this.convertObjectEmbeddings(only, tasks, objectCounts, parser.rowFinder()));
 
     // 4. Computed metadata from images.
-    if (imageFiles.length > 0) await this.phase('images', () => this.convertImages(imageFiles, metadata, rows, rowOf));
+    if (imageFiles.length > 0) await this.phase('images', () => this.convertImages(imageFiles, metadata, rows, parser.rowFinder()));
 
     // 5. Manifest, then the pointer to it.
     const next: DatasetManifest = {
@@ -311,6 +310,8 @@ class UploadConversion {
   private async streamEmbeddings(manifest: DatasetManifest, existing: ReadonlySet<string>): Promise<EmbeddingsCsvParser> {
     const file = 'embeddings.csv';
     const stream = await this.stream(file);
+    const alreadyInDataset = (fileName: string, line: number) =>
+      new EmbeddingsFormatError('duplicate_file', { file, line }, `file ${JSON.stringify(fileName)} is already in the dataset`);
     const parser = new EmbeddingsCsvParser(file, {
       header: ({ dim }) => {
         if (manifest.embeddingDimension > 0 && dim !== manifest.embeddingDimension) {
@@ -319,10 +320,14 @@ class UploadConversion {
         this.writer = new ShardWriter(this.deps.blobs, this.dataset.id, dim, manifest.rowCount);
       },
       row: (fileName, values, _label, line) => {
-        if (existing.has(fileName)) {
-          throw new EmbeddingsFormatError('duplicate_file', { file, line }, `file ${JSON.stringify(fileName)} is already in the dataset`);
-        }
+        if (existing.has(fileName)) throw alreadyInDataset(fileName, line);
         this.writer!.add(fileName, values);
+      },
+      rows: (fileNames, values, _labels, firstLine) => {
+        if (existing.size > 0) fileNames.forEach((fileName, k) => {
+          if (existing.has(fileName)) throw alreadyInDataset(fileName, firstLine + k);
+        });
+        this.writer!.addRows(fileNames, values);
       },
     });
     // The parser takes the body's chunks as they come (bytes, any boundaries); waiting on the writer

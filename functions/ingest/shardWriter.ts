@@ -64,6 +64,19 @@ export class ShardWriter {
     if (this.fileNames.length === this.shardRows) this.seal();
   }
 
+  /** Adds consecutive rows: `values` holds `fileNames.length` rows one after the other (may be reused). */
+  addRows(fileNames: readonly string[], values: Float32Array): void {
+    const dim = this.dim;
+    for (let done = 0; done < fileNames.length; ) {
+      if (this.raw.length === 0) this.raw = this.spare.pop() ?? new Float32Array(this.shardRows * dim);
+      const n = Math.min(fileNames.length - done, this.shardRows - this.fileNames.length);
+      this.raw.set(values.subarray(done * dim, (done + n) * dim), this.fileNames.length * dim);
+      for (let k = done; k < done + n; k++) this.fileNames.push(fileNames[k]!);
+      done += n;
+      if (this.fileNames.length === this.shardRows) this.seal();
+    }
+  }
+
   /** When more than one shard is uploading, waits for the uploads. */
   async drain(): Promise<void> {
     if (this.uploadsInFlight > 1) await this.uploading;

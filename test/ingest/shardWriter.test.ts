@@ -68,4 +68,33 @@ describe('shard writer', () => {
     expect(new Set(writer.written).size).toBe(writer.written.length);
     expect(writer.written.length).toBe(3 * 4);
   });
+
+  it('takes rows in blocks that cross shard boundaries as it takes them one by one', async () => {
+    const dim = 3;
+    const count = 11;
+    const values = Float32Array.from({ length: count * dim }, (_, i) => (i % 7) - 3 + i / 100);
+    const names = Array.from({ length: count }, (_, i) => `b${i}.png`);
+    const contents = async (writer: ShardWriter) => {
+      const shards = writer.manifests();
+      const out: { rows: [number, number]; raw: number[]; names: string[] }[] = [];
+      for (const shard of shards) {
+        out.push({
+          rows: [shard.rowStart, shard.rowCount],
+          raw: await float32Of(shard.columns['embeddings.raw']!.key),
+          names: JSON.parse(Buffer.from((await blobs.get(shard.columns.fileNames!.key))!).toString('utf8')) as string[],
+        });
+      }
+      return out;
+    };
+    const oneByOne = new ShardWriter(blobs, `shard-writer-rows-${Date.now()}`, dim, 0, 4);
+    names.forEach((name, i) => oneByOne.add(name, values.subarray(i * dim, (i + 1) * dim)));
+    await oneByOne.finishEmbeddings();
+    const inBlocks = new ShardWriter(blobs, `shard-writer-blocks-${Date.now()}`, dim, 0, 4);
+    // Blocks of 3, 6 and 2 rows: the second spans two shard boundaries.
+    for (const [from, to] of [[0, 3], [3, 9], [9, 11]] as const) inBlocks.addRows(names.slice(from, to), values.subarray(from * dim, to * dim));
+    await inBlocks.finishEmbeddings();
+    const expected = await contents(oneByOne);
+    expect(expected.map((s) => s.rows)).toEqual([[0, 4], [4, 4], [8, 3]]);
+    expect(await contents(inBlocks)).toEqual(expected);
+  });
 });

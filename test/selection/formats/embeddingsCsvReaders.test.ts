@@ -11,11 +11,21 @@ import { Rng } from '../../fixtures/lightly-folder.js';
 
 const FILE = 'embeddings.csv';
 
-type Outcome = { parsed: ParsedEmbeddings; webAssemblyRows: number } | { error: { code: string; line: number | undefined; reason: string } };
+type Outcome = { parsed: ParsedEmbeddings; webAssemblyRows: number; batches: number } | { error: { code: string; line: number | undefined; reason: string } };
 
-function parse(bytes: Uint8Array, chunks: readonly number[], rowReader: EmbeddingsCsvOptions['rowReader']): Outcome {
-  const sink = new EmbeddingsAccumulator();
-  const parser = new EmbeddingsCsvParser(FILE, sink, { rowReader });
+/** An accumulator that also takes rows together (`rows`), as the commit's sink does. */
+class BatchingAccumulator extends EmbeddingsAccumulator {
+  batches = 0;
+  rows(fileNames: readonly string[], values: Float32Array, labels: Int32Array, firstLine: number): void {
+    const dim = values.length / fileNames.length;
+    this.batches++;
+    fileNames.forEach((fileName, k) => this.row(fileName, values.subarray(k * dim, (k + 1) * dim), labels[k]!, firstLine + k));
+  }
+}
+
+function parse(bytes: Uint8Array, chunks: readonly number[], rowReader: EmbeddingsCsvOptions['rowReader'] | 'webassembly, in batches'): Outcome {
+  const sink = rowReader === 'webassembly, in batches' ? new BatchingAccumulator() : new EmbeddingsAccumulator();
+  const parser = new EmbeddingsCsvParser(FILE, sink, { rowReader: rowReader === 'typescript' ? 'typescript' : 'webassembly' });
   try {
     let at = 0;
     for (const size of chunks) {
@@ -28,7 +38,7 @@ function parse(bytes: Uint8Array, chunks: readonly number[], rowReader: Embeddin
     if (!(error instanceof FormatError)) throw error;
     return { error: { code: error.code, line: error.line, reason: error.reason } };
   }
-  return { parsed: sink.result(FILE), webAssemblyRows: parser.webAssemblyRows };
+  return { parsed: sink.result(FILE), webAssemblyRows: parser.webAssemblyRows, batches: sink instanceof BatchingAccumulator ? sink.batches : 0 };
 }
 
 /** A number field as a user's tool might write it. */
@@ -111,23 +121,28 @@ describe('the WebAssembly row reader and the TypeScript parser', () => {
   it('give the same rows on 200 random files of every spelling, in random chunks', () => {
     const rng = new Rng(11);
     let taken = 0;
+    let batches = 0;
     for (let file = 0; file < 200; file++) {
       const text = randomFile(rng, { dim: 1 + rng.int(file % 10 === 0 ? 300 : 20), rows: 1 + rng.int(60), badLines: 0 });
       const bytes = new TextEncoder().encode(text);
       const chunks = randomChunks(rng, bytes.length);
       const reference = parse(bytes, chunks, 'typescript');
-      const fast = parse(bytes, chunks, 'webassembly');
       expect('parsed' in reference, `file ${file}`).toBe(true);
-      if (!('parsed' in reference) || !('parsed' in fast)) throw new Error(`file ${file}: ${JSON.stringify('error' in fast ? fast.error : reference)}`);
-      expect(fast.parsed.fileNames).toEqual(reference.parsed.fileNames);
-      expect(Buffer.from(fast.parsed.data.buffer).equals(Buffer.from(reference.parsed.data.buffer)), `file ${file}: float32 bits`).toBe(true);
-      expect(Array.from(fast.parsed.labels)).toEqual(Array.from(reference.parsed.labels));
-      expect(Array.from(fast.parsed.lines)).toEqual(Array.from(reference.parsed.lines));
-      expect(reference.webAssemblyRows).toBe(0);
-      taken += fast.webAssemblyRows;
+      for (const reader of ['webassembly', 'webassembly, in batches'] as const) {
+        const fast = parse(bytes, chunks, reader);
+        if (!('parsed' in reference) || !('parsed' in fast)) throw new Error(`file ${file}: ${JSON.stringify('error' in fast ? fast.error : reference)}`);
+        expect(fast.parsed.fileNames).toEqual(reference.parsed.fileNames);
+        expect(Buffer.from(fast.parsed.data.buffer).equals(Buffer.from(reference.parsed.data.buffer)), `file ${file}: float32 bits`).toBe(true);
+        expect(Array.from(fast.parsed.labels)).toEqual(Array.from(reference.parsed.labels));
+        expect(Array.from(fast.parsed.lines)).toEqual(Array.from(reference.parsed.lines));
+        expect(reference.webAssemblyRows).toBe(0);
+        if (reader === 'webassembly') taken += fast.webAssemblyRows;
+        else batches += fast.batches;
+      }
     }
     // Most number spellings are the usual ones, so most lines without a quote or a space are taken.
     expect(taken).toBeGreaterThan(100);
+    expect(batches).toBeGreaterThan(100);
   });
 
   it('give the same error — code, line and reason — on 300 random files with broken lines', () => {
@@ -138,13 +153,12 @@ describe('the WebAssembly row reader and the TypeScript parser', () => {
       const bytes = new TextEncoder().encode(text);
       const chunks = randomChunks(rng, bytes.length);
       const reference = parse(bytes, chunks, 'typescript');
-      const fast = parse(bytes, chunks, 'webassembly');
-      if ('error' in reference) {
-        errors++;
-        expect(fast, `file ${file}`).toEqual(reference);
-      } else {
-        expect('parsed' in fast && Array.from(fast.parsed.data), `file ${file}`).toEqual(Array.from(reference.parsed.data));
+      for (const reader of ['webassembly', 'webassembly, in batches'] as const) {
+        const fast = parse(bytes, chunks, reader);
+        if ('error' in reference) expect(fast, `file ${file}`).toEqual(reference);
+        else expect('parsed' in fast && Array.from(fast.parsed.data), `file ${file}`).toEqual(Array.from(reference.parsed.data));
       }
+      if ('error' in reference) errors++;
     }
     expect(errors).toBeGreaterThan(200);
   });
