@@ -37,8 +37,9 @@ export interface EmbeddingsRowSink {
   row(fileName: string, values: Float32Array, label: number, line: number): void;
   /**
    * Optional: consecutive rows at once, lines `firstLine`, `firstLine` + 1, …; `values` holds their
-   * embeddings one after the other, `labels` their labels (both reused buffers). Must do what `row`
-   * for each in turn would. Rows the WebAssembly reader took come this way when it is there.
+   * embeddings one after the other, `labels` their labels. All three are reused buffers, `fileNames`
+   * included: copy what you keep. Must do what `row` for each in turn would. Rows the WebAssembly reader
+   * took come this way when it is there.
    */
   rows?(fileNames: readonly string[], values: Float32Array, labels: Int32Array, firstLine: number): void;
 }
@@ -178,8 +179,11 @@ export class EmbeddingsCsvParser {
         const flush = () => {
           if (batch.length === 0) return;
           const n = batch.length;
-          this.sink.rows!(batch, reader.values.subarray(batchStart * reader.dim, (batchStart + n) * reader.dim), reader.labels.subarray(batchStart, batchStart + n), batchLine);
-          batch.length = 0;
+          try {
+            this.sink.rows!(batch, reader.values.subarray(batchStart * reader.dim, (batchStart + n) * reader.dim), reader.labels.subarray(batchStart, batchStart + n), batchLine);
+          } finally {
+            batch.length = 0;
+          }
         };
         for (let i = 0; i < count; i++) {
           const lineStart = start + meta[4 * i]!;
@@ -217,9 +221,11 @@ export class EmbeddingsCsvParser {
   /** The WebAssembly row reader for this file's columns, once the header is known; null without it. */
   private rowReader(): WasmRowReader | null {
     if (this.reader !== undefined) return this.reader;
+    // Before the header (blank lines may come first) there is nothing to read rows with yet.
+    if (!this.header) return null;
     // Object-level names are checked before the numbers are read, so those files stay in TypeScript.
     const module = this.options.rowReader === 'typescript' || this.options.objectLevel ? null : csvRowsModule();
-    this.reader = module && this.header ? new WasmRowReader(module, this.header.dim, this.roles) : null;
+    this.reader = module ? new WasmRowReader(module, this.header.dim, this.roles) : null;
     return this.reader;
   }
 
@@ -413,7 +419,7 @@ export class EmbeddingsCsvParser {
       if (role === Role.Embedding) values[dimIndex++] = v;
       else {
         if (!Number.isInteger(v)) throw this.error('invalid_value', lineNo, `column ${c + 2} (labels): ${v} is not an integer`);
-        label = v;
+        label = v + 0; // −0 as 0, as the WebAssembly reader's integer has it
       }
     }
     if (p < end) throw this.columnCount(b, start, end, expected);
@@ -595,7 +601,9 @@ class WasmRowReader {
   private readonly layout: { roles: number; columns: number; dim: number; values: number; labels: number; lines: number };
 
   constructor(module: WasmModule, dim: number, roles: readonly Role[]) {
-    const maxLines = Math.max(16, Math.min(4096, Math.floor(READER_VALUES / (4 * dim))));
+    // A line has at least 2·dim bytes (a digit and a comma per value), so no region holds more lines
+    // than that allows.
+    const maxLines = Math.max(1, Math.min(4096, Math.floor(READER_VALUES / (4 * dim)), Math.ceil(READER_INPUT / (2 * dim))));
     const align = (n: number) => Math.ceil(n / 16) * 16;
     // The input area starts at byte 16 and has 32 bytes after it: the WebAssembly reads whole 8- and
     // 16-byte words around a field.

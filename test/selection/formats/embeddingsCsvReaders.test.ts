@@ -186,4 +186,22 @@ describe('the WebAssembly row reader and the TypeScript parser', () => {
     expect(fast.parsed.fileNames).toEqual(['w', 'v']);
     expect(fast.parsed.data[wide + 9]).toBe(9 / 8);
   });
+
+  it('reads rows in WebAssembly after blank lines that came before the header in a chunk of their own', () => {
+    const text = 'filenames,embedding_0,labels\n' + Array.from({ length: 50 }, (_, r) => `f${r},${r / 4},${r % 2 ? '-0' : r % 3}`).join('\n') + '\n';
+    const chunks = [new TextEncoder().encode('\n\r\n'), new TextEncoder().encode(text)];
+    const outcome = (rowReader: 'typescript' | 'webassembly') => {
+      const labels: number[] = [];
+      const parser = new EmbeddingsCsvParser(FILE, { row: (_name, _values, label) => labels.push(label) }, { rowReader });
+      for (const chunk of chunks) parser.write(chunk);
+      parser.end();
+      return { labels, webAssemblyRows: parser.webAssemblyRows };
+    };
+    const fast = outcome('webassembly');
+    expect(fast.webAssemblyRows).toBe(50);
+    // A label written "-0" is 0 on both paths, not −0 on one of them.
+    expect(fast.labels.map((l) => Object.is(l, -0))).toEqual(outcome('typescript').labels.map((l) => Object.is(l, -0)));
+    expect(fast.labels).toEqual(outcome('typescript').labels);
+    expect(fast.labels.some((l) => Object.is(l, -0))).toBe(false);
+  });
 });
