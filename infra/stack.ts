@@ -15,6 +15,7 @@ import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/store/table.js';
 import { ESM_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
 import { SelectionWorkflow } from './workflow.js';
+import { COMMIT_TIMEOUT_MINUTES } from '../functions/ingest/limits.js';
 
 export interface WinnowStackProps extends StackProps {
   /** Stage name, used in resource names and outputs (e.g. `dev`, `prod`). */
@@ -91,7 +92,7 @@ export class WinnowStack extends Stack {
       handler: 'handler',
       ...LAMBDA_RUNTIME,
       memorySize: 3008,
-      timeout: Duration.minutes(15),
+      timeout: Duration.minutes(COMMIT_TIMEOUT_MINUTES),
       logGroup: new LogGroup(this, 'CommitLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
       environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage },
       bundling: sharpBundling,

@@ -8,6 +8,7 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { clientOptions, type WinnowEnv } from '../store/aws.js';
+import { ConcurrentUpdateError } from '../store/errors.js';
 import type { Upload } from '../store/uploads.js';
 import { beginCommit, finishCommit, isRejection, type IngestDeps, type MultipartCompletion } from './commitUpload.js';
 
@@ -36,8 +37,17 @@ export interface CommitDispatcher {
  */
 export async function runCommitJob(deps: IngestDeps, job: CommitJob): Promise<Upload | undefined> {
   const dataset = await deps.datasets.get(job.tenantId, job.datasetId);
-  const upload = await deps.uploads.get(dataset.id, job.uploadId);
-  if (upload.status !== 'COMMITTING') return undefined;
+  const found = await deps.uploads.get(dataset.id, job.uploadId);
+  if (found.status !== 'COMMITTING') return undefined;
+  // Each attempt (a retried invocation too) starts the commit again, so that the lease counts from the
+  // latest attempt; the attempt that loses that race leaves the upload to the other.
+  let upload: Upload;
+  try {
+    upload = await deps.uploads.retakeCommit(dataset.id, found.id, found.commitStartedAt, new Date().toISOString());
+  } catch (error) {
+    if (error instanceof ConcurrentUpdateError) return undefined;
+    throw error;
+  }
   try {
     return await finishCommit(deps, dataset, upload, job.multipart);
   } catch (error) {

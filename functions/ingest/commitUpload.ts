@@ -18,6 +18,7 @@
  * PENDING so the commit can be retried.
  */
 import type { BlobStore } from '../store/blobs.js';
+import { ConcurrentUpdateError } from '../store/errors.js';
 import { mapLimit } from '../store/mapLimit.js';
 import {
   ColumnReader,
@@ -55,6 +56,7 @@ import {
 import { normalizeRows } from '../selection/memorySource.js';
 import { scoreNamesFor } from '../selection/scores/index.js';
 import { ImageDecodeError, UploadStateError, UploadValidationError } from './errors.js';
+import { COMMIT_LEASE_MS } from './limits.js';
 import { computeImageMetadata, IMAGE_METADATA_SCHEMA } from './imageMetadata.js';
 import { classifyUploadPath, uploadObjectKey, type UploadFileKind } from './layout.js';
 import { forEachLine } from './lines.js';
@@ -94,12 +96,25 @@ export async function commitUpload(
   return finishCommit(deps, dataset, upload, multipart, onPhase);
 }
 
-/** The first half of a commit: the upload must be PENDING, and becomes COMMITTING. */
-export async function beginCommit(deps: IngestDeps, tenantId: string, datasetId: string, uploadId: string): Promise<{ dataset: Dataset; upload: Upload }> {
+/**
+ * The first half of a commit: the upload must be PENDING, and becomes COMMITTING with the time its
+ * commit began — or COMMITTING with a commit that began more than {@link COMMIT_LEASE_MS} ago, which
+ * this one takes over.
+ */
+export async function beginCommit(deps: IngestDeps, tenantId: string, datasetId: string, uploadId: string, now = new Date()): Promise<{ dataset: Dataset; upload: Upload }> {
   const dataset = await deps.datasets.get(tenantId, datasetId);
   const upload = await deps.uploads.get(dataset.id, uploadId);
-  if (upload.status !== 'PENDING') throw new UploadStateError(upload.id, upload.status);
-  return { dataset, upload: await deps.uploads.transition(dataset.id, upload.id, 'PENDING', 'COMMITTING') };
+  const startedAt = now.toISOString();
+  if (upload.status === 'PENDING') {
+    return { dataset, upload: await deps.uploads.transition(dataset.id, upload.id, 'PENDING', 'COMMITTING', { commitStartedAt: startedAt }) };
+  }
+  if (upload.status === 'COMMITTING') {
+    const began = upload.commitStartedAt === undefined ? 0 : Date.parse(upload.commitStartedAt);
+    const retakeAt = new Date(began + COMMIT_LEASE_MS);
+    if (now >= retakeAt) return { dataset, upload: await deps.uploads.retakeCommit(dataset.id, upload.id, upload.commitStartedAt, startedAt) };
+    throw new UploadStateError(upload.id, upload.status, { since: upload.commitStartedAt!, retakeAt: retakeAt.toISOString() });
+  }
+  throw new UploadStateError(upload.id, upload.status);
 }
 
 /**
@@ -116,16 +131,26 @@ export async function finishCommit(
   const conversion = new UploadConversion(deps, dataset, upload, onPhase);
   try {
     const samplesAdded = await conversion.run(multipart);
-    return await deps.uploads.transition(dataset.id, upload.id, 'COMMITTING', 'COMMITTED', {
-      committedAt: new Date().toISOString(),
-      samplesAdded,
-    });
+    // Each status change is conditional on this commit's start: a commit taken over cannot end the upload.
+    return await deps.uploads.transition(
+      dataset.id,
+      upload.id,
+      'COMMITTING',
+      'COMMITTED',
+      { committedAt: new Date().toISOString(), samplesAdded },
+      upload.commitStartedAt,
+    );
   } catch (error) {
     await conversion.discard();
     const rejected = isRejection(error);
-    await deps.uploads.transition(dataset.id, upload.id, 'COMMITTING', rejected ? 'REJECTED' : 'PENDING', {
-      ...(rejected ? { error: (error as Error).message } : {}),
-    });
+    await deps.uploads.transition(
+      dataset.id,
+      upload.id,
+      'COMMITTING',
+      rejected ? 'REJECTED' : 'PENDING',
+      { ...(rejected ? { error: (error as Error).message } : {}) },
+      upload.commitStartedAt,
+    );
     throw error;
   }
 }
@@ -207,6 +232,10 @@ class UploadConversion {
     const key = manifestKey(this.dataset.id, next.version);
     this.written.push(key);
     await blobs.putJson(key, next);
+    // Still this commit's upload? A commit taken over (it ran past its lease) must not add its rows. Not
+    // atomic with the move below (the stand-in has no transactions), but a lease outlasts any commit.
+    const current = await this.deps.uploads.get(this.dataset.id, this.upload.id);
+    if (current.status !== 'COMMITTING' || current.commitStartedAt !== this.upload.commitStartedAt) throw new ConcurrentUpdateError('upload', this.upload.id);
     await this.deps.datasets.commitVersion(this.dataset.tenantId, this.dataset.id, this.dataset.version, {
       version: next.version,
       manifestKey: key,

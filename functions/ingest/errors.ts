@@ -44,7 +44,13 @@ export class UploadStateError extends Error {
   constructor(
     readonly uploadId: string,
     readonly status: string,
+    /** For a commit in progress: when it began, and when it counts as dead if it has not ended. */
+    readonly commit?: { readonly since: string; readonly retakeAt: string },
   ) {
-    super(`upload '${uploadId}' is ${status}; only a PENDING upload can be committed`);
+    super(
+      commit
+        ? `upload '${uploadId}' is ${status} since ${commit.since}; only a PENDING upload can be committed. If that commit has not ended by ${commit.retakeAt}, the upload can be committed again then`
+        : `upload '${uploadId}' is ${status}; only a PENDING upload can be committed`,
+    );
   }
 }

@@ -2,10 +2,13 @@
  * Upload records: `DATASET#<id>` / `UPLOAD#<uploadId>`. An upload goes PENDING → COMMITTING →
  * COMMITTED or REJECTED; each step is a conditional update on the previous status, so two commits of
  * one upload cannot both run. An unexpected failure while committing puts it back to PENDING, so the
- * commit can be retried; a validation failure is final (REJECTED, with the reason).
+ * commit can be retried; a validation failure is final (REJECTED, with the reason). A commit that died
+ * without either (its process killed: a Lambda timeout, no memory left) leaves the upload COMMITTING
+ * with the time it began; once that is older than any commit can run, the commit may be taken over
+ * ({@link UploadRepository.retakeCommit}).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, NotFoundError } from './errors.js';
 
 export type UploadStatus = 'PENDING' | 'COMMITTING' | 'COMMITTED' | 'REJECTED';
@@ -28,6 +31,8 @@ export interface Upload {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly files: readonly UploadFile[];
+  /** When the current (or last) commit began. */
+  readonly commitStartedAt?: string;
   readonly committedAt?: string;
   readonly samplesAdded?: number;
   readonly error?: string;
@@ -37,14 +42,24 @@ export interface UploadRepository {
   create(upload: Upload): Promise<void>;
   get(datasetId: string, id: string): Promise<Upload>;
   list(datasetId: string): Promise<Upload[]>;
-  /** Conditional status change; throws {@link ConcurrentUpdateError} when the upload is not in `from`. */
+  /**
+   * Conditional status change; throws {@link ConcurrentUpdateError} when the upload is not in `from` —
+   * or, with `commitStartedAt`, when it is not the commit that began then (another took it over).
+   */
   transition(
     datasetId: string,
     id: string,
     from: UploadStatus,
     to: UploadStatus,
-    fields?: Partial<Pick<Upload, 'committedAt' | 'samplesAdded' | 'error'>>,
+    fields?: Partial<Pick<Upload, 'commitStartedAt' | 'committedAt' | 'samplesAdded' | 'error'>>,
+    commitStartedAt?: string,
   ): Promise<Upload>;
+  /**
+   * A new start of a COMMITTING upload's commit, which began at `staleStartedAt` (undefined: an upload
+   * committed before commits recorded their start): it begins again at `startedAt`. Throws
+   * {@link ConcurrentUpdateError} when the upload moved on meanwhile, or another start came first.
+   */
+  retakeCommit(datasetId: string, id: string, staleStartedAt: string | undefined, startedAt: string): Promise<Upload>;
 }
 
 const uploadKey = (datasetId: string, id: string) => ({ pk: `DATASET#${datasetId}`, sk: `UPLOAD#${id}` });
@@ -103,7 +118,8 @@ export class DynamoUploadRepository implements UploadRepository {
     id: string,
     from: UploadStatus,
     to: UploadStatus,
-    fields: Partial<Pick<Upload, 'committedAt' | 'samplesAdded' | 'error'>> = {},
+    fields: Partial<Pick<Upload, 'commitStartedAt' | 'committedAt' | 'samplesAdded' | 'error'>> = {},
+    commitStartedAt?: string,
   ): Promise<Upload> {
     const sets = ['#status = :to'];
     const names: Record<string, string> = { '#status': 'status' };
@@ -115,18 +131,35 @@ export class DynamoUploadRepository implements UploadRepository {
       names[`#${name}`] = name;
       values[`:${name}`] = value;
     }
+    let condition = '#status = :from';
+    if (commitStartedAt !== undefined) {
+      condition += ' AND #commitStartedAt = :fence';
+      names['#commitStartedAt'] = 'commitStartedAt';
+      values[':fence'] = commitStartedAt;
+    }
+    return this.update(datasetId, id, {
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  async retakeCommit(datasetId: string, id: string, staleStartedAt: string | undefined, startedAt: string): Promise<Upload> {
+    const values: Record<string, unknown> = { ':committing': 'COMMITTING', ':now': startedAt };
+    if (staleStartedAt !== undefined) values[':stale'] = staleStartedAt;
+    return this.update(datasetId, id, {
+      UpdateExpression: 'SET commitStartedAt = :now',
+      ConditionExpression: `#status = :committing AND ${staleStartedAt === undefined ? 'attribute_not_exists(commitStartedAt)' : 'commitStartedAt = :stale'}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /** A conditional update of the upload; a failed condition is a {@link ConcurrentUpdateError}. */
+  private async update(datasetId: string, id: string, input: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<Upload> {
     try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: uploadKey(datasetId, id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const { Attributes } = await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: uploadKey(datasetId, id), ReturnValues: 'ALL_NEW', ...input }));
       return toUpload(Attributes!);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError('upload', id);

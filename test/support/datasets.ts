@@ -47,7 +47,8 @@ export function commitUpload(url: string, datasetId: string, uploadId: string, m
 }
 
 /** PUTs each file to its presigned URL (in parts where asked) and commits. */
-export async function presignedUpload(url: string, datasetId: string, files: { path: string; content: string | Uint8Array }[]) {
+/** Creates an upload and PUTs its files to the presigned URLs, without committing it. */
+export async function putUpload(url: string, datasetId: string, files: { path: string; content: string | Uint8Array }[]) {
   const bodies = files.map((f) => ({ path: f.path, body: typeof f.content === 'string' ? Buffer.from(f.content) : Buffer.from(f.content) }));
   const created = await createUpload(url, datasetId, bodies.map((b) => ({ path: b.path, size: b.body.length })));
   if (!created.data) throw new Error(JSON.stringify(created.errors));
@@ -69,6 +70,11 @@ export async function presignedUpload(url: string, datasetId: string, files: { p
       multipart.push({ path: target.path, parts });
     }
   }
+  return { upload, multipart };
+}
+
+export async function presignedUpload(url: string, datasetId: string, files: { path: string; content: string | Uint8Array }[]) {
+  const { upload, multipart } = await putUpload(url, datasetId, files);
   return { upload, commit: await commitUpload(url, datasetId, upload.id, multipart.length ? multipart : undefined) };
 }
 

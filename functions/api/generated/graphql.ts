@@ -526,6 +526,8 @@ export type ThresholdOperation =
 
 export type Upload = {
   __typename?: 'Upload';
+  /** When its commit began (the latest attempt). A commit not ended 16 minutes after this has died, and the upload may be committed again. */
+  commitStartedAt?: Maybe<Scalars['DateTime']['output']>;
   committedAt?: Maybe<Scalars['DateTime']['output']>;
   createdAt: Scalars['DateTime']['output'];
   /** Why the commit was rejected: file, line and what is wrong. */
@@ -902,6 +904,7 @@ export type TagPageResolvers<ContextType = ApiContext, ParentType extends Resolv
 }>;
 
 export type UploadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Upload'] = ResolversParentTypes['Upload']> = ResolversObject<{
+  commitStartedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   committedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

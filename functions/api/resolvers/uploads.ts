@@ -8,6 +8,7 @@ export const uploadFields: UploadResolvers = {
   id: (upload) => upload.id,
   status: (upload) => upload.status,
   createdAt: (upload) => upload.createdAt,
+  commitStartedAt: (upload) => upload.commitStartedAt ?? null,
   committedAt: (upload) => upload.committedAt ?? null,
   expiresAt: (upload) => upload.expiresAt,
   samplesAdded: (upload) => upload.samplesAdded ?? null,
