@@ -6,7 +6,8 @@
  * upload and one typed column per key or score over its rows (a 1M × 128 commit fits in 512 MB).
  * 1. multipart files are completed; every announced file must exist with its announced size;
  * 2. `embeddings.csv` streams from S3 through the byte-level parser into shards (file names unique in
- *    the upload and against the dataset; one dimension);
+ *    the upload; one dimension); then the dataset's file names, a shard at a time, must not be among
+ *    the upload's;
  * 3. metadata and predictions stream line by line (JSON lines) or a batch of files at a time (per-file
  *    JSONs) into columns over the upload's rows, record by record, and are written along the same shard
  *    boundaries; object embeddings per task; `lightly.*` keys from images;
@@ -80,6 +81,9 @@ export interface MultipartCompletion {
 
 /** Files of one kind fetched with at most this many requests in flight. */
 const FETCH_CONCURRENCY = 16;
+
+/** The dataset's file-name shards read at once when checking an upload's names against them. */
+const NAME_SHARDS_IN_FLIGHT = 4;
 
 /** Per-file JSONs are fetched this many at a time, so that only a batch of them is held. */
 const FILE_BATCH = FETCH_CONCURRENCY * 16;
@@ -199,10 +203,10 @@ class UploadConversion {
     const manifest = this.dataset.manifestKey
       ? ((await blobs.getJson<DatasetManifest>(this.dataset.manifestKey)) ?? EMPTY_MANIFEST)
       : EMPTY_MANIFEST;
-    const existing = new Set(manifest.rowCount > 0 ? await new ColumnReader(blobs, manifest).allFileNames() : []);
 
-    // 1. Embeddings: the samples this upload adds.
-    const parser = await this.phase('embeddings', () => this.streamEmbeddings(manifest, existing));
+    // 1. Embeddings: the samples this upload adds; none may be in the dataset already.
+    const parser = await this.phase('embeddings', () => this.streamEmbeddings(manifest));
+    if (manifest.rowCount > 0) await this.phase('names against the dataset', () => this.checkNewNames(manifest, parser));
     const writer = this.writer!;
     const rows = writer.rowCount;
 
@@ -336,11 +340,29 @@ class UploadConversion {
     });
   }
 
-  private async streamEmbeddings(manifest: DatasetManifest, existing: ReadonlySet<string>): Promise<EmbeddingsCsvParser> {
+  /**
+   * No file name of the upload may be in the dataset. The dataset's names are read a shard at a time
+   * and looked up among the upload's (which the parser indexes anyway), so memory follows the upload
+   * and not the dataset: a set of a 10M-row dataset's names would be a gigabyte. The error names the
+   * upload's first such line.
+   */
+  private async checkNewNames(manifest: DatasetManifest, parser: EmbeddingsCsvParser): Promise<void> {
+    const reader = new ColumnReader(this.deps.blobs, manifest);
+    let first: { fileName: string; line: number } | undefined;
+    await mapLimit(manifest.shards, NAME_SHARDS_IN_FLIGHT, async (shard) => {
+      for (const fileName of await reader.fileNames(shard)) {
+        const row = parser.rowOf(fileName);
+        if (row === undefined) continue;
+        const line = parser.lineOf(row);
+        if (!first || line < first.line) first = { fileName, line };
+      }
+    });
+    if (first) throw new EmbeddingsFormatError('duplicate_file', { file: 'embeddings.csv', line: first.line }, `file ${JSON.stringify(first.fileName)} is already in the dataset`);
+  }
+
+  private async streamEmbeddings(manifest: DatasetManifest): Promise<EmbeddingsCsvParser> {
     const file = 'embeddings.csv';
     const stream = await this.stream(file);
-    const alreadyInDataset = (fileName: string, line: number) =>
-      new EmbeddingsFormatError('duplicate_file', { file, line }, `file ${JSON.stringify(fileName)} is already in the dataset`);
     const parser = new EmbeddingsCsvParser(file, {
       header: ({ dim }) => {
         if (manifest.embeddingDimension > 0 && dim !== manifest.embeddingDimension) {
@@ -348,16 +370,8 @@ class UploadConversion {
         }
         this.writer = new ShardWriter(this.deps.blobs, this.dataset.id, dim, manifest.rowCount);
       },
-      row: (fileName, values, _label, line) => {
-        if (existing.has(fileName)) throw alreadyInDataset(fileName, line);
-        this.writer!.add(fileName, values);
-      },
-      rows: (fileNames, values, _labels, firstLine) => {
-        if (existing.size > 0) fileNames.forEach((fileName, k) => {
-          if (existing.has(fileName)) throw alreadyInDataset(fileName, firstLine + k);
-        });
-        this.writer!.addRows(fileNames, values);
-      },
+      row: (fileName, values) => this.writer!.add(fileName, values),
+      rows: (fileNames, values) => this.writer!.addRows(fileNames, values),
     });
     // The parser takes the body's chunks as they come (bytes, any boundaries); waiting on the writer
     // between chunks keeps the reading from running ahead of the shard uploads.

@@ -280,6 +280,12 @@ describe('bad input leaves the dataset as it was', () => {
       /already in the dataset/,
     ],
     [
+      'two file names the dataset already has: the upload\'s first is named',
+      () => replace(good(), 'embeddings.csv', [...csvLines().slice(0, 2), 'd.png,1,2,3,0', 'a.png,1,2,3,0', ''].join('\n')),
+      { file: 'embeddings.csv', line: 3 },
+      /"d\.png" is already in the dataset/,
+    ],
+    [
       'a file name the dataset already has, between rows read together',
       () => replace(good(), 'embeddings.csv', [...csvLines().slice(0, 2), 'a.png,1,2,3,0', ...csvLines().slice(3), ''].join('\n')),
       { file: 'embeddings.csv', line: 3 },

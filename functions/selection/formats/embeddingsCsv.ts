@@ -261,6 +261,12 @@ export class EmbeddingsCsvParser {
     };
   }
 
+  /** The 1-based line of a row seen so far. */
+  lineOf(row: number): number {
+    if (!(row >= 0 && row < this.rowCount)) throw new RangeError(`row ${row} has not been read`);
+    return this.rowLines[row]!;
+  }
+
   /** The 0-based row of a file name seen so far (the order in which rows reached the sink). */
   rowOf(fileName: string): number | undefined {
     return this.seen.get(fileName);
