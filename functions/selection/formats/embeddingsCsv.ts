@@ -18,7 +18,9 @@
  * The parser is incremental: feed it chunks of UTF-8 bytes (or text) with {@link EmbeddingsCsvParser.write}
  * (chunk boundaries may fall anywhere, even inside a number or a multi-byte character), and it hands every
  * row to a sink as soon as the row's line is complete, without keeping the file. Numbers are parsed by
- * hand from the bytes.
+ * hand from the bytes: the usual data line in WebAssembly ({@link WasmRowReader}, `wasm/csvRows.as`),
+ * every other line — and every line when WebAssembly is not there — in TypeScript, with the same
+ * results to the bit and the same errors.
  */
 import { wasm, type WasmModule } from '../kernels/wasm/api.js';
 import { wasmBase64 } from './wasm/generated.js';
