@@ -3,6 +3,14 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * The kernels come in two variants (`functions/selection/kernels/wasm/build.ts`): plain SIMD, and relaxed
+ * SIMD for the neighbour filter, which Node 22 runs as it is and Node 20 (V8 11.3) only with a flag. The
+ * suite runs on the plain one; the kernel tests run once more on the relaxed one.
+ */
+const [v8Major, v8Minor] = process.versions.v8.split('.').map(Number) as [number, number];
+const relaxedSimdFlags = v8Major < 11 || (v8Major === 11 && v8Minor < 4) ? ['--experimental-wasm-relaxed-simd'] : [];
+
 export default defineConfig({
   resolve: {
     // graphql ships CommonJS (main) and ESM (module) builds. Node — and so Apollo, tsx and the Lambda
@@ -17,5 +25,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'plain-simd', env: { WINNOW_RELAXED_SIMD: 'off' } } },
+      {
+        extends: true,
+        test: { name: 'relaxed-simd', include: ['test/selection/kernels/fast.test.ts'], globalSetup: [], execArgv: relaxedSimdFlags, env: { WINNOW_RELAXED_SIMD: 'on' } },
+      },
+    ],
   },
 });

@@ -5,7 +5,10 @@
  * `seconds` times the kernel work only (not data generation, not the one-off copy into WebAssembly
  * memory); `gbps` is embedding bytes scanned per second; `gflops` counts 2·D flops per distance;
  * `mem_gbps` is this machine's read bandwidth measured just before (all threads streaming the matrix),
- * so the ratio can be read on any machine; `load1` is the 1-minute load average (the machine is shared).
+ * so the ratio can be read on any machine; `load1` is the 1-minute load average (the machine is shared);
+ * `relaxed_simd` says whether the neighbour filter ran the relaxed-SIMD variant (fused multiply-add), as
+ * on the Lambda runtime (Node 22) — `npm run bench` turns it on under Node 20 too, and
+ * `WINNOW_RELAXED_SIMD=off` turns it off for a before/after.
  *
  *   kcenter             N=1M, D=128, k=1,000 farthest-first picks        target ≥ 30 GB/s (≤ 17 ms/pick)
  *   knn                 N=100k, D=128, K=20, every row a query           target ≥ 120 GFLOP/s (≤ 22 s)
@@ -33,6 +36,11 @@ const D = 128;
 function line(fields: Record<string, number | string>): void {
   const rounded = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v]));
   console.log(JSON.stringify({ ...rounded, load1: Number(loadavg()[0]!.toFixed(2)) }));
+}
+
+/** `relaxed_simd`: whether the neighbour filter ran the relaxed-SIMD variant (fast kernels only). */
+function relaxed(kernels: Kernels): Record<string, string> {
+  return 'relaxedSimd' in kernels ? { relaxed_simd: String((kernels as FastKernels).relaxedSimd) } : {};
 }
 
 /** Read bandwidth: the best of five full reads of `data` on every thread. */
@@ -86,7 +94,7 @@ function knn(name: string, kernels: Kernels, rows: number, memGbps: number): voi
   const started = performance.now();
   kernels.knnDistances(data, D, rows, 0, rows, K);
   const seconds = (performance.now() - started) / 1000;
-  line({ bench: name, N: rows, D, k: K, seconds, gflops: (2 * rows * rows * D) / seconds / 1e9, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1 });
+  line({ bench: name, N: rows, D, k: K, seconds, gflops: (2 * rows * rows * D) / seconds / 1e9, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1, ...relaxed(kernels) });
 }
 
 function nearest(name: string, kernels: Kernels, rows: number, memGbps: number): void {
@@ -97,7 +105,7 @@ function nearest(name: string, kernels: Kernels, rows: number, memGbps: number):
   const started = performance.now();
   kernels.nearestDistances(data, D, 0, rows, queries, Q);
   const seconds = (performance.now() - started) / 1000;
-  line({ bench: name, N: rows, D, k: Q, seconds, gflops: (2 * rows * Q * D) / seconds / 1e9, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1 });
+  line({ bench: name, N: rows, D, k: Q, seconds, gflops: (2 * rows * Q * D) / seconds / 1e9, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1, ...relaxed(kernels) });
 }
 
 function typicalityApprox(fast: FastKernels, memGbps: number): void {
@@ -116,7 +124,7 @@ function typicalityApprox(fast: FastKernels, memGbps: number): void {
     const exact = fast.knnDistances(data, D, rows, row, row + 1, K);
     for (let c = 0; c < K; c++) if (approx[row * K + c]! <= exact[K - 1]!) found++;
   }
-  line({ bench: 'typicality-approx', N: rows, D, k: K, seconds, recall: found / (sample * K), mem_gbps: memGbps, threads: fast.threads });
+  line({ bench: 'typicality-approx', N: rows, D, k: K, seconds, recall: found / (sample * K), mem_gbps: memGbps, threads: fast.threads, ...relaxed(fast) });
 }
 
 export async function run(only?: string): Promise<void> {

@@ -6,6 +6,7 @@
  * `names` (e.g. `--only kcenter`, `--only knn`).
  */
 import { readdirSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -13,6 +14,12 @@ interface BenchModule {
   run?: (only?: string) => Promise<void>;
   names?: readonly string[];
 }
+
+// Relaxed SIMD (the neighbour filter's fused multiply-add) runs by default from V8 11.4 (Node 22, the
+// Lambda runtime); Node 20's V8 11.3 has it behind a flag, set here before any module is compiled so
+// that the figures are the Lambda's. `WINNOW_RELAXED_SIMD=off` measures without it.
+const [v8Major, v8Minor] = process.versions.v8.split('.').map(Number) as [number, number];
+if (v8Major < 11 || (v8Major === 11 && v8Minor < 4)) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);

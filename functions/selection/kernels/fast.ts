@@ -17,7 +17,7 @@ import { dot, dot32, rowNormsSq, type Kernels, type NearestRows, type RowRange }
 import { KernelPool, makeOp, type BlockDescription, type ContextDescription, type Op } from './pool.js';
 import { principalBasis } from './principalBasis.js';
 import { wasm, type WasmMemory, type WasmModule } from './wasm/api.js';
-import { wasmBase64 } from './wasm/generated.js';
+import { wasmBase64, wasmRelaxedBase64 } from './wasm/generated.js';
 
 export interface FastKernelOptions {
   /** Threads including the main one; default `os.availableParallelism()`. */
@@ -36,6 +36,8 @@ export interface FastKernelOptions {
 export interface FastKernels extends Kernels {
   readonly threads: number;
   readonly precision: 'float32' | 'int8';
+  /** Whether the neighbour filter runs the relaxed-SIMD variant (fused multiply-add). */
+  readonly relaxedSimd: boolean;
   /** Ops that ran on the worker threads (the rest ran on the calling thread alone); fused k-center updates. */
   readonly stats: { parallelOps: number; fusedOps: number; boundedOps: number; skippedRows: number };
   /** Rows per WebAssembly memory for a matrix of `dim` columns. */
@@ -68,18 +70,31 @@ const MARGIN = 4;
 /** Below this much arithmetic (multiply-adds) one thread is faster than waking the others. */
 const PARALLEL_WORK = 1 << 18;
 
-let cachedModule: WasmModule | null | undefined;
+let cachedModule: { module: WasmModule; relaxed: boolean } | null | undefined;
 
-/** The compiled kernels, or null when this runtime has no WebAssembly SIMD (or no shared memory). */
+/**
+ * The compiled kernels, or null when this runtime has no WebAssembly SIMD (or no shared memory). The
+ * variant with relaxed SIMD (the neighbour filter's fused multiply-add) when the runtime runs it — Node
+ * 22 does; Node 20 only with `--experimental-wasm-relaxed-simd` — unless `WINNOW_RELAXED_SIMD=off`.
+ */
 export function kernelModule(): WasmModule | null {
+  return kernelModuleVariant()?.module ?? null;
+}
+
+/** {@link kernelModule} and whether it is the relaxed-SIMD variant. */
+export function kernelModuleVariant(): { module: WasmModule; relaxed: boolean } | null {
   if (cachedModule !== undefined) return cachedModule;
-  try {
-    const bytes = Buffer.from(wasmBase64, 'base64');
-    const module = new wasm.Module(bytes);
-    new wasm.Instance(module, { env: { memory: new wasm.Memory({ initial: 1, maximum: 1, shared: true }) } });
-    cachedModule = module;
-  } catch {
-    cachedModule = null;
+  const variants = process.env.WINNOW_RELAXED_SIMD === 'off' ? [{ bytes: wasmBase64, relaxed: false }] : [{ bytes: wasmRelaxedBase64, relaxed: true }, { bytes: wasmBase64, relaxed: false }];
+  cachedModule = null;
+  for (const { bytes, relaxed } of variants) {
+    try {
+      const module = new wasm.Module(Buffer.from(bytes, 'base64'));
+      new wasm.Instance(module, { env: { memory: new wasm.Memory({ initial: 1, maximum: 1, shared: true }) } });
+      cachedModule = { module, relaxed };
+      break;
+    } catch {
+      // Not this variant on this runtime: the next one.
+    }
   }
   return cachedModule;
 }
@@ -96,8 +111,9 @@ interface Context extends ContextDescription {
 }
 
 export function createFastKernels(options: FastKernelOptions = {}): FastKernels {
-  const module = kernelModule();
-  if (!module) throw new KernelOptionError('runtime', 'WebAssembly SIMD with shared memory is not available');
+  const variant = kernelModuleVariant();
+  if (!variant) throw new KernelOptionError('runtime', 'WebAssembly SIMD with shared memory is not available');
+  const module = variant.module;
   /** The kernels on one block's memory, for the one-off calls the main thread makes while preparing it. */
   const kernelsOn = (memory: WasmMemory) => new wasm.Instance(module, { env: { memory } }).exports as Record<'rowNorms32' | 'projectRows', (...args: number[]) => void>;
   const threads = options.threads ?? availableParallelism();
@@ -297,6 +313,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   const kernels: FastKernels = {
     threads,
     precision,
+    relaxedSimd: variant.relaxed,
     stats,
 
     rowsPerBlock: (dim) => layout(dim, precision).rowsPerBlock,

@@ -1,7 +1,8 @@
 /**
  * The fast kernels (WebAssembly SIMD, worker threads, blocks of rows) against the scalar reference:
  * k-center bit-identical, neighbour distances equal, on random and clustered data, on one thread and on
- * workers, in one block and split across blocks, at sizes that are multiples of nothing.
+ * workers, in one block and split across blocks, at sizes that are multiples of nothing. The suite runs
+ * this file twice (vitest.config.ts): on the plain kernels and on the relaxed-SIMD variant.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -58,6 +59,11 @@ function trace(kernels: Kernels, data: Float32Array, dim: number, rows: number, 
 
 it('WebAssembly SIMD with shared memory is available on this runtime', () => {
   expect(kernelModule()).not.toBeNull();
+});
+
+it('the kernels run the variant this test project asks for: relaxed SIMD (fused multiply-add in the neighbour filter) or plain', () => {
+  expect(process.env.WINNOW_RELAXED_SIMD).toMatch(/^(on|off)$/);
+  for (const v of variants) expect(v.kernels.relaxedSimd).toBe(process.env.WINNOW_RELAXED_SIMD === 'on');
 });
 
 it('the small block size really splits the matrices', () => {

@@ -219,6 +219,18 @@ export function kcenterDistancesInt8(data: usize, scales: usize, norms: usize, d
 }
 
 /**
+ * c + a·b for the neighbour filter: fused (one rounding) where the runtime has relaxed SIMD — the module
+ * is built twice, with and without it (`build.ts`), and the one this runtime validates is used — else a
+ * multiplication and an addition. Only the filter uses it: the survivors are re-ranked exactly, so the
+ * rounding only decides which few candidates survive. k-center keeps the reference's order (no FMA).
+ */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
  * Offers query i the four candidates j0…j0+3 whose dot products are `dots` (their tails past vecEnd
  * added here): keys |c|² − 2·q·c, compared with the query's ceiling all four at once, so that the usual
  * case — none is among the m best so far — costs one comparison.
@@ -272,17 +284,17 @@ export function knnTile(queries: usize, qCount: i32, dim: i32, candidates: usize
         const y0 = v128.load(q0 + off);
         const y1 = v128.load(q1 + off);
         const x0 = v128.load(c0 + off);
-        s00 = f32x4.add(s00, f32x4.mul(y0, x0));
-        s10 = f32x4.add(s10, f32x4.mul(y1, x0));
+        s00 = madd(y0, x0, s00);
+        s10 = madd(y1, x0, s10);
         const x1 = v128.load(c1 + off);
-        s01 = f32x4.add(s01, f32x4.mul(y0, x1));
-        s11 = f32x4.add(s11, f32x4.mul(y1, x1));
+        s01 = madd(y0, x1, s01);
+        s11 = madd(y1, x1, s11);
         const x2 = v128.load(c2 + off);
-        s02 = f32x4.add(s02, f32x4.mul(y0, x2));
-        s12 = f32x4.add(s12, f32x4.mul(y1, x2));
+        s02 = madd(y0, x2, s02);
+        s12 = madd(y1, x2, s12);
         const x3 = v128.load(c3 + off);
-        s03 = f32x4.add(s03, f32x4.mul(y0, x3));
-        s13 = f32x4.add(s13, f32x4.mul(y1, x3));
+        s03 = madd(y0, x3, s03);
+        s13 = madd(y1, x3, s13);
       }
       offer4(i, q0, sums4(s00, s01, s02, s03), c0, stride, candNorms, j, idBase, selfBase + i, vecEnd, dim, m, keys, ids, ceil);
       offer4(i + 1, q1, sums4(s10, s11, s12, s13), c0, stride, candNorms, j, idBase, selfBase + i + 1, vecEnd, dim, m, keys, ids, ceil);
@@ -292,10 +304,10 @@ export function knnTile(queries: usize, qCount: i32, dim: i32, candidates: usize
       let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
       for (let off: usize = 0; off < vecBytes; off += 16) {
         const y0 = v128.load(q0 + off);
-        s00 = f32x4.add(s00, f32x4.mul(y0, v128.load(c0 + off)));
-        s01 = f32x4.add(s01, f32x4.mul(y0, v128.load(c1 + off)));
-        s02 = f32x4.add(s02, f32x4.mul(y0, v128.load(c2 + off)));
-        s03 = f32x4.add(s03, f32x4.mul(y0, v128.load(c3 + off)));
+        s00 = madd(y0, v128.load(c0 + off), s00);
+        s01 = madd(y0, v128.load(c1 + off), s01);
+        s02 = madd(y0, v128.load(c2 + off), s02);
+        s03 = madd(y0, v128.load(c3 + off), s03);
       }
       offer4(i, q0, sums4(s00, s01, s02, s03), c0, stride, candNorms, j, idBase, selfBase + i, vecEnd, dim, m, keys, ids, ceil);
     }
@@ -308,7 +320,7 @@ export function knnTile(queries: usize, qCount: i32, dim: i32, candidates: usize
       if (id0 == selfBase + i) continue;
       const q0 = queries + <usize>i * stride;
       let s0 = f32x4.splat(0);
-      for (let off: usize = 0; off < vecBytes; off += 16) s0 = f32x4.add(s0, f32x4.mul(v128.load(q0 + off), v128.load(c0 + off)));
+      for (let off: usize = 0; off < vecBytes; off += 16) s0 = madd(v128.load(q0 + off), v128.load(c0 + off), s0);
       offer(i, n0 - 2 * (hsum(s0) + dotTail(q0, c0, vecEnd, dim)), id0, m, keys, ids, ceil);
     }
   }
