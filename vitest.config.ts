@@ -19,18 +19,14 @@ export default defineConfig({
     alias: { graphql: require.resolve('graphql') },
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/globalSetup.ts'],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'plain-simd', env: { WINNOW_RELAXED_SIMD: 'off' } } },
-      {
-        extends: true,
-        test: { name: 'relaxed-simd', include: ['test/selection/kernels/fast.test.ts'], globalSetup: [], execArgv: relaxedSimdFlags, env: { WINNOW_RELAXED_SIMD: 'on' } },
-      },
+      // `include` and `globalSetup` only here: a project's arrays add to the root's rather than replace them.
+      { extends: true, test: { name: 'plain-simd', include: ['test/**/*.test.ts'], globalSetup: ['test/support/globalSetup.ts'], env: { WINNOW_RELAXED_SIMD: 'off' } } },
+      { extends: true, test: { name: 'relaxed-simd', include: ['test/selection/kernels/fast.test.ts'], execArgv: relaxedSimdFlags, env: { WINNOW_RELAXED_SIMD: 'on' } } },
     ],
   },
 });

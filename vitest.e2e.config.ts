@@ -12,12 +12,15 @@ import base from './vitest.config.js';
 export default defineConfig(async () => {
   const deployment = deploymentFromEnvironment();
   if (deployment) await probeDeployment(deployment);
+  // Not the unit suite's projects (vitest.config.ts): one run of the end-to-end files.
+  const { projects: _projects, ...test } = base.test!;
   return {
     ...base,
     test: {
-      ...base.test,
+      ...test,
       include: ['test/e2e/**/*.e2e.test.ts'],
-      ...(deployment ? { globalSetup: [], provide: { e2eDeployment: deployment } } : {}),
+      globalSetup: deployment ? [] : ['test/support/globalSetup.ts'],
+      ...(deployment ? { provide: { e2eDeployment: deployment } } : {}),
       // A deployment's selections wait for cold starts and real Step Functions.
       testTimeout: 900_000,
     },
