@@ -105,7 +105,7 @@ export class EmbeddingsCsvParser {
   private values = new Float32Array(0);
   /** File name → its 0-based row; the row's line is in {@link rowLines}. */
   private readonly seen = new Map<string, number>();
-  /** File names of the rows waiting to reach the sink together (see {@link lines}). */
+  /** File names of the rows waiting to reach the sink together (see {@link readLines}). */
   private readonly batch: string[] = [];
   /** File names in row order. */
   private readonly names: string[] = [];
@@ -159,8 +159,8 @@ export class EmbeddingsCsvParser {
     }
     while (start < end) {
       let regionEnd = end;
-      if (end - start > reader.capacity) {
-        regionEnd = b.lastIndexOf(LF, start + reader.capacity - 1) + 1;
+      if (end - start > READER_INPUT) {
+        regionEnd = b.lastIndexOf(LF, start + READER_INPUT - 1) + 1;
         if (regionEnd <= start) {
           // One line longer than the reader's input area.
           const nl = b.indexOf(LF, start);
@@ -170,52 +170,58 @@ export class EmbeddingsCsvParser {
         }
       }
       reader.load(b, start, regionEnd);
-      for (let offset = 0; offset < regionEnd - start; ) {
-        const count = reader.read(offset, regionEnd - start - offset);
-        const meta = reader.lines;
-        // Consecutive rows read here go to a sink with `rows` together: their values lie one after
-        // the other in the reader's memory.
-        const batch = this.batch;
-        let batchStart = 0;
-        let batchLine = 0;
-        const flush = () => {
-          if (batch.length === 0) return;
-          const n = batch.length;
-          try {
-            this.sink.rows!(batch, reader.values.subarray(batchStart * reader.dim, (batchStart + n) * reader.dim), reader.labels.subarray(batchStart, batchStart + n), batchLine);
-          } finally {
-            batch.length = 0;
-          }
-        };
-        for (let i = 0; i < count; i++) {
-          const lineStart = start + meta[4 * i]!;
-          const lf = start + meta[4 * i + 1]!;
-          if (meta[4 * i + 3] !== 0) {
-            flush();
-            this.line(b, lineStart, lf);
-            continue;
-          }
-          this.lineNo++;
-          this.webAssemblyRows++;
-          const fileName = b.toString('utf8', lineStart, start + meta[4 * i + 2]!);
-          if (!this.sink.rows) {
-            this.acceptRow(fileName, reader.rows[i]!, reader.labels[i]!);
-            continue;
-          }
-          // The rows before a duplicate reach the sink first, as they would one by one.
-          if (this.seen.has(fileName)) flush();
-          this.register(fileName);
-          if (batch.length === 0) {
-            batchStart = i;
-            batchLine = this.lineNo;
-          }
-          batch.push(fileName);
-        }
-        flush();
-        offset = meta[4 * (count - 1) + 1]! + 1;
-      }
+      for (let offset = 0; offset < regionEnd - start; ) offset = this.readLines(reader, b, start, offset, regionEnd - start - offset);
       start = regionEnd;
     }
+  }
+
+  /**
+   * Reads in WebAssembly the lines of the reader's input area from `offset` on (`length` bytes), as many
+   * as it takes at once; the area holds `b` from `start`. Returns the offset after the last line read.
+   */
+  private readLines(reader: WasmRowReader, b: Buffer, start: number, offset: number, length: number): number {
+    const count = reader.read(offset, length);
+    const meta = reader.lines;
+    // Consecutive rows read here go to a sink with `rows` together: their values lie one after the
+    // other in the reader's memory.
+    const batch = this.batch;
+    let batchStart = 0;
+    let batchLine = 0;
+    const flush = () => {
+      if (batch.length === 0) return;
+      const n = batch.length;
+      try {
+        this.sink.rows!(batch, reader.values.subarray(batchStart * reader.dim, (batchStart + n) * reader.dim), reader.labels.subarray(batchStart, batchStart + n), batchLine);
+      } finally {
+        batch.length = 0;
+      }
+    };
+    for (let i = 0; i < count; i++) {
+      const lineStart = start + meta[4 * i]!;
+      const lf = start + meta[4 * i + 1]!;
+      if (meta[4 * i + 3] !== 0) {
+        flush();
+        this.line(b, lineStart, lf);
+        continue;
+      }
+      this.lineNo++;
+      this.webAssemblyRows++;
+      const fileName = b.toString('utf8', lineStart, start + meta[4 * i + 2]!);
+      if (!this.sink.rows) {
+        this.acceptRow(fileName, reader.rows[i]!, reader.labels[i]!);
+        continue;
+      }
+      // The rows before a duplicate reach the sink first, as they would one by one.
+      if (this.seen.has(fileName)) flush();
+      this.register(fileName);
+      if (batch.length === 0) {
+        batchStart = i;
+        batchLine = this.lineNo;
+      }
+      batch.push(fileName);
+    }
+    flush();
+    return meta[4 * (count - 1) + 1]! + 1;
   }
 
   private reader: WasmRowReader | null | undefined;
@@ -592,8 +598,6 @@ function csvRowsModule(): WasmModule | null {
  * small (256 KiB in, 128 KiB of rows out) so that both stay in the L2 cache.
  */
 class WasmRowReader {
-  /** Largest region of whole lines {@link load} takes. */
-  readonly capacity = READER_INPUT;
   /** Per line of the last {@link read}: start, line feed, end of the file name, status (0 = read). */
   readonly lines: Int32Array;
   /** Per line of the last {@link read}: its embedding values (views into the reader's memory). */
@@ -635,7 +639,7 @@ class WasmRowReader {
     this.layout = { roles: rolesAt, columns: roles.length, dim, values: valuesAt, labels: labelsAt, lines: linesAt };
   }
 
-  /** Copies bytes [start, end) of `b` (whole lines, at most {@link capacity} bytes) into the input area. */
+  /** Copies bytes [start, end) of `b` (whole lines, at most {@link READER_INPUT} bytes) into the input area. */
   load(b: Uint8Array, start: number, end: number): void {
     this.input.set(b.subarray(start, end));
   }
