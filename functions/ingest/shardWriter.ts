@@ -57,11 +57,8 @@ export class ShardWriter {
   }
 
   /** Adds a row; `vector` may be a reused buffer. Call {@link drain} regularly to apply back-pressure. */
-  add(fileName: string, vector: ArrayLike<number>): void {
-    if (this.raw.length === 0) this.raw = this.spare.pop() ?? new Float32Array(this.shardRows * this.dim);
-    this.raw.set(vector, this.fileNames.length * this.dim);
-    this.fileNames.push(fileName);
-    if (this.fileNames.length === this.shardRows) this.seal();
+  add(fileName: string, vector: Float32Array): void {
+    this.addRows([fileName], vector);
   }
 
   /** Adds consecutive rows: `values` holds `fileNames.length` rows one after the other (may be reused). */
