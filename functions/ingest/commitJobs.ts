@@ -74,7 +74,7 @@ export async function commitOrDispatch(
     await deps.commits.dispatch({ tenantId, datasetId: dataset.id, uploadId: upload.id, multipart });
   } catch (error) {
     // Not handed over: back to PENDING, so that the commit can be sent again.
-    await deps.uploads.transition(dataset.id, upload.id, 'COMMITTING', 'PENDING');
+    await deps.uploads.transition(dataset.id, upload.id, 'COMMITTING', 'PENDING', {}, upload.commitStartedAt);
     throw error;
   }
   return upload;
