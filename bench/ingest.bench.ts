@@ -24,11 +24,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { BlobStore } from '../functions/store/blobs.js';
-import { DynamoDatasetRepository } from '../functions/store/datasets.js';
-import { DynamoTagRepository } from '../functions/store/tags.js';
-import { DynamoUploadRepository } from '../functions/store/uploads.js';
 import { commitUpload } from '../functions/ingest/commitUpload.js';
+import { createStores } from '../functions/store/stores.js';
 import { uploadObjectKey } from '../functions/ingest/layout.js';
 import { provisionStandIns } from '../infra/local/bootstrap.js';
 import { startStandInsProcess } from './support/standInsProcess.js';
@@ -54,6 +51,8 @@ async function writeLines(path: string, lines: () => Generator<string>): Promise
 export const names = ['ingest'] as const;
 
 const DIM = 128;
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
 const FILES = {
   'embeddings.csv': 'embeddings.csv',
@@ -124,15 +123,8 @@ export async function run(only?: string): Promise<void> {
 
   const standIns = await startStandInsProcess(join(dir, 's3'));
   const { env, clients } = await provisionStandIns(standIns, { tableName: 'bench', bucketName: 'bench' });
-  const blobs = new BlobStore(clients.s3, env.bucketName);
-  const deps = {
-    datasets: new DynamoDatasetRepository(clients.dynamo, env.tableName),
-    tags: new DynamoTagRepository(clients.dynamo, env.tableName, blobs),
-    uploads: new DynamoUploadRepository(clients.dynamo, env.tableName),
-    blobs,
-  };
+  const deps = createStores(env, clients);
   try {
-    const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
     say(`commit of ${rows.toLocaleString('en')} × ${dim} embeddings (${mb(csvBytes)} MB CSV) + metadata + 1 detection task`);
     // The same upload committed three times, into three datasets: the first commit of a process also
     // pays for compiling its code (a Lambda's first invocation); the others are the steady state of a
@@ -202,7 +194,6 @@ export async function run(only?: string): Promise<void> {
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
-    const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
     say(`  ${label}: ${upload.samplesAdded} samples added`);
     say(`  wall time:       ${seconds.toFixed(2)} s (${phases.join(', ')})`);
     say(`  CPU time:        ${cpuSeconds.toFixed(2)} s of this process (GC and I/O threads included)`);
