@@ -152,6 +152,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       changed: [state ? 4 : 0, 0],
       proj: [bound ? BOUND_DIMS * 4 : 0, 0],
       basis: [0, bound ? BOUND_DIMS * dim * 4 : 0],
+      // With the state even when not pruning: the fused update reads it before it knows.
       projCenter: [0, state ? BOUND_DIMS * 4 : 0],
     } satisfies Record<string, [number, number]>;
   };

@@ -156,7 +156,7 @@ export const rowNormsSq = (data: Float32Array, dim: number): Float64Array => cac
 
 const norm32Cache = new WeakMap<Float32Array, Float32Array>();
 /** Squared norms by {@link dot32}, for k-center: a row is then at distance exactly 0 from its copy. */
-export const rowNormsSq32 = (data: Float32Array, dim: number): Float32Array => cachedRowNorms(norm32Cache, (n) => new Float32Array(n), dot32, data, dim);
+const rowNormsSq32 = (data: Float32Array, dim: number): Float32Array => cachedRowNorms(norm32Cache, (n) => new Float32Array(n), dot32, data, dim);
 
 /** Rows compared per block in kNN: a block of rows stays in cache while it meets every other row. */
 const KNN_BLOCK = 64;
