@@ -38,8 +38,11 @@ export interface FastKernels extends Kernels {
   readonly precision: 'float32' | 'int8';
   /** Whether the neighbour filter runs the relaxed-SIMD variant (fused multiply-add). */
   readonly relaxedSimd: boolean;
-  /** Ops that ran on the worker threads (the rest ran on the calling thread alone); fused k-center updates. */
-  readonly stats: { parallelOps: number; fusedOps: number; boundedOps: number; skippedRows: number };
+  /**
+   * Ops that ran on the worker threads (the rest ran on the calling thread alone); fused k-center updates;
+   * kNN calls that computed each pair once.
+   */
+  readonly stats: { parallelOps: number; fusedOps: number; boundedOps: number; skippedRows: number; symmetricOps: number };
   /** Rows per WebAssembly memory for a matrix of `dim` columns. */
   rowsPerBlock(dim: number): number;
   /** Reads the matrix once on every thread; returns the seconds it took (for the bandwidth figure). */
@@ -65,8 +68,16 @@ const BOUND_PAUSE = 16;
 const FUSED_CHUNK = 16_384;
 /** Query rows per kNN tile: 128 rows of D = 128 (64 KiB) stay in L2 while every candidate streams past. */
 const TILE = 128;
+/**
+ * Rows per unit of symmetric kNN: 512 rows of D = 128 (256 KiB) stay in L2 while the rows after them stream
+ * past; measured 5–15 % faster than 128 at N = 50k–100k, as every row's candidate list is visited a quarter
+ * as often.
+ */
+const SYMMETRIC_TILE = 512;
 /** Candidates per row kept by the float32 pass beyond those asked for, re-ranked exactly. */
 const MARGIN = 4;
+/** The most memory symmetric kNN adds for its per-thread candidate lists; past it, one direction at a time. */
+const SYMMETRIC_MAX_BYTES = 1 << 30;
 /** Below this much arithmetic (multiply-adds) one thread is faster than waking the others. */
 const PARALLEL_WORK = 1 << 18;
 
@@ -108,6 +119,8 @@ interface Context extends ContextDescription {
   stateOwner?: WeakRef<Float64Array>;
   /** The projection bound: its basis once the rows are projected, and when to try it again. */
   bound?: { basis: Float32Array; picks: number; pausedUntil: number };
+  /** Where symmetric kNN's candidate lists start, once the block has grown for them. */
+  symmetric?: number;
 }
 
 export function createFastKernels(options: FastKernelOptions = {}): FastKernels {
@@ -122,7 +135,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   if (!(blockBytes > 0 && blockBytes <= MAX_MEMORY_BYTES)) throw new KernelOptionError('blockBytes', `must be in (0, 4 GiB], got ${blockBytes}`);
   const precision = options.precision ?? 'float32';
   const pool = new KernelPool(module, threads);
-  const stats = { parallelOps: 0, fusedOps: 0, boundedOps: 0, skippedRows: 0 };
+  const stats = { parallelOps: 0, fusedOps: 0, boundedOps: 0, skippedRows: 0, symmetricOps: 0 };
   const prune = options.prune ?? true;
   const runOp = (op: Op) => {
     if (op.parallel && threads > 1) stats.parallelOps++;
@@ -194,7 +207,8 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       }
       const { data: dataPtr, scales, norms64, norms32, center } = at;
       const pages = Math.ceil(offset / PAGE);
-      const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+      // Growable to 4 GiB: symmetric kNN appends its candidate lists (`symmetricArea`).
+      const memory = new wasm.Memory({ initial: pages, maximum: MAX_MEMORY_BYTES / PAGE, shared: true });
       const buffer = memory.buffer;
       if (quantised) {
         new Int8Array(buffer, dataPtr, blockRows * dim).set(quantised.values.subarray(rowStart * dim, (rowStart + blockRows) * dim));
@@ -258,10 +272,47 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     // Smaller tiles when there are few query rows, so that every thread gets some (a cluster of
     // approximate typicality is often a single tile's worth).
     const perThread = parallel ? Math.ceil(count / (threads * 2)) : count;
-    const tile = Math.max(1, Math.min(TILE, Math.max(16, perThread), Math.floor(q.scratchPerThread / (dim * 4 + 4 + m * 8))));
-    const op = makeOp('neighbours', start, end, tile, parallel, { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start });
-    runOp(op);
+    const tile = Math.max(1, Math.min(TILE, Math.max(16, perThread), Math.floor((q.scratchPerThread - m * 8 - 8) / (dim * 4 + 4 + m * 8))));
+    const fields = { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start };
+    const areas = parallel ? threads : 1;
+    const area = mode === 'knn' && cFrom === start && cTo === end ? symmetricArea(q, areas, count, m) : undefined;
+    if (area) {
+      stats.symmetricOps++;
+      // Units of unequal work (a tile against every row after it), largest first: several per thread.
+      const pairsTile = Math.max(16, Math.min(SYMMETRIC_TILE, Math.ceil(count / (threads * 4))));
+      runOp(makeOp('knnPairs', start, end, pairsTile, parallel, { ...fields, areas, ...area }));
+      runOp(makeOp('knnMerge', start, end, tile, parallel, { ...fields, areas, ...area }));
+    } else {
+      runOp(makeOp('neighbours', start, end, tile, parallel, fields));
+    }
     return { out: parallel ? out.slice() : out, ids: ids && parallel ? ids.slice() : ids };
+  }
+
+  /**
+   * Room for symmetric kNN's candidate lists — `areas` of `bytes` each, filled empty — at the end of the
+   * context's one block, grown for it (and kept for the next call); undefined when the context has several
+   * blocks or the memory cannot hold them, and the kNN then runs one direction at a time.
+   */
+  function symmetricArea(ctx: Context, areas: number, rows: number, m: number): { area: number; areaBytes: number } | undefined {
+    const b = ctx.blocks[0]!;
+    // Per row m keys (float32) then their m ids (int32); then every row's ceiling (float32) — as knnTile reads them.
+    const areaBytes = align(rows * (m * 8 + 4), 64);
+    if (ctx.blocks.length !== 1 || areas * areaBytes > SYMMETRIC_MAX_BYTES) return undefined;
+    const memory = b.memory as WasmMemory & { grow(pages: number): number };
+    const area = ctx.symmetric ?? align(memory.buffer.byteLength, PAGE);
+    const needed = area + areas * areaBytes;
+    if (needed > MAX_MEMORY_BYTES) return undefined;
+    if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
+    ctx.symmetric = area;
+    const buffer = memory.buffer;
+    const empty = new Float32Array(2 * m).fill(Infinity);
+    new Int32Array(empty.buffer, m * 4).fill(-1);
+    for (let t = 0; t < areas; t++) {
+      const lists = new Float32Array(buffer, area + t * areaBytes, rows * (2 * m + 1));
+      for (let r = 0; r < rows; r++) lists.set(empty, r * 2 * m);
+      lists.fill(Infinity, rows * 2 * m);
+    }
+    return { area, areaBytes };
   }
 
   /**

@@ -179,7 +179,7 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
     const qc = context(op.q), cc = context(op.c);
     const dim = qc.dim, m = op.m, self = op.q === op.c;
     const tile = op.step;
-    const exactKeys = new Float64Array(m), exactIds = new Int32Array(m);
+    const exact = { keys: new Float64Array(m), ids: new Int32Array(m) };
     claimAll(op, (_unit, qs, qe) => {
       const tq = qe - qs;
       let prev = null;
@@ -189,7 +189,8 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
         const lo = Math.max(op.cFrom, b.rowStart), hi = Math.min(op.cTo, b.rowStart + b.rows);
         if (hi <= lo) continue;
         const s = scratchOf(b, cc, thread);
-        const keysPtr = s, idsPtr = keysPtr + tile * m * 4, ceilPtr = idsPtr + tile * m * 4, qPtr = ceilPtr + tile * 4;
+        // Per row m keys then their m ids (lists), and the ceilings, as knnTile reads them.
+        const listsPtr = s, ceilPtr = listsPtr + tile * m * 8, qPtr = ceilPtr + tile * 4, dotsPtr = (qPtr + tile * dim * 4 + 7) & ~7;
         let queries = qPtr;
         const first = rowView(qc, qs);
         if (self && cc.blocks.length === 1) {
@@ -202,56 +203,129 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
           }
         }
         if (prev === null) {
-          b.v.f32.fill(Infinity, keysPtr >>> 2, (keysPtr >>> 2) + tq * m);
-          b.v.i32.fill(-1, idsPtr >>> 2, (idsPtr >>> 2) + tq * m);
-          b.v.f32.fill(Infinity, ceilPtr >>> 2, (ceilPtr >>> 2) + tq);
+          emptyLists(b.v, listsPtr, ceilPtr, tq, m);
         } else {
-          b.v.f32.set(prev.b.v.f32.subarray(prev.keysPtr >>> 2, (prev.keysPtr >>> 2) + tq * m), keysPtr >>> 2);
-          b.v.i32.set(prev.b.v.i32.subarray(prev.idsPtr >>> 2, (prev.idsPtr >>> 2) + tq * m), idsPtr >>> 2);
+          b.v.i32.set(prev.b.v.i32.subarray(prev.listsPtr >>> 2, (prev.listsPtr >>> 2) + tq * m * 2), listsPtr >>> 2);
           b.v.f32.set(prev.b.v.f32.subarray(prev.ceilPtr >>> 2, (prev.ceilPtr >>> 2) + tq), ceilPtr >>> 2);
         }
         const selfBase = self ? qs : -0x40000000;
         const skip = lo - b.rowStart;
-        b.exports.knnTile(queries, tq, dim, b.data + skip * dim * 4, b.norms32 + skip * 4, hi - lo, lo, selfBase, m, keysPtr, idsPtr, ceilPtr);
-        prev = { b, keysPtr, idsPtr, ceilPtr };
+        b.exports.knnTile(queries, tq, 0, 0, dim, b.data + skip * dim * 4, b.norms32 + skip * 4, hi - lo, lo, selfBase, m, listsPtr, ceilPtr);
+        prev = { b, listsPtr, ceilPtr, queries, dotsPtr };
       }
-      // Re-rank the survivors exactly, by insertion (m is small).
-      const ids = prev === null ? new Int32Array(tq * m).fill(-1) : prev.b.v.i32, idsBase = prev === null ? 0 : prev.idsPtr >>> 2;
+      if (prev === null) {
+        for (let i = 0; i < tq; i++) rerank(op, qc, cc, qs + i, null, [], 0, exact, null);
+        return;
+      }
+      const single = cc.blocks.length === 1;
+      const inBlock = single ? { b: prev.b, q: 0, out: prev.dotsPtr } : null;
       for (let i = 0; i < tq; i++) {
-        const row = qs + i;
-        const q = rowView(qc, row);
-        let count = 0;
-        for (let c = 0; c < m; c++) {
-          const id = ids[idsBase + i * m + c];
-          if (id < 0) break;
-          const cand = rowView(cc, id);
-          const dv = dot(q.f32, q.offset, cand.f32, cand.offset, dim);
-          // The reference's association: knn adds |i|² last, nearest adds |q|² first.
-          const key = op.mode === 'nearest' ? q.norm + cand.norm - 2 * dv : cand.norm - 2 * dv;
-          let p = count++;
-          while (p > 0 && (exactKeys[p - 1] > key || (exactKeys[p - 1] === key && exactIds[p - 1] > id))) {
-            exactKeys[p] = exactKeys[p - 1];
-            exactIds[p] = exactIds[p - 1];
-            p--;
-          }
-          exactKeys[p] = key;
-          exactIds[p] = id;
-        }
-        const o = row - op.outBase;
-        if (op.mode === 'nearest') {
-          op.out[o] = Math.sqrt(Math.max(0, count > 0 ? exactKeys[0] : Infinity));
-          continue;
-        }
-        for (let c = 0; c < op.k; c++) {
-          if (op.mode === 'ids') {
-            op.ids[o * op.k + c] = c < count ? exactIds[c] : -1;
-            op.out[o * op.k + c] = c < count ? Math.sqrt(Math.max(0, q.norm + exactKeys[c])) : NaN;
-          } else {
-            op.out[o * op.k + c] = c < op.kk && c < count ? Math.sqrt(Math.max(0, q.norm + exactKeys[c])) : NaN;
-          }
-        }
+        if (single) inBlock.q = prev.queries + i * dim * 4;
+        rerank(op, qc, cc, qs + i, prev.b.v.i32, [(prev.listsPtr >>> 2) + (2 * i + 1) * m], 0, exact, inBlock);
       }
     });
+  }
+
+  // Re-ranks one row's survivors exactly, by insertion (they are few) — m ids (−1 past the last) at each
+  // of the offsets \`at\` into \`ids\`, plus idOffset — and writes the row's output. With \`inBlock\` (the
+  // candidates' one block, the query row's pointer and room for m float64 there; ids is that block's
+  // view) the dot products come from WebAssembly (exactDots: the same values), else from \`dot\`.
+  function rerank(op, qc, cc, row, ids, at, idOffset, exact, inBlock) {
+    const m = op.m, dim = qc.dim;
+    const q = rowView(qc, row);
+    const exactKeys = exact.keys, exactIds = exact.ids;
+    let count = 0;
+    for (const base of at) {
+      let n = 0;
+      while (n < m && ids[base + n] >= 0) n++;
+      if (inBlock) inBlock.b.exports.exactDots(inBlock.q, inBlock.b.data + idOffset * dim * 4, dim, base * 4, n, inBlock.out);
+      for (let c = 0; c < n; c++) {
+        const id = ids[base + c] + idOffset;
+        let dv, norm;
+        if (inBlock) {
+          dv = inBlock.b.v.f64[(inBlock.out >>> 3) + c];
+          norm = inBlock.b.v.f64[(inBlock.b.norms64 >>> 3) + id];
+        } else {
+          const cand = rowView(cc, id);
+          dv = dot(q.f32, q.offset, cand.f32, cand.offset, dim);
+          norm = cand.norm;
+        }
+        // The reference's association: knn adds |i|² last, nearest adds |q|² first.
+        const key = op.mode === 'nearest' ? q.norm + norm - 2 * dv : norm - 2 * dv;
+        let p = count++;
+        while (p > 0 && (exactKeys[p - 1] > key || (exactKeys[p - 1] === key && exactIds[p - 1] > id))) {
+          exactKeys[p] = exactKeys[p - 1];
+          exactIds[p] = exactIds[p - 1];
+          p--;
+        }
+        exactKeys[p] = key;
+        exactIds[p] = id;
+      }
+    }
+    const o = row - op.outBase;
+    if (op.mode === 'nearest') {
+      op.out[o] = Math.sqrt(Math.max(0, count > 0 ? exactKeys[0] : Infinity));
+      return;
+    }
+    for (let c = 0; c < op.k; c++) {
+      if (op.mode === 'ids') {
+        op.ids[o * op.k + c] = c < count ? exactIds[c] : -1;
+        op.out[o * op.k + c] = c < count ? Math.sqrt(Math.max(0, q.norm + exactKeys[c])) : NaN;
+      } else {
+        op.out[o * op.k + c] = c < op.kk && c < count ? Math.sqrt(Math.max(0, q.norm + exactKeys[c])) : NaN;
+      }
+    }
+  }
+
+  // kNN among the rows of one range [op.cFrom, op.cTo) of a one-block context, each pair computed once:
+  // a unit is a tile of rows, against itself and every row after it, and each dot product is offered to
+  // both rows. A row's offers thus come from units any thread ran, so every thread keeps candidates for
+  // every row of the range, in its own area of the block (op.area + thread · op.areaBytes: lists, then
+  // ceilings; emptied by the caller); ids are positions in the range. knnMerge then re-ranks, per row, the
+  // union of all threads' survivors: each pair was offered in exactly one thread, so a true neighbour is
+  // among the survivors of the thread that saw it.
+  function knnPairs(op, thread) {
+    const cc = context(op.c);
+    const b = cc.blocks[0], dim = cc.dim, m = op.m, rows = op.cTo - op.cFrom;
+    const lists = op.area + thread * op.areaBytes, ceil = lists + rows * m * 8;
+    claimAll(op, (_unit, qs, qe) => {
+      const tq = qe - qs, qPos = qs - op.cFrom;
+      const queries = b.data + qs * dim * 4, qNorms = b.norms32 + qs * 4;
+      b.exports.knnTile(queries, tq, qPos, 0, dim, queries, qNorms, tq, qPos, qPos, m, lists, ceil);
+      if (qe < op.cTo) b.exports.knnTile(queries, tq, qPos, qNorms, dim, b.data + qe * dim * 4, b.norms32 + qe * 4, op.cTo - qe, qe - op.cFrom, -0x40000000, m, lists, ceil);
+    });
+  }
+
+  function knnMerge(op, thread) {
+    const cc = context(op.c);
+    const b = cc.blocks[0], m = op.m, dim = cc.dim;
+    const i32 = fresh(b).i32;
+    const exact = { keys: new Float64Array(m * op.areas), ids: new Int32Array(m * op.areas) };
+    const at = new Array(op.areas);
+    const inBlock = { b, q: 0, out: scratchOf(b, cc, thread) };
+    claimAll(op, (_unit, rs, re) => {
+      for (let row = rs; row < re; row++) {
+        const pos = row - op.cFrom;
+        for (let t = 0; t < op.areas; t++) at[t] = ((op.area + t * op.areaBytes) >>> 2) + (2 * pos + 1) * m;
+        inBlock.q = b.data + row * dim * 4;
+        rerank(op, cc, cc, row, i32, at, op.cFrom, exact, inBlock);
+      }
+    });
+  }
+
+  // Empty candidate lists for \`rows\` rows at \`lists\` (m keys +Inf, then m ids −1, per row) and their ceilings.
+  function emptyLists(v, lists, ceil, rows, m) {
+    for (let r = 0, at = lists >>> 2; r < rows; r++, at += 2 * m) {
+      v.f32.fill(Infinity, at, at + m);
+      v.i32.fill(-1, at + m, at + 2 * m);
+    }
+    v.f32.fill(Infinity, ceil >>> 2, (ceil >>> 2) + rows);
+  }
+
+  // A block's views, remade when its memory has grown (symmetric kNN grows it; views keep their length).
+  function fresh(b) {
+    if (b.v.i32.buffer.byteLength !== b.memory.buffer.byteLength) b.v = views(b.memory);
+    return b.v;
   }
 
   // Read bandwidth: units of rows of the first block, summed.
@@ -267,6 +341,8 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
     if (op.type === 'kcenter') kcenter(op, thread);
     else if (op.type === 'kcenterFused') kcenterFused(op, thread);
     else if (op.type === 'neighbours') neighbours(op, thread);
+    else if (op.type === 'knnPairs') knnPairs(op, thread);
+    else if (op.type === 'knnMerge') knnMerge(op, thread);
     else if (op.type === 'read') read(op);
     else throw new Error('unknown kernel op ' + op.type);
   }

@@ -59,7 +59,7 @@ export interface ContextDescription {
  * fields.
  */
 export interface Op {
-  readonly type: 'kcenter' | 'kcenterFused' | 'neighbours' | 'read';
+  readonly type: 'kcenter' | 'kcenterFused' | 'neighbours' | 'knnPairs' | 'knnMerge' | 'read';
   readonly from: number;
   readonly to: number;
   readonly step: number;

@@ -38,6 +38,12 @@ function withDuplicates(data: Float32Array, dim: number): Float32Array {
   return data;
 }
 
+/** The value of `make`, computed on first use only (references shared by the variants' tests). */
+function once<T>(make: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: make() }).v;
+}
+
 /** Farthest-first picks with every intermediate result, from an active list in no particular order. */
 function trace(kernels: Kernels, data: Float32Array, dim: number, rows: number, picks: number, beside = false) {
   const active = Int32Array.from({ length: rows }, (_, i) => (i * 7919) % rows).filter((u) => u % 13 !== 5);
@@ -97,6 +103,19 @@ describe.each(datasets)('$name data ($rows × $dim)', ({ rows, dim, data: make }
 
   it.each(variants)('kNN: the same neighbour distances ($name)', ({ kernels }) => {
     expect(Array.from(kernels.knnDistances(data, dim, rows, 17, 1203, 7))).toEqual(Array.from(knnReference));
+  });
+
+  // More neighbours over fewer rows than the whole: the candidate lists outgrow the room of the first call.
+  const within = { start: 100, end: 1300 };
+  const allReference = once(() => Array.from(scalarKernels.knnDistances(data, dim, rows, 0, rows, 7)));
+  const withinReference = once(() => Array.from(scalarKernels.knnDistances(data, dim, rows, within.start, within.end, 30, within)));
+
+  it.each(variants)('kNN of every row among all rows, and within a range, each pair computed once: the same distances ($name)', ({ kernels }) => {
+    const before = kernels.stats.symmetricOps;
+    expect(Array.from(kernels.knnDistances(data, dim, rows, 0, rows, 7))).toEqual(allReference());
+    expect(Array.from(kernels.knnDistances(data, dim, rows, within.start, within.end, 30, within))).toEqual(withinReference());
+    // One block: symmetric; split into blocks: one direction at a time, same results.
+    expect(kernels.stats.symmetricOps - before).toBe(kernels.rowsPerBlock(dim) >= rows ? 2 : 0);
   });
 
   it.each(variants)('nearest query: the same distances ($name)', ({ kernels }) => {

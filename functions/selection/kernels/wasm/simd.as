@@ -186,21 +186,23 @@ export function kcenterDistancesInt8(data: usize, scales: usize, norms: usize, d
 }
 
 // @ts-ignore: decorator
-@inline function offer(i: i32, key: f32, id: i32, m: i32, keys: usize, ids: usize, ceil: usize): void {
+@inline function offer(i: i32, key: f32, id: i32, m: i32, lists: usize, ceil: usize): void {
   const cp = ceil + (<usize>i << 2);
   if (!(key < load<f32>(cp))) return;
-  const base = <usize>i * <usize>m;
+  // Row i's list: m keys, then their m ids — one run of bytes, so an insertion touches adjacent lines.
+  const keys = lists + (<usize>i * <usize>m << 3);
+  const ids = keys + (<usize>m << 2);
   let p = m - 1;
   while (p > 0) {
-    const prev = load<f32>(keys + ((base + <usize>(p - 1)) << 2));
+    const prev = load<f32>(keys + (<usize>(p - 1) << 2));
     if (!(prev > key)) break;
-    store<f32>(keys + ((base + <usize>p) << 2), prev);
-    store<i32>(ids + ((base + <usize>p) << 2), load<i32>(ids + ((base + <usize>(p - 1)) << 2)));
+    store<f32>(keys + (<usize>p << 2), prev);
+    store<i32>(ids + (<usize>p << 2), load<i32>(ids + (<usize>(p - 1) << 2)));
     p--;
   }
-  store<f32>(keys + ((base + <usize>p) << 2), key);
-  store<i32>(ids + ((base + <usize>p) << 2), id);
-  store<f32>(cp, load<f32>(keys + ((base + <usize>(m - 1)) << 2)));
+  store<f32>(keys + (<usize>p << 2), key);
+  store<i32>(ids + (<usize>p << 2), id);
+  store<f32>(cp, load<f32>(keys + (<usize>(m - 1) << 2)));
 }
 
 // @ts-ignore: decorator
@@ -230,50 +232,61 @@ export function kcenterDistancesInt8(data: usize, scales: usize, norms: usize, d
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
+/** The four dot products `dots` of q with c0…c0+3, their columns past vecEnd (dim mod 4 of them) added. */
+// @ts-ignore: decorator
+@inline function withTails(dots: v128, q: usize, c0: usize, stride: usize, vecEnd: i32, dim: i32): v128 {
+  if (vecEnd == dim) return dots;
+  let dv = dots;
+  dv = f32x4.replace_lane(dv, 0, f32x4.extract_lane(dv, 0) + dotTail(q, c0, vecEnd, dim));
+  dv = f32x4.replace_lane(dv, 1, f32x4.extract_lane(dv, 1) + dotTail(q, c0 + stride, vecEnd, dim));
+  dv = f32x4.replace_lane(dv, 2, f32x4.extract_lane(dv, 2) + dotTail(q, c0 + 2 * stride, vecEnd, dim));
+  dv = f32x4.replace_lane(dv, 3, f32x4.extract_lane(dv, 3) + dotTail(q, c0 + 3 * stride, vecEnd, dim));
+  return dv;
+}
+
 /**
- * Offers query i the four candidates j0…j0+3 whose dot products are `dots` (their tails past vecEnd
- * added here): keys |c|² − 2·q·c, compared with the query's ceiling all four at once, so that the usual
- * case — none is among the m best so far — costs one comparison.
+ * Offers row i the four keys `k` of rows id…id+3 (all but `self`), compared with the row's ceiling all four
+ * at once, so that the usual case — none is among the m best so far — costs one comparison.
  */
 // @ts-ignore: decorator
-@inline function offer4(i: i32, q: usize, dots: v128, c0: usize, stride: usize, candNorms: usize, j0: i32, idBase: i32, self: i32, vecEnd: i32, dim: i32, m: i32, keys: usize, ids: usize, ceil: usize): void {
-  let dv = dots;
-  if (vecEnd < dim) {
-    dv = f32x4.replace_lane(dv, 0, f32x4.extract_lane(dv, 0) + dotTail(q, c0, vecEnd, dim));
-    dv = f32x4.replace_lane(dv, 1, f32x4.extract_lane(dv, 1) + dotTail(q, c0 + stride, vecEnd, dim));
-    dv = f32x4.replace_lane(dv, 2, f32x4.extract_lane(dv, 2) + dotTail(q, c0 + 2 * stride, vecEnd, dim));
-    dv = f32x4.replace_lane(dv, 3, f32x4.extract_lane(dv, 3) + dotTail(q, c0 + 3 * stride, vecEnd, dim));
-  }
-  const k = f32x4.sub(v128.load(candNorms + (<usize>j0 << 2)), f32x4.add(dv, dv));
+@inline function offer4(i: i32, k: v128, id: i32, self: i32, m: i32, lists: usize, ceil: usize): void {
   if (!v128.any_true(f32x4.lt(k, f32x4.splat(load<f32>(ceil + (<usize>i << 2)))))) return;
-  const id = idBase + j0;
-  if (id != self) offer(i, f32x4.extract_lane(k, 0), id, m, keys, ids, ceil);
-  if (id + 1 != self) offer(i, f32x4.extract_lane(k, 1), id + 1, m, keys, ids, ceil);
-  if (id + 2 != self) offer(i, f32x4.extract_lane(k, 2), id + 2, m, keys, ids, ceil);
-  if (id + 3 != self) offer(i, f32x4.extract_lane(k, 3), id + 3, m, keys, ids, ceil);
+  if (id != self) offer(i, f32x4.extract_lane(k, 0), id, m, lists, ceil);
+  if (id + 1 != self) offer(i, f32x4.extract_lane(k, 1), id + 1, m, lists, ceil);
+  if (id + 2 != self) offer(i, f32x4.extract_lane(k, 2), id + 2, m, lists, ceil);
+  if (id + 3 != self) offer(i, f32x4.extract_lane(k, 3), id + 3, m, lists, ceil);
 }
 
 /**
  * Queries q[0..qCount) (rows of `dim` float32 at `queries`) against candidates c[0..cCount) at
  * `candidates` with squared norms `candNorms` (float32). Candidate j has id `idBase + j`; query i skips the
  * candidate whose id is `selfBase + i` (pass selfBase out of reach to skip none).
- * keys/ids: qCount × m, ascending; ceil: per query the m-th key so far (+Inf while not full).
+ * lists: per row m keys ascending, then their m ids; ceil: per row the m-th key so far (+Inf while not
+ * full); query i's are those of row `qPos + i`.
+ *
+ * Symmetric (`qNorms`, the queries' squared norms, not 0): kNN among the rows of one range, each pair
+ * computed once — half the arithmetic. Ids are then positions in the range, lists and ceil hold every row
+ * of it, and each dot product also gives candidate j (row idBase + j) its key |q|² − 2·q·c for query qPos + i.
  *
  * Register blocking: 4 candidates × 2 queries, eight f32x4 accumulators fed by six loads per four
  * columns; the four candidates' sums of a query are reduced together and compared with its ceiling in
- * one vector comparison. The float32 rounding here only decides which m candidates survive (the caller
- * re-ranks them exactly), so the order of the sums is free.
+ * one vector comparison (and, symmetric, with the four candidates' ceilings in another). The float32
+ * rounding here only decides which m candidates survive (the caller re-ranks them exactly), so the order
+ * of the sums is free.
  */
-export function knnTile(queries: usize, qCount: i32, dim: i32, candidates: usize, candNorms: usize, cCount: i32, idBase: i32, selfBase: i32, m: i32, keys: usize, ids: usize, ceil: usize): void {
+export function knnTile(queries: usize, qCount: i32, qPos: i32, qNorms: usize, dim: i32, candidates: usize, candNorms: usize, cCount: i32, idBase: i32, selfBase: i32, m: i32, lists: usize, ceil: usize): void {
   const stride = <usize>dim << 2;
   const vecEnd = dim & ~3;
   const vecBytes = <usize>vecEnd << 2;
+  const symmetric = qNorms != 0;
   let j = 0;
   for (; j + 3 < cCount; j += 4) {
     const c0 = candidates + <usize>j * stride;
     const c1 = c0 + stride;
     const c2 = c1 + stride;
     const c3 = c2 + stride;
+    const cn = v128.load(candNorms + (<usize>j << 2));
+    const id = idBase + j;
     let i = 0;
     for (; i + 1 < qCount; i += 2) {
       const q0 = queries + <usize>i * stride;
@@ -296,8 +309,14 @@ export function knnTile(queries: usize, qCount: i32, dim: i32, candidates: usize
         s03 = madd(y0, x3, s03);
         s13 = madd(y1, x3, s13);
       }
-      offer4(i, q0, sums4(s00, s01, s02, s03), c0, stride, candNorms, j, idBase, selfBase + i, vecEnd, dim, m, keys, ids, ceil);
-      offer4(i + 1, q1, sums4(s10, s11, s12, s13), c0, stride, candNorms, j, idBase, selfBase + i + 1, vecEnd, dim, m, keys, ids, ceil);
+      const d0 = withTails(sums4(s00, s01, s02, s03), q0, c0, stride, vecEnd, dim);
+      const d1 = withTails(sums4(s10, s11, s12, s13), q1, c0, stride, vecEnd, dim);
+      offer4(qPos + i, f32x4.sub(cn, f32x4.add(d0, d0)), id, selfBase + i, m, lists, ceil);
+      offer4(qPos + i + 1, f32x4.sub(cn, f32x4.add(d1, d1)), id, selfBase + i + 1, m, lists, ceil);
+      if (symmetric) {
+        offerToCandidates(id, qPos + i, load<f32>(qNorms + (<usize>i << 2)), d0, m, lists, ceil);
+        offerToCandidates(id, qPos + i + 1, load<f32>(qNorms + (<usize>(i + 1) << 2)), d1, m, lists, ceil);
+      }
     }
     if (i < qCount) {
       const q0 = queries + <usize>i * stride;
@@ -309,20 +328,58 @@ export function knnTile(queries: usize, qCount: i32, dim: i32, candidates: usize
         s02 = madd(y0, v128.load(c2 + off), s02);
         s03 = madd(y0, v128.load(c3 + off), s03);
       }
-      offer4(i, q0, sums4(s00, s01, s02, s03), c0, stride, candNorms, j, idBase, selfBase + i, vecEnd, dim, m, keys, ids, ceil);
+      const d0 = withTails(sums4(s00, s01, s02, s03), q0, c0, stride, vecEnd, dim);
+      offer4(qPos + i, f32x4.sub(cn, f32x4.add(d0, d0)), id, selfBase + i, m, lists, ceil);
+      if (symmetric) offerToCandidates(id, qPos + i, load<f32>(qNorms + (<usize>i << 2)), d0, m, lists, ceil);
     }
   }
   for (; j < cCount; j++) {
     const c0 = candidates + <usize>j * stride;
     const n0 = load<f32>(candNorms + (<usize>j << 2));
-    const id0 = idBase + j;
+    const id = idBase + j;
     for (let i = 0; i < qCount; i++) {
-      if (id0 == selfBase + i) continue;
+      if (id == selfBase + i) continue;
       const q0 = queries + <usize>i * stride;
       let s0 = f32x4.splat(0);
       for (let off: usize = 0; off < vecBytes; off += 16) s0 = madd(v128.load(q0 + off), v128.load(c0 + off), s0);
-      offer(i, n0 - 2 * (hsum(s0) + dotTail(q0, c0, vecEnd, dim)), id0, m, keys, ids, ceil);
+      const d = hsum(s0) + dotTail(q0, c0, vecEnd, dim);
+      offer(qPos + i, n0 - 2 * d, id, m, lists, ceil);
+      if (symmetric) offer(id, load<f32>(qNorms + (<usize>i << 2)) - 2 * d, qPos + i, m, lists, ceil);
     }
+  }
+}
+
+/** Symmetric kNN: rows c…c+3 offered the query q (squared norm qNorm) whose dot products with them are `dots`. */
+// @ts-ignore: decorator
+@inline function offerToCandidates(c: i32, q: i32, qNorm: f32, dots: v128, m: i32, lists: usize, ceil: usize): void {
+  const k = f32x4.sub(f32x4.splat(qNorm), f32x4.add(dots, dots));
+  if (!v128.any_true(f32x4.lt(k, v128.load(ceil + (<usize>c << 2))))) return;
+  offer(c, f32x4.extract_lane(k, 0), q, m, lists, ceil);
+  offer(c + 1, f32x4.extract_lane(k, 1), q, m, lists, ceil);
+  offer(c + 2, f32x4.extract_lane(k, 2), q, m, lists, ceil);
+  offer(c + 3, f32x4.extract_lane(k, 3), q, m, lists, ceil);
+}
+
+/**
+ * The re-rank's exact dot products: out[c] (f64) = row q · row ids[c] of `rows`, for c < count, as the
+ * scalar reference's `dot` (kernels/index.ts) computes them — float64 products of the float32 values
+ * (exact), accumulator d mod 4 for column d (two f64x2 here), the columns past the last multiple of four
+ * into the first, summed ((s0 + s1) + s2) + s3 — so bit for bit its values.
+ */
+export function exactDots(q: usize, rows: usize, dim: i32, ids: usize, count: i32, out: usize): void {
+  const stride = <usize>dim << 2;
+  const vecBytes = <usize>(dim & ~3) << 2;
+  for (let c = 0; c < count; c++) {
+    const p = rows + <usize>load<i32>(ids + (<usize>c << 2)) * stride;
+    let s01 = f64x2.splat(0), s23 = f64x2.splat(0);
+    let off: usize = 0;
+    for (; off < vecBytes; off += 16) {
+      s01 = f64x2.add(s01, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(q + off)), f64x2.promote_low_f32x4(v128.load64_zero(p + off))));
+      s23 = f64x2.add(s23, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(q + off + 8)), f64x2.promote_low_f32x4(v128.load64_zero(p + off + 8))));
+    }
+    let s0 = f64x2.extract_lane(s01, 0);
+    for (; off < stride; off += 4) s0 += <f64>load<f32>(q + off) * <f64>load<f32>(p + off);
+    store<f64>(out + (<usize>c << 3), ((s0 + f64x2.extract_lane(s01, 1)) + f64x2.extract_lane(s23, 0)) + f64x2.extract_lane(s23, 1));
   }
 }
 
