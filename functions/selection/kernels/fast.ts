@@ -390,7 +390,8 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       for (const view of ctx.centers) view.set(center.subarray(0, dim));
       const centerNorm = precision === 'int8' ? dot(center, 0, center, 0, dim) : dot32(center, 0, center, 0, dim);
       const only = ctx.blocks.length === 1 ? ctx.blocks[0]! : undefined;
-      if (only && precision === 'float32' && minDistSq.buffer === only.memory.buffer && minDistSq.byteOffset === only.minDist) {
+      // The state handed out beside the rows (not by its buffer: a grown memory gives a new buffer object).
+      if (only && precision === 'float32' && ctx.stateOwner?.deref() === minDistSq) {
         return fusedKCenterUpdate(ctx, only, center, centerNorm, active, activeCount, changed);
       }
       const parallel = isShared(minDistSq) && worthThreads(activeCount * dim);

@@ -45,11 +45,11 @@ function once<T>(make: () => T): () => T {
 }
 
 /** Farthest-first picks with every intermediate result, from an active list in no particular order. */
-function trace(kernels: Kernels, data: Float32Array, dim: number, rows: number, picks: number, beside = false) {
+function trace(kernels: Kernels, data: Float32Array, dim: number, rows: number, picks: number, beside = false, state?: Float64Array) {
   const active = Int32Array.from({ length: rows }, (_, i) => (i * 7919) % rows).filter((u) => u % 13 !== 5);
   let activeCount = active.length;
   // `beside`: the state placed next to the kernels' copy of the matrix (the fused update) when they can.
-  const minDistSq = (kernels.sharedFloat64?.(rows, beside ? { data, dim } : undefined) ?? new Float64Array(rows)).fill(Infinity);
+  const minDistSq = (state ?? kernels.sharedFloat64?.(rows, beside ? { data, dim } : undefined) ?? new Float64Array(rows)).fill(Infinity);
   const changed = new Int32Array(rows);
   const steps: { max: number; argMax: number; changed: number[] }[] = [];
   let next = active[0]!;
@@ -149,6 +149,19 @@ describe('the projection bound of the fused k-center update', () => {
     expect(fast.steps).toEqual(reference.steps);
     await kernels.close();
   });
+});
+
+it.each(variants)('k-center beside a matrix whose memory symmetric kNN has grown: still fused, the same picks ($name)', ({ kernels }) => {
+  const rows = 1501;
+  const dim = 64;
+  const data = gaussianMatrix(41, rows, dim);
+  // The state is handed out first, as DIVERSITY does, and the kNN grows the memory under it.
+  const state = kernels.sharedFloat64(rows, { data, dim });
+  expect(Array.from(kernels.knnDistances(data, dim, rows, 0, rows, 5))).toEqual(Array.from(scalarKernels.knnDistances(data, dim, rows, 0, rows, 5)));
+  const before = kernels.stats.fusedOps;
+  const fast = trace(kernels, data, dim, rows, 12, true, state);
+  expect(fast).toEqual(trace(scalarKernels, data, dim, rows, 12));
+  expect(kernels.stats.fusedOps - before).toBe(kernels.rowsPerBlock(dim) >= rows ? 12 : 0);
 });
 
 it('the two-thread variants really ran ops on their workers', () => {
