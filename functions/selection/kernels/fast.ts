@@ -275,7 +275,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     const tile = Math.max(1, Math.min(TILE, Math.max(16, perThread), Math.floor((q.scratchPerThread - m * 8 - 8) / (dim * 4 + 4 + m * 8))));
     const fields = { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start };
     const areas = parallel ? threads : 1;
-    const area = mode === 'knn' && cFrom === start && cTo === end ? symmetricArea(q, areas, count, m) : undefined;
+    const area = mode === 'knn' && cFrom <= start && end <= cTo ? symmetricArea(q, areas, count, m) : undefined;
     if (area) {
       stats.symmetricOps++;
       // Units of unequal work (a tile against every row after it), largest first: several per thread.

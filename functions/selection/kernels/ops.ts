@@ -277,22 +277,29 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
     }
   }
 
-  // kNN among the rows of one range [op.cFrom, op.cTo) of a one-block context, each pair computed once:
-  // a unit is a tile of rows, against itself and every row after it, and each dot product is offered to
-  // both rows. A row's offers thus come from units any thread ran, so every thread keeps candidates for
-  // every row of the range, in its own area of the block (op.area + thread · op.areaBytes: lists, then
-  // ceilings; emptied by the caller); ids are positions in the range. knnMerge then re-ranks, per row, the
-  // union of all threads' survivors: each pair was offered in exactly one thread, so a true neighbour is
-  // among the survivors of the thread that saw it.
+  // kNN of rows [op.from, op.to) among candidates [op.cFrom, op.cTo) ⊇ them, in a one-block context, each
+  // pair of the query rows computed once: a unit is a tile of rows, against itself, then every query row
+  // after it with each dot product offered to both rows, then the candidates outside the query rows (one
+  // direction). A query row's offers thus come from units any thread ran, so every thread keeps candidate
+  // lists for every query row, in its own area of the block (op.area + thread · op.areaBytes: lists, then
+  // ceilings; emptied by the caller), indexed by row (the pointers handed to knnTile are offset by op.from,
+  // modulo 2³² as WebAssembly addresses are). knnMerge then re-ranks, per row, the union of all threads'
+  // survivors: each pair was offered in exactly one thread, so a true neighbour is among the survivors of
+  // the thread that saw it.
   function knnPairs(op, thread) {
     const cc = context(op.c);
-    const b = cc.blocks[0], dim = cc.dim, m = op.m, rows = op.cTo - op.cFrom;
-    const lists = op.area + thread * op.areaBytes, ceil = lists + rows * m * 8;
+    const b = cc.blocks[0], dim = cc.dim, m = op.m, rows = op.to - op.from;
+    const area = op.area + thread * op.areaBytes;
+    const lists = (area - op.from * m * 8) | 0, ceil = (area + rows * m * 8 - op.from * 4) | 0;
+    const tile = (queries, tq, qs, qNorms, from, to, self) => {
+      if (to > from) b.exports.knnTile(queries, tq, qs, qNorms, dim, b.data + from * dim * 4, b.norms32 + from * 4, to - from, from, self, m, lists, ceil);
+    };
     claimAll(op, (_unit, qs, qe) => {
-      const tq = qe - qs, qPos = qs - op.cFrom;
-      const queries = b.data + qs * dim * 4, qNorms = b.norms32 + qs * 4;
-      b.exports.knnTile(queries, tq, qPos, 0, dim, queries, qNorms, tq, qPos, qPos, m, lists, ceil);
-      if (qe < op.cTo) b.exports.knnTile(queries, tq, qPos, qNorms, dim, b.data + qe * dim * 4, b.norms32 + qe * 4, op.cTo - qe, qe - op.cFrom, -0x40000000, m, lists, ceil);
+      const tq = qe - qs, queries = b.data + qs * dim * 4, qNorms = b.norms32 + qs * 4, none = -0x40000000;
+      tile(queries, tq, qs, 0, qs, qe, qs);
+      tile(queries, tq, qs, qNorms, qe, op.to, none);
+      tile(queries, tq, qs, 0, op.cFrom, op.from, none);
+      tile(queries, tq, qs, 0, op.to, op.cTo, none);
     });
   }
 
@@ -305,10 +312,10 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
     const inBlock = { b, q: 0, out: scratchOf(b, cc, thread) };
     claimAll(op, (_unit, rs, re) => {
       for (let row = rs; row < re; row++) {
-        const pos = row - op.cFrom;
+        const pos = row - op.from;
         for (let t = 0; t < op.areas; t++) at[t] = ((op.area + t * op.areaBytes) >>> 2) + (2 * pos + 1) * m;
         inBlock.q = b.data + row * dim * 4;
-        rerank(op, cc, cc, row, i32, at, op.cFrom, exact, inBlock);
+        rerank(op, cc, cc, row, i32, at, 0, exact, inBlock);
       }
     });
   }

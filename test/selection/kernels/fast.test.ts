@@ -101,8 +101,11 @@ describe.each(datasets)('$name data ($rows × $dim)', ({ rows, dim, data: make }
     else expect(kernels.stats.fusedOps).toBe(before);
   });
 
-  it.each(variants)('kNN: the same neighbour distances ($name)', ({ kernels }) => {
+  it.each(variants)('kNN of a shard among all rows: the same neighbour distances ($name)', ({ kernels }) => {
+    const before = kernels.stats.symmetricOps;
     expect(Array.from(kernels.knnDistances(data, dim, rows, 17, 1203, 7))).toEqual(Array.from(knnReference));
+    // One block: the shard's own pairs once each; split into blocks: one direction at a time.
+    expect(kernels.stats.symmetricOps - before).toBe(kernels.rowsPerBlock(dim) >= rows ? 1 : 0);
   });
 
   // More neighbours over fewer rows than the whole: the candidate lists outgrow the room of the first call.

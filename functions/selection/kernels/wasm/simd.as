@@ -264,9 +264,10 @@ export function kcenterDistancesInt8(data: usize, scales: usize, norms: usize, d
  * lists: per row m keys ascending, then their m ids; ceil: per row the m-th key so far (+Inf while not
  * full); query i's are those of row `qPos + i`.
  *
- * Symmetric (`qNorms`, the queries' squared norms, not 0): kNN among the rows of one range, each pair
- * computed once — half the arithmetic. Ids are then positions in the range, lists and ceil hold every row
- * of it, and each dot product also gives candidate j (row idBase + j) its key |q|² − 2·q·c for query qPos + i.
+ * Symmetric (`qNorms`, the queries' squared norms, not 0): each pair computed once — half the
+ * arithmetic. Query i is then row qPos + i, lists and ceil hold the candidates' rows too (indexed by row:
+ * the caller offsets the pointers), and each dot product also gives candidate j (row idBase + j) its key
+ * |q|² − 2·q·c for query qPos + i.
  *
  * Register blocking: 4 candidates × 2 queries, eight f32x4 accumulators fed by six loads per four
  * columns; the four candidates' sums of a query are reduced together and compared with its ceiling in
