@@ -40,9 +40,10 @@ export interface FastKernels extends Kernels {
   readonly relaxedSimd: boolean;
   /**
    * Ops that ran on the worker threads (the rest ran on the calling thread alone); fused k-center updates;
-   * kNN calls that computed each pair once.
+   * kNN calls that computed each pair once; rows whose neighbours the float32 filter could not vouch for,
+   * computed over every candidate instead.
    */
-  readonly stats: { parallelOps: number; fusedOps: number; boundedOps: number; skippedRows: number; symmetricOps: number };
+  readonly stats: { parallelOps: number; fusedOps: number; boundedOps: number; skippedRows: number; symmetricOps: number; exactRows: number };
   /** Rows per WebAssembly memory for a matrix of `dim` columns. */
   rowsPerBlock(dim: number): number;
   /** Reads the matrix once on every thread; returns the seconds it took (for the bandwidth figure). */
@@ -135,7 +136,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   if (!(blockBytes > 0 && blockBytes <= MAX_MEMORY_BYTES)) throw new KernelOptionError('blockBytes', `must be in (0, 4 GiB], got ${blockBytes}`);
   const precision = options.precision ?? 'float32';
   const pool = new KernelPool(module, threads);
-  const stats = { parallelOps: 0, fusedOps: 0, boundedOps: 0, skippedRows: 0, symmetricOps: 0 };
+  const stats = { parallelOps: 0, fusedOps: 0, boundedOps: 0, skippedRows: 0, symmetricOps: 0, exactRows: 0 };
   const prune = options.prune ?? true;
   const runOp = (op: Op) => {
     if (op.parallel && threads > 1) stats.parallelOps++;
@@ -273,7 +274,9 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     // approximate typicality is often a single tile's worth).
     const perThread = parallel ? Math.ceil(count / (threads * 2)) : count;
     const tile = Math.max(1, Math.min(TILE, Math.max(16, perThread), Math.floor((q.scratchPerThread - m * 8 - 8) / (dim * 4 + 4 + m * 8))));
-    const fields = { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start };
+    // Rows whose filter survivors could not be vouched for, computed over every candidate (ops.ts, rerank).
+    const fallbacks = parallel ? sharedInt32(1) : new Int32Array(1);
+    const fields = { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start, maxNorm: maxNorm(c, cFrom, cTo), fallbacks };
     const areas = parallel ? threads : 1;
     const area = mode === 'knn' && cFrom <= start && end <= cTo ? symmetricArea(q, areas, count, m) : undefined;
     if (area) {
@@ -285,7 +288,20 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     } else {
       runOp(makeOp('neighbours', start, end, tile, parallel, fields));
     }
+    stats.exactRows += fallbacks[0]!;
     return { out: parallel ? out.slice() : out, ids: ids && parallel ? ids.slice() : ids };
+  }
+
+  /** The largest norm among rows [from, to) of a context (the bound on the neighbour filter's rounding). */
+  function maxNorm(ctx: Context, from: number, to: number): number {
+    let max = 0;
+    for (const b of ctx.blocks) {
+      const lo = Math.max(from, b.rowStart);
+      const hi = Math.min(to, b.rowStart + b.rows);
+      const norms = new Float64Array(b.memory.buffer, b.norms64, b.rows);
+      for (let r = lo; r < hi; r++) max = Math.max(max, norms[r - b.rowStart]!);
+    }
+    return Math.sqrt(max);
   }
 
   /**

@@ -214,54 +214,64 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
         prev = { b, listsPtr, ceilPtr, queries, dotsPtr };
       }
       if (prev === null) {
-        for (let i = 0; i < tq; i++) rerank(op, qc, cc, qs + i, null, [], 0, exact, null);
+        for (let i = 0; i < tq; i++) rerank(op, qc, cc, qs + i, null, [], [], exact, null);
         return;
       }
       const single = cc.blocks.length === 1;
       const inBlock = single ? { b: prev.b, q: 0, out: prev.dotsPtr } : null;
       for (let i = 0; i < tq; i++) {
         if (single) inBlock.q = prev.queries + i * dim * 4;
-        rerank(op, qc, cc, qs + i, prev.b.v.i32, [(prev.listsPtr >>> 2) + (2 * i + 1) * m], 0, exact, inBlock);
+        rerank(op, qc, cc, qs + i, prev.b.v, [(prev.listsPtr >>> 2) + (2 * i + 1) * m], [(prev.ceilPtr >>> 2) + i], exact, inBlock);
       }
     });
   }
 
   // Re-ranks one row's survivors exactly, by insertion (they are few) — m ids (−1 past the last) at each
-  // of the offsets \`at\` into \`ids\`, plus idOffset — and writes the row's output. With \`inBlock\` (the
-  // candidates' one block, the query row's pointer and room for m float64 there; ids is that block's
-  // view) the dot products come from WebAssembly (exactDots: the same values), else from \`dot\`.
-  function rerank(op, qc, cc, row, ids, at, idOffset, exact, inBlock) {
+  // of the int32 offsets \`at\` into view \`v\`, the lists' ceilings at the float32 offsets \`ceilAt\` —
+  // and writes the row's output. With \`inBlock\` (the candidates' one block, which \`v\` views, the query
+  // row's pointer and room for m float64 there) the dot products come from WebAssembly (exactDots: the
+  // same values), else from \`dot\`.
+  //
+  // Exactness: the float32 filter's key of a candidate is within E = 1.01·(dim + 2)·2⁻²⁴·(C² + 2·|q|·C) of
+  // its true |c|² − 2·q·c (C: the largest candidate norm, op.maxNorm; products and sums of dim + 2 terms in
+  // float32). A candidate left out of a full list had a filter key ≥ that list's ceiling, so a true key ≥
+  // ceiling − E. When the wanted-th exact key is below every full list's ceiling − E, nothing left out
+  // can come before it and the result is the reference's. Otherwise a left-out candidate can only tie
+  // with it to within 2E; where 2E matters against the row's distances (rows far from the origin against
+  // their spread, or more than m near-duplicates closer than E) the row is computed over every candidate
+  // (exactRow, O(rows · dim) in JavaScript: such rows are expected to be rare).
+  function rerank(op, qc, cc, row, v, at, ceilAt, exact, inBlock) {
     const m = op.m, dim = qc.dim;
     const q = rowView(qc, row);
-    const exactKeys = exact.keys, exactIds = exact.ids;
+    const ids = v === null ? null : v.i32;
     let count = 0;
     for (const base of at) {
       let n = 0;
       while (n < m && ids[base + n] >= 0) n++;
-      if (inBlock) inBlock.b.exports.exactDots(inBlock.q, inBlock.b.data + idOffset * dim * 4, dim, base * 4, n, inBlock.out);
+      if (inBlock) inBlock.b.exports.exactDots(inBlock.q, inBlock.b.data, dim, base * 4, n, inBlock.out);
       for (let c = 0; c < n; c++) {
-        const id = ids[base + c] + idOffset;
-        let dv, norm;
-        if (inBlock) {
-          dv = inBlock.b.v.f64[(inBlock.out >>> 3) + c];
-          norm = inBlock.b.v.f64[(inBlock.b.norms64 >>> 3) + id];
-        } else {
-          const cand = rowView(cc, id);
-          dv = dot(q.f32, q.offset, cand.f32, cand.offset, dim);
-          norm = cand.norm;
-        }
-        // The reference's association: knn adds |i|² last, nearest adds |q|² first.
-        const key = op.mode === 'nearest' ? q.norm + norm - 2 * dv : norm - 2 * dv;
-        let p = count++;
-        while (p > 0 && (exactKeys[p - 1] > key || (exactKeys[p - 1] === key && exactIds[p - 1] > id))) {
-          exactKeys[p] = exactKeys[p - 1];
-          exactIds[p] = exactIds[p - 1];
-          p--;
-        }
-        exactKeys[p] = key;
-        exactIds[p] = id;
+        const id = ids[base + c];
+        if (inBlock) count = insertExact(op, exact, count, count + 1, q.norm, inBlock.b.v.f64[(inBlock.b.norms64 >>> 3) + id], inBlock.b.v.f64[(inBlock.out >>> 3) + c], id);
+        else count = insertCandidate(op, cc, q, exact, count, count + 1, id);
       }
     }
+    const wanted = op.mode === 'nearest' ? 1 : op.kk;
+    let ceiling = Infinity;
+    for (const c of ceilAt) ceiling = Math.min(ceiling, v.f32[c]);
+    if (ceiling !== Infinity && count >= wanted) {
+      const qn = Math.sqrt(q.norm);
+      const e = 1.01 * (dim + 2) * 2 ** -24 * (op.maxNorm * op.maxNorm + 2 * qn * op.maxNorm);
+      const keyOf = (c) => (op.mode === 'nearest' ? exact.keys[c] - q.norm : exact.keys[c]);
+      const kth = keyOf(wanted - 1);
+      // Failing the check, a candidate left out is at most 2E below the wanted-th key: a tie within the
+      // filter's rounding, accepted where 2E is under 2⁻¹⁰ of the survivors' largest squared distance, and
+      // where that key is a distance of 0 (nothing comes before it).
+      if (!(kth < ceiling - e) && q.norm + kth > 0 && 2 * e > (q.norm + keyOf(count - 1)) * 2 ** -10) {
+        count = exactRow(op, qc, cc, q, row, exact, wanted);
+        Atomics.add(op.fallbacks, 0, 1);
+      }
+    }
+    const exactKeys = exact.keys, exactIds = exact.ids;
     const o = row - op.outBase;
     if (op.mode === 'nearest') {
       op.out[o] = Math.sqrt(Math.max(0, count > 0 ? exactKeys[0] : Infinity));
@@ -275,6 +285,39 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
         op.out[o * op.k + c] = c < op.kk && c < count ? Math.sqrt(Math.max(0, q.norm + exactKeys[c])) : NaN;
       }
     }
+  }
+
+  // The row's \`wanted\` nearest among every candidate of [op.cFrom, op.cTo), exactly (the filter could not
+  // vouch for its survivors); returns how many there are.
+  function exactRow(op, qc, cc, q, row, exact, wanted) {
+    let count = 0;
+    for (let id = op.cFrom; id < op.cTo; id++) {
+      if (op.mode === 'knn' && id === row) continue;
+      count = insertCandidate(op, cc, q, exact, count, wanted, id);
+    }
+    return count;
+  }
+
+  function insertCandidate(op, cc, q, exact, count, capacity, id) {
+    const cand = rowView(cc, id);
+    return insertExact(op, exact, count, capacity, q.norm, cand.norm, dot(q.f32, q.offset, cand.f32, cand.offset, cc.dim), id);
+  }
+
+  // Inserts a candidate by its exact key — the reference's association: knn adds |i|² last, nearest adds
+  // |q|² first — into the ascending keys (ties: lower id first), keeping at most \`capacity\`; returns the count.
+  function insertExact(op, exact, count, capacity, qNorm, norm, dv, id) {
+    const key = op.mode === 'nearest' ? qNorm + norm - 2 * dv : norm - 2 * dv;
+    const keys = exact.keys, ids = exact.ids;
+    if (count === capacity && !(key < keys[count - 1] || (key === keys[count - 1] && id < ids[count - 1]))) return count;
+    let p = count === capacity ? count - 1 : count++;
+    while (p > 0 && (keys[p - 1] > key || (keys[p - 1] === key && ids[p - 1] > id))) {
+      keys[p] = keys[p - 1];
+      ids[p] = ids[p - 1];
+      p--;
+    }
+    keys[p] = key;
+    ids[p] = id;
+    return count;
   }
 
   // kNN of rows [op.from, op.to) among candidates [op.cFrom, op.cTo) ⊇ them, in a one-block context, each
@@ -306,16 +349,19 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
   function knnMerge(op, thread) {
     const cc = context(op.c);
     const b = cc.blocks[0], m = op.m, dim = cc.dim;
-    const i32 = fresh(b).i32;
+    const v = fresh(b), rows = op.to - op.from;
     const exact = { keys: new Float64Array(m * op.areas), ids: new Int32Array(m * op.areas) };
-    const at = new Array(op.areas);
+    const at = new Array(op.areas), ceilAt = new Array(op.areas);
     const inBlock = { b, q: 0, out: scratchOf(b, cc, thread) };
     claimAll(op, (_unit, rs, re) => {
       for (let row = rs; row < re; row++) {
         const pos = row - op.from;
-        for (let t = 0; t < op.areas; t++) at[t] = ((op.area + t * op.areaBytes) >>> 2) + (2 * pos + 1) * m;
+        for (let t = 0; t < op.areas; t++) {
+          at[t] = ((op.area + t * op.areaBytes) >>> 2) + (2 * pos + 1) * m;
+          ceilAt[t] = ((op.area + t * op.areaBytes + rows * m * 8) >>> 2) + pos;
+        }
         inBlock.q = b.data + row * dim * 4;
-        rerank(op, cc, cc, row, i32, at, 0, exact, inBlock);
+        rerank(op, cc, cc, row, v, at, ceilAt, exact, inBlock);
       }
     });
   }

@@ -159,7 +159,7 @@ it.each(variants)('k-center beside a matrix whose memory symmetric kNN has grown
   const dim = 64;
   const data = gaussianMatrix(41, rows, dim);
   // The state is handed out first, as DIVERSITY does, and the kNN grows the memory under it.
-  const state = kernels.sharedFloat64(rows, { data, dim });
+  const state = kernels.sharedFloat64!(rows, { data, dim });
   expect(Array.from(kernels.knnDistances(data, dim, rows, 0, rows, 5))).toEqual(Array.from(scalarKernels.knnDistances(data, dim, rows, 0, rows, 5)));
   const before = kernels.stats.fusedOps;
   const fast = trace(kernels, data, dim, rows, 12, true, state);
@@ -192,6 +192,21 @@ describe('edge cases', () => {
     expect(Array.from(fast.ids)).toEqual(Array.from(slow.ids));
     expect(Array.from(fast.distances)).toEqual(Array.from(slow.distances));
     expect(Array.from(kernels.nearestRows(data, dim, 0, 2, candidates, 2, 3).ids)).toEqual(Array.from(scalarKernels.nearestRows(data, dim, 0, 2, candidates, 2, 3).ids));
+  });
+
+  it.each(variants)('rows far from the origin, distances below float32 resolution of the norms: still the reference, by computing such rows over every candidate ($name)', ({ kernels }) => {
+    const rows = 1500;
+    const far = gaussianMatrix(33, rows, 2).map((v) => 1000 + v * 1e-3);
+    const queries = gaussianMatrix(34, 7, 2).map((v) => 1000 + v * 1e-3);
+    const before = kernels.stats.exactRows;
+    expect(Array.from(kernels.knnDistances(far, 2, rows, 0, rows, 6))).toEqual(Array.from(scalarKernels.knnDistances(far, 2, rows, 0, rows, 6)));
+    expect(Array.from(kernels.knnDistances(far, 2, rows, 100, 700, 6, { start: 50, end: 900 }))).toEqual(Array.from(scalarKernels.knnDistances(far, 2, rows, 100, 700, 6, { start: 50, end: 900 })));
+    expect(Array.from(kernels.nearestDistances(far, 2, 0, rows, queries, 7))).toEqual(Array.from(scalarKernels.nearestDistances(far, 2, 0, rows, queries, 7)));
+    const fast = kernels.nearestRows(far, 2, 0, rows, queries, 7, 3);
+    const slow = scalarKernels.nearestRows(far, 2, 0, rows, queries, 7, 3);
+    expect(Array.from(fast.ids)).toEqual(Array.from(slow.ids));
+    expect(Array.from(fast.distances)).toEqual(Array.from(slow.distances));
+    expect(kernels.stats.exactRows - before).toBeGreaterThan(100);
   });
 
   it.each(variants)('no queries, no rows, no active units ($name)', ({ kernels }) => {
