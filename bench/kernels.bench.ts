@@ -39,8 +39,11 @@ function line(fields: Record<string, number | string>): void {
 }
 
 /** `relaxed_simd`: whether the neighbour filter ran the relaxed-SIMD variant (fast kernels only). */
-function relaxed(kernels: Kernels): Record<string, string> {
-  return 'relaxedSimd' in kernels ? { relaxed_simd: String((kernels as FastKernels).relaxedSimd) } : {};
+/** Which SIMD variant ran, and how many rows the neighbour filter could not vouch for (computed exactly). */
+function relaxed(kernels: Kernels): Record<string, string | number> {
+  if (!('relaxedSimd' in kernels)) return {};
+  const fast = kernels as FastKernels;
+  return { relaxed_simd: String(fast.relaxedSimd), exact_rows: fast.stats.exactRows };
 }
 
 /** Read bandwidth: the best of five full reads of `data` on every thread. */

@@ -13,7 +13,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { KernelOptionError } from './errors.js';
-import { dot, dot32, rowNormsSq, type Kernels, type NearestRows, type RowRange } from './index.js';
+import { dot, dot32, rowNormsSq, scalarKernels, type Kernels, type NearestRows, type RowRange } from './index.js';
 import { KernelPool, makeOp, type BlockDescription, type ContextDescription, type Op } from './pool.js';
 import { principalBasis } from './principalBasis.js';
 import { wasm, type WasmMemory, type WasmModule } from './wasm/api.js';
@@ -41,13 +41,21 @@ export interface FastKernels extends Kernels {
   /**
    * Ops that ran on the worker threads (the rest ran on the calling thread alone); fused k-center updates;
    * kNN calls that computed each pair once; rows whose neighbours the float32 filter could not vouch for,
-   * computed over every candidate instead.
+   * computed over every candidate instead; neighbour calls whose K is too large for the kernels' scratch,
+   * computed by the reference.
    */
-  readonly stats: { parallelOps: number; fusedOps: number; boundedOps: number; skippedRows: number; symmetricOps: number; exactRows: number };
+  readonly stats: { parallelOps: number; fusedOps: number; boundedOps: number; skippedRows: number; symmetricOps: number; exactRows: number; referenceCalls: number };
+  /** Times the worker threads were replaced to free the memories of released matrices (pool.ts). */
+  readonly workerRecycles: number;
   /** Rows per WebAssembly memory for a matrix of `dim` columns. */
   rowsPerBlock(dim: number): number;
   /** Reads the matrix once on every thread; returns the seconds it took (for the bandwidth figure). */
   readAll(data: Float32Array, dim: number): number;
+  /**
+   * Frees the copy of `data` in WebAssembly memory now, instead of when `data` is collected (a caller that
+   * is done with a matrix but keeps the array). A later call with `data` copies it again.
+   */
+  forget(data: Float32Array): void;
   /** Frees the worker threads early (they never keep the process alive anyway). */
   close(): Promise<void>;
 }
@@ -136,7 +144,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   if (!(blockBytes > 0 && blockBytes <= MAX_MEMORY_BYTES)) throw new KernelOptionError('blockBytes', `must be in (0, 4 GiB], got ${blockBytes}`);
   const precision = options.precision ?? 'float32';
   const pool = new KernelPool(module, threads);
-  const stats = { parallelOps: 0, fusedOps: 0, boundedOps: 0, skippedRows: 0, symmetricOps: 0, exactRows: 0 };
+  const stats = { parallelOps: 0, fusedOps: 0, boundedOps: 0, skippedRows: 0, symmetricOps: 0, exactRows: 0, referenceCalls: 0 };
   const prune = options.prune ?? true;
   const runOp = (op: Op) => {
     if (op.parallel && threads > 1) stats.parallelOps++;
@@ -228,7 +236,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     }
     const desc: ContextDescription = { id: nextId++, kind, dim, rows, rowsPerBlock, chunk: CHUNK, scratchPerThread, blocks };
     pool.addContext(desc);
-    released.register(data, desc.id);
+    released.register(data, desc.id, data);
     const context: Context = { ...desc, centers };
     if (!byKind) {
       byKind = new Map();
@@ -273,7 +281,8 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     // Smaller tiles when there are few query rows, so that every thread gets some (a cluster of
     // approximate typicality is often a single tile's worth).
     const perThread = parallel ? Math.ceil(count / (threads * 2)) : count;
-    const tile = Math.max(1, Math.min(TILE, Math.max(16, perThread), Math.floor((q.scratchPerThread - m * 8 - 8) / (dim * 4 + 4 + m * 8))));
+    // At least 1: listsFit.
+    const tile = Math.min(TILE, Math.max(16, perThread), Math.floor((q.scratchPerThread - m * 8 - 8) / (dim * 4 + 4 + m * 8)));
     // Rows whose filter survivors could not be vouched for, computed over every candidate (ops.ts, rerank).
     const fallbacks = parallel ? sharedInt32(1) : new Int32Array(1);
     const fields = { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start, maxNorm: maxNorm(c, cFrom, cTo), fallbacks };
@@ -290,6 +299,20 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     }
     stats.exactRows += fallbacks[0]!;
     return { out: parallel ? out.slice() : out, ids: ids && parallel ? ids.slice() : ids };
+  }
+
+  /**
+   * Whether one row's candidate list (m keys and ids), its ceiling, its query row and the re-rank's m dot
+   * products fit a thread's scratch — the neighbour kernels' smallest tile. A K in the thousands at a
+   * small dimension does not: the reference computes such a call.
+   */
+  function listsFit(dim: number, m: number): boolean {
+    return layout(dim, 'float32').scratchPerThread - m * 8 - 8 >= dim * 4 + 4 + m * 8;
+  }
+
+  function reference<T>(compute: () => T): T {
+    stats.referenceCalls++;
+    return compute();
   }
 
   /** The largest norm among rows [from, to) of a context (the bound on the neighbour filter's rounding). */
@@ -318,7 +341,13 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     const area = ctx.symmetric ?? align(memory.buffer.byteLength, PAGE);
     const needed = area + areas * areaBytes;
     if (needed > MAX_MEMORY_BYTES) return undefined;
-    if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
+    if (needed > memory.buffer.byteLength) {
+      try {
+        memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
+      } catch {
+        return undefined; // the address space or the process's memory refused: one direction at a time
+      }
+    }
     ctx.symmetric = area;
     const buffer = memory.buffer;
     const empty = new Float32Array(2 * m).fill(Infinity);
@@ -384,6 +413,10 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     relaxedSimd: variant.relaxed,
     stats,
 
+    get workerRecycles() {
+      return pool.recycles;
+    },
+
     rowsPerBlock: (dim) => layout(dim, precision).rowsPerBlock,
 
     sharedFloat64(length, matrix) {
@@ -433,12 +466,14 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       const kk = Math.min(k, Math.max(0, candidateCount - 1));
       if (kk === 0 || end <= start) return new Float32Array((end - start) * k).fill(NaN);
       const m = Math.min(kk + MARGIN, candidateCount);
+      if (!listsFit(dim, m)) return reference(() => scalarKernels.knnDistances(data, dim, rows, start, end, k, candidates));
       return neighbours('knn', data, dim, rows, start, end, data, rows, k, kk, m, candidates).out;
     },
 
     nearestDistances(data, dim, start, end, queries, queryRows) {
       if (queryRows === 0 || end <= start) return new Float32Array(Math.max(0, end - start)).fill(Infinity);
       const m = Math.min(1 + MARGIN, queryRows);
+      if (!listsFit(dim, m)) return reference(() => scalarKernels.nearestDistances(data, dim, start, end, queries, queryRows));
       return neighbours('nearest', data, dim, data.length / dim, start, end, queries, queryRows, 1, 1, m, undefined).out;
     },
 
@@ -447,6 +482,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
         return { ids: new Int32Array(Math.max(0, end - start) * m).fill(-1), distances: new Float32Array(Math.max(0, end - start) * m).fill(NaN) };
       }
       const kept = Math.min(m + MARGIN, candidateRows);
+      if (!listsFit(dim, kept)) return reference(() => scalarKernels.nearestRows(data, dim, start, end, candidates, candidateRows, m));
       const { out, ids } = neighbours('ids', data, dim, data.length / dim, start, end, candidates, candidateRows, m, m, kept, undefined);
       return { ids: ids!, distances: out };
     },
@@ -459,6 +495,14 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       const started = performance.now();
       pool.run(makeOp('read', 0, rows, step, threads > 1, { ctx: ctx.id, result }));
       return (performance.now() - started) / 1000;
+    },
+
+    forget(data) {
+      const byKind = contexts.get(data);
+      if (!byKind) return;
+      contexts.delete(data);
+      released.unregister(data);
+      for (const ctx of byKind.values()) pool.release(ctx.id);
     },
 
     close: () => pool.close(),

@@ -167,6 +167,30 @@ it.each(variants)('k-center beside a matrix whose memory symmetric kNN has grown
   expect(kernels.stats.fusedOps - before).toBe(kernels.rowsPerBlock(dim) >= rows ? 12 : 0);
 });
 
+it('matrices forgotten free their memory: past 256 MB the workers are replaced, and the live matrices work on the new ones', async () => {
+  const kernels = createFastKernels({ threads: 2 });
+  try {
+    const kept = gaussianMatrix(42, 3000, 16);
+    const keptReference = Array.from(scalarKernels.knnDistances(kept, 16, 3000, 0, 3000, 5));
+    expect(Array.from(kernels.knnDistances(kept, 16, 3000, 0, 3000, 5))).toEqual(keptReference);
+    // Each of these holds 32 MB of rows and norms, plus the kNN lists.
+    for (let i = 0; kernels.workerRecycles === 0 && i < 40; i++) {
+      const data = gaussianMatrix(43 + i, 200_000, 32);
+      kernels.knnDistances(data, 32, 200_000, 0, 300, 3);
+      kernels.forget(data);
+    }
+    expect(kernels.workerRecycles).toBe(1);
+    expect(kernels.stats.parallelOps).toBeGreaterThan(10);
+    const before = kernels.stats.parallelOps;
+    expect(Array.from(kernels.knnDistances(kept, 16, 3000, 0, 3000, 5))).toEqual(keptReference);
+    const fresh = gaussianMatrix(99, 2000, 16);
+    expect(Array.from(kernels.knnDistances(fresh, 16, 2000, 0, 2000, 4))).toEqual(Array.from(scalarKernels.knnDistances(fresh, 16, 2000, 0, 2000, 4)));
+    expect(kernels.stats.parallelOps - before).toBe(4);
+  } finally {
+    await kernels.close();
+  }
+});
+
 it('the two-thread variants really ran ops on their workers', () => {
   expect(variants[0]!.kernels.stats.parallelOps).toBe(0);
   expect(variants[1]!.kernels.stats.parallelOps).toBeGreaterThan(50);
@@ -207,6 +231,21 @@ describe('edge cases', () => {
     expect(Array.from(fast.ids)).toEqual(Array.from(slow.ids));
     expect(Array.from(fast.distances)).toEqual(Array.from(slow.distances));
     expect(kernels.stats.exactRows - before).toBeGreaterThan(100);
+  });
+
+  it.each(variants)('a K too large for the kernels\' scratch is computed by the reference, and nothing beside the rows is overwritten ($name)', ({ kernels }) => {
+    const rows = 1700;
+    const wide = gaussianMatrix(35, rows, 2);
+    const state = kernels.sharedFloat64!(rows, { data: wide, dim: 2 }).fill(Infinity);
+    const before = kernels.stats.referenceCalls;
+    for (const [start, end, k, within] of [[0, 40, 1600, undefined], [3, 43, 1600, { start: 1, end: rows }], [0, 40, 1200, undefined]] as const) {
+      expect(Array.from(kernels.knnDistances(wide, 2, rows, start, end, k, within))).toEqual(Array.from(scalarKernels.knnDistances(wide, 2, rows, start, end, k, within)));
+    }
+    const big = kernels.nearestRows(wide, 2, 0, 30, wide, rows, 1600);
+    expect(Array.from(big.ids)).toEqual(Array.from(scalarKernels.nearestRows(wide, 2, 0, 30, wide, rows, 1600).ids));
+    // K = 1,600 at 2 columns does not fit; K = 1,200 does.
+    expect(kernels.stats.referenceCalls - before).toBe(3);
+    expect(state.every((v) => v === Infinity)).toBe(true);
   });
 
   it.each(variants)('no queries, no rows, no active units ($name)', ({ kernels }) => {
