@@ -285,7 +285,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     const tile = Math.min(TILE, Math.max(16, perThread), Math.floor((q.scratchPerThread - m * 8 - 8) / (dim * 4 + 4 + m * 8)));
     // Rows whose filter survivors could not be vouched for, computed over every candidate (ops.ts, rerank).
     const fallbacks = parallel ? sharedInt32(1) : new Int32Array(1);
-    const fields = { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start, maxNorm: maxNorm(c, cFrom, cTo), fallbacks };
+    const fields = { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start, maxNorm: maxNorm(c, cFrom, cTo), spread: spread(c, cFrom, cTo), fallbacks };
     const areas = parallel ? threads : 1;
     const area = mode === 'knn' && cFrom <= start && end <= cTo ? symmetricArea(q, areas, count, m) : undefined;
     if (area) {
@@ -325,6 +325,30 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       for (let r = lo; r < hi; r++) max = Math.max(max, norms[r - b.rowStart]!);
     }
     return Math.sqrt(max);
+  }
+
+  /**
+   * The candidates' mean squared distance from their centroid, from up to 4,096 of them evenly spaced: the
+   * scale against which the neighbour filter's rounding is judged (ops.ts, rerank).
+   */
+  function spread(ctx: Context, from: number, to: number): number {
+    const step = Math.max(1, Math.floor((to - from) / 4096));
+    const dim = ctx.dim;
+    const centroid = new Float64Array(dim);
+    let normsSum = 0;
+    let n = 0;
+    for (let r = from; r < to; r += step) {
+      const b = ctx.blocks[Math.floor(r / ctx.rowsPerBlock)]!;
+      const at = r - b.rowStart;
+      const row = new Float32Array(b.memory.buffer, b.data + at * dim * 4, dim);
+      for (let d = 0; d < dim; d++) centroid[d] = centroid[d]! + row[d]!;
+      normsSum += new Float64Array(b.memory.buffer, b.norms64 + at * 8, 1)[0]!;
+      n++;
+    }
+    if (n === 0) return 0;
+    let centroidSq = 0;
+    for (let d = 0; d < dim; d++) centroidSq += (centroid[d]! / n) ** 2;
+    return Math.max(0, normsSum / n - centroidSq);
   }
 
   /**

@@ -264,9 +264,11 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
       const keyOf = (c) => (op.mode === 'nearest' ? exact.keys[c] - q.norm : exact.keys[c]);
       const kth = keyOf(wanted - 1);
       // Failing the check, a candidate left out is at most 2E below the wanted-th key: a tie within the
-      // filter's rounding, accepted where 2E is under 2⁻¹⁰ of the survivors' largest squared distance, and
-      // where that key is a distance of 0 (nothing comes before it).
-      if (!(kth < ceiling - e) && q.norm + kth > 0 && 2 * e > (q.norm + keyOf(count - 1)) * 2 ** -10) {
+      // filter's rounding, accepted where 2E is under 2⁻¹⁰ of the survivors' largest squared distance or of
+      // a sixteenth of the candidates' spread (near-duplicates of a static scene are not worth an exact
+      // pass each), and where that key is a distance of 0 (nothing comes before it).
+      const scale = Math.max(q.norm + keyOf(count - 1), op.spread / 16);
+      if (!(kth < ceiling - e) && q.norm + kth > 0 && 2 * e > scale * 2 ** -10) {
         count = exactRow(op, qc, cc, q, row, exact, wanted);
         Atomics.add(op.fallbacks, 0, 1);
       }

@@ -233,6 +233,28 @@ describe('edge cases', () => {
     expect(kernels.stats.exactRows - before).toBeGreaterThan(100);
   });
 
+  it.each(variants)('a burst of near-duplicates (a static scene): ties within the filter\'s rounding are accepted, not computed row by row ($name)', ({ kernels }) => {
+    const rows = 1500;
+    const dim = 64;
+    const burst = gaussianMatrix(36, rows, dim);
+    const noise = gaussianMatrix(37, 40, dim);
+    for (let i = 0; i < 40; i++) for (let d = 0; d < dim; d++) burst[(100 + i) * dim + d] = burst[100 * dim + d]! + 1e-4 * noise[i * dim + d]!;
+    const before = kernels.stats.exactRows;
+    const fast = kernels.knnDistances(burst, dim, rows, 0, rows, 6);
+    const slow = scalarKernels.knnDistances(burst, dim, rows, 0, rows, 6);
+    expect(kernels.stats.exactRows - before).toBe(0);
+    // Outside the burst, the reference's values; inside, squared distances within 2E (README).
+    let maxNormSq = 0;
+    for (let r = 0; r < rows; r++) maxNormSq = Math.max(maxNormSq, burst.subarray(r * dim, (r + 1) * dim).reduce((sum, v) => sum + v * v, 0));
+    const twoE = 2 * 1.01 * (dim + 2) * 2 ** -24 * 3 * maxNormSq;
+    for (let r = 0; r < rows; r++) {
+      const a = Array.from(fast.subarray(r * 6, r * 6 + 6));
+      const b = Array.from(slow.subarray(r * 6, r * 6 + 6));
+      if (r < 100 || r >= 140) expect(a).toEqual(b);
+      else a.forEach((v, c) => expect(Math.abs(v * v - b[c]! * b[c]!)).toBeLessThanOrEqual(twoE));
+    }
+  });
+
   it.each(variants)('a K too large for the kernels\' scratch is computed by the reference, and nothing beside the rows is overwritten ($name)', ({ kernels }) => {
     const rows = 1700;
     const wide = gaussianMatrix(35, rows, 2);
