@@ -237,9 +237,8 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
   // float32). A candidate left out of a full list had a filter key ≥ that list's ceiling, so a true key ≥
   // ceiling − E. When the wanted-th exact key is below every full list's ceiling − E, nothing left out
   // can come before it and the result is the reference's. Otherwise a left-out candidate can only tie
-  // with it to within 2E; where 2E matters against the row's distances (rows far from the origin against
-  // their spread, or more than m near-duplicates closer than E) the row is computed over every candidate
-  // (exactRow, O(rows · dim) in JavaScript: such rows are expected to be rare).
+  // with it to within 2E; where 2E matters at the scale of the data (rows far from the origin against
+  // their spread) the row is computed over every candidate (exactRow, O(rows · dim) in JavaScript).
   function rerank(op, qc, cc, row, v, at, ceilAt, exact, inBlock) {
     const m = op.m, dim = qc.dim;
     const q = rowView(qc, row);
