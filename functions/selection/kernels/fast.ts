@@ -373,14 +373,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
       }
     }
     ctx.symmetric = area;
-    const buffer = memory.buffer;
-    const empty = new Float32Array(2 * m).fill(Infinity);
-    new Int32Array(empty.buffer, m * 4).fill(-1);
-    for (let t = 0; t < areas; t++) {
-      const lists = new Float32Array(buffer, area + t * areaBytes, rows * (2 * m + 1));
-      for (let r = 0; r < rows; r++) lists.set(empty, r * 2 * m);
-      lists.fill(Infinity, rows * 2 * m);
-    }
+    for (let t = 0; t < areas; t++) pool.ops.emptyArea(memory, area + t * areaBytes, area + t * areaBytes + rows * m * 8, rows, m);
     return { area, areaBytes };
   }
 

@@ -10,7 +10,7 @@
  * and one instance of the kernels per block and thread. The main thread creates the memories; workers
  * receive them by message.
  *
- * `createOps(module)` returns { addContext, release, run(op, thread) }.
+ * `createOps(module)` returns { addContext, release, run(op, thread), emptyArea(memory, lists, ceil, rows, m) }.
  */
 export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
   const contexts = new Map();
@@ -401,5 +401,8 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
     else throw new Error('unknown kernel op ' + op.type);
   }
 
-  return { addContext, release, run };
+  // For the caller preparing symmetric kNN's areas: the same layout knnTile and emptyLists use.
+  const emptyArea = (memory, lists, ceil, rows, m) => emptyLists(views(memory), lists, ceil, rows, m);
+
+  return { addContext, release, run, emptyArea };
 })`;

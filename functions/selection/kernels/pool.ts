@@ -19,6 +19,8 @@ export interface Ops {
   addContext(desc: ContextDescription): void;
   release(id: number): void;
   run(op: Op, thread: number): void;
+  /** Empty candidate lists (m keys +Inf then m ids −1 per row, from `lists`) and their ceilings (+Inf, from `ceil`). */
+  emptyArea(memory: WasmMemory, lists: number, ceil: number, rows: number, m: number): void;
 }
 
 export interface BlockDescription {
