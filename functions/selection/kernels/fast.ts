@@ -282,10 +282,10 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     // approximate typicality is often a single tile's worth).
     const perThread = parallel ? Math.ceil(count / (threads * 2)) : count;
     // At least 1: listsFit.
-    const tile = Math.min(TILE, Math.max(16, perThread), Math.floor((q.scratchPerThread - m * 8 - 8) / (dim * 4 + 4 + m * 8)));
+    const tile = Math.min(TILE, Math.max(16, perThread), tileRowsFitting(dim, m));
     // Rows whose filter survivors could not be vouched for, computed over every candidate (ops.ts, rerank).
     const fallbacks = parallel ? sharedInt32(1) : new Int32Array(1);
-    const fields = { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start, maxNorm: maxNorm(c, cFrom, cTo), spread: spread(c, cFrom, cTo), fallbacks };
+    const fields = { mode, q: q.id, c: c.id, cFrom, cTo, k, kk, m, out, ids, outBase: start, ...candidateScale(c, cFrom, cTo), fallbacks };
     const areas = parallel ? threads : 1;
     const area = mode === 'knn' && cFrom <= start && end <= cTo ? symmetricArea(q, areas, count, m) : undefined;
     if (area) {
@@ -302,53 +302,51 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   }
 
   /**
-   * Whether one row's candidate list (m keys and ids), its ceiling, its query row and the re-rank's m dot
-   * products fit a thread's scratch — the neighbour kernels' smallest tile. A K in the thousands at a
-   * small dimension does not: the reference computes such a call.
+   * Query rows of a neighbour tile that fit a thread's scratch: per row its candidate list (m keys and
+   * ids), its ceiling and the row itself, plus the re-rank's m dot products (ops.ts, neighbours).
    */
-  function listsFit(dim: number, m: number): boolean {
-    return layout(dim, 'float32').scratchPerThread - m * 8 - 8 >= dim * 4 + 4 + m * 8;
+  function tileRowsFitting(dim: number, m: number): number {
+    return Math.floor((layout(dim, 'float32').scratchPerThread - m * 8 - 8) / (dim * 4 + 4 + m * 8));
   }
+
+  /** Whether a tile of one row fits: a K in the thousands at a small dimension does not, and the reference computes such a call. */
+  const listsFit = (dim: number, m: number) => tileRowsFitting(dim, m) >= 1;
 
   function reference<T>(compute: () => T): T {
     stats.referenceCalls++;
     return compute();
   }
 
-  /** The largest norm among rows [from, to) of a context (the bound on the neighbour filter's rounding). */
-  function maxNorm(ctx: Context, from: number, to: number): number {
-    let max = 0;
+  /**
+   * The scales against which the neighbour filter's rounding is judged (ops.ts, rerank), over candidate rows
+   * [from, to): the largest norm (every row: it bounds the rounding), and the mean squared distance from
+   * the centroid (from up to 4,096 rows evenly spaced).
+   */
+  function candidateScale(ctx: Context, from: number, to: number): { maxNorm: number; spread: number } {
+    const dim = ctx.dim;
+    const step = Math.max(1, Math.floor((to - from) / 4096));
+    const centroid = new Float64Array(dim);
+    let maxSq = 0;
+    let sampledSq = 0;
+    let sampled = 0;
     for (const b of ctx.blocks) {
       const lo = Math.max(from, b.rowStart);
       const hi = Math.min(to, b.rowStart + b.rows);
+      if (hi <= lo) continue;
       const norms = new Float64Array(b.memory.buffer, b.norms64, b.rows);
-      for (let r = lo; r < hi; r++) max = Math.max(max, norms[r - b.rowStart]!);
+      const rows = new Float32Array(b.memory.buffer, b.data, b.rows * dim);
+      for (let r = lo; r < hi; r++) {
+        const at = r - b.rowStart;
+        maxSq = Math.max(maxSq, norms[at]!);
+        if ((r - from) % step !== 0) continue;
+        for (let d = 0; d < dim; d++) centroid[d] = centroid[d]! + rows[at * dim + d]!;
+        sampledSq += norms[at]!;
+        sampled++;
+      }
     }
-    return Math.sqrt(max);
-  }
-
-  /**
-   * The candidates' mean squared distance from their centroid, from up to 4,096 of them evenly spaced: the
-   * scale against which the neighbour filter's rounding is judged (ops.ts, rerank).
-   */
-  function spread(ctx: Context, from: number, to: number): number {
-    const step = Math.max(1, Math.floor((to - from) / 4096));
-    const dim = ctx.dim;
-    const centroid = new Float64Array(dim);
-    let normsSum = 0;
-    let n = 0;
-    for (let r = from; r < to; r += step) {
-      const b = ctx.blocks[Math.floor(r / ctx.rowsPerBlock)]!;
-      const at = r - b.rowStart;
-      const row = new Float32Array(b.memory.buffer, b.data + at * dim * 4, dim);
-      for (let d = 0; d < dim; d++) centroid[d] = centroid[d]! + row[d]!;
-      normsSum += new Float64Array(b.memory.buffer, b.norms64 + at * 8, 1)[0]!;
-      n++;
-    }
-    if (n === 0) return 0;
     let centroidSq = 0;
-    for (let d = 0; d < dim; d++) centroidSq += (centroid[d]! / n) ** 2;
-    return Math.max(0, normsSum / n - centroidSq);
+    for (let d = 0; d < dim; d++) centroidSq += (centroid[d]! / sampled) ** 2;
+    return { maxNorm: Math.sqrt(maxSq), spread: sampled === 0 ? 0 : Math.max(0, sampledSq / sampled - centroidSq) };
   }
 
   /**
