@@ -180,6 +180,8 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
     const dim = qc.dim, m = op.m, self = op.q === op.c;
     const tile = op.step;
     const exact = { keys: new Float64Array(m), ids: new Int32Array(m) };
+    // A row's one list and its ceiling, for rerank (reused: a million rows must not mean a million arrays).
+    const at = [0], ceilAt = [0];
     claimAll(op, (_unit, qs, qe) => {
       const tq = qe - qs;
       let prev = null;
@@ -221,7 +223,9 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
       const inBlock = single ? { b: prev.b, q: 0, out: prev.dotsPtr } : null;
       for (let i = 0; i < tq; i++) {
         if (single) inBlock.q = prev.queries + i * dim * 4;
-        rerank(op, qc, cc, qs + i, prev.b.v, [(prev.listsPtr >>> 2) + (2 * i + 1) * m], [(prev.ceilPtr >>> 2) + i], exact, inBlock);
+        at[0] = (prev.listsPtr >>> 2) + (2 * i + 1) * m;
+        ceilAt[0] = (prev.ceilPtr >>> 2) + i;
+        rerank(op, qc, cc, qs + i, prev.b.v, at, ceilAt, exact, inBlock);
       }
     });
   }
@@ -260,13 +264,14 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
     if (ceiling !== Infinity && count >= wanted) {
       const qn = Math.sqrt(q.norm);
       const e = 1.01 * (dim + 2) * 2 ** -24 * (op.maxNorm * op.maxNorm + 2 * qn * op.maxNorm);
-      const keyOf = (c) => (op.mode === 'nearest' ? exact.keys[c] - q.norm : exact.keys[c]);
-      const kth = keyOf(wanted - 1);
+      // Keys as the filter's: without |q|², which nearest's exact keys include.
+      const shift = op.mode === 'nearest' ? q.norm : 0;
+      const kth = exact.keys[wanted - 1] - shift;
       // Failing the check, a candidate left out is at most 2E below the wanted-th key: a tie within the
       // filter's rounding, accepted where 2E is under 2⁻¹⁰ of the survivors' largest squared distance or of
       // a sixteenth of the candidates' spread (near-duplicates of a static scene are not worth an exact
       // pass each), and where that key is a distance of 0 (nothing comes before it).
-      const scale = Math.max(q.norm + keyOf(count - 1), op.spread / 16);
+      const scale = Math.max(q.norm + exact.keys[count - 1] - shift, op.spread / 16);
       if (!(kth < ceiling - e) && q.norm + kth > 0 && 2 * e > scale * 2 ** -10) {
         count = exactRow(op, qc, cc, q, row, exact, wanted);
         Atomics.add(op.fallbacks, 0, 1);
