@@ -40,7 +40,7 @@ function line(fields: Record<string, number | string>): void {
 
 /** `relaxed_simd`: whether the neighbour filter ran the relaxed-SIMD variant (fast kernels only). */
 /** Which SIMD variant ran, and how many rows the neighbour filter could not vouch for (computed exactly). */
-function relaxed(kernels: Kernels): Record<string, string | number> {
+function fastStats(kernels: Kernels): Record<string, string | number> {
   if (!('relaxedSimd' in kernels)) return {};
   const fast = kernels as FastKernels;
   return { relaxed_simd: String(fast.relaxedSimd), exact_rows: fast.stats.exactRows };
@@ -97,7 +97,7 @@ function knn(name: string, kernels: Kernels, rows: number, memGbps: number): voi
   const started = performance.now();
   kernels.knnDistances(data, D, rows, 0, rows, K);
   const seconds = (performance.now() - started) / 1000;
-  line({ bench: name, N: rows, D, k: K, seconds, gflops: (2 * rows * rows * D) / seconds / 1e9, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1, ...relaxed(kernels) });
+  line({ bench: name, N: rows, D, k: K, seconds, gflops: (2 * rows * rows * D) / seconds / 1e9, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1, ...fastStats(kernels) });
 }
 
 function nearest(name: string, kernels: Kernels, rows: number, memGbps: number): void {
@@ -108,7 +108,7 @@ function nearest(name: string, kernels: Kernels, rows: number, memGbps: number):
   const started = performance.now();
   kernels.nearestDistances(data, D, 0, rows, queries, Q);
   const seconds = (performance.now() - started) / 1000;
-  line({ bench: name, N: rows, D, k: Q, seconds, gflops: (2 * rows * Q * D) / seconds / 1e9, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1, ...relaxed(kernels) });
+  line({ bench: name, N: rows, D, k: Q, seconds, gflops: (2 * rows * Q * D) / seconds / 1e9, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1, ...fastStats(kernels) });
 }
 
 function typicalityApprox(fast: FastKernels, memGbps: number): void {
@@ -127,7 +127,7 @@ function typicalityApprox(fast: FastKernels, memGbps: number): void {
     const exact = fast.knnDistances(data, D, rows, row, row + 1, K);
     for (let c = 0; c < K; c++) if (approx[row * K + c]! <= exact[K - 1]!) found++;
   }
-  line({ bench: 'typicality-approx', N: rows, D, k: K, seconds, recall: found / (sample * K), mem_gbps: memGbps, threads: fast.threads, ...relaxed(fast) });
+  line({ bench: 'typicality-approx', N: rows, D, k: K, seconds, recall: found / (sample * K), mem_gbps: memGbps, threads: fast.threads, ...fastStats(fast) });
 }
 
 export async function run(only?: string): Promise<void> {
