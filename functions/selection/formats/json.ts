@@ -76,7 +76,8 @@ export class JsonContext {
 
   /** Rejects keys outside `allowed`, and requires those in `required`. */
   keys(obj: JsonObject, path: string, allowed: readonly string[], required: readonly string[] = []): void {
-    for (const key of Object.keys(obj)) {
+    // for…in rather than Object.keys: no array per object (this runs for every record of a large file).
+    for (const key in obj) {
       if (!allowed.includes(key)) {
         this.fail('unknown_field', jsonPathKey(path, key), `unknown field (allowed: ${allowed.join(', ')})`);
       }

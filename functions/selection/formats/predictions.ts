@@ -119,58 +119,12 @@ function parseRecord(ctx: JsonContext, value: JsonValue, schema: TaskSchema): Pr
   ctx.keys(obj, '$', ['file_name', 'predictions'], ['file_name', 'predictions']);
   const fileName = ctx.string(obj.file_name, '$.file_name', { nonEmpty: true });
   const list = ctx.array(obj.predictions, '$.predictions');
-  const numClasses = schema.categories.length;
   if (schema.type === 'CLASSIFICATION' && list.length > 1) {
     ctx.fail('invalid_value', '$.predictions', `a classification task has one prediction per file, found ${list.length}`);
   }
-  const predictions = list.map((item, i): Prediction => {
-    const path = jsonPathIndex('$.predictions', i);
-    const p = ctx.object(item, path);
-    ctx.keys(p, path, PREDICTION_FIELDS, ['category_id']);
-    const categoryId = ctx.integer(p.category_id, `${path}.category_id`);
-    if (!schema.categories.some((c) => c.id === categoryId)) {
-      ctx.fail('unknown_category', `${path}.category_id`, `category ${categoryId} is not in the schema of task "${schema.name}" (ids: ${schema.categories.map((c) => c.id).join(', ')})`);
-    }
-    const prediction: { -readonly [K in keyof Prediction]: Prediction[K] } = { categoryId };
-    if (p.bbox !== undefined) {
-      const box = ctx.array(p.bbox, `${path}.bbox`);
-      if (box.length !== 4) ctx.fail('invalid_value', `${path}.bbox`, `must be [x, y, w, h], got ${box.length} values`);
-      const nums = box.map((v, k) => ctx.number(v, `${path}.bbox[${k}]`));
-      if (nums[2]! < 0 || nums[3]! < 0) ctx.fail('invalid_value', `${path}.bbox`, 'width and height must be ≥ 0');
-      prediction.bbox = nums as [number, number, number, number];
-    } else if (schema.type === 'OBJECT_DETECTION' || schema.type === 'INSTANCE_SEGMENTATION') {
-      ctx.fail('missing_field', `${path}.bbox`, `is required for ${taskTypeFileName(schema.type)}`);
-    }
-    if (p.score !== undefined) prediction.score = unit(ctx, p.score, `${path}.score`);
-    if (p.probabilities !== undefined) {
-      const probs = ctx.array(p.probabilities, `${path}.probabilities`);
-      if (probs.length !== numClasses) {
-        ctx.fail('invalid_value', `${path}.probabilities`, `must have one value per category (${numClasses}), got ${probs.length}`);
-      }
-      const nums = probs.map((v, k) => unit(ctx, v, `${path}.probabilities[${k}]`));
-      const sum = nums.reduce((a, b) => a + b, 0);
-      if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) ctx.fail('invalid_value', `${path}.probabilities`, `must sum to 1, sum is ${sum}`);
-      prediction.probabilities = nums;
-    }
-    if (p.segmentation !== undefined) {
-      const rle = ctx.array(p.segmentation, `${path}.segmentation`);
-      prediction.segmentation = rle.map((v, k) => {
-        const n = ctx.integer(v, `${path}.segmentation[${k}]`);
-        if (n < 0) ctx.fail('invalid_value', `${path}.segmentation[${k}]`, 'run lengths must be ≥ 0');
-        return n;
-      });
-    } else if (schema.type === 'SEMANTIC_SEGMENTATION') {
-      ctx.fail('missing_field', `${path}.segmentation`, 'is required for semantic-segmentation');
-    }
-    if (p.keypoints !== undefined) {
-      const kp = ctx.array(p.keypoints, `${path}.keypoints`);
-      if (kp.length % 3 !== 0) ctx.fail('invalid_value', `${path}.keypoints`, `must be [x1, y1, c1, x2, y2, c2, …], got ${kp.length} values`);
-      prediction.keypoints = kp.map((v, k) => (k % 3 === 2 ? unit(ctx, v, `${path}.keypoints[${k}]`) : ctx.number(v, `${path}.keypoints[${k}]`)));
-    } else if (schema.type === 'KEYPOINT_DETECTION') {
-      ctx.fail('missing_field', `${path}.keypoints`, 'is required for keypoint-detection');
-    }
-    return prediction;
-  });
+  const categoryIds = categoryIdsOf(schema);
+  const predictions = new Array<Prediction>(list.length);
+  for (let i = 0; i < list.length; i++) predictions[i] = parsePrediction(ctx, list[i]!, i, schema, categoryIds);
   if (schema.type === 'SEMANTIC_SEGMENTATION') {
     let pixels: number | undefined;
     predictions.forEach((p, i) => {
@@ -184,6 +138,92 @@ function parseRecord(ctx: JsonContext, value: JsonValue, schema: TaskSchema): Pr
   const record: { -readonly [K in keyof PredictionRecord]: PredictionRecord[K] } = { fileName, predictions, file: ctx.file };
   if (ctx.line !== undefined) record.line = ctx.line;
   return record;
+}
+
+/**
+ * Prediction `i` of a record. This runs for every object of a million-line file, so each value is checked
+ * in place and its JSON path (`$.predictions[i].bbox[2]`) is built only to report an error: building the
+ * path of every value made the validation cost twice the JSON.parse of the line, mostly in short-lived
+ * strings. The errors are those of the {@link JsonContext} checks, word for word.
+ */
+function parsePrediction(ctx: JsonContext, item: JsonValue, i: number, schema: TaskSchema, categoryIds: ReadonlySet<number>): Prediction {
+  const p = item !== null && typeof item === 'object' && !Array.isArray(item) ? item : ctx.object(item, predictionPath(i));
+  for (const key in p) if (!PREDICTION_FIELDS.includes(key)) ctx.keys(p, predictionPath(i), PREDICTION_FIELDS);
+  if (p.category_id === undefined) ctx.keys(p, predictionPath(i), PREDICTION_FIELDS, ['category_id']);
+  const categoryId = Number.isSafeInteger(p.category_id) ? (p.category_id as number) : ctx.integer(p.category_id, predictionPath(i, 'category_id'));
+  if (!categoryIds.has(categoryId)) {
+    ctx.fail('unknown_category', predictionPath(i, 'category_id'), `category ${categoryId} is not in the schema of task "${schema.name}" (ids: ${schema.categories.map((c) => c.id).join(', ')})`);
+  }
+  const prediction: { -readonly [K in keyof Prediction]: Prediction[K] } = { categoryId };
+  if (p.bbox !== undefined) {
+    const box = Array.isArray(p.bbox) ? p.bbox : ctx.array(p.bbox, predictionPath(i, 'bbox'));
+    if (box.length !== 4) ctx.fail('invalid_value', predictionPath(i, 'bbox'), `must be [x, y, w, h], got ${box.length} values`);
+    const bbox: [number, number, number, number] = [finite(ctx, box[0], i, 'bbox', 0), finite(ctx, box[1], i, 'bbox', 1), finite(ctx, box[2], i, 'bbox', 2), finite(ctx, box[3], i, 'bbox', 3)];
+    if (bbox[2] < 0 || bbox[3] < 0) ctx.fail('invalid_value', predictionPath(i, 'bbox'), 'width and height must be ≥ 0');
+    prediction.bbox = bbox;
+  } else if (schema.type === 'OBJECT_DETECTION' || schema.type === 'INSTANCE_SEGMENTATION') {
+    ctx.fail('missing_field', predictionPath(i, 'bbox'), `is required for ${taskTypeFileName(schema.type)}`);
+  }
+  if (p.score !== undefined) prediction.score = unitValue(ctx, p.score, i, 'score');
+  if (p.probabilities !== undefined) {
+    const probs = Array.isArray(p.probabilities) ? p.probabilities : ctx.array(p.probabilities, predictionPath(i, 'probabilities'));
+    const numClasses = schema.categories.length;
+    if (probs.length !== numClasses) {
+      ctx.fail('invalid_value', predictionPath(i, 'probabilities'), `must have one value per category (${numClasses}), got ${probs.length}`);
+    }
+    const nums = new Array<number>(probs.length);
+    let sum = 0;
+    for (let k = 0; k < probs.length; k++) sum += nums[k] = unitValue(ctx, probs[k], i, 'probabilities', k);
+    if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) ctx.fail('invalid_value', predictionPath(i, 'probabilities'), `must sum to 1, sum is ${sum}`);
+    prediction.probabilities = nums;
+  }
+  if (p.segmentation !== undefined) {
+    const rle = Array.isArray(p.segmentation) ? p.segmentation : ctx.array(p.segmentation, predictionPath(i, 'segmentation'));
+    const runs = new Array<number>(rle.length);
+    for (let k = 0; k < rle.length; k++) {
+      const v = rle[k];
+      runs[k] = Number.isSafeInteger(v) ? (v as number) : ctx.integer(v, predictionPath(i, 'segmentation', k));
+      if (runs[k]! < 0) ctx.fail('invalid_value', predictionPath(i, 'segmentation', k), 'run lengths must be ≥ 0');
+    }
+    prediction.segmentation = runs;
+  } else if (schema.type === 'SEMANTIC_SEGMENTATION') {
+    ctx.fail('missing_field', predictionPath(i, 'segmentation'), 'is required for semantic-segmentation');
+  }
+  if (p.keypoints !== undefined) {
+    const kp = Array.isArray(p.keypoints) ? p.keypoints : ctx.array(p.keypoints, predictionPath(i, 'keypoints'));
+    if (kp.length % 3 !== 0) ctx.fail('invalid_value', predictionPath(i, 'keypoints'), `must be [x1, y1, c1, x2, y2, c2, …], got ${kp.length} values`);
+    const values = new Array<number>(kp.length);
+    for (let k = 0; k < kp.length; k++) values[k] = k % 3 === 2 ? unitValue(ctx, kp[k], i, 'keypoints', k) : finite(ctx, kp[k], i, 'keypoints', k);
+    prediction.keypoints = values;
+  } else if (schema.type === 'KEYPOINT_DETECTION') {
+    ctx.fail('missing_field', predictionPath(i, 'keypoints'), 'is required for keypoint-detection');
+  }
+  return prediction;
+}
+
+/** `$.predictions[i]`, `$.predictions[i].field` or `$.predictions[i].field[k]`: for error messages only. */
+function predictionPath(i: number, field?: string, k?: number): string {
+  const path = field === undefined ? jsonPathIndex('$.predictions', i) : `${jsonPathIndex('$.predictions', i)}.${field}`;
+  return k === undefined ? path : jsonPathIndex(path, k);
+}
+
+/** A finite number, else the error of {@link JsonContext.number} at the value's path. */
+function finite(ctx: JsonContext, value: JsonValue | undefined, i: number, field: string, k?: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : ctx.number(value, predictionPath(i, field, k));
+}
+
+/** A number in [0, 1] (NaN and ±Infinity fail the comparisons), else the error of {@link unit}. */
+function unitValue(ctx: JsonContext, value: JsonValue | undefined, i: number, field: string, k?: number): number {
+  return typeof value === 'number' && value >= 0 && value <= 1 ? value : unit(ctx, value, predictionPath(i, field, k));
+}
+
+const categoryIdSets = new WeakMap<TaskSchema, ReadonlySet<number>>();
+
+/** The schema's category ids as a set, made once per schema rather than once per line. */
+function categoryIdsOf(schema: TaskSchema): ReadonlySet<number> {
+  let ids = categoryIdSets.get(schema);
+  if (!ids) categoryIdSets.set(schema, (ids = new Set(schema.categories.map((c) => c.id))));
+  return ids;
 }
 
 function unit(ctx: JsonContext, value: JsonValue | undefined, path: string): number {

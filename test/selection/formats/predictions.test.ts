@@ -121,6 +121,16 @@ describe('prediction records', () => {
     ['keypoints not triples', p({ keypoints: [1, 2] }), undefined, { code: 'invalid_value', path: '$.predictions[0].keypoints', reason: /x1, y1, c1/ }],
     ['keypoint confidence', p({ keypoints: [1, 2, 3] }), undefined, { code: 'invalid_value', path: '$.predictions[0].keypoints[2]', reason: /\[0, 1\]/ }],
     ['negative run', p({ segmentation: [1, -2] }), undefined, { code: 'invalid_value', path: '$.predictions[0].segmentation[1]', reason: /≥ 0/ }],
+    // Paths are built only for the error: a later prediction and each kind of value name theirs.
+    ['second prediction not an object', JSON.stringify({ file_name: 'a.png', predictions: [{ category_id: 0, bbox: [0, 0, 1, 1] }, 7] }), undefined, { code: 'wrong_type', path: '$.predictions[1]', reason: /object/ }],
+    ['second prediction, bbox element', JSON.stringify({ file_name: 'a.png', predictions: [{ category_id: 0, bbox: [0, 0, 1, 1] }, { category_id: 1, bbox: [0, 0, 1, null] }] }), undefined, { code: 'wrong_type', path: '$.predictions[1].bbox[3]', reason: /number, got null/ }],
+    ['second prediction, unknown field', JSON.stringify({ file_name: 'a.png', predictions: [{ category_id: 0, bbox: [0, 0, 1, 1] }, { category_id: 1, bbox: [0, 0, 1, 1], Score: 1 }] }), undefined, { code: 'unknown_field', path: '$.predictions[1].Score', reason: /allowed: category_id/ }],
+    ['fractional category', p({ category_id: 1.5 }), undefined, { code: 'wrong_type', path: '$.predictions[0].category_id', reason: /integer, got 1.5/ }],
+    ['bbox not a list', p({ bbox: '0,0,1,1' }), undefined, { code: 'wrong_type', path: '$.predictions[0].bbox', reason: /array/ }],
+    ['score a string', p({ score: '0.5' }), undefined, { code: 'wrong_type', path: '$.predictions[0].score', reason: /number, got the string "0.5"/ }],
+    ['probability a string', p({ probabilities: [0.5, 0.5, '0'] }), undefined, { code: 'wrong_type', path: '$.predictions[0].probabilities[2]', reason: /number/ }],
+    ['keypoint coordinate a string', p({ keypoints: [1, 'y', 0.5] }), undefined, { code: 'wrong_type', path: '$.predictions[0].keypoints[1]', reason: /number/ }],
+    ['fractional run', p({ segmentation: [1, 2.5] }), undefined, { code: 'wrong_type', path: '$.predictions[0].segmentation[1]', reason: /integer/ }],
   ];
   it.each(bad)('rejects: %s', (_name, text, schema, expected) => {
     const err = thrown(() => [...parsePredictionsJsonl(`{"file_name": "b.png", "predictions": []}\n${text}\n`, 'det/predictions.jsonl', schema ?? detection)]);
