@@ -198,6 +198,9 @@ export const OPS_SOURCE = String.raw`(function createOps(wasmModule) {
         if (self && cc.blocks.length === 1) {
           // The tile's rows already lie side by side in this memory.
           queries = first.offset * 4;
+        } else if (first.b === rowView(qc, qe - 1).b) {
+          // The tile's rows in one block of their matrix (the usual case): one copy.
+          b.v.f32.set(first.f32.subarray(first.offset, first.offset + tq * dim), qPtr >>> 2);
         } else {
           for (let i = 0; i < tq; i++) {
             const r = rowView(qc, qs + i);
