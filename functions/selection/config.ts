@@ -22,6 +22,14 @@ export type ThresholdOperation = (typeof OPERATIONS)[number];
 
 /** The default of `num_nearest_neighbors`. */
 export const DEFAULT_NEAREST_NEIGHBORS = 20;
+/**
+ * The largest `num_nearest_neighbors`. Typicality is an average over the K nearest, so K in the
+ * thousands says nothing more about density than 1,000 does, while a shard's neighbour distances take
+ * rows × K × 4 bytes (1,000: 262 MB for a shard of 65,536 rows) and the fast kernels' per-thread lists
+ * stop fitting past a few thousand — an unbounded K would fail a run half-way instead of the config at
+ * once.
+ */
+export const MAX_NEAREST_NEIGHBORS = 1000;
 export const MAX_STRENGTH = 1e9;
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -46,7 +54,12 @@ const strategySchemas = {
   TYPICALITY: z.strictObject({
     type: z.literal('TYPICALITY'),
     strength: strength.optional(),
-    numNearestNeighbors: z.number().int('must be an integer').min(2, 'must be ≥ 2').default(DEFAULT_NEAREST_NEIGHBORS),
+    numNearestNeighbors: z
+      .number()
+      .int('must be an integer')
+      .min(2, 'must be ≥ 2')
+      .max(MAX_NEAREST_NEIGHBORS, `must be ≤ ${MAX_NEAREST_NEIGHBORS}`)
+      .default(DEFAULT_NEAREST_NEIGHBORS),
     stoppingConditionMinimumTypicality: finite.gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]').optional(),
   }),
   SIMILARITY: z.strictObject({ type: z.literal('SIMILARITY'), strength: strength.optional() }),

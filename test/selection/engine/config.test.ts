@@ -115,6 +115,7 @@ describe('the config schema', () => {
     [{ n_samples: 1, strategies: [{ input: { type: 'METADATA', key: 'k' }, strategy: { type: 'THRESHOLD', threshold: 1, operation: 'LARGER' } }] }, 'strategies[0].strategy.operation', /SMALLER/],
     [{ n_samples: 1, strategies: [{ input: { type: 'METADATA', key: 'k' }, strategy: { type: 'THRESHOLD', operation: 'BIGGER' } }] }, 'strategies[0].strategy.threshold', /required/],
     [{ n_samples: 1, strategies: [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'TYPICALITY', num_nearest_neighbors: 1 } }] }, 'strategies[0].strategy.num_nearest_neighbors', /≥ 2/],
+    [{ n_samples: 1, strategies: [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'TYPICALITY', num_nearest_neighbors: 1001 } }] }, 'strategies[0].strategy.num_nearest_neighbors', /≤ 1000/],
     [{ n_samples: 1, strategies: [{ ...diversity, strength: 2, strategy: { type: 'DIVERSITY', strength: 3 } }] }, 'strategies[0].strength', /both/],
     [{ n_samples: 1, strategies: [{ ...diversity, strength: 2e9 }] }, 'strategies[0].strength', /1000000000/],
     [{ n_samples: 1, strategies: [{ input: { type: 'METADATA', key: 'k' }, strategy: { type: 'BALANCE', target: { a: 0.7, b: 0.6 } } }] }, 'strategies[0].strategy.target', /add up to/],
