@@ -13,7 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJsonc } from '../../functions/selection/jsonc.js';
-import { generateLightlyFiles, generateQueryFiles } from '../../test/fixtures/lightly-folder.js';
+import { generateLightlyFiles, generateQueryFiles } from './lightlyFolder.js';
 
 export const DEMO = {
   datasetName: 'demo',

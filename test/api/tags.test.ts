@@ -4,7 +4,7 @@ import type { LocalRuntime } from '../../infra/local/runtime.js';
 import { startTestRuntime } from '../support/runtime.js';
 import { createDataset, datasetState, inlineUpload, tagFileNames } from '../support/datasets.js';
 import { graphql, uniqueName } from '../support/graphql.js';
-import { embeddingsCsv } from '../fixtures/lightly-folder.js';
+import { embeddingsCsv } from '../../infra/local/lightlyFolder.js';
 
 let runtime: LocalRuntime;
 let url: string;

@@ -10,7 +10,7 @@ import { BlobStore } from '../../functions/store/blobs.js';
 import type { DatasetManifest } from '../../functions/store/columns.js';
 import type { LocalRuntime } from '../../infra/local/runtime.js';
 import { startTestRuntime } from '../support/runtime.js';
-import { embeddingsCsv } from '../fixtures/lightly-folder.js';
+import { embeddingsCsv } from '../../infra/local/lightlyFolder.js';
 import {
   createDataset,
   createUpload,

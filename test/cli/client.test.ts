@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../infra/local/runtime.js';
 import type { LocalTaskHandler } from '../../infra/local/stepFunctions.js';
-import { writeLightlyFolder } from '../fixtures/lightly-folder.js';
+import { writeLightlyFolder } from '../../infra/local/lightlyFolder.js';
 import { datasetState, tagFileNames } from '../support/datasets.js';
 import { graphql, uniqueName } from '../support/graphql.js';
 import { startTestRuntime } from '../support/runtime.js';

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeSelectCommand } from '../../functions/cli/commands/select.js';
 import type { SelectionEngine } from '../../functions/cli/engine.js';
-import { writeLightlyFolder, type WrittenLightlyFolder } from '../fixtures/lightly-folder.js';
+import { writeLightlyFolder, type WrittenLightlyFolder } from '../../infra/local/lightlyFolder.js';
 import { runCli } from './support.js';
 
 const stubEngine: SelectionEngine = {

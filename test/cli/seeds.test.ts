@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLightlyFolder } from '../../functions/cli/folder.js';
 import type { MemorySource } from '../../functions/selection/memorySource.js';
 import { parseJsonc } from '../../functions/selection/jsonc.js';
-import { generateQueryFiles, writeFiles, writeLightlyFolder, type WrittenLightlyFolder } from '../fixtures/lightly-folder.js';
+import { generateQueryFiles, writeFiles, writeLightlyFolder, type WrittenLightlyFolder } from '../../infra/local/lightlyFolder.js';
 import { runCli } from './support.js';
 
 const SEEDS_DIR = join(import.meta.dirname, '../fixtures/seeds');

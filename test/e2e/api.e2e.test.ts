@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApiKey } from '../../functions/store/apiKeys.js';
 import { parseJsonc } from '../../functions/selection/jsonc.js';
-import { generateQueryFiles, type GeneratedDataset } from '../fixtures/lightly-folder.js';
+import { generateQueryFiles, type GeneratedDataset } from '../../infra/local/lightlyFolder.js';
 import { datasetState, inlineUpload, lightlyUploadFiles, presignedUpload, tagFileNames } from '../support/datasets.js';
 import { graphql } from '../support/graphql.js';
 import { startSelection, waitForRun, type RunView } from '../support/runs.js';

@@ -20,7 +20,7 @@ import {
   type PredictionRecord,
 } from '../../functions/selection/formats/index.js';
 import { categoryCount, classCounts, scoreColumn, scoreNamesFor } from '../../functions/selection/scores/index.js';
-import { generateLightlyFiles, Rng, TASKS } from '../fixtures/lightly-folder.js';
+import { generateLightlyFiles, Rng, TASKS } from '../../infra/local/lightlyFolder.js';
 
 async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);

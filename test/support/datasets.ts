@@ -1,5 +1,5 @@
 /** Dataset helpers for API tests: create, upload (inline or through presigned URLs), read back. */
-import { generateLightlyFiles, type GeneratedDataset, type LightlyFolderOptions } from '../fixtures/lightly-folder.js';
+import { generateLightlyFiles, type GeneratedDataset, type LightlyFolderOptions } from '../../infra/local/lightlyFolder.js';
 import { graphql } from './graphql.js';
 
 export const UPLOAD_FIELDS = 'id status samplesAdded error committedAt files { path size url partSize parts { partNumber url } }';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJsonc } from '../../functions/selection/jsonc.js';
 import type { LocalRuntime } from '../../infra/local/runtime.js';
 import { startTestRuntime } from '../support/runtime.js';
-import { generateQueryFiles, type GeneratedDataset } from '../fixtures/lightly-folder.js';
+import { generateQueryFiles, type GeneratedDataset } from '../../infra/local/lightlyFolder.js';
 import { createDataset, inlineUpload, lightlyUploadFiles, tagFileNames } from '../support/datasets.js';
 import { graphql, uniqueName } from '../support/graphql.js';
 import { startSelection, waitForRun, type RunView } from '../support/runs.js';

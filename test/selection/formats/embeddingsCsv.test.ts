@@ -8,7 +8,7 @@ import {
   splitObjectName,
   type FormatError,
 } from '../../../functions/selection/formats/index.js';
-import { embeddingsCsv, Rng } from '../../fixtures/lightly-folder.js';
+import { embeddingsCsv, Rng } from '../../../infra/local/lightlyFolder.js';
 
 const FILE = 'data/embeddings.csv';
 

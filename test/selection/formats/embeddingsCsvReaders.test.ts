@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EmbeddingsAccumulator, EmbeddingsCsvParser, FormatError, type EmbeddingsCsvOptions, type ParsedEmbeddings } from '../../../functions/selection/formats/index.js';
-import { Rng } from '../../fixtures/lightly-folder.js';
+import { Rng } from '../../../infra/local/lightlyFolder.js';
 
 const FILE = 'embeddings.csv';
 
