@@ -7,7 +7,9 @@
  * order is chosen so that a crash at any point leaves nothing visible that points at missing data, and a
  * retried `deleteDataset` resumes where the first one stopped:
  *
- * 1. Refuse while a selection on the dataset is QUEUED or RUNNING (it reads the dataset's objects).
+ * 1. Refuse while a selection on the dataset is QUEUED or RUNNING (it reads the dataset's objects), or
+ *    one on another dataset that reads this one's embeddings as SIMILARITY queries (recorded when it
+ *    started: `recordQueryUse`).
  * 2. Mark the dataset record as deleting and release its name. From here on the dataset answers
  *    NOT_FOUND to every read and is not listed; its name can be taken again; no commit can move it to a
  *    new version. The record itself stays: it is the handle a retried delete finds.
@@ -22,7 +24,7 @@
  */
 import { datasetObjectPrefix, type DatasetRepository } from './datasets.js';
 import type { BlobStore } from './blobs.js';
-import { DatasetInUseError } from './errors.js';
+import { DatasetInUseError, NotFoundError } from './errors.js';
 import { mapLimit } from './mapLimit.js';
 import { runObjectPrefixes, type RunRepository, type SelectionRun } from './runs.js';
 
@@ -46,8 +48,9 @@ const RUN_CONCURRENCY = 4;
  */
 export async function deleteDataset(deps: DatasetDeletionDeps, tenantId: string, id: string, options: DatasetDeletionOptions = {}): Promise<void> {
   await deps.datasets.getForDeletion(tenantId, id);
-  const active = (await allRuns(deps.runs, id)).filter((run) => run.status === 'QUEUED' || run.status === 'RUNNING');
-  if (active.length > 0) throw new DatasetInUseError(id, active.map((run) => run.id));
+  const active = (await allRuns(deps.runs, id)).filter(isActive);
+  const reading = await activeQueryReaders(deps, id);
+  if (active.length > 0 || reading.length > 0) throw new DatasetInUseError(id, active.map((run) => run.id), reading);
 
   await deps.datasets.markDeleting(tenantId, id);
 
@@ -59,6 +62,23 @@ export async function deleteDataset(deps: DatasetDeletionDeps, tenantId: string,
   await deps.blobs.deletePrefix(datasetObjectPrefix(id), options.pageSize);
   await deps.datasets.purgeItems(id);
   await deps.datasets.remove(id);
+}
+
+const isActive = (run: SelectionRun) => run.status === 'QUEUED' || run.status === 'RUNNING';
+
+/** The queued or running selections of other datasets that read this one's embeddings as queries. */
+async function activeQueryReaders(deps: DatasetDeletionDeps, id: string): Promise<string[]> {
+  const runIds = await deps.datasets.queryUses(id);
+  const states = await mapLimit(runIds, RUN_CONCURRENCY, async (runId) => {
+    try {
+      return isActive(await deps.runs.get(runId));
+    } catch (error) {
+      // A run that is gone (its dataset deleted, or an idempotent retry's unused id) reads nothing.
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+  });
+  return runIds.filter((_, i) => states[i]);
 }
 
 /** Every run of the dataset, whatever its state (a deletion in progress marks but still lists them). */

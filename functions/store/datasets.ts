@@ -73,6 +73,14 @@ export interface DatasetRepository {
    * retried delete passes through it again.
    */
   markDeleting(tenantId: string, id: string): Promise<void>;
+  /**
+   * Records that selection run `runId`, of another dataset, reads this dataset's embeddings as SIMILARITY
+   * queries, so that deleting this dataset is refused while that run is queued or running. The record
+   * stays until this dataset is deleted: the run's status, not the record, says whether it still reads.
+   */
+  recordQueryUse(id: string, runId: string): Promise<void>;
+  /** The runs recorded by {@link recordQueryUse}, in no particular order. */
+  queryUses(id: string): Promise<string[]>;
   /** Deletes every item stored under the dataset but its record: tags, uploads, idempotency keys. */
   purgeItems(id: string): Promise<number>;
   /** Deletes the (marked) dataset record: the last step of a deletion. */
@@ -80,6 +88,7 @@ export interface DatasetRepository {
 }
 
 const datasetKey = (id: string) => ({ pk: `DATASET#${id}`, sk: 'META' });
+const QUERY_USE_PREFIX = 'QUERYUSE#';
 const nameClaimKey = (tenantId: string, name: string) => ({
   pk: `TENANT#${tenantId}`,
   sk: `DATASETNAME#${name}`,
@@ -208,6 +217,31 @@ export class DynamoDatasetRepository implements DatasetRepository {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async recordQueryUse(id: string, runId: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { pk: datasetKey(id).pk, sk: `${QUERY_USE_PREFIX}${runId}`, runId } }),
+    );
+  }
+
+  async queryUses(id: string): Promise<string[]> {
+    const runIds: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': datasetKey(id).pk, ':prefix': QUERY_USE_PREFIX },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) runIds.push(item.runId as string);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return runIds;
   }
 
   async purgeItems(id: string): Promise<number> {

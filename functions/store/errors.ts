@@ -59,7 +59,13 @@ export class DatasetInUseError extends StoreError {
   constructor(
     readonly datasetId: string,
     readonly runIds: readonly string[],
+    /** Selections of other datasets that read this one's embeddings as SIMILARITY queries. */
+    readonly queryRunIds: readonly string[] = [],
   ) {
-    super(`dataset '${datasetId}' has ${runIds.length} selection(s) queued or running (${runIds.join(', ')}); cancel them or wait for them to finish`);
+    const reasons = [
+      ...(runIds.length > 0 ? [`has ${runIds.length} selection(s) queued or running (${runIds.join(', ')})`] : []),
+      ...(queryRunIds.length > 0 ? [`is the SIMILARITY query dataset of ${queryRunIds.length} selection(s) queued or running (${queryRunIds.join(', ')})`] : []),
+    ];
+    super(`dataset '${datasetId}' ${reasons.join(' and ')}; cancel them or wait for them to finish`);
   }
 }

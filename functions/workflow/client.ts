@@ -64,9 +64,18 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
   }
   await checkConfigAgainstDataset(deps, request.tenantId, dataset, await deps.manifest(dataset), config, rootPath);
 
+  // Datasets whose embeddings this run reads as SIMILARITY queries refuse deletion while it runs; the
+  // record is written before the run exists, so that no queued run lacks it.
+  const runId = randomUUID();
+  const queryDatasets = new Set<string>();
+  for (const { input } of config.strategies) {
+    if (input.type === 'EMBEDDINGS' && input.datasetId !== undefined && input.datasetId !== dataset.id) queryDatasets.add(input.datasetId);
+  }
+  for (const queryDataset of queryDatasets) await deps.datasets.recordQueryUse(queryDataset, runId);
+
   const { run, created } = await deps.runs.create(
     {
-      id: randomUUID(),
+      id: runId,
       tenantId: request.tenantId,
       datasetId: dataset.id,
       status: 'QUEUED',

@@ -154,6 +154,35 @@ describe('deleteDataset', () => {
     expect((await graphql(url, DELETE, { id })).data).toEqual({ deleteDataset: true });
   });
 
+  it('is refused with CONFLICT while a selection on another dataset reads it as SIMILARITY queries, and works once it finished', async () => {
+    const queryId = await createDataset(url, uniqueName('queries'));
+    expect((await inlineUpload(url, queryId, lightlyUploadFiles({ seed: 15, samples: 8 }).files)).errors).toBeUndefined();
+    const id = await createDataset(url, uniqueName('reader'));
+    expect((await inlineUpload(url, id, lightlyUploadFiles({ seed: 16, samples: 12 }).files)).errors).toBeUndefined();
+    const similar = { n_samples: 3, strategies: [{ input: { type: 'EMBEDDINGS', dataset_id: queryId, tag_name: 'initial-tag' }, strategy: { type: 'SIMILARITY' } }] };
+    let release!: () => void;
+    planGate = new Promise((resolve) => (release = resolve));
+    try {
+      const started = await startSelection(url, { d: id, c: similar, t: 'similar' });
+      expect(started.errors).toBeUndefined();
+      const runId = started.data!.startSelection.id;
+      const refused = await graphql(url, DELETE, { id: queryId });
+      expect(refused.errors![0]!.extensions).toEqual({ code: 'CONFLICT' });
+      expect(refused.errors![0]!.message).toContain(runId);
+      expect(refused.errors![0]!.message).toContain('SIMILARITY query dataset');
+      expect((await graphql(url, 'query ($id: ID!) { dataset(id: $id) { sampleCount } }', { id: queryId })).data).toEqual({ dataset: { sampleCount: 8 } });
+      release();
+      expect((await waitForRun(url, runId)).status).toBe('SUCCEEDED');
+    } finally {
+      release();
+      planGate = undefined;
+    }
+    // Finished, the run no longer holds its query dataset, and the dataset it ran on is untouched.
+    expect((await graphql(url, DELETE, { id: queryId })).data).toEqual({ deleteDataset: true });
+    expect(await datasetItems(queryId)).toEqual([]);
+    expect((await graphql(url, 'query ($id: ID!) { dataset(id: $id) { sampleCount } }', { id })).data).toEqual({ dataset: { sampleCount: 12 } });
+  });
+
   it('hides the dataset at once when a deletion crashes half-way, and a retry finishes it', async () => {
     const name = uniqueName('crash');
     const { id, runId } = await populatedDataset(name);

@@ -175,7 +175,8 @@ export type Mutation = {
   createUpload: Upload;
   /**
    * Deletes a dataset with its uploads, tags, runs and stored objects. Refused with `CONFLICT` while a
-   * selection on it is QUEUED or RUNNING. Returns true once the dataset is gone.
+   * selection on it is QUEUED or RUNNING, or one on another dataset that reads this one's embeddings as
+   * SIMILARITY queries. Returns true once the dataset is gone.
    */
   deleteDataset: Scalars['Boolean']['output'];
   /** Deletes a tag; `initial-tag` cannot be deleted. */
