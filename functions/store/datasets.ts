@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { AlreadyExistsError, ConcurrentUpdateError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from './pagination.js';
+import { queryAllWithPrefix } from './queryAll.js';
 import { TABLE_KEYS } from './table.js';
 
 /** Prefix of every S3 object of a dataset (uploads, columns, manifests, tag bitsets and downloads). */
@@ -226,22 +227,7 @@ export class DynamoDatasetRepository implements DatasetRepository {
   }
 
   async queryUses(id: string): Promise<string[]> {
-    const runIds: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': datasetKey(id).pk, ':prefix': QUERY_USE_PREFIX },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of page.Items ?? []) runIds.push(item.runId as string);
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return runIds;
+    return (await queryAllWithPrefix(this.client, this.tableName, datasetKey(id).pk, QUERY_USE_PREFIX)).map((item) => item.runId as string);
   }
 
   async purgeItems(id: string): Promise<number> {

@@ -8,8 +8,9 @@
  * ({@link UploadRepository.retakeCommit}).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, NotFoundError } from './errors.js';
+import { queryAllWithPrefix } from './queryAll.js';
 
 export type UploadStatus = 'PENDING' | 'COMMITTING' | 'COMMITTED' | 'REJECTED';
 
@@ -95,21 +96,7 @@ export class DynamoUploadRepository implements UploadRepository {
   }
 
   async list(datasetId: string): Promise<Upload[]> {
-    const uploads: Upload[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `DATASET#${datasetId}`, ':prefix': 'UPLOAD#' },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      uploads.push(...(page.Items ?? []).map(toUpload));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const uploads = (await queryAllWithPrefix(this.client, this.tableName, `DATASET#${datasetId}`, 'UPLOAD#')).map(toUpload);
     return uploads.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
