@@ -38,8 +38,10 @@ function line(fields: Record<string, number | string>): void {
   console.log(JSON.stringify({ ...rounded, load1: Number(loadavg()[0]!.toFixed(2)) }));
 }
 
-/** `relaxed_simd`: whether the neighbour filter ran the relaxed-SIMD variant (fast kernels only). */
-/** Which SIMD variant ran, and how many rows the neighbour filter could not vouch for (computed exactly). */
+/**
+ * Fast kernels only: `relaxed_simd`, whether the neighbour filter ran the relaxed-SIMD variant, and
+ * `exact_rows`, how many rows it could not vouch for (computed over every candidate).
+ */
 function fastStats(kernels: Kernels): Record<string, string | number> {
   if (!('relaxedSimd' in kernels)) return {};
   const fast = kernels as FastKernels;
