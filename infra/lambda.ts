@@ -1,13 +1,29 @@
 /** What every Winnow Lambda shares: runtime, architecture, ESM bundling. */
+import { dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { buildKernels } from '../functions/selection/kernels/wasm/build.js';
+import { OutputFormat, type BundlingOptions, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { KERNEL_WORKER_FILE } from '../functions/selection/kernels/pool.js';
+import { buildKernels, KERNEL_WORKER_PATH } from '../functions/selection/kernels/wasm/build.js';
 
 // The selection kernels' WebAssembly is generated from source (not committed): build it before any
 // bundling, so `cdk synth` works on a fresh clone however it is started.
 await buildKernels();
 
+const PROJECT_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
 export const LAMBDA_RUNTIME = { runtime: Runtime.NODEJS_22_X, architecture: Architecture.ARM_64 } as const;
+
+/**
+ * The kernels' worker threads run a file of their own (functions/selection/kernels/pool.ts), which the
+ * one-file bundle cannot inline: it is copied beside the bundle, where the same relative URL finds it.
+ */
+export const KERNEL_WORKER_HOOKS: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  // From the input folder (the project root, or its copy in a bundling container), not this machine's path.
+  afterBundling: (inputDir: string, outputDir: string) => [`cp "${inputDir}/${relative(PROJECT_ROOT, KERNEL_WORKER_PATH)}" "${outputDir}/${KERNEL_WORKER_FILE}"`],
+};
 
 export const ESM_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
@@ -16,4 +32,5 @@ export const ESM_BUNDLING: BundlingOptions = {
   sourceMap: true,
   // ESM bundles need `require` for the CommonJS packages they inline.
   banner: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
+  commandHooks: KERNEL_WORKER_HOOKS,
 };

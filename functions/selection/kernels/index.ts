@@ -207,20 +207,7 @@ export const scalarKernels: Kernels = {
         const jNorm = norms[j]!;
         for (let i = blockStart; i < blockEnd; i++) {
           if (i === j) continue;
-          const iBase = i * dim;
-          let s0 = 0;
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          let d = 0;
-          for (; d + 3 < dim; d += 4) {
-            s0 += data[iBase + d]! * data[jBase + d]!;
-            s1 += data[iBase + d + 1]! * data[jBase + d + 1]!;
-            s2 += data[iBase + d + 2]! * data[jBase + d + 2]!;
-            s3 += data[iBase + d + 3]! * data[jBase + d + 3]!;
-          }
-          for (; d < dim; d++) s0 += data[iBase + d]! * data[jBase + d]!;
-          const key = jNorm - 2 * (s0 + s1 + s2 + s3);
+          const key = jNorm - 2 * dot(data, i * dim, data, jBase, dim);
           const local = i - start;
           if (key >= ceiling[local]!) continue;
           const base = local * kk;

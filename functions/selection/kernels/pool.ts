@@ -1,6 +1,6 @@
 /**
  * Threads for the fast kernels: the main thread plus `threads − 1` workers, each running the shared op
- * code (ops.ts) over the same WebAssembly memories. The kernels' interface is synchronous, so an op is
+ * code (ops/) over the same WebAssembly memories. The kernels' interface is synchronous, so an op is
  * handed out synchronously too: its description goes to every worker's port, a generation counter in a
  * SharedArrayBuffer is bumped and notified, and every thread — the main one too — claims units of the
  * work from a shared counter until none is left; the main thread then waits (Atomics.wait, allowed on
@@ -9,103 +9,23 @@
  * with `receiveMessageOnPort`, never through their event loop, which stays parked in Atomics.wait.
  * Workers are unref'd: they never keep a process alive.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { OPS_SOURCE } from './ops.js';
-import { KernelThreadError } from './errors.js';
-import type { WasmMemory, WasmModule } from './wasm/api.js';
-
-/** What ops.ts exposes. */
-export interface Ops {
-  addContext(desc: ContextDescription): void;
-  release(id: number): void;
-  run(op: Op, thread: number): void;
-  /** Empty candidate lists (m keys +Inf then m ids −1 per row, from `lists`) and their ceilings (+Inf, from `ceil`). */
-  emptyArea(memory: WasmMemory, lists: number, ceil: number, rows: number, m: number): void;
-}
-
-export interface BlockDescription {
-  readonly memory: WasmMemory;
-  readonly rowStart: number;
-  readonly rows: number;
-  /** Byte offsets into the block's memory. */
-  readonly data: number;
-  readonly scales: number;
-  readonly norms64: number;
-  readonly norms32: number;
-  readonly center: number;
-  readonly scratch: number;
-  /** k-center state beside the rows (float32 contexts): minimum distances (f64), active and changed rows (i32); 0 when absent. */
-  readonly minDist: number;
-  readonly active: number;
-  readonly changed: number;
-  /** The projection bound (float32 contexts): 16 floats per row, the basis (16 × dim), the centre's projection. */
-  readonly proj: number;
-  readonly basis: number;
-  readonly projCenter: number;
-}
-
-export interface ContextDescription {
-  readonly id: number;
-  readonly kind: 'float32' | 'int8';
-  readonly dim: number;
-  readonly rows: number;
-  readonly rowsPerBlock: number;
-  readonly chunk: number;
-  readonly scratchPerThread: number;
-  readonly blocks: readonly BlockDescription[];
-}
+import { KernelOptionError, KernelThreadError } from './errors.js';
+import { createOps } from './ops/index.js';
+import type { ContextDescription } from './ops/layout.js';
+import type { Op, Ops, WorkerMessage } from './ops/types.js';
+import type { WasmModule } from './wasm/api.js';
+import type { KernelWorkerData } from './worker.js';
 
 /**
- * An op: its `type`, items [from, to) in `units` units of `step` items that threads claim one at a time
- * through `progress` ([claimed, completed, failed]; in a SharedArrayBuffer when `parallel`), and its own
- * fields.
+ * The worker threads' code: worker.ts and the ops, bundled into one file by wasm/build.ts (`npm run
+ * build:kernels`, run by every npm script). It sits beside this module in the source tree and beside the
+ * bundle in a Lambda asset (infra/lambda.ts copies it there), so the same relative URL finds it.
  */
-export interface Op {
-  readonly type: 'kcenter' | 'kcenterFused' | 'neighbours' | 'knnPairs' | 'knnMerge' | 'read';
-  readonly from: number;
-  readonly to: number;
-  readonly step: number;
-  readonly units: number;
-  readonly parallel: boolean;
-  readonly progress: Int32Array;
-  readonly [field: string]: unknown;
-}
-
-export function makeOp(type: Op['type'], from: number, to: number, step: number, parallel: boolean, fields: Record<string, unknown>): Op {
-  const progress = parallel ? new Int32Array(new SharedArrayBuffer(12)) : new Int32Array(3);
-  return { ...fields, type, from, to, step, units: Math.ceil((to - from) / step), parallel, progress };
-}
-
-// process.getBuiltinModule, not require: the source may be evaluated as CommonJS or as an ES module.
-// Each wake-up runs every op that has arrived, in order; an op whose units are all claimed already (the
-// caller finished it while this thread was not scheduled) costs nothing.
-const WORKER_SOURCE = `
-const { workerData, receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
-const { ctrl, port, thread } = workerData;
-const ops = ${OPS_SOURCE}(workerData.module);
-let seen = workerData.generation;
-for (;;) {
-  Atomics.wait(ctrl, 0, seen);
-  seen = Atomics.load(ctrl, 0);
-  for (let received = receiveMessageOnPort(port); received !== undefined; received = receiveMessageOnPort(port)) {
-    const message = received.message;
-    if (message.type === 'context') ops.addContext(message.desc);
-    else if (message.type === 'release') ops.release(message.id);
-    else {
-      try {
-        ops.run(message.op, thread);
-      } catch (error) {
-        port.postMessage({ error: String(error && error.stack || error) });
-      }
-    }
-  }
-}
-`;
-
-export function createOps(module: WasmModule): Ops {
-  // The shared op code, see ops.ts.
-  return (new Function(`return ${OPS_SOURCE}`)() as (m: WasmModule) => Ops)(module);
-}
+export const KERNEL_WORKER_FILE = 'kernelWorker.mjs';
+const workerUrl = new URL(`./${KERNEL_WORKER_FILE}`, import.meta.url);
 
 /**
  * Memory of released contexts after which the workers are replaced. A worker drops a released context
@@ -132,22 +52,25 @@ export class KernelPool {
     readonly threads: number,
   ) {
     this.ops = createOps(module);
+    if (threads > 1 && !existsSync(fileURLToPath(workerUrl))) {
+      throw new KernelOptionError('threads', `the kernel worker file ${fileURLToPath(workerUrl)} is missing: run \`npm run build:kernels\``);
+    }
     this.startWorkers();
   }
 
   private startWorkers(): void {
     for (let thread = 1; thread < this.threads; thread++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        // Not the parent's flags (a loader such as tsx, --input-type): the source is plain JavaScript.
+      const workerData: KernelWorkerData = { ctrl: this.ctrl, port: port2, thread, module: this.module, generation: Atomics.load(this.ctrl, 0) };
+      const worker = new Worker(workerUrl, {
+        // Not the parent's flags (a loader such as tsx): the worker file is plain JavaScript.
         execArgv: [],
-        workerData: { ctrl: this.ctrl, port: port2, thread, module: this.module, generation: Atomics.load(this.ctrl, 0) },
+        workerData,
         transferList: [port2],
       });
       worker.unref();
       port1.unref();
-      for (const desc of this.live.values()) port1.postMessage({ type: 'context', desc });
+      for (const desc of this.live.values()) post(port1, { type: 'context', desc });
       this.workers.push(worker);
       this.ports.push(port1);
     }
@@ -156,7 +79,7 @@ export class KernelPool {
   addContext(desc: ContextDescription): void {
     this.ops.addContext(desc);
     this.live.set(desc.id, desc);
-    for (const port of this.ports) port.postMessage({ type: 'context', desc });
+    for (const port of this.ports) post(port, { type: 'context', desc });
   }
 
   /**
@@ -170,7 +93,7 @@ export class KernelPool {
     if (this.workers.length === 0) return;
     for (const b of desc?.blocks ?? []) this.releasedBytes += b.memory.buffer.byteLength;
     if (this.releasedBytes < RECYCLE_RELEASED_BYTES) {
-      for (const port of this.ports) port.postMessage({ type: 'release', id });
+      for (const port of this.ports) post(port, { type: 'release', id });
       return;
     }
     this.releasedBytes = 0;
@@ -194,7 +117,7 @@ export class KernelPool {
       this.ops.run(op, 0);
       return;
     }
-    for (const port of this.ports) port.postMessage({ type: 'op', op });
+    for (const port of this.ports) post(port, { type: 'op', op });
     Atomics.add(this.ctrl, 0, 1);
     Atomics.notify(this.ctrl, 0);
     let mainError: unknown;
@@ -222,3 +145,7 @@ export class KernelPool {
   }
 }
 
+
+function post(port: MessagePort, message: WorkerMessage): void {
+  port.postMessage(message);
+}

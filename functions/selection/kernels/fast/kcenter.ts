@@ -1,0 +1,150 @@
+/**
+ * k-center on the fast kernels: the update of every active row's minimum squared distance to the picks,
+ * fused with the arg-max. With the state beside the rows (`sharedFloat64` given the matrix) each thread
+ * runs the whole update of its units in WebAssembly, skipping rows the projection bound rules out;
+ * otherwise a JavaScript merge follows each unit of distances.
+ */
+import { dot, dot32 } from '../index.js';
+import { BOUND_DIMS, CHUNK, type BlockDescription } from '../ops/layout.js';
+import { makeOp } from '../ops/types.js';
+import { principalBasis } from '../principalBasis.js';
+import type { Matrices, MatrixContext } from './matrices.js';
+import { sharedFloat64, sharedInt32, type FastRuntime } from './runtime.js';
+
+/** Below this many rows the bound is not worth projecting for. */
+const BOUND_MIN_ROWS = 1024;
+/** A bounded pick that skips less than this share of the rows pauses the bound for BOUND_PAUSE picks. */
+const BOUND_MIN_SKIPPED = 0.15;
+const BOUND_PAUSE = 16;
+/** Active units per thread claim in the fused k-center update (no JavaScript per row, so larger). */
+const FUSED_CHUNK = 16_384;
+
+export interface KCenterResult {
+  max: number;
+  argMax: number;
+  changedCount: number;
+}
+
+export class KCenter {
+  /** Shared scratch for the active and changed lists of the unfused update, grown as needed. */
+  private activeScratch = sharedInt32(0);
+  private changedScratch = sharedInt32(0);
+
+  constructor(
+    private readonly runtime: FastRuntime,
+    private readonly matrices: Matrices,
+    private readonly options: { readonly precision: 'float32' | 'int8'; readonly prune: boolean },
+  ) {}
+
+  /** A zeroed minDistSq, beside the rows when the matrix is one float32 block and nobody holds that place. */
+  stateArray(length: number, matrix?: { readonly data: Float32Array; readonly dim: number }): Float64Array {
+    if (matrix && this.options.precision === 'float32' && matrix.dim > 0) {
+      const ctx = this.matrices.contextFor(matrix.data, matrix.dim, matrix.data.length / matrix.dim, 'float32');
+      const b = ctx.blocks[0]!;
+      if (ctx.blocks.length === 1 && b.rows === length && !ctx.stateOwner?.deref()) {
+        const view = new Float64Array(b.memory.buffer, b.minDist, length).fill(0);
+        ctx.stateOwner = new WeakRef(view);
+        return view;
+      }
+    }
+    return sharedFloat64(length);
+  }
+
+  update(data: Float32Array, dim: number, center: Float32Array, active: Int32Array, activeCount: number, minDistSq: Float64Array, changed: Int32Array): KCenterResult {
+    if (activeCount === 0) return { max: 0, argMax: -1, changedCount: 0 };
+    const precision = this.options.precision;
+    const ctx = this.matrices.contextFor(data, dim, data.length / dim, precision);
+    for (const view of ctx.centers) view.set(center.subarray(0, dim));
+    const centerNorm = precision === 'int8' ? dot(center, 0, center, 0, dim) : dot32(center, 0, center, 0, dim);
+    const only = ctx.blocks.length === 1 ? ctx.blocks[0]! : undefined;
+    // The state handed out beside the rows (not by its buffer: a grown memory gives a new buffer object).
+    if (only && precision === 'float32' && ctx.stateOwner?.deref() === minDistSq) {
+      return this.fusedUpdate(ctx, only, center, centerNorm, activeCount, active, changed);
+    }
+    const parallel = minDistSq.buffer instanceof SharedArrayBuffer && this.runtime.worthThreads(activeCount * dim);
+    let activeArray = active;
+    let changedArray = changed;
+    if (parallel) {
+      if (this.activeScratch.length < activeCount) {
+        this.activeScratch = sharedInt32(activeCount);
+        this.changedScratch = sharedInt32(activeCount);
+      }
+      this.activeScratch.set(active.subarray(0, activeCount));
+      activeArray = this.activeScratch;
+      changedArray = this.changedScratch;
+    }
+    const units = Math.ceil(activeCount / CHUNK);
+    const result = parallel ? sharedFloat64(units * 3) : new Float64Array(units * 3);
+    this.runtime.run(makeOp('kcenter', { from: 0, to: activeCount, step: CHUNK, parallel }, { ctx: ctx.id, active: activeArray, minDistSq, changed: changedArray, result, centerNorm }));
+    return mergeUnits(result, 3, units, CHUNK, changedArray, changed);
+  }
+
+  /** The whole update in WebAssembly, the state beside the rows: the active list is copied in once. */
+  private fusedUpdate(ctx: MatrixContext, b: BlockDescription, center: Float32Array, centerNorm: number, activeCount: number, active: Int32Array, changed: Int32Array): KCenterResult {
+    const stats = this.runtime.stats;
+    stats.fusedOps++;
+    const buffer = b.memory.buffer;
+    new Int32Array(buffer, b.active, activeCount).set(active.subarray(0, activeCount));
+    const bounded = this.options.prune && ctx.rows >= BOUND_MIN_ROWS && this.boundReady(ctx, b, center);
+    const parallel = this.runtime.worthThreads(activeCount * ctx.dim);
+    const units = Math.ceil(activeCount / FUSED_CHUNK);
+    const result = parallel ? sharedFloat64(units * 4) : new Float64Array(units * 4);
+    this.runtime.run(makeOp('kcenterFused', { from: 0, to: activeCount, step: FUSED_CHUNK, parallel }, { ctx: ctx.id, result, centerNorm, bounded }));
+    const merged = mergeUnits(result, 4, units, FUSED_CHUNK, new Int32Array(buffer, b.changed, activeCount), changed);
+    if (bounded && ctx.bound) {
+      let skipped = 0;
+      for (let unit = 0; unit < units; unit++) skipped += result[unit * 4 + 3]!;
+      stats.boundedOps++;
+      stats.skippedRows += skipped;
+      // The bound costs a 64-byte read per row: where it skips little (unstructured data, or early picks
+      // while distances are still large), scan without it for a while.
+      if (skipped < activeCount * BOUND_MIN_SKIPPED) ctx.bound.pausedUntil = ctx.bound.picks + BOUND_PAUSE;
+    }
+    if (ctx.bound) ctx.bound.picks++;
+    return merged;
+  }
+
+  /**
+   * Whether this pick uses the projection bound; projects the rows the first time (principal directions
+   * of a sample, every row projected in WebAssembly) and writes the centre's projection.
+   */
+  private boundReady(ctx: MatrixContext, b: BlockDescription, center: Float32Array): boolean {
+    const dim = ctx.dim;
+    if (!ctx.bound) {
+      const rows = new Float32Array(b.memory.buffer, b.data, ctx.rows * dim);
+      const basis = principalBasis(rows, dim, ctx.rows, BOUND_DIMS);
+      new Float32Array(b.memory.buffer, b.basis, BOUND_DIMS * dim).set(basis);
+      this.runtime.kernelsOn(b.memory).projectRows(b.data, dim, ctx.rows, b.basis, b.proj);
+      ctx.bound = { basis, picks: 0, pausedUntil: 0 };
+    }
+    if (ctx.bound.picks < ctx.bound.pausedUntil) return false;
+    const projected = new Float32Array(b.memory.buffer, b.projCenter, BOUND_DIMS);
+    for (let t = 0; t < BOUND_DIMS; t++) projected[t] = dot(ctx.bound.basis, t * dim, center, 0, dim);
+    return true;
+  }
+}
+
+/**
+ * The k-center units' results in unit order — `[max, argMax, changedCount, …]` every `stride` values —
+ * merged as the reference would have found them: the largest max, ties to the lowest row; the changed
+ * rows (unit u's from `changedFrom[u·step]` on) concatenated into `changed`, which may be `changedFrom`.
+ */
+function mergeUnits(result: Float64Array, stride: number, units: number, step: number, changedFrom: Int32Array, changed: Int32Array): KCenterResult {
+  let max = 0;
+  let argMax = -1;
+  let changedCount = 0;
+  for (let unit = 0; unit < units; unit++) {
+    const m = result[unit * stride]!;
+    const u = result[unit * stride + 1]!;
+    const n = result[unit * stride + 2]!;
+    if (u >= 0 && (m > max || (m === max && (u < argMax || argMax < 0)))) {
+      max = m;
+      argMax = u;
+    }
+    const at = unit * step;
+    if (changedFrom !== changed) changed.set(changedFrom.subarray(at, at + n), changedCount);
+    else if (at !== changedCount) changed.copyWithin(changedCount, at, at + n);
+    changedCount += n;
+  }
+  return { max, argMax, changedCount };
+}

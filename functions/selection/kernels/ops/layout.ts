@@ -1,0 +1,151 @@
+/**
+ * The layout of a matrix in WebAssembly memory, declared once: the main thread places blocks by it
+ * (fast/matrices.ts) and every thread's ops read it (ops/). A matrix is split into blocks of consecutive
+ * rows, each block one shared WebAssembly.Memory (at most 4 GiB) holding, in this order, the areas of
+ * {@link blockAreas}; each thread has its own scratch area, which the ops lay out with
+ * {@link kcenterScratch}, {@link fusedResult} and {@link neighbourScratch}.
+ */
+import type { WasmMemory } from '../wasm/api.js';
+
+export const PAGE = 65536;
+/** The most a WebAssembly memory can hold (32-bit addresses). */
+export const MAX_MEMORY_BYTES = 65536 * PAGE;
+/** Low memory left to AssemblyScript (it keeps nothing there with the stub runtime; a guard). */
+export const RESERVED_BYTES = PAGE;
+/** Active units per k-center call into WebAssembly: their distances stay in L1 until merged. */
+export const CHUNK = 2048;
+/** Directions of the k-center projection bound (the kernel holds them in four f32x4). */
+export const BOUND_DIMS = 16;
+/** Query rows per kNN tile: 128 rows of D = 128 (64 KiB) stay in L2 while every candidate streams past. */
+export const TILE = 128;
+/** Candidates per row kept by the float32 pass beyond those asked for, re-ranked exactly. */
+export const MARGIN = 4;
+
+export type Storage = 'float32' | 'int8';
+
+export const align = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+/** What decides a block's areas. */
+export interface BlockShape {
+  readonly dim: number;
+  readonly kind: Storage;
+  readonly threads: number;
+  readonly scratchPerThread: number;
+  /** Whether the fused k-center update keeps each row's projection (float32 only). */
+  readonly prune: boolean;
+}
+
+/**
+ * A block's areas in memory order, each as [bytes per row, fixed bytes]. float32 blocks carry the
+ * k-center state (minimum distance, active and changed rows) and, when pruning, each row's projection
+ * onto {@link BOUND_DIMS} principal directions.
+ */
+export function blockAreas({ dim, kind, threads, scratchPerThread, prune }: BlockShape) {
+  const state = kind === 'float32';
+  const bound = state && prune;
+  return {
+    /** The rows: float32, or int8 with a scale per row. */
+    data: [kind === 'int8' ? dim : dim * 4, 0],
+    scales: [kind === 'int8' ? 4 : 0, 0],
+    /** Squared norms: the reference's (float64) and k-center's (float32, also the neighbour filter's keys). */
+    norms64: [8, 0],
+    norms32: [4, 0],
+    /** The k-center centre (float32), written before each update. */
+    center: [0, dim * 8],
+    scratch: [0, threads * scratchPerThread],
+    /** k-center state beside the rows (float32 blocks): minimum distances (f64), active and changed rows (i32). */
+    minDist: [state ? 8 : 0, 0],
+    active: [state ? 4 : 0, 0],
+    changed: [state ? 4 : 0, 0],
+    /** The projection bound: 16 floats per row, the basis (16 × dim), the centre's projection. */
+    proj: [bound ? BOUND_DIMS * 4 : 0, 0],
+    basis: [0, bound ? BOUND_DIMS * dim * 4 : 0],
+    // With the state even when not pruning: the fused update reads it before it knows.
+    projCenter: [0, state ? BOUND_DIMS * 4 : 0],
+  } satisfies Record<string, readonly [number, number]>;
+}
+
+export type AreaName = keyof ReturnType<typeof blockAreas>;
+
+/** One block of a matrix as every thread sees it: its memory, its rows, and the byte offset of each area. */
+export type BlockDescription = {
+  readonly memory: WasmMemory;
+  readonly rowStart: number;
+  readonly rows: number;
+} & { readonly [area in AreaName]: number };
+
+export interface ContextDescription {
+  readonly id: number;
+  readonly kind: Storage;
+  readonly dim: number;
+  readonly rows: number;
+  readonly rowsPerBlock: number;
+  readonly chunk: number;
+  readonly scratchPerThread: number;
+  readonly blocks: readonly BlockDescription[];
+}
+
+/** Byte offsets of each area for a block of `rows` rows, and the block's end; every area 64-byte aligned. */
+export function placeBlock(shape: BlockShape, rows: number): { at: { [area in AreaName]: number }; end: number } {
+  let offset = RESERVED_BYTES;
+  const at = {} as { [area in AreaName]: number };
+  for (const [name, [perRow, fixed]] of Object.entries(blockAreas(shape)) as [AreaName, readonly [number, number]][]) {
+    at[name] = offset;
+    offset = align(offset + perRow * rows + fixed, 64);
+  }
+  return { at, end: offset };
+}
+
+/** Rows a block holds within `blockBytes` (at least one). */
+export function rowsPerBlock(shape: BlockShape, blockBytes: number): number {
+  const areas = Object.values(blockAreas(shape));
+  // Every area starts 64-byte aligned: up to 64 bytes of padding each.
+  const fixed = RESERVED_BYTES + areas.reduce((sum, [, bytes]) => sum + bytes + 64, 0);
+  const perRow = areas.reduce((sum, [bytes]) => sum + bytes, 0);
+  return Math.max(1, Math.floor((blockBytes - fixed) / perRow));
+}
+
+/**
+ * A thread's scratch: room for a k-center chunk ({@link kcenterScratch}: 12 bytes a row) and for about a
+ * neighbour tile of {@link TILE} rows at K = 16 (a larger K gets a smaller tile: {@link tileRowsFitting}).
+ */
+export function scratchPerThread(dim: number): number {
+  return align(Math.max(CHUNK * 12, TILE * (dim * 4 + 4 + (16 + MARGIN) * 8)), 64);
+}
+
+/** k-center's scratch (non-fused): the chunk's row numbers (i32), then their distances (f64). */
+export function kcenterScratch(scratch: number, chunk: number): { rows: number; distances: number } {
+  return { rows: scratch, distances: scratch + chunk * 4 };
+}
+
+/** Where the fused k-center update leaves a unit's result in the scratch: max (f64), then argMax, changed, skipped (i32). */
+export function fusedResult(scratch: number): { max: number; argMax: number; changedCount: number; skipped: number } {
+  return { max: scratch, argMax: scratch + 8, changedCount: scratch + 12, skipped: scratch + 16 };
+}
+
+/**
+ * A neighbour tile's scratch for `tile` query rows keeping `m` candidates: per row m keys (f32) then m
+ * ids (i32) — the candidate lists, as knnTile reads them — then each row's ceiling (f32), the query rows
+ * (f32), and room for the re-rank's m dot products (f64).
+ */
+export function neighbourScratch(scratch: number, tile: number, m: number, dim: number): { lists: number; ceil: number; queries: number; dots: number; end: number } {
+  const lists = scratch;
+  const ceil = lists + tile * m * 8;
+  const queries = ceil + tile * 4;
+  const dots = align(queries + tile * dim * 4, 8);
+  return { lists, ceil, queries, dots, end: dots + m * 8 };
+}
+
+/** The most query rows of a neighbour tile keeping `m` candidates that fit a thread's scratch (0: none). */
+export function tileRowsFitting(scratchBytes: number, dim: number, m: number): number {
+  // neighbourScratch's end is at most tile · (m·8 + 4 + dim·4) + 4 (alignment) + m·8; 8 kept for the alignment.
+  return Math.max(0, Math.floor((scratchBytes - m * 8 - 8) / (dim * 4 + 4 + m * 8)));
+}
+
+/**
+ * Symmetric kNN's candidate lists of one thread, for `rows` rows keeping `m`: per row m keys then m ids,
+ * then every row's ceiling — the layout knnTile reads.
+ */
+export function symmetricArea(area: number, rows: number, m: number): { lists: number; ceil: number; bytes: number } {
+  return { lists: area, ceil: area + rows * m * 8, bytes: align(rows * (m * 8 + 4), 64) };
+}
