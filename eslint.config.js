@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.winnow/', 'functions/api/generated/', 'functions/selection/kernels/kernelWorker.mjs'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.winnow/', 'functions/api/generated/', 'functions/kernels/kernelWorker.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 const require = createRequire(import.meta.url);
 
 /**
- * The kernels come in two variants (`functions/selection/kernels/wasm/build.ts`): plain SIMD, and relaxed
+ * The kernels come in two variants (`functions/kernels/wasm/build.ts`): plain SIMD, and relaxed
  * SIMD for the neighbour filter, which Node 22 runs as it is and Node 20 (V8 11.3) only with a flag. The
  * suite runs on the plain one; the kernel tests run once more on the relaxed one.
  */
@@ -26,7 +26,7 @@ export default defineConfig({
     projects: [
       // `include` and `globalSetup` only here: a project's arrays add to the root's rather than replace them.
       { extends: true, test: { name: 'plain-simd', include: ['test/**/*.test.ts'], globalSetup: ['test/support/globalSetup.ts'], env: { WINNOW_RELAXED_SIMD: 'off' } } },
-      { extends: true, test: { name: 'relaxed-simd', include: ['test/selection/kernels/fast.test.ts'], execArgv: relaxedSimdFlags, env: { WINNOW_RELAXED_SIMD: 'on' } } },
+      { extends: true, test: { name: 'relaxed-simd', include: ['test/kernels/fast.test.ts'], execArgv: relaxedSimdFlags, env: { WINNOW_RELAXED_SIMD: 'on' } } },
     ],
   },
 });

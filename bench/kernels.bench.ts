@@ -24,10 +24,10 @@
  *                       finishes in reasonable time (printed in the line)
  */
 import { loadavg } from 'node:os';
-import { approximateKnnDistances } from '../functions/selection/kernels/approximate.js';
-import { createFastKernels, type FastKernels } from '../functions/selection/kernels/fast.js';
-import { scalarKernels, type Kernels } from '../functions/selection/kernels/index.js';
-import { clusteredMatrix, gaussianMatrix } from '../test/selection/kernels/matrices.js';
+import { approximateKnnDistances } from '../functions/selection/approximateKnn.js';
+import { createFastKernels, type FastKernels } from '../functions/kernels/fast.js';
+import { scalarKernels, type Kernels } from '../functions/kernels/index.js';
+import { clusteredMatrix, gaussianMatrix } from '../test/kernels/matrices.js';
 
 export const names = ['kcenter', 'kcenter-clustered', 'kcenter-100k', 'knn', 'nearest', 'kcenter-int8', 'typicality-approx', 'kcenter-scalar', 'knn-scalar', 'nearest-scalar'] as const;
 

@@ -9,9 +9,10 @@ import { renderReportHtml } from '../functions/report/html.js';
 import { principalComponents2 } from '../functions/report/pca.js';
 import { selectionConfig } from '../functions/selection/config.js';
 import { prepareSelection, type SelectionSummary } from '../functions/selection/select.js';
-import type { MetadataValues } from '../functions/selection/formats/metadata.js';
+import type { MetadataValues } from '../functions/formats/metadata.js';
 import { createMemorySource } from '../functions/selection/memorySource.js';
 import type { MetadataValueType } from '../functions/selection/types.js';
+import { engineKernels } from '../functions/kernels/engine.js';
 import { rng } from './support/rng.js';
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -65,7 +66,7 @@ export async function run(): Promise<void> {
     ],
   };
   const config = selectionConfig(rawConfig);
-  const prepared = prepareSelection(config, source);
+  const prepared = prepareSelection(config, source, { kernels: engineKernels() });
   // The picks' rows and objectives stand in for a greedy run (the report only reads them).
   const pickRows = Array.from({ length: picks }, (_, i) => Math.floor((i * rows) / picks) + 1);
   const summary: SelectionSummary = { poolSize: rows, requested: picks, selected: picks, preselected: 0, dropped: prepared.dropped, stopReason: 'TARGET_REACHED' };

@@ -4,7 +4,7 @@
  * relative to the float32 embedding bytes (target ≤ 1.5×).
  */
 import { selectionConfig } from '../functions/selection/config.js';
-import { scalarKernels, timedKernels } from '../functions/selection/kernels/index.js';
+import { scalarKernels, timedKernels } from '../functions/kernels/index.js';
 import { prepareSelection, runGreedy } from '../functions/selection/select.js';
 import type { MetadataColumn, MetadataValueType, SelectionSource } from '../functions/selection/types.js';
 import { rng } from './support/rng.js';

@@ -3,8 +3,8 @@ import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type BundlingOptions, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { KERNEL_WORKER_FILE } from '../functions/selection/kernels/pool.js';
-import { buildKernels, KERNEL_WORKER_PATH } from '../functions/selection/kernels/wasm/build.js';
+import { KERNEL_WORKER_FILE } from '../functions/kernels/pool.js';
+import { buildKernels, KERNEL_WORKER_PATH } from '../functions/kernels/wasm/build.js';
 
 // The selection kernels' WebAssembly is generated from source (not committed): build it before any
 // bundling, so `cdk synth` works on a fresh clone however it is started.
@@ -15,7 +15,7 @@ const PROJECT_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const LAMBDA_RUNTIME = { runtime: Runtime.NODEJS_22_X, architecture: Architecture.ARM_64 } as const;
 
 /**
- * The kernels' worker threads run a file of their own (functions/selection/kernels/pool.ts), which the
+ * The kernels' worker threads run a file of their own (functions/kernels/pool.ts), which the
  * one-file bundle cannot inline: it is copied beside the bundle, where the same relative URL finds it.
  */
 export const KERNEL_WORKER_HOOKS: ICommandHooks = {

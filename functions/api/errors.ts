@@ -15,7 +15,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { currentRequestId, jsonLogger } from './requestLog.js';
 import { ImageDecodeError, UploadStateError, UploadValidationError } from '../ingest/errors.js';
-import { FormatError } from '../selection/formats/errors.js';
+import { FormatError } from '../formats/errors.js';
 import { ConfigRejectedError } from '../workflow/errors.js';
 import { AlreadyExistsError, ConcurrentUpdateError, DatasetInUseError, InvalidCursorError, NotFoundError } from '../store/errors.js';
 

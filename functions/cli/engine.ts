@@ -14,6 +14,7 @@ import {
   type SelectionSummary,
 } from '../selection/index.js';
 import type { SelectionSource } from '../selection/types.js';
+import { engineKernels } from '../kernels/engine.js';
 
 export interface ConfigProblem {
   /** JSON path of the fault, e.g. `$.strategies[0].strategy.type`. */
@@ -69,7 +70,7 @@ export const selectionEngine: SelectionEngine = {
   },
   run(config, source, options) {
     try {
-      const result = runSelection(config as SelectionConfig, source, options);
+      const result = runSelection(config as SelectionConfig, source, { ...options, kernels: engineKernels() });
       return { rows: result.rows, picks: result.picks, summary: result.summary };
     } catch (err) {
       if (err instanceof SelectionInputError || err instanceof SelectionConfigError) throw new ConfigMismatchError(issues(err.issues));

@@ -46,7 +46,7 @@ import {
   type PredictionRecord,
   type TaskPredictions,
   type TaskSchema,
-} from '../selection/formats/index.js';
+} from '../formats/index.js';
 import { createMemorySource, type MemorySource } from '../selection/memorySource.js';
 
 export interface LoadFolderOptions {

@@ -4,9 +4,9 @@
 import { register } from 'tsx/esm/api';
 
 register();
-// The WebAssembly kernels are built from source and not committed (see functions/selection/kernels):
+// The WebAssembly kernels are built from source and not committed (see functions/kernels):
 // build them on first use, as every npm script does — a hash check, and nothing to do, when current.
-const { buildKernels } = await import('../selection/kernels/wasm/build.ts');
+const { buildKernels } = await import('../kernels/wasm/build.ts');
 await buildKernels();
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));

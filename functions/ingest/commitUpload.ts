@@ -53,7 +53,7 @@ import {
   type MetadataSchemaEntry,
   type PredictionRecord,
   type TaskSchema,
-} from '../selection/formats/index.js';
+} from '../formats/index.js';
 import { normalizeRows } from '../selection/memorySource.js';
 import { scoreNamesFor } from '../selection/scores/index.js';
 import { ImageDecodeError, UploadStateError, UploadValidationError } from './errors.js';

@@ -8,7 +8,7 @@
  * `scoreColumn`, `classCounts` and `categoryCount` give it: NaN scores and count, zero class counts, not
  * present.
  */
-import type { Prediction, TaskSchema } from '../selection/formats/index.js';
+import type { Prediction, TaskSchema } from '../formats/index.js';
 import { categoryCount, classCounts, scoreColumn, scoreNamesFor } from '../selection/scores/index.js';
 
 /**

@@ -36,5 +36,5 @@ export * from './random.js';
 export * from './select.js';
 export type { PickExplanation, StopReason, GreedyState, GreedyResult } from './greedy.js';
 export { validateAgainstSource, objectTask } from './inputs.js';
-export { scalarKernels, type Kernels } from './kernels/index.js';
+export { scalarKernels, type Kernels } from '../kernels/index.js';
 export type * from './types.js';

@@ -11,10 +11,10 @@
  *   its own id, otherwise through the `resolveDataset` callback — and serves the normalized embeddings of
  *   the tag's rows. `inQuerySet` is set only when the query dataset is this dataset.
  */
-import type { MetadataTable } from './formats/metadata.js';
-import type { ObjectEmbeddingsData } from './formats/objectEmbeddings.js';
-import type { TaskPredictions } from './formats/predictions.js';
-import { INITIAL_TAG } from './formats/tags.js';
+import type { MetadataTable } from '../formats/metadata.js';
+import type { ObjectEmbeddingsData } from '../formats/objectEmbeddings.js';
+import type { TaskPredictions } from '../formats/predictions.js';
+import { INITIAL_TAG } from '../formats/tags.js';
 import { categoryCount, classCounts, isScoreName, scoreColumn, scoreNamesFor } from './scores/index.js';
 import type {
   ClassCounts,

@@ -19,8 +19,7 @@ import type { SelectionConfig, StrategyEntry } from './config.js';
 import { SelectionInputError, type ConfigIssue } from './errors.js';
 import { GreedyRun, runGreedy, type GreedyResult, type GreedyRunOptions, type GreedyState, type PickExplanation, type StopReason } from './greedy.js';
 import { classColumn, describeInput, numericColumn, selectionUnits, unitEmbeddings, validateAgainstSource } from './inputs.js';
-import { engineKernels } from './kernels/engine.js';
-import type { Kernels } from './kernels/index.js';
+import { scalarKernels, type Kernels } from '../kernels/index.js';
 import { BalanceStrategy, bucketise } from './strategies/balance.js';
 import { DiversityStrategy } from './strategies/diversity.js';
 import { similarityObjective, SimilarityStrategy } from './strategies/similarity.js';
@@ -36,6 +35,11 @@ export interface SelectionOptions {
   readonly inputRows?: ArrayLike<number>;
   /** Rows that count as already picked. */
   readonly preselectedRows?: ArrayLike<number>;
+  /**
+   * The numeric kernels. The engine stays pure, so it defaults to the portable {@link scalarKernels};
+   * a caller with threads and WebAssembly passes `engineKernels()` (kernels/engine.ts), as the CLI and
+   * the workflow tasks do.
+   */
   readonly kernels?: Kernels;
   /**
    * Expensive static parts computed elsewhere, by config entry index: TYPICALITY → kNN distances
@@ -105,7 +109,7 @@ export function computeHeavyStatic(
   entryIndex: number,
   start: number,
   end: number,
-  kernels: Kernels = engineKernels(),
+  kernels: Kernels = scalarKernels,
 ): Float32Array {
   const entry = config.strategies[entryIndex]!;
   const { strategy, input } = entry;
@@ -146,7 +150,7 @@ function toRows(values: ArrayLike<number> | undefined, rowCount: number): number
 export function prepareSelection(config: SelectionConfig, source: SelectionSource, options: SelectionOptions = {}): PreparedSelection {
   const issues = validateAgainstSource(config, source);
   if (issues.length > 0) throw new SelectionInputError(issues);
-  const kernels = options.kernels ?? engineKernels();
+  const kernels = options.kernels ?? scalarKernels;
   const units = selectionUnits(config, source);
   const rowCount = source.rowCount;
 

@@ -32,6 +32,7 @@ import {
   type SelectionConfig,
 } from '../selection/index.js';
 import { objectTask } from '../selection/inputs.js';
+import { engineKernels } from '../kernels/engine.js';
 import { loadColumnSource, type ResolvedQuerySet } from './columnSource.js';
 import { checkConfigAgainstDataset, columnNeeds } from './config.js';
 import { ConfigRejectedError, failureReason, RunCancelledError, SelectionRunError } from './errors.js';
@@ -123,7 +124,7 @@ export async function shard(deps: WorkflowDeps, { runId, shard: index }: RunEven
     const source = await loadColumnSource(deps.blobs, run.datasetId, manifest, columnNeeds(config), await querySets(deps, run, config));
     const { start, end } = unitRange(manifest, config, index);
     for (const entry of heavy) {
-      const values = computeHeavyStatic(config, source, entry, start, end);
+      const values = computeHeavyStatic(config, source, entry, start, end, engineKernels());
       await deps.blobs.put(runKeys.shardObjectives(runId, entry, index), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     }
   }
@@ -190,6 +191,7 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
   const inputRows = await rowsOfTag(run.inputTagName);
   const preselectedRows = await rowsOfTag(run.preselectedTagName);
   const prepared = prepareSelection(config, source, {
+    kernels: engineKernels(),
     ...(inputRows ? { inputRows } : {}),
     ...(preselectedRows ? { preselectedRows } : {}),
     precomputed,

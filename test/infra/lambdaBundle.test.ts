@@ -26,8 +26,8 @@ it('a bundle with the kernel worker file beside it runs kNN and k-center on two 
   await writeFile(
     entry,
     [
-      `import { createFastKernels } from '${root}/functions/selection/kernels/fast.ts';`,
-      `import { scalarKernels } from '${root}/functions/selection/kernels/index.ts';`,
+      `import { createFastKernels } from '${root}/functions/kernels/fast.ts';`,
+      `import { scalarKernels } from '${root}/functions/kernels/index.ts';`,
       'const rows = 3000, dim = 32;',
       'let seed = 7;',
       'const data = Float32Array.from({ length: rows * dim }, () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5);',

@@ -4,7 +4,7 @@
  * byte-order mark), quoted names, line ends, number spellings and spaces.
  */
 import { describe, expect, it } from 'vitest';
-import { EmbeddingsAccumulator, EmbeddingsCsvParser, EmbeddingsFormatError, parseEmbeddingsCsv, type FormatError, type ParsedEmbeddings } from '../../functions/selection/formats/index.js';
+import { EmbeddingsAccumulator, EmbeddingsCsvParser, EmbeddingsFormatError, parseEmbeddingsCsv, type FormatError, type ParsedEmbeddings } from '../../functions/formats/index.js';
 
 const FILE = 'embeddings.csv';
 

@@ -18,7 +18,7 @@ import {
   PredictionRowPlacer,
   PredictionsFormatError,
   type PredictionRecord,
-} from '../../functions/selection/formats/index.js';
+} from '../../functions/formats/index.js';
 import { categoryCount, classCounts, scoreColumn, scoreNamesFor } from '../../functions/selection/scores/index.js';
 import { generateLightlyFiles, Rng, TASKS } from '../../infra/local/lightlyFolder.js';
 

@@ -19,8 +19,8 @@
  * - KEYPOINT_DETECTION: `mean_uncertainty` = 1 − mean confidence over all keypoints of all objects of the
  *   file (0 without keypoints).
  */
-import type { Prediction, TaskPredictions } from '../formats/predictions.js';
-import { rleArea } from '../formats/predictions.js';
+import type { Prediction, TaskPredictions } from '../../formats/predictions.js';
+import { rleArea } from '../../formats/predictions.js';
 import type { ClassCounts, TaskType } from '../types.js';
 import { UNCERTAINTY_SCORES, uncertainty, type UncertaintyScore } from './uncertainty.js';
 

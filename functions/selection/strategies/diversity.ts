@@ -10,7 +10,7 @@
  * object-level selection (`rowOf` given) the objects of one image share their image's row, so the
  * k-center update runs over the distinct images of the candidates.
  */
-import type { Kernels } from '../kernels/index.js';
+import type { Kernels } from '../../kernels/index.js';
 import type { UnitEmbeddings } from '../inputs.js';
 import type { SelectionStrategy } from './strategy.js';
 

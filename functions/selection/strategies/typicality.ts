@@ -7,8 +7,8 @@
  * The kNN distances are the expensive part; the cloud workflow computes them shard by shard
  * ({@link typicalityKnn}) and hands them in.
  */
-import { APPROXIMATE_TYPICALITY_ROWS, approximateKnnDistances } from '../kernels/approximate.js';
-import type { Kernels } from '../kernels/index.js';
+import { APPROXIMATE_TYPICALITY_ROWS, approximateKnnDistances } from '../approximateKnn.js';
+import type { Kernels } from '../../kernels/index.js';
 import type { EmbeddingMatrix } from '../types.js';
 import type { SelectionStrategy } from './strategy.js';
 

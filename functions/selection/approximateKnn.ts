@@ -1,0 +1,137 @@
+/**
+ * Approximate kNN distances for TYPICALITY on large N, as TypiClust does: cluster the rows with k-means,
+ * then each row's neighbours are searched only among the rows of its own cluster. The cost falls from
+ * N²·D (exact) to about N·D·(C + N/C) with C clusters — at N = 1M, C = 1,000, a five-hundredth.
+ *
+ * Deterministic for a seed, and independent of the row range asked for: the clustering always runs on
+ * the whole matrix (a sample of it, then every row assigned), so a shard computing rows [start, end)
+ * gets exactly the values that computing all rows gives for those rows. Within a cluster the distances
+ * are exact (the kernels' kNN), so a row's value differs from the exact one only where a true neighbour
+ * lies in another cluster; the benchmark prints the recall.
+ */
+import { randomValue } from './random.js';
+import type { Kernels } from '../kernels/index.js';
+
+/** Above this many rows the engine's TYPICALITY uses {@link approximateKnnDistances}: exact kNN grows as N². */
+export const APPROXIMATE_TYPICALITY_ROWS = 200_000;
+
+export interface ApproximateKnnOptions {
+  /** Seed of the k-means sample and initial centroids. */
+  readonly seed?: number;
+  /** Rows per cluster on average (C = round(N / clusterSize)). */
+  readonly clusterSize?: number;
+  /** k-means runs on a sample of this many rows per cluster. */
+  readonly samplePerCluster?: number;
+  /** Lloyd iterations on the sample. */
+  readonly iterations?: number;
+}
+
+const DEFAULTS = { seed: 0, clusterSize: 1000, samplePerCluster: 32, iterations: 8 } as const;
+
+/** Rows grouped by cluster: `order` lists rows cluster by cluster (ascending within one), `starts` bound them. */
+export interface Clustering {
+  readonly clusters: number;
+  readonly order: Int32Array;
+  readonly starts: Int32Array;
+  /** The matrix with its rows in `order`. */
+  readonly permuted: Float32Array;
+}
+
+const clusterings = new WeakMap<Float32Array, Map<string, Clustering>>();
+
+/** k-means clustering of all rows of `data` (cached per matrix and options). */
+export function clusterRows(kernels: Kernels, data: Float32Array, dim: number, rows: number, options: ApproximateKnnOptions = {}): Clustering {
+  const { seed, clusterSize, samplePerCluster, iterations } = { ...DEFAULTS, ...options };
+  const key = JSON.stringify([dim, rows, seed, clusterSize, samplePerCluster, iterations]);
+  const cached = clusterings.get(data)?.get(key);
+  if (cached) return cached;
+  const clusters = Math.max(1, Math.min(rows, Math.round(rows / clusterSize)));
+  // A seeded sample: a partial Fisher–Yates shuffle driven by the counter-based generator.
+  const sampleRows = Math.min(rows, clusters * samplePerCluster);
+  const pick = Int32Array.from({ length: rows }, (_, i) => i);
+  for (let i = 0; i < sampleRows; i++) {
+    const j = i + Math.floor(randomValue(seed, i) * (rows - i));
+    const t = pick[i]!;
+    pick[i] = pick[j]!;
+    pick[j] = t;
+  }
+  const sample = new Float32Array(sampleRows * dim);
+  for (let i = 0; i < sampleRows; i++) sample.set(data.subarray(pick[i]! * dim, (pick[i]! + 1) * dim), i * dim);
+  // Initial centroids: the first sampled rows (already a random choice).
+  let centroids = sample.slice(0, clusters * dim);
+  for (let it = 0; it < iterations; it++) {
+    const { ids } = kernels.nearestRows(sample, dim, 0, sampleRows, centroids, clusters, 1);
+    const sums = new Float64Array(clusters * dim);
+    const counts = new Int32Array(clusters);
+    for (let i = 0; i < sampleRows; i++) {
+      const c = ids[i]!;
+      counts[c]!++;
+      for (let d = 0; d < dim; d++) sums[c * dim + d]! += sample[i * dim + d]!;
+    }
+    const next = new Float32Array(clusters * dim);
+    for (let c = 0; c < clusters; c++) {
+      // An empty cluster keeps its centroid.
+      if (counts[c] === 0) next.set(centroids.subarray(c * dim, (c + 1) * dim), c * dim);
+      else for (let d = 0; d < dim; d++) next[c * dim + d] = sums[c * dim + d]! / counts[c]!;
+    }
+    centroids = next;
+  }
+  const { ids: assignment } = kernels.nearestRows(data, dim, 0, rows, centroids, clusters, 1);
+  // Counting sort by cluster, stable: rows ascend within a cluster.
+  const starts = new Int32Array(clusters + 1);
+  for (let r = 0; r < rows; r++) starts[assignment[r]! + 1]!++;
+  for (let c = 0; c < clusters; c++) starts[c + 1]! += starts[c]!;
+  const fill = starts.slice(0, clusters);
+  const order = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) order[fill[assignment[r]!]!++] = r;
+  const permuted = new Float32Array(rows * dim);
+  for (let p = 0; p < rows; p++) permuted.set(data.subarray(order[p]! * dim, (order[p]! + 1) * dim), p * dim);
+  const clustering: Clustering = { clusters, order, starts, permuted };
+  let byKey = clusterings.get(data);
+  if (!byKey) {
+    byKey = new Map();
+    clusterings.set(data, byKey);
+  }
+  byKey.set(key, clustering);
+  return clustering;
+}
+
+/** First position p in [lo, hi) with order[p] ≥ row (hi if none). */
+function lowerBound(order: Int32Array, lo: number, hi: number, row: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order[mid]! < row) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Like {@link Kernels.knnDistances} for rows [start, end) — `(end − start) × k`, ascending, NaN where a
+ * cluster has fewer than k other rows — with each row's neighbours taken from its own k-means cluster.
+ */
+export function approximateKnnDistances(
+  kernels: Kernels,
+  data: Float32Array,
+  dim: number,
+  rows: number,
+  start: number,
+  end: number,
+  k: number,
+  options: ApproximateKnnOptions = {},
+): Float32Array {
+  const out = new Float32Array((end - start) * k).fill(NaN);
+  if (end <= start) return out;
+  const { clusters, order, starts, permuted } = clusterRows(kernels, data, dim, rows, options);
+  for (let c = 0; c < clusters; c++) {
+    const clusterStart = starts[c]!;
+    const clusterEnd = starts[c + 1]!;
+    // Rows ascend within a cluster, so those in [start, end) sit side by side.
+    const lo = lowerBound(order, clusterStart, clusterEnd, start);
+    const hi = lowerBound(order, lo, clusterEnd, end);
+    if (hi <= lo) continue;
+    const knn = kernels.knnDistances(permuted, dim, rows, lo, hi, k, { start: clusterStart, end: clusterEnd });
+    for (let p = lo; p < hi; p++) out.set(knn.subarray((p - lo) * k, (p - lo + 1) * k), (order[p]! - start) * k);
+  }
+  return out;
+}
