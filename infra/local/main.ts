@@ -20,7 +20,6 @@ const STOP_DEADLINE_MS = 4_000;
  */
 const REPEAT_AFTER_MS = 1_000;
 
-let starting: Promise<LocalRuntime> | undefined;
 let stopping = false;
 let firstSignalAt = 0;
 
@@ -38,7 +37,7 @@ function onSignal(signal: NodeJS.Signals): void {
     process.exit(1);
   }, STOP_DEADLINE_MS).unref();
   // A runtime still starting is stopped once it has started (or has failed to).
-  (starting ?? Promise.resolve(undefined))
+  (starting as Promise<LocalRuntime | undefined>)
     .catch(() => undefined)
     .then((runtime) => runtime?.stop())
     .then(
@@ -52,12 +51,12 @@ function onSignal(signal: NodeJS.Signals): void {
       },
     );
 }
-// Before anything starts, so that no state is left without a handler.
+// Before anything starts, so that no state is left without a handler. (A handler runs from the event
+// loop, so never before `starting` below is set.)
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-const options = localRuntimeOptionsFromEnv();
-starting = startLocalRuntime(options);
+const starting: Promise<LocalRuntime> = startLocalRuntime(localRuntimeOptionsFromEnv());
 const runtime = await starting;
 if (!stopping) {
   console.log(`Winnow is running.

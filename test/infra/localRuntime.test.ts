@@ -216,7 +216,7 @@ describe('npm start stops on a signal', () => {
     const dataDir = await dataDirectory();
     const server = await npmStart({ WINNOW_DATA_DIR: dataDir, WINNOW_DEMO: '0' });
     const datasetId = await createDataset(server.url, 'busy');
-    const upload = await presignedUpload(server.url, datasetId, lightlyUploadFiles({ samples: 4_000, dim: 32 }).files);
+    const upload = await presignedUpload(server.url, datasetId, lightlyUploadFiles({ samples: 4_000, dim: 32, layout: 'jsonl' }).files);
     expect(upload.commit.data?.commitUpload.status).toBe('COMMITTED');
     const started = await startSelection(server.url, {
       d: datasetId,
@@ -237,7 +237,7 @@ describe('npm start stops on a signal', () => {
     }
     // A second upload, still being committed when the signal comes.
     const other = await createDataset(server.url, 'busy-upload');
-    const sent = await putUpload(server.url, other, lightlyUploadFiles({ samples: 4_000, dim: 32, seed: 7 }).files);
+    const sent = await putUpload(server.url, other, lightlyUploadFiles({ samples: 4_000, dim: 32, seed: 7, layout: 'jsonl' }).files);
     const committing = commitUpload(server.url, other, sent.upload.id).catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await stopBy(server, 'SIGINT', 'group')).toBeLessThan(STOP_WITHIN_MS);
