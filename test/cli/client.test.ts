@@ -127,7 +127,7 @@ describe('winnow client: the main flow', () => {
     const runId = select.stdout.trim();
     expect(runId).toMatch(/^[0-9a-f-]{36}$/);
     expect(select.stderr).toMatch(new RegExp(`run ${runId}: (QUEUED|RUNNING)`));
-    expect(select.stderr).toMatch(/SUCCEEDED: selected 12 of a pool of 90 .*tag "diverse" has 12 samples/);
+    expect(select.stderr).toMatch(/SUCCEEDED: selected 12 \(pool 90, before thresholds; .*tag "diverse" has 12 samples/);
 
     const runs = await winnow(['runs', '--dataset', name]);
     expect(runs.code).toBe(0);
