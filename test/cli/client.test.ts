@@ -83,7 +83,7 @@ async function datasetIdOf(name: string): Promise<string> {
 }
 
 describe('winnow client: the main flow', () => {
-  it('logs in, uploads a folder, selects on the server, lists runs and tags, downloads the tag and the report', async () => {
+  it('logs in, uploads a folder, selects on the server, lists runs and tags, downloads the tag and the report', { timeout: 180_000 }, async () => {
     // login: a wrong key is refused and nothing is saved; the right one (on stdin) is saved, mode 0600.
     const configFile = join(home, 'config', 'winnow', 'config.json');
     const wrong = await winnow(['login', '--url', runtime.url, '--key', 'wn_0000_wrong']);
