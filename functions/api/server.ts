@@ -34,6 +34,10 @@ export function createApiServer(options: ApiServerOptions = {}): ApolloServer<Ap
     plugins: options.logRequest ? [requestLogPlugin(options.logRequest)] : [],
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(options.logError),
+    // The process that hosts the server owns its signals: Apollo's own handler (installed whenever
+    // NODE_ENV is not `test`) would stop the server behind the local runtime's back and re-raise the
+    // signal, racing its orderly shutdown. On Lambda there are no such handlers either way.
+    stopOnTerminationSignals: false,
   });
 }
 

@@ -12,6 +12,8 @@
  * DIR/.lightly/predictions/<task>/predictions.jsonl  prediction records, and/or
  * DIR/.lightly/predictions/<task>/**\/*.json          one record per file
  * DIR/.lightly/tags/<tag>.txt                        a tag: one file name per line
+ * DIR/images/<file name>                             images: their `lightly.*` metadata is computed, as the
+ *                                                    server does on upload (same code)
  * ```
  *
  * The rows are the lines of `embeddings.csv`. Without it, the rows are the file names named by the
@@ -22,6 +24,7 @@
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createInterface } from 'node:readline';
+import { computeImageMetadata, IMAGE_METADATA_SCHEMA } from '../ingest/imageMetadata.js';
 import {
   buildMetadataTable,
   buildObjectEmbeddings,
@@ -40,6 +43,7 @@ import {
   PredictionsFormatError,
   EmbeddingsAccumulator,
   type MetadataRecord,
+  type MetadataTable,
   type MetadataSchemaEntry,
   type ObjectEmbeddingsData,
   type ParsedEmbeddings,
@@ -142,7 +146,7 @@ export async function loadLightlyFolder(dir: string, options: LoadFolderOptions 
   const rowOf = (name: string) => rowIndex.get(name);
   const rowCount = fileNames.length;
 
-  const metadata = options.embeddingsOnly ? undefined : buildMetadataTable(schema, metadataRecords, rowCount, rowOf);
+  const metadata = options.embeddingsOnly ? undefined : await withImageMetadata(buildMetadataTable(schema, metadataRecords, rowCount, rowOf), at('images'), dir, rowCount, rowOf);
   const tasks = new Map<string, TaskPredictions>();
   for (const taskSchema of taskSchemas) {
     tasks.set(taskSchema.name, buildTaskPredictions(taskSchema, predictionRecords.get(taskSchema.name) ?? [], rowCount, rowOf));
@@ -195,6 +199,32 @@ export async function loadLightlyFolder(dir: string, options: LoadFolderOptions 
       tags: [...tags.keys()],
     },
   };
+}
+
+/**
+ * Adds the `lightly.*` keys computed from `images/` (when the folder has one), exactly as an upload's
+ * commit does: one numeric column per key, NaN for rows without an image.
+ */
+async function withImageMetadata(table: MetadataTable, imagesDir: string, dir: string, rows: number, rowOf: (name: string) => number | undefined): Promise<MetadataTable> {
+  if (!existsSync(imagesDir) || !statSync(imagesDir).isDirectory()) return table;
+  const files = readdirSync(imagesDir, { recursive: true, encoding: 'utf8' }).filter((name) => statSync(join(imagesDir, name)).isFile());
+  if (files.length === 0) return table;
+  const columns = new Map(IMAGE_METADATA_SCHEMA.map((field) => [field.name, new Float64Array(rows).fill(NaN)]));
+  for (const name of files.sort()) {
+    const fileName = name.split(sep).join('/');
+    const path = relativeTo(dir, join(imagesDir, name));
+    const row = rowOf(fileName);
+    if (row === undefined) throw new MetadataFormatError('unknown_file', { file: path }, `is an image of '${fileName}', which is not a sample of the dataset`);
+    const values = await computeImageMetadata(readFileSync(join(imagesDir, name)), path);
+    for (const [key, column] of columns) column[row] = values[key];
+  }
+  const types = new Map(table.types);
+  const merged = new Map(table.columns);
+  for (const field of IMAGE_METADATA_SCHEMA) {
+    types.set(field.name, field.valueDataType);
+    merged.set(field.name, { kind: 'numeric', values: columns.get(field.name)! });
+  }
+  return { types, columns: merged };
 }
 
 async function readEmbeddings(file: string, objectLevel: boolean): Promise<ParsedEmbeddings> {

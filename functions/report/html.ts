@@ -46,7 +46,7 @@ ${kv([
   ['input tag', f.run.inputTagName ?? 'initial-tag'],
   ['preselected tag', f.run.preselectedTagName],
   ['pool (before thresholds)', s.poolSize],
-  ['pool the selection chose from', s.candidates],
+  ['candidates (the pool after the input tag, rows lacking values and thresholds)', s.candidates],
   ['requested', s.requested],
   ['selected', s.selected],
   ['preselected', s.preselected],
@@ -157,7 +157,7 @@ export function renderReportHtml(f: ReportFigures): string {
 <title>${esc(title)}</title><style>${STYLE}</style></head>
 <body data-run="${esc(f.run.id)}">
 <h1>${esc(title)}</h1>
-<p class="muted">Run ${esc(f.run.id)} · ${f.summary.selected} of ${f.summary.candidates} samples picked · stop reason ${esc(f.summary.stopReason)} · report generated ${esc(f.generatedAt)}</p>
+<p class="muted">Run ${esc(f.run.id)} · ${f.summary.selected} picked of ${f.summary.candidates} candidates (pool ${f.summary.poolSize}) · stop reason ${esc(f.summary.stopReason)} · report generated ${esc(f.generatedAt)}</p>
 ${summarySection(f)}
 ${projectionSection(f)}
 ${contributionSection(f.contributions)}

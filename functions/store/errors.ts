@@ -11,9 +11,12 @@ export class NotFoundError extends StoreError {
     readonly kind: string,
     readonly id: string,
   ) {
-    super(`${kind} '${id}' not found`);
+    super(`${kind} '${id}' not found${kind === 'dataset' && !UUID.test(id) ? ": an argument datasetId takes the dataset's id (a UUID, as createDataset and datasets give it), not its name" : ''}`);
   }
 }
+
+/** The shape of the ids the stores give datasets. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A uniqueness condition failed: the name or id is taken. */
 export class AlreadyExistsError extends StoreError {

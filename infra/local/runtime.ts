@@ -3,7 +3,8 @@
  * process. `npm start` runs it (infra/local/main.ts); the tests start it too, so they exercise exactly
  * what a user runs.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoApiKeyRepository, newApiKey } from '../../functions/store/apiKeys.js';
 import { byteCount, type WinnowEnv } from '../../functions/store/aws.js';
@@ -21,9 +22,12 @@ import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 
 export interface LocalRuntimeOptions {
-  /** Where s3rver keeps objects and, when `persist` is set, dynalite its data. Default `.winnow/`. */
+  /** Where the data (when `persist` is on) and the development key live. Default `.winnow/`. */
   readonly dataDir?: string;
-  /** Keep DynamoDB data on disk under `dataDir/dynamodb` (default: in memory). */
+  /**
+   * Keep DynamoDB and S3 data under `dataDir`, across restarts (the default). `false` gives a throwaway
+   * instance: see `standInStorage`.
+   */
   readonly persist?: boolean;
   /** GraphQL port; 0 picks a free one. Default 4000. */
   readonly port?: number;
@@ -64,6 +68,11 @@ export interface LocalRuntime {
   readonly url: string;
   /** The development API key (send as `Authorization: Bearer <key>`). */
   readonly apiKey: string;
+  /** The file the key is kept in, or undefined when it came from the options or `WINNOW_API_KEY`. */
+  readonly apiKeyFile: string | undefined;
+  /** The data directory (absolute), and whether the data in it outlives this process. */
+  readonly dataDir: string;
+  readonly persistent: boolean;
   /** The resources and endpoints, as a Lambda would get them from its environment. */
   readonly env: WinnowEnv;
   stop(): Promise<void>;
@@ -75,9 +84,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dataDir = resolve(options.dataDir ?? '.winnow');
   const started: { close(): Promise<void> }[] = [];
-  const stop = async () => {
-    for (const part of started.reverse()) await part.close();
-  };
+  // Last started, first stopped; a second call waits for the first.
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const part of [...started].reverse()) await part.close();
+    })());
   try {
     const endpoints = options.standIns ?? (await startStandIns(options, dataDir, started));
 
@@ -103,7 +115,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // Commits of large uploads: after the request, in this process (the commit Lambda's work in AWS).
     const commits = new InProcessCommitDispatcher(deps);
     started.push({ close: () => commits.idle() });
-    const apiKey = await developmentKey(options, dataDir);
+    const { key: apiKey, file: apiKeyFile } = await developmentKey(options, dataDir);
     await new DynamoApiKeyRepository(clients.dynamo, storeEnv.tableName).ensure(apiKey, options.tenantId ?? 'local', 'development key');
     const env: WinnowEnv = {
       ...storeEnv,
@@ -117,25 +129,41 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     started.push({ close: () => apollo.stop() });
     const http = await startGraphqlHttpServer({ apollo, context: createContextFactory(env, { commits }), port: options.port ?? 4000 });
     started.push(http);
-    return { url: http.url, apiKey, env, stop };
+    return { url: http.url, apiKey, apiKeyFile, dataDir, persistent: options.persist !== false && !options.standIns, env, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-async function developmentKey(options: LocalRuntimeOptions, dataDir: string): Promise<string> {
-  if (options.apiKey) return options.apiKey;
-  if (process.env.WINNOW_API_KEY) return process.env.WINNOW_API_KEY;
+async function developmentKey(options: LocalRuntimeOptions, dataDir: string): Promise<{ key: string; file: string | undefined }> {
+  if (options.apiKey) return { key: options.apiKey, file: undefined };
+  if (process.env.WINNOW_API_KEY) return { key: process.env.WINNOW_API_KEY, file: undefined };
   const file = join(dataDir, 'api-key');
   try {
-    return (await readFile(file, 'utf8')).trim();
+    return { key: (await readFile(file, 'utf8')).trim(), file };
   } catch {
     const { key } = newApiKey();
     await mkdir(dataDir, { recursive: true });
     await writeFile(file, `${key}\n`, { mode: 0o600 });
-    return key;
+    return { key, file };
   }
+}
+
+/**
+ * Where the stand-ins keep their data: the one place that decides between a persistent and a throwaway
+ * instance. Persistent (the default, as a database would be): DynamoDB under `<dataDir>/dynamodb`, S3
+ * objects under `<dataDir>/s3`, both found again by the next start. Throwaway: DynamoDB in memory and
+ * S3 objects in a temporary folder that `discard` removes when the runtime stops — so a restart leaves
+ * no objects behind that no table points at.
+ */
+export async function standInStorage(
+  dataDir: string,
+  persist: boolean,
+): Promise<{ readonly dynamodbPath: string | undefined; readonly s3Directory: string; discard(): Promise<void> }> {
+  if (persist) return { dynamodbPath: join(dataDir, 'dynamodb'), s3Directory: join(dataDir, 's3'), discard: () => Promise.resolve() };
+  const scratch = await mkdtemp(join(tmpdir(), 'winnow-ephemeral-'));
+  return { dynamodbPath: undefined, s3Directory: join(scratch, 's3'), discard: () => rm(scratch, { recursive: true, force: true }) };
 }
 
 async function startStandIns(
@@ -143,17 +171,19 @@ async function startStandIns(
   dataDir: string,
   started: { close(): Promise<void> }[],
 ): Promise<{ dynamodb: string; s3: string }> {
-  const dynamo = await startDynamoStandIn({
-    port: options.dynamodbPort ?? 0,
-    ...(options.persist ? { path: join(dataDir, 'dynamodb') } : {}),
-  });
+  const storage = await standInStorage(dataDir, options.persist !== false);
+  started.push({ close: () => storage.discard() });
+  const dynamo = await startDynamoStandIn({ port: options.dynamodbPort ?? 0, ...(storage.dynamodbPath ? { path: storage.dynamodbPath } : {}) });
   started.push(dynamo);
-  const s3 = await startS3StandIn({ port: options.s3Port ?? 0, directory: join(dataDir, 's3') });
+  const s3 = await startS3StandIn({ port: options.s3Port ?? 0, directory: storage.s3Directory });
   started.push(s3);
   return { dynamodb: dynamo.endpoint, s3: s3.endpoint };
 }
 
-/** Runtime options from the environment: `PORT`, `WINNOW_DATA_DIR`, `WINNOW_PERSIST=1`, `WINNOW_DYNAMODB_PORT`, `WINNOW_S3_PORT`. */
+/**
+ * Runtime options from the environment: `PORT`, `WINNOW_DATA_DIR`, `WINNOW_EPHEMERAL=1` (a throwaway
+ * instance), `WINNOW_DYNAMODB_PORT`, `WINNOW_S3_PORT`.
+ */
 export function localRuntimeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalRuntimeOptions {
   const port = (name: string, fallback: number) => {
     const value = env[name];
@@ -166,7 +196,7 @@ export function localRuntimeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env)
     port: port('PORT', 4000),
     dynamodbPort: port('WINNOW_DYNAMODB_PORT', 0),
     s3Port: port('WINNOW_S3_PORT', 0),
-    persist: env.WINNOW_PERSIST === '1' || env.WINNOW_PERSIST === 'true',
+    persist: !(env.WINNOW_EPHEMERAL === '1' || env.WINNOW_EPHEMERAL === 'true'),
     ...(env.WINNOW_DATA_DIR ? { dataDir: env.WINNOW_DATA_DIR } : {}),
   };
 }

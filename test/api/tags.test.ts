@@ -103,6 +103,8 @@ describe('tags', () => {
     const result = await graphql<{ dataset: { tag: { downloadUrl: string } } }>(url, 'query ($id: ID!) { dataset(id: $id) { tag(name: "odd") { downloadUrl } } }', {
       id: datasetId,
     });
+    // One lifetime for every presigned URL of the API, as documented: one hour.
+    expect(new URL(result.data!.dataset.tag.downloadUrl).searchParams.get('X-Amz-Expires')).toBe('3600');
     const response = await fetch(result.data!.dataset.tag.downloadUrl);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('frame_1.jpg\nframe_3.jpg\nframe_5.jpg\nframe_7.jpg\nframe_9.jpg\n');

@@ -372,3 +372,16 @@ describe('bad input leaves the dataset as it was', () => {
     expect(await snapshot(datasetId)).toEqual(before);
   });
 });
+
+describe('a dataset name where an id is wanted', () => {
+  it('answers NOT_FOUND saying that datasetId takes the id, not the name', async () => {
+    const name = uniqueName('first-steps');
+    await createDataset(url, name);
+    const result = await inlineUpload(url, name, [{ path: 'embeddings.csv', content: 'filenames,embedding_0,labels\na.png,1,0\n' }]);
+    expect(result.errors![0]!.extensions).toEqual({ code: 'NOT_FOUND' });
+    expect(result.errors![0]!.message).toBe(`dataset '${name}' not found: an argument datasetId takes the dataset's id (a UUID, as createDataset and datasets give it), not its name`);
+    // A well-formed id that is no dataset gets no such hint.
+    const unknown = await inlineUpload(url, '00000000-0000-4000-8000-000000000000', [{ path: 'embeddings.csv', content: 'filenames,embedding_0,labels\na.png,1,0\n' }]);
+    expect(unknown.errors![0]!.message).toBe("dataset '00000000-0000-4000-8000-000000000000' not found");
+  });
+});

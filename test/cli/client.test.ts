@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../infra/local/runtime.js';
 import type { LocalTaskHandler } from '../../infra/local/stepFunctions.js';
 import { writeLightlyFolder } from '../../infra/local/lightlyFolder.js';
-import { datasetState, tagFileNames } from '../support/datasets.js';
+import { createDataset, datasetState, tagFileNames } from '../support/datasets.js';
 import { graphql, uniqueName } from '../support/graphql.js';
 import { startTestRuntime } from '../support/runtime.js';
 
@@ -83,7 +83,7 @@ async function datasetIdOf(name: string): Promise<string> {
 }
 
 describe('winnow client: the main flow', () => {
-  it('logs in, uploads a folder, selects on the server, lists runs and tags, downloads the tag and the report', async () => {
+  it('logs in, uploads a folder, selects on the server, lists runs and tags, downloads the tag and the report', { timeout: 180_000 }, async () => {
     // login: a wrong key is refused and nothing is saved; the right one (on stdin) is saved, mode 0600.
     const configFile = join(home, 'config', 'winnow', 'config.json');
     const wrong = await winnow(['login', '--url', runtime.url, '--key', 'wn_0000_wrong']);
@@ -99,7 +99,12 @@ describe('winnow client: the main flow', () => {
     const name = uniqueName('cli-flow');
     const folder = writeLightlyFolder({ samples: 90, dim: 6, layout: 'jsonl' });
     scratch.push(folder.dir);
-    const upload = await winnow(['upload', folder.dir, '--dataset', name]);
+    // An unknown name is refused without --create (a typo makes no dataset).
+    const typo = await winnow(['upload', folder.dir, '--dataset', name]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(new RegExp(`no dataset named "${name}": add --create to create it`));
+    expect((await winnow(['datasets'])).stdout).not.toContain(name);
+    const upload = await winnow(['upload', folder.dir, '--dataset', name, '--create']);
     expect(upload.code, upload.stderr).toBe(0);
     expect(upload.stderr).toMatch(new RegExp(`created dataset ${name}`));
     expect(upload.stderr).toMatch(/skipping \d+ files? outside the upload layout \(e\.g\. \.lightly\/tags\//);
@@ -122,7 +127,7 @@ describe('winnow client: the main flow', () => {
     const runId = select.stdout.trim();
     expect(runId).toMatch(/^[0-9a-f-]{36}$/);
     expect(select.stderr).toMatch(new RegExp(`run ${runId}: (QUEUED|RUNNING)`));
-    expect(select.stderr).toMatch(/SUCCEEDED: selected 12 of a pool of 90 .*tag "diverse" has 12 samples/);
+    expect(select.stderr).toMatch(/SUCCEEDED: selected 12 \(pool 90, before thresholds; .*tag "diverse" has 12 samples/);
 
     const runs = await winnow(['runs', '--dataset', name]);
     expect(runs.code).toBe(0);
@@ -145,6 +150,11 @@ describe('winnow client: the main flow', () => {
     const report = await winnow(['report', runId, '--out', out, '--json', figures]);
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toContain(out);
+    // --open on a machine without a display says so instead of claiming it opened anything.
+    const headless = await winnow(['report', runId, '--out', out, '--open'], { env: { ...env, DISPLAY: '', WAYLAND_DISPLAY: '' } });
+    expect(headless.code, headless.stderr).toBe(0);
+    expect(headless.stderr).toMatch(/not opened: this machine has no display .*; open .*report\.html yourself/);
+    expect(headless.stderr).not.toMatch(/^opened/m);
     expect(readFileSync(out, 'utf8')).toContain('<svg');
     const json = JSON.parse(readFileSync(figures, 'utf8')) as { run: { id: string }; summary: { selected: number } };
     expect(json.run.id).toBe(runId);
@@ -170,7 +180,7 @@ describe('winnow client: the main flow', () => {
     const name = uniqueName('cli-fail');
     const folder = writeLightlyFolder({ samples: 30, dim: 4, layout: 'jsonl' });
     scratch.push(folder.dir);
-    expect((await winnow(['upload', folder.dir, '--dataset', name], { env: { ...env, WINNOW_API_URL: runtime.url, WINNOW_API_KEY: runtime.apiKey } })).code).toBe(0);
+    expect((await winnow(['upload', folder.dir, '--dataset', name, '--create'], { env: { ...env, WINNOW_API_URL: runtime.url, WINNOW_API_KEY: runtime.apiKey } })).code).toBe(0);
     const config = join(tempDir('winnow-cli-config-'), 'c.json');
     writeFileSync(config, DIVERSE);
     failShards = true;
@@ -225,16 +235,24 @@ describe('winnow client: failures', () => {
     expect(wrongPath.stderr).toMatch(/did not answer as a GraphQL API \(HTTP 404.*the URL usually ends in \/graphql/);
   });
 
-  it('a rejected upload names the file and line and leaves the dataset empty', async () => {
+  it('a rejected upload names the file and line; the dataset created for it is deleted again', async () => {
     const name = uniqueName('cli-bad');
     const folder = writeLightlyFolder({ samples: 20, dim: 4, layout: 'jsonl' });
     scratch.push(folder.dir);
     const csv = join(folder.dir, 'embeddings.csv');
     writeFileSync(csv, readFileSync(csv, 'utf8').replace(/\n([^,\n]+),[^,\n]+,/, '\n$1,oops,'));
-    const run = await winnow(['upload', folder.dir, '--dataset', name], { env: { ...env, WINNOW_API_URL: runtime.url, WINNOW_API_KEY: runtime.apiKey } });
+    const apiEnv = { ...env, WINNOW_API_URL: runtime.url, WINNOW_API_KEY: runtime.apiKey };
+    const run = await winnow(['upload', folder.dir, '--dataset', name, '--create'], { env: apiEnv });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/the upload was rejected, nothing was added: .*"oops".*\[BAD_USER_INPUT, .*file embeddings\.csv:2\]/);
-    expect((await datasetState(runtime.url, await datasetIdOf(name))).sampleCount).toBe(0);
+    expect(run.stderr).toMatch(/the upload was rejected, nothing was added: .*"oops".*\[BAD_USER_INPUT, .*file embeddings\.csv:2\].*the dataset .* created for it was deleted again/);
+    expect((await winnow(['datasets'], { env: apiEnv })).stdout).not.toContain(name);
+    // Into an existing dataset, a rejected upload leaves it as it was.
+    const existing = await createDataset(runtime.url, uniqueName('cli-bad-existing'));
+    const existingName = (await graphql<{ dataset: { name: string } }>(runtime.url, 'query ($id: ID!) { dataset(id: $id) { name } }', { id: existing })).data!.dataset.name;
+    const again = await winnow(['upload', folder.dir, '--dataset', existingName], { env: apiEnv });
+    expect(again.code).toBe(1);
+    expect(again.stderr).not.toMatch(/deleted again/);
+    expect((await datasetState(runtime.url, existing)).sampleCount).toBe(0);
   });
 
   it('refuses bad usage with exit code 2', async () => {
@@ -282,7 +300,7 @@ describe('winnow upload: resuming', () => {
     const name = uniqueName('cli-resume');
     const apiEnv = { ...env, WINNOW_API_URL: runtime.url, WINNOW_API_KEY: runtime.apiKey };
 
-    const first = await winnow(['upload', dir, '--dataset', name, '--concurrency', '1'], {
+    const first = await winnow(['upload', dir, '--dataset', name, '--create', '--concurrency', '1'], {
       env: apiEnv,
       onStderr: (soFar, kill) => {
         if (soFar.includes('sent embeddings.csv part 1/2')) kill();
@@ -327,7 +345,7 @@ describe('winnow upload: a large upload committed in the background', () => {
     const folder = writeLightlyFolder({ samples: 30, dim: 4, layout: 'jsonl' });
     scratch.push(folder.dir);
     const name = uniqueName('cli-async');
-    const ok = await winnow(['upload', folder.dir, '--dataset', name], { env: apiEnv });
+    const ok = await winnow(['upload', folder.dir, '--dataset', name, '--create'], { env: apiEnv });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toMatch(/converting the upload in the background/);
     expect(ok.stderr).toMatch(new RegExp(`committed: 30 samples added to ${name} \\(now 30\\)`));
@@ -337,10 +355,11 @@ describe('winnow upload: a large upload committed in the background', () => {
     const csv = join(bad.dir, 'embeddings.csv');
     writeFileSync(csv, readFileSync(csv, 'utf8').replace(/\n([^,\n]+),[^,\n]+,/, '\n$1,oops,'));
     const badName = uniqueName('cli-async-bad');
-    const refused = await winnow(['upload', bad.dir, '--dataset', badName], { env: apiEnv });
+    const refused = await winnow(['upload', bad.dir, '--dataset', badName, '--create'], { env: apiEnv });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/the upload was rejected, nothing was added: embeddings\.csv:2: .*"oops"/);
     const ids = await graphql<{ datasets: { items: { id: string; name: string; sampleCount: number }[] } }>(background.url, '{ datasets(first: 100) { items { id name sampleCount } } }');
-    expect(ids.data!.datasets.items.find((d) => d.name === badName)!.sampleCount).toBe(0);
+    // The dataset created for the rejected upload is gone again.
+    expect(ids.data!.datasets.items.find((d) => d.name === badName)).toBeUndefined();
   });
 });

@@ -26,7 +26,7 @@ import { createDataset, inlineUpload, lightlyUploadFiles, tagFileNames } from '.
 import { graphql, uniqueName } from '../support/graphql.js';
 import { startTestRuntime } from '../support/runtime.js';
 import { startSelection, waitForRun, type RunView } from '../support/runs.js';
-import { launchChromium } from './chromium.js';
+import { launchBrowser } from '../support/browser.js';
 
 const N_SAMPLES = 20;
 const CONFIG = {
@@ -163,7 +163,7 @@ describe('the report of a selection run', () => {
   });
 
   it('renders in headless Chromium without errors or network, with one circle per point and one bar per value', async () => {
-    const browser = await launchChromium();
+    const browser = await launchBrowser();
     try {
       const page = await browser.context.newPage();
       const errors: string[] = [];

@@ -476,7 +476,7 @@ export type Tag = {
   createdAt: Scalars['DateTime']['output'];
   /** Who made it: `user:<tenant>`, `selection:<run id>` or `system`. */
   createdBy: Scalars['String']['output'];
-  /** A presigned URL (valid 15 minutes) of the tag as a text file, one file name per line. */
+  /** A presigned URL (valid 1 hour, as every presigned URL of the API) of the tag as a text file, one file name per line. */
   downloadUrl: Scalars['String']['output'];
   /** File names of the tag's samples in row order. `first` is 1–1000 (default 100). */
   fileNames: FileNamePage;

@@ -5,11 +5,12 @@ import { cancelSelectionRun, startSelectionRun } from '../../workflow/client.js'
 import { loadPicks } from '../../workflow/results.js';
 import { reportExists, reportKeys } from '../../report/store.js';
 import { NotFoundError } from '../../store/errors.js';
+import { PRESIGNED_URL_SECONDS } from '../../ingest/startUpload.js';
 import type { ApiContext } from '../context.js';
 
 const PICK_PAGE_MAX = 1000;
-/** Lifetime of the report's presigned URLs. */
-const REPORT_URL_SECONDS = 3600;
+/** Every presigned URL of the API lives as long: one hour. */
+const REPORT_URL_SECONDS = PRESIGNED_URL_SECONDS;
 
 /** A run of the caller's tenant; another tenant's run is reported as missing. */
 async function ownRun(context: ApiContext, id: string) {

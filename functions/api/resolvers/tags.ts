@@ -7,13 +7,14 @@ import type { ApiContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import type { DatasetResolvers, MutationResolvers, TagResolvers } from '../generated/graphql.js';
 import type { TagModel } from '../models.js';
+import { PRESIGNED_URL_SECONDS } from '../../ingest/startUpload.js';
 import { ColumnReader } from '../../store/columns.js';
 import { INITIAL_TAG } from '../../store/tags.js';
 import { TagBitset } from '../../store/tagBitset.js';
 import { checkPageSize, checkTagName, decodeRowCursor, encodeRowCursor } from '../validation.js';
 
-/** Presigned tag downloads are short-lived. */
-const DOWNLOAD_URL_SECONDS = 15 * 60;
+/** Every presigned URL of the API lives as long: one hour. */
+const DOWNLOAD_URL_SECONDS = PRESIGNED_URL_SECONDS;
 const FILE_NAME_PAGE_MAX = 1000;
 
 async function tagModel(context: ApiContext, datasetId: string, name: string): Promise<TagModel> {

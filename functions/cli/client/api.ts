@@ -82,6 +82,11 @@ export class WinnowApi {
     return data.createDataset;
   }
 
+  /** Removes a dataset with everything it owns. */
+  async deleteDataset(id: string): Promise<void> {
+    await this.transport.request<{ deleteDataset: boolean }>('mutation ($id: ID!) { deleteDataset(id: $id) }', { id });
+  }
+
   /** The dataset of that name, created when there is none; the boolean says whether it was created. */
   async ensureDataset(name: string): Promise<[DatasetListing, boolean]> {
     const existing = await this.findDataset(name);

@@ -40,7 +40,7 @@ function describeProgress(run: RunProgress): string {
 function describeEnd(run: RunProgress): string {
   if (run.status !== 'SUCCEEDED') return `run ${run.id} ${run.status}${run.failureReason ? `: ${run.failureReason}` : ''}`;
   const s = run.summary;
-  const summary = s ? `selected ${s.selected} of a pool of ${s.poolSize} (requested ${s.requested}${s.preselected ? `, ${s.preselected} preselected` : ''}; ${s.stopReason})` : 'done';
+  const summary = s ? `selected ${s.selected} (pool ${s.poolSize}, before thresholds; requested ${s.requested}${s.preselected ? `, ${s.preselected} preselected` : ''}; ${s.stopReason})` : 'done';
   const notes = s?.notes.map((n) => `\n  ${n}`).join('') ?? '';
   return `run ${run.id} SUCCEEDED: ${summary}; tag "${run.resultTag?.name ?? run.resultTagName}" has ${run.resultTag?.count ?? '?'} samples${notes}`;
 }

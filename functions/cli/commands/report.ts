@@ -17,7 +17,8 @@ self-contained HTML page with the config, the summary and the figures. Prints th
 Options:
   --out FILE    where to write the HTML (default: winnow-report-<RUN>.html in the current folder)
   --json FILE   also write the report's figures as JSON
-  --open        open the HTML with the system's default program
+  --open        open the HTML with the system's default program (says so when it cannot, e.g.
+                without a display)
   -h, --help    show this help
 `;
 
@@ -32,7 +33,25 @@ async function download(url: string, what: string): Promise<Buffer> {
   return Buffer.from(await response.arrayBuffer());
 }
 
-export function makeReportCommand(opener: (path: string) => Promise<unknown> = open): Command {
+/**
+ * Opens a file with the platform's default program, or says why it cannot: a Linux machine with no
+ * display has nothing to show it on, and an opener that cannot be started (no xdg-open) is a failure,
+ * not a success. Resolves with the reason it could not, or undefined once the opener has started.
+ */
+export async function openWithSystem(path: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (process.platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return 'this machine has no display (DISPLAY and WAYLAND_DISPLAY are unset)';
+  try {
+    const child = await open(path);
+    return await new Promise<string | undefined>((resolve) => {
+      child.once('error', (error) => resolve(`the system opener could not start: ${error.message}`));
+      child.once('spawn', () => resolve(undefined));
+    });
+  } catch (error) {
+    return `the system opener failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+export function makeReportCommand(opener: (path: string) => Promise<string | undefined> = openWithSystem): Command {
   return defineCommand({
     name: 'report',
     summary: "download a selection run's report (HTML) and optionally open it",
@@ -55,8 +74,8 @@ export function makeReportCommand(opener: (path: string) => Promise<unknown> = o
       if (values.json !== undefined) writeFileSync(values.json, await download(run.report.jsonUrl, "report's JSON"));
       io.stdout(`${out}\n`);
       if (values.open) {
-        await opener(out);
-        io.stderr(`opened ${out}\n`);
+        const failure = await opener(out);
+        io.stderr(failure ? `not opened: ${failure}; open ${out} yourself (it needs no network)\n` : `opened ${out} with the system's default program\n`);
       }
       return EXIT.ok;
     },

@@ -1,22 +1,26 @@
 /**
- * `winnow upload DIR --dataset NAME`: sends a Lightly-layout folder to a dataset (created if new) through
+ * `winnow upload DIR --dataset NAME [--create]`: sends a Lightly-layout folder to a dataset through
  * presigned URLs — `createUpload`, a PUT per file or per part, `commitUpload` — with a progress bar on a
  * terminal and one line per file or part otherwise. An interrupted upload is resumed by running the same
  * command again: what S3 already acknowledged is not sent twice.
+ *
+ * A name that is not a dataset yet is refused unless `--create` says to create it, so that a typo does not
+ * make a new dataset; and a dataset created for an upload that is then rejected is deleted again, so that
+ * "nothing was added" leaves nothing behind.
  */
 import { resolve } from 'node:path';
 import { connect, defineCommand, required } from '../args.js';
 import type { UploadOutcome, WinnowApi } from '../client/api.js';
-import { ApiError, UploadRejectedError } from '../errors.js';
+import { ApiError, NameNotFoundError, UploadRejectedError } from '../errors.js';
 import { EXIT, UsageError, type CliIo, type Command } from '../io.js';
 import { byteProgress, formatBytes } from '../progress.js';
 import { clearState, loadState, saveState, sentBytes, stateFile, whyNotResumable, type UploadState } from '../upload/resumeState.js';
 import { scanLightlyFolder, type LocalFile } from '../upload/scan.js';
 import { pendingSteps, sendSteps, type TransferStep } from '../upload/transfer.js';
 
-const USAGE = `Usage: winnow upload DIR --dataset NAME [--concurrency N]
+const USAGE = `Usage: winnow upload DIR --dataset NAME [--create] [--concurrency N]
 
-Uploads the Lightly-layout folder DIR to the dataset NAME, creating the dataset if it does not exist:
+Uploads the Lightly-layout folder DIR to the dataset NAME (with --create, a new dataset of that name):
   embeddings.csv (required), embeddings/<task>.csv, .lightly/metadata/…, .lightly/predictions/…, images/…
 Other files (and .lightly/tags) are skipped. The server checks every file before it adds any sample; a
 rejected upload leaves the dataset as it was and the error names the file and line.
@@ -25,6 +29,7 @@ If an upload is interrupted, run the same command again: files and parts already
 
 Options:
   --dataset NAME     the dataset (required)
+  --create           create the dataset NAME if there is none (else an unknown name is an error)
   --concurrency N    transfers at a time (default 4)
   -h, --help         show this help
 `;
@@ -61,7 +66,7 @@ export function makeUploadCommand(): Command {
     name: 'upload',
     summary: 'upload a Lightly-layout folder to a dataset (resumable)',
     usage: USAGE,
-    options: { dataset: { type: 'string' }, concurrency: { type: 'string' } },
+    options: { dataset: { type: 'string' }, create: { type: 'boolean' }, concurrency: { type: 'string' } },
     positionals: true,
     async run({ values, positionals }, io) {
       if (positionals.length !== 1) throw new UsageError('expected one folder: winnow upload DIR --dataset NAME');
@@ -75,8 +80,22 @@ export function makeUploadCommand(): Command {
       const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
 
       const api = connect();
+      if (!values.create && !(await api.findDataset(name))) {
+        throw new NameNotFoundError(`no dataset named "${name}": add --create to create it (list yours with "winnow datasets")`);
+      }
       const [dataset, created] = await api.ensureDataset(name);
       if (created) io.stderr(`created dataset ${name} (${dataset.id})\n`);
+      /** A rejected upload into the dataset this command created leaves no dataset behind. */
+      const rejected = async (message: string, cause?: unknown): Promise<UploadRejectedError> => {
+        let note = '';
+        if (created) {
+          await api.deleteDataset(dataset.id).then(
+            () => (note = `; the dataset ${name} created for it was deleted again`),
+            () => (note = `; the dataset ${name} created for it is left empty`),
+          );
+        }
+        return new UploadRejectedError(`the upload was rejected, nothing was added: ${message}${note}`, cause === undefined ? undefined : { cause });
+      };
       const file = stateFile(api.url, dataset.id, dir);
 
       const saved = await resumable(api, io, file, files);
@@ -165,7 +184,7 @@ export function makeUploadCommand(): Command {
         }
         if (committed.status === 'REJECTED') {
           clearState(file);
-          throw new UploadRejectedError(`the upload was rejected, nothing was added: ${committed.error ?? 'no reason given'}`);
+          throw await rejected(committed.error ?? 'no reason given');
         }
         if (committed.status !== 'COMMITTED') {
           throw new Error(`the commit did not finish (upload ${current.uploadId} is ${committed.status}); run the same command again to retry`);
@@ -176,7 +195,7 @@ export function makeUploadCommand(): Command {
       } catch (err) {
         if (err instanceof ApiError && err.code === 'BAD_USER_INPUT') {
           clearState(file);
-          throw new UploadRejectedError(`the upload was rejected, nothing was added: ${err.message}`, { cause: err });
+          throw await rejected(err.message, err);
         }
         throw err;
       }
