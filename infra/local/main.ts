@@ -2,7 +2,15 @@
 import { resolve } from 'node:path';
 import { demoBanner, demoEnabled, ensureDemoDatasets } from './demo.js';
 import { localRuntimeOptionsFromEnv, startLocalRuntime } from './runtime.js';
+import { assertJavaAvailable, JavaMissingError } from './standins.js';
 
+try {
+  assertJavaAvailable();
+} catch (error) {
+  if (!(error instanceof JavaMissingError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 const options = localRuntimeOptionsFromEnv();
 const runtime = await startLocalRuntime(options);
 console.log(`Winnow is running.

@@ -21,9 +21,9 @@ import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 
 export interface LocalRuntimeOptions {
-  /** Where s3rver keeps objects and, when `persist` is set, dynalite its data. Default `.winnow/`. */
+  /** Where s3rver keeps objects and, when `persist` is set, DynamoDB Local its database. Default `.winnow/`. */
   readonly dataDir?: string;
-  /** Keep DynamoDB data on disk under `dataDir/dynamodb` (default: in memory). */
+  /** Keep DynamoDB data on disk under `dataDir/dynamodb` (DynamoDB Local `-dbPath`; default: `-inMemory`). */
   readonly persist?: boolean;
   /** GraphQL port; 0 picks a free one. Default 4000. */
   readonly port?: number;
