@@ -6,6 +6,17 @@
  */
 import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
 
+/**
+ * Request bodies larger than this are refused before parsing with 413 `PAYLOAD_TOO_LARGE`, by the Lambda
+ * handler and the local server alike: Lambda's own synchronous payload limit.
+ */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/** The GraphQL-shaped answer to a body over {@link MAX_BODY_BYTES}. */
+export function payloadTooLargeBody(): string {
+  return JSON.stringify({ errors: [{ message: `request body exceeds ${MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+}
+
 export const MAX_QUERY_DEPTH = 10;
 export const MAX_QUERY_FIELDS = 500;
 

@@ -11,15 +11,15 @@
  * 3. metadata and predictions stream line by line (JSON lines) or a batch of files at a time (per-file
  *    JSONs) into columns over the upload's rows, record by record, and are written along the same shard
  *    boundaries; object embeddings per task; `lightly.*` keys from images;
- * 4. the manifest is written, then the dataset record is moved to it (conditional on the version it
- *    was read at), then `initial-tag` is ensured.
+ * 4. the manifest is written, then one transaction moves the dataset record to it (conditional on the
+ *    version it was read at), marks the upload COMMITTED (conditional on this commit's start) and
+ *    ensures `initial-tag`.
  *
  * Any failure before step 4 deletes what was written and leaves the dataset exactly as it was. A
  * validation failure marks the upload REJECTED with the reason; an unexpected one puts it back to
  * PENDING so the commit can be retried.
  */
 import type { BlobStore } from '../store/blobs.js';
-import { ConcurrentUpdateError } from '../store/errors.js';
 import { mapLimit } from '../store/mapLimit.js';
 import {
   ColumnReader,
@@ -134,16 +134,8 @@ export async function finishCommit(
 ): Promise<Upload> {
   const conversion = new UploadConversion(deps, dataset, upload, onPhase);
   try {
-    const samplesAdded = await conversion.run(multipart);
-    // Each status change is conditional on this commit's start: a commit taken over cannot end the upload.
-    return await deps.uploads.transition(
-      dataset.id,
-      upload.id,
-      'COMMITTING',
-      'COMMITTED',
-      { committedAt: new Date().toISOString(), samplesAdded },
-      upload.commitStartedAt,
-    );
+    // The conversion ends with the transaction that makes the upload COMMITTED with the dataset's new version.
+    await conversion.run(multipart);
   } catch (error) {
     await conversion.discard();
     const rejected = isRejection(error);
@@ -157,6 +149,7 @@ export async function finishCommit(
     );
     throw error;
   }
+  return deps.uploads.get(dataset.id, upload.id);
 }
 
 /** Whether a commit failed on the upload's content (REJECTED, final) rather than on something transient. */
@@ -236,20 +229,23 @@ class UploadConversion {
     const key = manifestKey(this.dataset.id, next.version);
     this.written.push(key);
     await blobs.putJson(key, next);
-    // Still this commit's upload? A commit taken over (it ran past its lease) must not add its rows. Not
-    // atomic with the move below (the stand-in has no transactions), but a lease outlasts any commit.
-    const current = await this.deps.uploads.get(this.dataset.id, this.upload.id);
-    if (current.status !== 'COMMITTING' || current.commitStartedAt !== this.upload.commitStartedAt) throw new ConcurrentUpdateError('upload', this.upload.id);
-    await this.deps.datasets.commitVersion(this.dataset.tenantId, this.dataset.id, this.dataset.version, {
-      version: next.version,
-      manifestKey: key,
-      sampleCount: next.rowCount,
-      embeddingDimension: next.embeddingDimension,
-    });
+    // One transaction: the dataset moves to the new manifest, the upload becomes COMMITTED — only if it is
+    // still this commit's (one taken over after its lease must not add its rows) — and `initial-tag`
+    // exists. A crash before it leaves the dataset as it was; after it, the commit is complete.
+    const { uploads, tags } = this.deps;
+    await this.deps.datasets.commitVersion(
+      this.dataset.tenantId,
+      this.dataset.id,
+      this.dataset.version,
+      { version: next.version, manifestKey: key, sampleCount: next.rowCount, embeddingDimension: next.embeddingDimension },
+      [
+        uploads.committedItem(this.dataset.id, this.upload.id, this.upload.commitStartedAt, { committedAt: new Date().toISOString(), samplesAdded: rows }),
+        tags.initialTagItem(this.dataset.id),
+      ],
+    );
     // From here on the new version is visible; nothing may be discarded any more.
     this.written.length = 0;
     this.writer = undefined;
-    await this.deps.tags.ensureInitialTag(this.dataset.id);
     return rows;
   }
 

@@ -1,12 +1,18 @@
 /**
  * API keys. A key is `wn_<keyId>_<secret>`; only its SHA-256 is stored (`APIKEY#<hash>` / `META`, with the
  * tenant), plus `APIKEYID#<keyId>` / `META` pointing at the hash so a key can be revoked by its id. The
- * plaintext is returned once, at creation.
+ * plaintext is returned once, at creation. The two items are written in one transaction.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from './errors.js';
+import { writeTransaction } from './transactions.js';
+
+/** The key's hash is stored already: the key exists, or existed and was revoked. */
+class KeyExistsError extends Error {
+  override name = 'KeyExistsError';
+}
 
 export interface ApiKeyRecord {
   readonly keyId: string;
@@ -50,19 +56,24 @@ export class DynamoApiKeyRepository implements ApiKeyRepository {
     if (!match) throw new Error('an API key looks like wn_<32 hex digits>_<secret of at least 20 characters>');
     const hash = hashKey(key);
     const record: ApiKeyRecord = { keyId: match[1]!, tenantId, name, createdAt: new Date().toISOString() };
+    // Both items or neither: a key that authenticates can always be revoked by its id.
     try {
-      await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { pk: `APIKEY#${hash}`, sk: 'META', ...record }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      await writeTransaction(
+        this.client,
+        [
+          { Put: { TableName: this.tableName, Item: { pk: `APIKEY#${hash}`, sk: 'META', ...record }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName: this.tableName, Item: { pk: `APIKEYID#${record.keyId}`, sk: 'META', hash } } },
+        ],
+        { conflict: () => new KeyExistsError() },
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
+      if (error instanceof KeyExistsError) {
         const existing = await this.authenticate(key);
         if (existing) return existing;
         throw new Error('this API key was revoked', { cause: error });
       }
       throw error;
     }
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: `APIKEYID#${record.keyId}`, sk: 'META', hash } }));
     return record;
   }
 

@@ -3,14 +3,14 @@
  * bitsets), selection runs (records, idempotency keys, their S3 objects) and every S3 object under
  * `datasets/<id>/`.
  *
- * Nothing here is transactional (the local stand-in has no transactions, and S3 has none at all), so the
+ * S3 has no transactions, so the
  * order is chosen so that a crash at any point leaves nothing visible that points at missing data, and a
  * retried `deleteDataset` resumes where the first one stopped:
  *
  * 1. Refuse while a selection on the dataset is QUEUED or RUNNING (it reads the dataset's objects), or
  *    one on another dataset that reads this one's embeddings as SIMILARITY queries (recorded when it
  *    started: `recordQueryUse`).
- * 2. Mark the dataset record as deleting and release its name. From here on the dataset answers
+ * 2. Mark the dataset record as deleting and release its name, in one transaction. From here on the dataset answers
  *    NOT_FOUND to every read and is not listed; its name can be taken again; no commit can move it to a
  *    new version. The record itself stays: it is the handle a retried delete finds.
  * 3. Each run: mark it (it answers NOT_FOUND from then on), delete its S3 objects, delete its record.

@@ -1,9 +1,8 @@
 /**
  * Datasets: the persistence interface and its DynamoDB implementation.
  *
- * A dataset's name is unique within its tenant. Without transactions (the local stand-in has none) the
- * name is claimed first with a conditional put and the dataset record written second; if the second
- * write fails the claim is released, so a failed create leaves nothing behind.
+ * A dataset's name is unique within its tenant: the name claim and the dataset record are written in one
+ * transaction, so a failed create leaves nothing behind.
  *
  * Deleting (see datasetDeletion.ts) first marks the record (`deletingAt`, and the listing keys removed)
  * and releases the name: from then on the dataset answers NOT_FOUND, is not listed, takes no commits,
@@ -12,21 +11,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  ConditionalCheckFailedException,
-} from '@aws-sdk/client-dynamodb';
-import {
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
-  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { AlreadyExistsError, ConcurrentUpdateError, NotFoundError } from './errors.js';
+import { AlreadyExistsError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from './pagination.js';
 import { queryAllWithPrefix } from './queryAll.js';
 import { TABLE_KEYS } from './table.js';
+import { writeTransaction, type TransactItem } from './transactions.js';
 
 /** Prefix of every S3 object of a dataset (uploads, columns, manifests, tag bitsets and downloads). */
 export const datasetObjectPrefix = (id: string) => `datasets/${id}/`;
@@ -60,10 +56,11 @@ export interface DatasetRepository {
   /** The tenant's datasets, oldest first. */
   list(tenantId: string, page: PageRequest): Promise<Page<Dataset>>;
   /**
-   * Moves the dataset to a new version if it is still at `expectedVersion`; throws
-   * {@link ConcurrentUpdateError} when another commit got there first.
+   * Moves the dataset to a new version if it is still at `expectedVersion`, in one transaction with the
+   * `alongside` writes (the upload becoming COMMITTED, `initial-tag`); throws
+   * {@link ConcurrentUpdateError} when another commit got there first or an `alongside` condition failed.
    */
-  commitVersion(tenantId: string, id: string, expectedVersion: number, next: DatasetVersion): Promise<Dataset>;
+  commitVersion(tenantId: string, id: string, expectedVersion: number, next: DatasetVersion, alongside?: readonly TransactItem[]): Promise<Dataset>;
   /**
    * The dataset even while it is being deleted (`deleting` tells); throws {@link NotFoundError} when it
    * does not exist or belongs to another tenant. Only the deletion reads datasets this way.
@@ -139,32 +136,20 @@ export class DynamoDatasetRepository implements DatasetRepository {
       sampleCount: 0,
       version: 0,
     };
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...nameClaimKey(tenantId, name), datasetId: dataset.id },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new AlreadyExistsError('dataset', name);
-      throw error;
-    }
     const item: DatasetItem = {
       ...datasetKey(dataset.id),
       gsi1pk: `TENANT#${tenantId}`,
       gsi1sk: `DATASET#${dataset.createdAt}#${dataset.id}`,
       ...dataset,
     };
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-    } catch (error) {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: nameClaimKey(tenantId, name) }));
-      throw error;
-    }
+    await writeTransaction(
+      this.client,
+      [
+        { Put: { TableName: this.tableName, Item: { ...nameClaimKey(tenantId, name), datasetId: dataset.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ],
+      { conflict: () => new AlreadyExistsError('dataset', name) },
+    );
     return dataset;
   }
 
@@ -187,37 +172,35 @@ export class DynamoDatasetRepository implements DatasetRepository {
   }
 
   async markDeleting(tenantId: string, id: string): Promise<void> {
+    const current = await this.getForDeletion(tenantId, id);
+    // Idempotent: a resumed delete finds the mark (and its name, perhaps taken again since, left alone).
+    if (current.deleting) return;
     const { gsi1 } = TABLE_KEYS;
-    let marked: Record<string, unknown>;
-    try {
-      ({ Attributes: marked = {} } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: datasetKey(id),
-          UpdateExpression: 'SET deletingAt = if_not_exists(deletingAt, :now) REMOVE #gpk, #gsk',
-          ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
-          ExpressionAttributeNames: { '#gpk': gsi1.partitionKey, '#gsk': gsi1.sortKey },
-          ExpressionAttributeValues: { ':now': new Date().toISOString(), ':tenant': tenantId },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ));
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new NotFoundError('dataset', id);
-      throw error;
-    }
-    try {
-      // Only this dataset's claim: on a resumed delete the name may already belong to a new dataset.
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: nameClaimKey(tenantId, marked.name as string),
-          ConditionExpression: 'datasetId = :id',
-          ExpressionAttributeValues: { ':id': id },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // The mark and the release of the name in one transaction: never a hidden dataset holding its name.
+    await writeTransaction(
+      this.client,
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: datasetKey(id),
+            UpdateExpression: 'SET deletingAt = if_not_exists(deletingAt, :now) REMOVE #gpk, #gsk',
+            ConditionExpression: 'attribute_exists(pk) AND tenantId = :tenant',
+            ExpressionAttributeNames: { '#gpk': gsi1.partitionKey, '#gsk': gsi1.sortKey },
+            ExpressionAttributeValues: { ':now': new Date().toISOString(), ':tenant': tenantId },
+          },
+        },
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: nameClaimKey(tenantId, current.name),
+            ConditionExpression: 'datasetId = :id',
+            ExpressionAttributeValues: { ':id': id },
+          },
+        },
+      ],
+      { kind: 'dataset', id },
+    );
   }
 
   async recordQueryUse(id: string, runId: string): Promise<void> {
@@ -289,31 +272,25 @@ export class DynamoDatasetRepository implements DatasetRepository {
     return { items: (result.Items ?? []).map(toDataset), ...(nextCursor ? { nextCursor } : {}) };
   }
 
-  async commitVersion(tenantId: string, id: string, expectedVersion: number, next: DatasetVersion): Promise<Dataset> {
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: datasetKey(id),
-          UpdateExpression:
-            'SET version = :next, manifestKey = :manifest, sampleCount = :count, embeddingDimension = :dim',
-          // A dataset being deleted takes no more commits: its objects are on their way out.
-          ConditionExpression: 'tenantId = :tenant AND version = :expected AND attribute_not_exists(deletingAt)',
-          ExpressionAttributeValues: {
-            ':tenant': tenantId,
-            ':expected': expectedVersion,
-            ':next': next.version,
-            ':manifest': next.manifestKey,
-            ':count': next.sampleCount,
-            ':dim': next.embeddingDimension,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toDataset(Attributes!);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError('dataset', id);
-      throw error;
-    }
+  async commitVersion(tenantId: string, id: string, expectedVersion: number, next: DatasetVersion, alongside: readonly TransactItem[] = []): Promise<Dataset> {
+    const move: TransactItem = {
+      Update: {
+        TableName: this.tableName,
+        Key: datasetKey(id),
+        UpdateExpression: 'SET version = :next, manifestKey = :manifest, sampleCount = :count, embeddingDimension = :dim',
+        // A dataset being deleted takes no more commits: its objects are on their way out.
+        ConditionExpression: 'tenantId = :tenant AND version = :expected AND attribute_not_exists(deletingAt)',
+        ExpressionAttributeValues: {
+          ':tenant': tenantId,
+          ':expected': expectedVersion,
+          ':next': next.version,
+          ':manifest': next.manifestKey,
+          ':count': next.sampleCount,
+          ':dim': next.embeddingDimension,
+        },
+      },
+    };
+    await writeTransaction(this.client, [move, ...alongside], { kind: 'dataset', id });
+    return this.get(tenantId, id);
   }
 }

@@ -5,7 +5,7 @@
  * - `DATASET#<id>` / `META`: a dataset; `gsi1pk = TENANT#<tenant>`, `gsi1sk = DATASET#<createdAt>#<id>`
  *   lists a tenant's datasets in creation order.
  * - `TENANT#<tenant>` / `DATASETNAME#<name>`: claims a dataset name, so names are unique per tenant
- *   through a conditional put (the local stand-in has no transactions).
+ *   through a conditional put in the transaction that creates the dataset.
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',

@@ -13,9 +13,10 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BlobStore } from './blobs.js';
-import { AlreadyExistsError, NotFoundError } from './errors.js';
+import { AlreadyExistsError, ConcurrentUpdateError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from './pagination.js';
 import { TagBitset } from './tagBitset.js';
+import { writeTransaction, type TransactItem } from './transactions.js';
 
 export const INITIAL_TAG = 'initial-tag';
 
@@ -49,12 +50,18 @@ export interface TagRepository {
   create(tag: NewTag): Promise<Tag>;
   /** The all-rows `initial-tag`; creating it again is a no-op. */
   ensureInitialTag(datasetId: string): Promise<void>;
+  /** {@link ensureInitialTag} as one item of a transaction (a commit writes it with the new version). */
+  initialTagItem(datasetId: string): TransactItem;
   get(datasetId: string, name: string): Promise<Tag>;
   /** Membership over the dataset's current `sampleCount` rows. */
   bits(tag: Tag, sampleCount: number): Promise<TagBitset>;
   list(datasetId: string, page: PageRequest): Promise<Page<Tag>>;
   rename(datasetId: string, from: string, to: string): Promise<Tag>;
   delete(datasetId: string, name: string): Promise<void>;
+}
+
+function initialTag(datasetId: string): Tag {
+  return { datasetId, tagId: 'initial', name: INITIAL_TAG, count: 0, rowCount: 0, createdAt: new Date().toISOString(), createdBy: 'system', allRows: true };
 }
 
 const tagKey = (datasetId: string, name: string) => ({ pk: `DATASET#${datasetId}`, sk: `TAG#${name}` });
@@ -94,21 +101,26 @@ export class DynamoTagRepository implements TagRepository {
   }
 
   async ensureInitialTag(datasetId: string): Promise<void> {
-    const tag: Tag = {
-      datasetId,
-      tagId: 'initial',
-      name: INITIAL_TAG,
-      count: 0,
-      rowCount: 0,
-      createdAt: new Date().toISOString(),
-      createdBy: 'system',
-      allRows: true,
-    };
     try {
-      await this.putNew(tag);
+      await this.putNew(initialTag(datasetId));
     } catch (error) {
       if (!(error instanceof AlreadyExistsError)) throw error;
     }
+  }
+
+  initialTagItem(datasetId: string): TransactItem {
+    // An update that sets only missing attributes: creates the tag, or leaves an existing one as it is.
+    const tag = initialTag(datasetId);
+    const names = Object.keys(tag);
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: tagKey(datasetId, tag.name),
+        UpdateExpression: `SET ${names.map((_, i) => `#a${i} = if_not_exists(#a${i}, :v${i})`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(names.map((name, i) => [`:v${i}`, tag[name as keyof Tag]])),
+      },
+    };
   }
 
   async get(datasetId: string, name: string): Promise<Tag> {
@@ -143,21 +155,26 @@ export class DynamoTagRepository implements TagRepository {
   }
 
   /**
-   * The new name is claimed with a conditional put; then the old record is deleted on the condition that
-   * it is still the same tag. Both records point at the same bitset, so a reader sees the tag under one
-   * name or (for an instant) both, never neither.
+   * One transaction claims the new name and deletes the old record if it is still the same tag: a reader
+   * sees the tag under exactly one name, and no two records ever share a bitset.
    */
   async rename(datasetId: string, from: string, to: string): Promise<Tag> {
     const old = await this.get(datasetId, from);
     const renamed: Tag = { ...old, name: to };
-    await this.putNew(renamed);
-    await this.client.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: tagKey(datasetId, from),
-        ConditionExpression: 'tagId = :tagId',
-        ExpressionAttributeValues: { ':tagId': old.tagId },
-      }),
+    await writeTransaction(
+      this.client,
+      [
+        { Put: { TableName: this.tableName, Item: { ...tagKey(datasetId, to), ...renamed }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: tagKey(datasetId, from),
+            ConditionExpression: 'tagId = :tagId',
+            ExpressionAttributeValues: { ':tagId': old.tagId },
+          },
+        },
+      ],
+      { conflict: (failed) => (failed.includes(0) ? new AlreadyExistsError('tag', to) : new ConcurrentUpdateError('tag', from)) },
     );
     return renamed;
   }
@@ -178,21 +195,9 @@ export class DynamoTagRepository implements TagRepository {
       throw error;
     }
     const tag = deleted ? toTag(deleted) : undefined;
-    // The bitset may still be shared by a record of the same tag under its new name (a rename in progress
-    // never deletes it, and a finished rename's record keeps using it), so it is removed only when no
-    // record with this tag id remains under this name; orphans are harmless and small.
-    if (tag && !tag.allRows) {
-      const sharing = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          FilterExpression: 'tagId = :tagId',
-          ExpressionAttributeValues: { ':pk': `DATASET#${datasetId}`, ':prefix': 'TAG#', ':tagId': tag.tagId },
-          ConsistentRead: true,
-        }),
-      );
-      if ((sharing.Items ?? []).length === 0) await this.blobs.delete(bitsKey(datasetId, tag.tagId));
-    }
+    // Renames are transactions, so a bitset belongs to exactly one record: once that record is gone, so
+    // may the bitset go. A crash between the two leaves an unreferenced bitset, never a tag without one.
+    if (tag && !tag.allRows) await this.blobs.delete(bitsKey(datasetId, tag.tagId));
   }
 
   private async putNew(tag: Tag): Promise<void> {

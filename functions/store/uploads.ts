@@ -11,6 +11,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, NotFoundError } from './errors.js';
 import { queryAllWithPrefix } from './queryAll.js';
+import type { TransactItem } from './transactions.js';
 
 export type UploadStatus = 'PENDING' | 'COMMITTING' | 'COMMITTED' | 'REJECTED';
 
@@ -61,6 +62,11 @@ export interface UploadRepository {
    * {@link ConcurrentUpdateError} when the upload moved on meanwhile, or another start came first.
    */
   retakeCommit(datasetId: string, id: string, staleStartedAt: string | undefined, startedAt: string): Promise<Upload>;
+  /**
+   * The write that ends a commit begun at `commitStartedAt`: COMMITTING → COMMITTED, as one item of the
+   * transaction that also moves the dataset to its new manifest (so neither happens without the other).
+   */
+  committedItem(datasetId: string, id: string, commitStartedAt: string | undefined, fields: Pick<Upload, 'committedAt' | 'samplesAdded'>): TransactItem;
 }
 
 const uploadKey = (datasetId: string, id: string) => ({ pk: `DATASET#${datasetId}`, sk: `UPLOAD#${id}` });
@@ -108,28 +114,11 @@ export class DynamoUploadRepository implements UploadRepository {
     fields: Partial<Pick<Upload, 'commitStartedAt' | 'committedAt' | 'samplesAdded' | 'error'>> = {},
     commitStartedAt?: string,
   ): Promise<Upload> {
-    const sets = ['#status = :to'];
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':to': to, ':from': from };
-    // Attribute names go through placeholders: `error` and `status` are DynamoDB reserved words.
-    for (const [name, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
-      sets.push(`#${name} = :${name}`);
-      names[`#${name}`] = name;
-      values[`:${name}`] = value;
-    }
-    let condition = '#status = :from';
-    if (commitStartedAt !== undefined) {
-      condition += ' AND #commitStartedAt = :fence';
-      names['#commitStartedAt'] = 'commitStartedAt';
-      values[':fence'] = commitStartedAt;
-    }
-    return this.update(datasetId, id, {
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    return this.update(datasetId, id, transitionExpression(from, to, fields, commitStartedAt));
+  }
+
+  committedItem(datasetId: string, id: string, commitStartedAt: string | undefined, fields: Pick<Upload, 'committedAt' | 'samplesAdded'>): TransactItem {
+    return { Update: { TableName: this.tableName, Key: uploadKey(datasetId, id), ...transitionExpression('COMMITTING', 'COMMITTED', fields, commitStartedAt) } };
   }
 
   async retakeCommit(datasetId: string, id: string, staleStartedAt: string | undefined, startedAt: string): Promise<Upload> {
@@ -154,3 +143,35 @@ export class DynamoUploadRepository implements UploadRepository {
     }
   }
 }
+
+/** A status change conditional on the current status and, when given, on the commit's start (its fence). */
+function transitionExpression(
+  from: UploadStatus,
+  to: UploadStatus,
+  fields: Partial<Pick<Upload, 'commitStartedAt' | 'committedAt' | 'samplesAdded' | 'error'>>,
+  commitStartedAt: string | undefined,
+): { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> } {
+  const sets = ['#status = :to'];
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = { ':to': to, ':from': from };
+  // Attribute names go through placeholders: `error` and `status` are DynamoDB reserved words.
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    sets.push(`#${name} = :${name}`);
+    names[`#${name}`] = name;
+    values[`:${name}`] = value;
+  }
+  let condition = '#status = :from';
+  if (commitStartedAt !== undefined) {
+    condition += ' AND #commitStartedAt = :fence';
+    names['#commitStartedAt'] = 'commitStartedAt';
+    values[':fence'] = commitStartedAt;
+  }
+  return {
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+

@@ -5,7 +5,7 @@
  * images for SIMILARITY. Generated deterministically (the same bytes on every machine) and created through
  * the API like any user's data: createDataset, createUpload, PUT to the presigned URLs, commitUpload,
  * createTag. Idempotent: datasets that already hold their samples are left alone, so a restart with
- * persisted data (`WINNOW_PERSIST=1`) finds them; with in-memory DynamoDB they are created again.
+ * the kept data (the default) finds them; a throwaway instance (`WINNOW_EPHEMERAL=1`) creates them again.
  *
  * `WINNOW_DEMO=0` turns it off.
  */

@@ -7,10 +7,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { jsonLogger, withRequestId } from '../../functions/api/requestLog.js';
+import { MAX_BODY_BYTES, payloadTooLargeBody } from '../../functions/api/limits.js';
 
 export const GRAPHQL_PATH = '/graphql';
-/** Requests larger than this are refused before parsing (413): Lambda's own payload limit. */
-export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+export { MAX_BODY_BYTES };
 
 class BodyTooLargeError extends Error {}
 
@@ -87,7 +87,7 @@ export async function startGraphqlHttpServer<TContext extends BaseContext>(optio
         if (error instanceof BodyTooLargeError) {
           response
             .writeHead(413, { 'content-type': 'application/json', connection: 'close' })
-            .end(JSON.stringify({ errors: [{ message: `request body exceeds ${MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+            .end(payloadTooLargeBody());
           request.resume();
           return;
         }

@@ -11,6 +11,7 @@
 import type { LocalRuntime } from './runtime.js';
 import { demoBanner, demoEnabled, ensureDemoDatasets } from './demo.js';
 import { localRuntimeOptionsFromEnv, startLocalRuntime } from './runtime.js';
+import { assertJavaAvailable, JavaMissingError } from './standins.js';
 
 /** An orderly stop gets this long before the process exits regardless (the promise to users is 5 s). */
 const STOP_DEADLINE_MS = 4_000;
@@ -56,6 +57,13 @@ function onSignal(signal: NodeJS.Signals): void {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+try {
+  assertJavaAvailable();
+} catch (error) {
+  if (!(error instanceof JavaMissingError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 const starting: Promise<LocalRuntime> = startLocalRuntime(localRuntimeOptionsFromEnv());
 const runtime = await starting;
 if (!stopping) {

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoApiKeyRepository } from '../../functions/store/apiKeys.js';
 import { createAwsClients } from '../../functions/store/aws.js';
+import { MAX_BODY_BYTES } from '../../functions/api/limits.js';
 import { uniqueName } from '../support/graphql.js';
 import { useLambdaEnvironment } from '../support/lambdaEnv.js';
 
@@ -61,6 +62,17 @@ describe('API Lambda handler', () => {
     const result = await handler(httpApiEvent({ query: '{ datasets { items { id } } }' }, 'r4', 'Bearer wn_00000000000000000000000000000000_notarealkeynotarealkey'), lambdaContext);
     expect(result.statusCode).toBe(401);
     expect((JSON.parse(result.body!) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a body over the shared limit with 413 PAYLOAD_TOO_LARGE as GraphQL JSON, as the local server does', async () => {
+    const result = await handler(httpApiEvent({ query: '{ datasets { items { id } } }', padding: 'x'.repeat(MAX_BODY_BYTES) }, 'r5'), lambdaContext);
+    expect(result.statusCode).toBe(413);
+    const body = JSON.parse(result.body!) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(body.errors[0]!.message).toBe(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+    // A body within the limit is served.
+    const fits = await handler(httpApiEvent({ query: '{ datasets { items { id } } }' }, 'r6'), lambdaContext);
+    expect(fits.statusCode).toBe(200);
   });
 
   it('returns coded errors', async () => {

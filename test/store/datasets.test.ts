@@ -67,14 +67,14 @@ describe('DynamoDatasetRepository', () => {
     await expect(repo.list(tenantA, { limit: 1, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
   });
 
-  it('releases the name claim when the dataset record cannot be written', async () => {
+  it('a failed create leaves neither the name claim nor the record', async () => {
     const tenantId = tenant();
-    // Fault injection: fail the second put (the dataset record) once, as a throttled or dropped write would.
+    // Fault injection: fail the write once, as a dropped connection would.
     const faulty = createAwsClients(env).dynamo;
     let puts = 0;
     faulty.middlewareStack.add(
       (next) => async (args) => {
-        if ((args.input as { Item?: { sk?: string } }).Item?.sk === 'META' && puts++ === 0) {
+        if ((args.input as { TransactItems?: unknown[] }).TransactItems !== undefined && puts++ === 0) {
           throw new Error('injected write failure');
         }
         return next(args);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { WinnowEnv } from '../../functions/store/aws.js';
 import { provisionStandIns } from '../../infra/local/bootstrap.js';
-import { startDynamoStandIn, startS3StandIn } from '../../infra/local/standins.js';
+import { assertJavaAvailable, JavaMissingError, startDynamoStandIn, startS3StandIn } from '../../infra/local/standins.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +18,14 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  try {
+    assertJavaAvailable();
+  } catch (error) {
+    // One line saying what to install, not a stack trace from every test file.
+    if (!(error instanceof JavaMissingError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'winnow-test-'));
   const dynamo = await startDynamoStandIn();
   const s3 = await startS3StandIn({ directory: join(dir, 's3') });
