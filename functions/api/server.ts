@@ -105,6 +105,7 @@ export function createContextFactory(env: WinnowEnv, options: { commits?: Commit
       stateMachineArn: env.stateMachineArn,
       commits,
       syncCommitBytes,
+      syncCommitImages: env.syncCommitImages ?? true,
       manifest,
     };
   };

@@ -133,10 +133,11 @@ export async function finishCommit(
   onPhase?: PhaseTimer,
 ): Promise<Upload> {
   const conversion = new UploadConversion(deps, dataset, upload, onPhase);
+  let committed: Upload;
   try {
     const samplesAdded = await conversion.run(multipart);
     // Each status change is conditional on this commit's start: a commit taken over cannot end the upload.
-    return await deps.uploads.transition(
+    committed = await deps.uploads.transition(
       dataset.id,
       upload.id,
       'COMMITTING',
@@ -157,6 +158,12 @@ export async function finishCommit(
     );
     throw error;
   }
+  // A committed upload is kept for good (uncommitted ones expire). The commit stands either way, so a
+  // failure here is only logged: the record would expire later, never the samples.
+  await deps.uploads.keep(dataset.id, upload.id).catch((error: unknown) =>
+    console.error(JSON.stringify({ level: 'warn', message: 'committed upload keeps its expiry', uploadId: upload.id, error: String(error) })),
+  );
+  return committed;
 }
 
 /** Whether a commit failed on the upload's content (REJECTED, final) rather than on something transient. */

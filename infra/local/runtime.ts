@@ -58,6 +58,8 @@ export interface LocalRuntimeOptions {
    * (default: `WINNOW_SYNC_COMMIT_BYTES`, else 256 MiB).
    */
   readonly syncCommitBytes?: number;
+  /** Commit uploads with images within the request (default: true; false sends them to the background, as in AWS). */
+  readonly syncCommitImages?: boolean;
   /**
    * The memory and time the workflow's tasks have, as the Lambdas' environment tells Plan in AWS (default:
    * none — on one machine, a run is bounded by the machine, and Plan checks no size).
@@ -117,6 +119,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...storeEnv,
       stateMachineArn: stepFunctions.stateMachineArn,
       syncCommitBytes: options.syncCommitBytes ?? byteCount(process.env, 'WINNOW_SYNC_COMMIT_BYTES'),
+      syncCommitImages: options.syncCommitImages ?? process.env.WINNOW_SYNC_COMMIT_IMAGES !== 'false',
       endpoints: { ...endpoints, sfn: stepFunctions.endpoint },
     };
 
