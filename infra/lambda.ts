@@ -30,6 +30,9 @@ export const ESM_BUNDLING: BundlingOptions = {
   target: 'node22',
   minify: true,
   sourceMap: true,
+  // Stack traces name the TypeScript source (the bundles ship their source maps).
+  // The AWS SDK is bundled at the version package.json pins, not taken from the Lambda runtime.
+  externalModules: [],
   // ESM bundles need `require` for the CommonJS packages they inline.
   banner: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
   commandHooks: KERNEL_WORKER_HOOKS,

@@ -5,7 +5,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, CorsHttpMethod, type CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Alarm, ComparisonOperator, TreatMissingData, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DEFAULT_TASK_MEMORY_MB } from '../functions/workflow/budgets.js';
+import { LAMBDA_SYNC_COMMIT_BYTES } from '../functions/ingest/commitJobs.js';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -26,6 +32,41 @@ export interface WinnowStackProps extends StackProps {
   readonly introspection?: boolean;
 }
 
+/**
+ * Sizes from CDK context (`-c name=value`), with defaults that fit a new account (Lambda memory capped at
+ * 3,008 MB, concurrency at 1,000 or less). See the README's deployment section.
+ */
+export const CONTEXT_DEFAULTS = {
+  apiMemoryMb: 1024,
+  commitMemoryMb: 3008,
+  planMemoryMb: DEFAULT_TASK_MEMORY_MB.plan,
+  shardMemoryMb: DEFAULT_TASK_MEMORY_MB.shard,
+  selectMemoryMb: DEFAULT_TASK_MEMORY_MB.select,
+  /** Shard Lambdas at once per selection. */
+  shardConcurrency: 40,
+  /** Concurrency reserved for the API, so selections cannot starve it (0: none). */
+  apiReservedConcurrency: 20,
+  /** Requests per second (steady) and burst at the HTTP API's stage. */
+  apiRateLimit: 50,
+  apiBurstLimit: 100,
+} as const;
+export type StackSettings = { -readonly [K in keyof typeof CONTEXT_DEFAULTS]: number };
+
+export function settingsFromContext(scope: Construct): StackSettings {
+  const settings = { ...CONTEXT_DEFAULTS } as StackSettings;
+  for (const name of Object.keys(CONTEXT_DEFAULTS) as (keyof StackSettings)[]) {
+    const raw: unknown = scope.node.tryGetContext(name);
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    const memory = name.endsWith('MemoryMb');
+    if (!Number.isInteger(value) || value < 0 || (memory && (value < 128 || value > 10_240))) {
+      throw new Error(`context ${name} must be ${memory ? 'a whole number of MB from 128 to 10240' : 'a whole number ≥ 0'}, got '${String(raw)}'`);
+    }
+    settings[name] = value;
+  }
+  return settings;
+}
+
 const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, import.meta.url));
 
 export class WinnowStack extends Stack {
@@ -33,6 +74,7 @@ export class WinnowStack extends Stack {
   readonly bucket: Bucket;
   readonly apiFunction: NodejsFunction;
   readonly commitFunction: NodejsFunction;
+  readonly commitFailures: Queue;
   readonly httpApi: HttpApi;
   readonly workflow: SelectionWorkflow;
 
@@ -40,6 +82,8 @@ export class WinnowStack extends Stack {
     super(scope, id, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const { partitionKey, sortKey, gsi1 } = TABLE_KEYS;
+    const settings = settingsFromContext(this);
+    const production = props.stage === 'prod';
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: partitionKey, type: AttributeType.STRING },
@@ -47,6 +91,9 @@ export class WinnowStack extends Stack {
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Pending uploads and idempotency keys expire (functions/store/table.ts).
+      timeToLiveAttribute: TABLE_KEYS.ttl,
+      deletionProtection: production,
       removalPolicy,
     });
     this.table.addGlobalSecondaryIndex({
@@ -65,7 +112,10 @@ export class WinnowStack extends Stack {
       // Run intermediates (shard outputs, checkpoints) are worthless once a run has ended.
       // Parts of multipart uploads never completed (an upload abandoned, or its dataset deleted
       // meanwhile) are stored and billed until aborted.
+      // Versions guard against an overwrite or delete by mistake; old versions go after 30 days.
+      versioned: true,
       lifecycleRules: [
+        { id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(30), expiredObjectDeleteMarker: true },
         { id: 'run-intermediates', prefix: 'runs-work/', expiration: Duration.days(30) },
         { id: 'abandoned-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(2) },
       ],
@@ -76,6 +126,8 @@ export class WinnowStack extends Stack {
       bucket: this.bucket,
       environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage },
       removalPolicy,
+      maxConcurrency: settings.shardConcurrency,
+      memoryMb: { plan: settings.planMemoryMb, shard: settings.shardMemoryMb, select: settings.selectMemoryMb, finish: settings.selectMemoryMb },
     });
 
     // Commits of uploads too large to convert within an API request (29 s): invoked asynchronously by
@@ -87,12 +139,17 @@ export class WinnowStack extends Stack {
       nodeModules: ['sharp'],
       environment: { npm_config_cpu: 'arm64', npm_config_os: 'linux', npm_config_libc: 'glibc' },
     };
+    this.commitFailures = new Queue(this, 'CommitFailures', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
     this.commitFunction = new NodejsFunction(this, 'CommitFunction', {
       entry: entry('ingest/handler.ts'),
       handler: 'handler',
       ...LAMBDA_RUNTIME,
-      memorySize: 3008,
+      memorySize: settings.commitMemoryMb,
       timeout: Duration.minutes(COMMIT_TIMEOUT_MINUTES),
+      tracing: Tracing.ACTIVE,
+      // A commit that failed every attempt lands here (its upload is back to PENDING or COMMITTING).
+      onFailure: new SqsDestination(this.commitFailures),
+      retryAttempts: 2,
       logGroup: new LogGroup(this, 'CommitLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
       environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage },
       bundling: sharpBundling,
@@ -104,8 +161,10 @@ export class WinnowStack extends Stack {
       entry: entry('api/handler.ts'),
       handler: 'handler',
       ...LAMBDA_RUNTIME,
-      memorySize: 1024,
+      memorySize: settings.apiMemoryMb,
       timeout: Duration.seconds(29),
+      tracing: Tracing.ACTIVE,
+      ...(settings.apiReservedConcurrency > 0 ? { reservedConcurrentExecutions: settings.apiReservedConcurrency } : {}),
       logGroup: new LogGroup(this, 'ApiLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
       environment: {
         WINNOW_TABLE_NAME: this.table.tableName,
@@ -114,6 +173,9 @@ export class WinnowStack extends Stack {
         WINNOW_STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
         WINNOW_INTROSPECTION: String(props.introspection ?? props.stage !== 'prod'),
         WINNOW_COMMIT_FUNCTION: this.commitFunction.functionName,
+        // Only small uploads without images are converted within the gateway's 29 seconds.
+        WINNOW_SYNC_COMMIT_BYTES: String(LAMBDA_SYNC_COMMIT_BYTES),
+        WINNOW_SYNC_COMMIT_IMAGES: 'false',
       },
       bundling: sharpBundling,
     });
@@ -133,6 +195,45 @@ export class WinnowStack extends Stack {
     });
     const integration = new HttpLambdaIntegration('ApiIntegration', this.apiFunction);
     this.httpApi.addRoutes({ path: '/graphql', integration });
+    // Stage throttling caps what unauthenticated floods cost (each request is a Lambda and a key read);
+    // access logs record every request.
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy });
+    const stage = this.httpApi.defaultStage!.node.defaultChild as CfnStage;
+    stage.defaultRouteSettings = { throttlingRateLimit: settings.apiRateLimit, throttlingBurstLimit: settings.apiBurstLimit };
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        time: '$context.requestTime',
+        route: '$context.routeKey',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+      }),
+    };
+
+    // Alarms: failed or timed-out selections, Lambda errors and throttles, API 5xx, commits that failed for good.
+    const alarm = (id: string, metric: Metric, description: string) =>
+      new Alarm(this, id, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+    const period = { period: Duration.minutes(5), statistic: 'Sum' };
+    alarm('SelectionsFailedAlarm', this.workflow.stateMachine.metricFailed(period), 'a selection execution failed');
+    alarm('SelectionsTimedOutAlarm', this.workflow.stateMachine.metricTimedOut(period), 'a selection execution timed out');
+    const functions: [string, NodejsFunction][] = [['Api', this.apiFunction], ['Commit', this.commitFunction], ...Object.entries(this.workflow.functions)];
+    for (const [name, fn] of functions) {
+      const id = name.charAt(0).toUpperCase() + name.slice(1);
+      alarm(`${id}ErrorsAlarm`, fn.metricErrors(period), `${id} Lambda errors`);
+      alarm(`${id}ThrottlesAlarm`, fn.metricThrottles(period), `${id} Lambda throttled`);
+    }
+    alarm('Api5xxAlarm', this.httpApi.metricServerError(period), 'the HTTP API answered 5xx');
+    alarm('CommitFailuresAlarm', this.commitFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'a commit failed every attempt');
 
     new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/graphql` });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -4,20 +4,23 @@
  *
  * ```
  * Plan ─► Shards (distributed Map over the plan's shard list in S3; one Shard task per shard)
- *      ─► Select ─► Choice: done? ─► Succeeded
+ *      ─► Select ─► Choice: all picked? ─► Finish ─► Succeeded
  *            ▲                │ no (checkpointed near the Lambda time limit)
  *            └────────────────┘
- * any failure ─► MarkFailed ─► Failed
+ * any failure ─► <Task>Failure (names the task, its memory and time) ─► MarkFailed ─► Failed
+ * a shard's failure ─► MarkShardFailed (inside the Map: the shard's own error becomes the reason)
  * ```
  *
- * State payloads carry ids and S3 keys only, never per-sample data. Every task has an explicit timeout
- * and retries transient errors (Lambda service faults, throttling, and `TransientError` raised by the
- * handlers) with exponential backoff.
+ * State payloads carry ids and S3 keys only, never per-sample data. Retries go by error class
+ * ({@link RETRY_POLICY}): transient faults with full jitter over a few minutes, throttling longer, and
+ * out-of-memory or timeout not at all (it would only repeat). Each state's timeout is a minute longer
+ * than its Lambda's, so the Lambda's own timeout error (which names it) comes first.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { ESM_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -27,101 +30,166 @@ import {
   DefinitionBody,
   DistributedMap,
   Fail,
+  JitterType,
   JsonPath,
+  LogLevel,
+  Pass,
   S3JsonItemReader,
   StateMachine,
   Succeed,
   Timeout,
+  type IChainable,
+  type RetryProps,
   type TaskStateBase,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { RemovalPolicy } from 'aws-cdk-lib';
+import { DEFAULT_TASK_MEMORY_MB, TASK_BUDGETS_ENV, TASK_TIMEOUT_SECONDS, type TaskBudgets, type WorkflowTask } from '../functions/workflow/budgets.js';
+import { RESOURCE_EXHAUSTED_ERRORS } from '../functions/workflow/errors.js';
 
-/** Errors worth retrying: Lambda's own transient faults and the handlers' `TransientError`. */
-export const TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  'Lambda.Unknown',
-  'TransientError',
-];
+/**
+ * The retry lists, by error class, in the order a state tries them (the first list naming the error
+ * decides):
+ *
+ * - `exhausted`: out of memory or time (Lambda reports both as `Lambda.Unknown`, or `Runtime.*`,
+ *   `Sandbox.Timedout`, `States.Timeout`): not retried — a deterministic OOM would run again at full
+ *   cost. The Catch records a reason naming the memory or time that ran out.
+ * - `throttling`: Lambda refused the invocation for concurrency; waits grow to two minutes, for about
+ *   15 minutes in all, so a throttled shard waits its turn rather than failing the run.
+ * - `transient`: service faults and the handlers' `TransientError` (S3 or DynamoDB throttled, a network
+ *   fault); full jitter, waits up to a minute, about 4 minutes in all.
+ */
+export const RETRY_POLICY = {
+  exhausted: { errors: [...RESOURCE_EXHAUSTED_ERRORS], maxAttempts: 0 },
+  throttling: {
+    errors: ['Lambda.TooManyRequestsException'],
+    interval: Duration.seconds(5),
+    backoffRate: 2,
+    maxDelay: Duration.minutes(2),
+    maxAttempts: 12,
+    jitterStrategy: JitterType.FULL,
+  },
+  transient: {
+    errors: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.ClientExecutionTimeoutException', 'TransientError'],
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxDelay: Duration.minutes(1),
+    maxAttempts: 8,
+    jitterStrategy: JitterType.FULL,
+  },
+} satisfies Record<string, RetryProps>;
 
 /** Names of the task states; the local runtime maps each to its handler by these names. */
-export const WORKFLOW_STATES = { plan: 'Plan', shards: 'Shards', shard: 'Shard', select: 'Select', markFailed: 'MarkFailed' } as const;
+export const WORKFLOW_STATES = {
+  plan: 'Plan',
+  shards: 'Shards',
+  shard: 'Shard',
+  select: 'Select',
+  finish: 'Finish',
+  markFailed: 'MarkFailed',
+  markShardFailed: 'MarkShardFailed',
+} as const;
 
+const seconds = (task: WorkflowTask) => Duration.seconds(TASK_TIMEOUT_SECONDS[task]);
 export const WORKFLOW_TIMEOUTS = {
-  plan: Duration.minutes(5),
-  shard: Duration.minutes(15),
-  select: Duration.minutes(15),
-  markFailed: Duration.minutes(1),
+  plan: seconds('plan'),
+  shard: seconds('shard'),
+  select: seconds('select'),
+  finish: seconds('finish'),
+  markFailed: seconds('markFailed'),
   /** A selection's whole execution. */
   execution: Duration.hours(24),
 };
+/** How much longer a state waits than its Lambda runs: the Lambda's own timeout error comes first. */
+export const STATE_TIMEOUT_MARGIN = Duration.minutes(1);
 
 export interface WorkflowProps {
   readonly table: ITable;
   readonly bucket: IBucket;
   readonly environment: Record<string, string>;
   readonly removalPolicy: RemovalPolicy;
-  /** Shard tasks running at once. */
+  /** Shard tasks running at once (default 40). */
   readonly maxConcurrency?: number;
+  /** Memory of each task's Lambda, in MB (defaults: {@link DEFAULT_TASK_MEMORY_MB}). */
+  readonly memoryMb?: Partial<Record<WorkflowTask, number>>;
 }
 
 export class SelectionWorkflow extends Construct {
   readonly stateMachine: StateMachine;
-  readonly functions: Record<'plan' | 'shard' | 'select' | 'markFailed', NodejsFunction>;
+  readonly functions: Record<WorkflowTask, NodejsFunction>;
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
-    const fn = (name: string, handler: string, timeout: Duration, memorySize: number) =>
+    const memoryMb = { ...DEFAULT_TASK_MEMORY_MB, ...props.memoryMb };
+    const budgets: TaskBudgets = Object.fromEntries(
+      (Object.keys(TASK_TIMEOUT_SECONDS) as WorkflowTask[]).map((task) => [task, { memoryMb: memoryMb[task], timeoutSeconds: TASK_TIMEOUT_SECONDS[task] }]),
+    );
+    const fn = (name: string, task: WorkflowTask) =>
       new NodejsFunction(this, name, {
         entry: new URL('../functions/workflow/handlers.ts', import.meta.url).pathname,
-        handler,
+        handler: task,
         ...LAMBDA_RUNTIME,
-        memorySize,
-        timeout,
-        environment: props.environment,
+        memorySize: memoryMb[task],
+        timeout: WORKFLOW_TIMEOUTS[task],
+        tracing: Tracing.ACTIVE,
+        // Plan refuses a run that cannot fit the tasks' memory before any shard starts.
+        environment: { ...props.environment, [TASK_BUDGETS_ENV]: JSON.stringify(budgets) },
         logGroup: new LogGroup(this, `${name}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy }),
         bundling: ESM_BUNDLING,
       });
     this.functions = {
-      plan: fn('PlanFunction', 'plan', WORKFLOW_TIMEOUTS.plan, 1024),
-      // Shards read embeddings of all rows for typicality: memory is sized for ~1M × 128 float32 plus work.
-      shard: fn('ShardFunction', 'shard', WORKFLOW_TIMEOUTS.shard, 4096),
-      select: fn('SelectFunction', 'select', WORKFLOW_TIMEOUTS.select, 10240),
-      markFailed: fn('MarkFailedFunction', 'markFailed', WORKFLOW_TIMEOUTS.markFailed, 256),
+      plan: fn('PlanFunction', 'plan'),
+      shard: fn('ShardFunction', 'shard'),
+      select: fn('SelectFunction', 'select'),
+      finish: fn('FinishFunction', 'finish'),
+      markFailed: fn('MarkFailedFunction', 'markFailed'),
     };
 
-    const task = (name: string, lambdaFunction: IFunction, timeout: Duration, resultPath: string | undefined) => {
-      const state = new LambdaInvoke(this, name, {
+    const invoke = (name: string, task: WorkflowTask, resultPath: string | undefined) =>
+      new LambdaInvoke(this, name, {
         stateName: name,
-        lambdaFunction,
+        lambdaFunction: this.functions[task] as IFunction,
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
-        taskTimeout: Timeout.duration(timeout),
+        taskTimeout: Timeout.duration(WORKFLOW_TIMEOUTS[task].plus(STATE_TIMEOUT_MARGIN)),
         resultPath: resultPath ?? JsonPath.DISCARD,
       });
-      state.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 });
+    const task = (name: string, which: WorkflowTask, resultPath: string | undefined) => {
+      const state = invoke(name, which, resultPath);
+      for (const retry of [RETRY_POLICY.exhausted, RETRY_POLICY.throttling, RETRY_POLICY.transient]) state.addRetry(retry);
+      return state;
+    };
+    /** Names the failed task with its memory and time for the reason MarkFailed writes. */
+    const failedTask = (name: string, which: WorkflowTask, extra: Record<string, string> = {}) =>
+      new Pass(this, `${name}Failure`, {
+        stateName: `${name}Failure`,
+        parameters: {
+          'runId.$': '$.runId',
+          'error.$': '$.error',
+          failedTask: { state: name, ...extra, memoryMb: budgets[which]!.memoryMb, timeoutSeconds: budgets[which]!.timeoutSeconds },
+        },
+      });
+    const markFailedTask = (name: string) => {
+      const state = invoke(name, 'markFailed', undefined);
+      state.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5, jitterStrategy: JitterType.FULL });
       return state;
     };
 
     const failed = new Fail(this, 'Failed', { stateName: 'Failed', error: 'SelectionFailed', cause: 'see the run record for the reason' });
-    const markFailed = new LambdaInvoke(this, WORKFLOW_STATES.markFailed, {
-      stateName: WORKFLOW_STATES.markFailed,
-      lambdaFunction: this.functions.markFailed,
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      taskTimeout: Timeout.duration(WORKFLOW_TIMEOUTS.markFailed),
-      resultPath: JsonPath.DISCARD,
-    });
-    markFailed.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5 });
+    const markFailed = markFailedTask(WORKFLOW_STATES.markFailed);
     markFailed.next(failed);
-    const catchTo = (state: TaskStateBase | DistributedMap) => state.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    const catchTo = (state: TaskStateBase | DistributedMap, handler: IChainable) =>
+      state.addCatch(handler, { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const plan = task(WORKFLOW_STATES.plan, this.functions.plan, WORKFLOW_TIMEOUTS.plan, '$.plan');
-    const shard = task(WORKFLOW_STATES.shard, this.functions.shard, WORKFLOW_TIMEOUTS.shard, undefined);
+    const plan = task(WORKFLOW_STATES.plan, 'plan', '$.plan');
+    // A shard's failure is recorded by the shard itself, with its own error: the Map only reports that
+    // an item failed.
+    const shard = task(WORKFLOW_STATES.shard, 'shard', undefined);
+    const markShardFailed = markFailedTask(WORKFLOW_STATES.markShardFailed);
+    catchTo(shard, failedTask(WORKFLOW_STATES.shard, 'shard', { 'shard.$': '$.shard' }).next(markShardFailed));
+    markShardFailed.next(new Fail(this, 'ShardFailed', { stateName: 'ShardFailed', error: 'ShardFailed', cause: 'see the run record for the reason' }));
     const shards = new DistributedMap(this, WORKFLOW_STATES.shards, {
       stateName: WORKFLOW_STATES.shards,
       itemReader: new S3JsonItemReader({ bucket: props.bucket, key: JsonPath.stringAt('$.plan.shardListKey') }),
@@ -132,33 +200,43 @@ export class SelectionWorkflow extends Construct {
       maxConcurrency: props.maxConcurrency ?? 40,
       resultPath: JsonPath.DISCARD,
     });
-    shards.itemProcessor(shard);
-    const select = task(WORKFLOW_STATES.select, this.functions.select, WORKFLOW_TIMEOUTS.select, '$.select');
+    shards.itemProcessor(shard.next(new Succeed(this, 'ShardDone', { stateName: 'ShardDone' })));
+    const select = task(WORKFLOW_STATES.select, 'select', '$.select');
+    const finish = task(WORKFLOW_STATES.finish, 'finish', undefined);
     const done = new Choice(this, 'Done?', { stateName: 'Done?' })
-      .when(Condition.booleanEquals('$.select.done', true), new Succeed(this, 'Succeeded', { stateName: 'Succeeded' }))
+      .when(Condition.booleanEquals('$.select.done', true), finish.next(new Succeed(this, 'Succeeded', { stateName: 'Succeeded' })))
       .otherwise(select);
-    for (const state of [plan, shards, select]) catchTo(state);
+    catchTo(plan, failedTask(WORKFLOW_STATES.plan, 'plan').next(markFailed));
+    catchTo(shards, markFailed);
+    catchTo(select, failedTask(WORKFLOW_STATES.select, 'select').next(markFailed));
+    catchTo(finish, failedTask(WORKFLOW_STATES.finish, 'finish').next(markFailed));
 
+    this.logGroup = new LogGroup(this, 'StateMachineLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(plan.next(shards).next(select).next(done)),
       timeout: WORKFLOW_TIMEOUTS.execution,
+      tracingEnabled: true,
+      // Errors only: each state's input and output would repeat every transition of long runs.
+      logs: { destination: this.logGroup, level: LogLevel.ERROR, includeExecutionData: false },
     });
 
     const { table, bucket } = props;
-    table.grantReadWriteData(this.functions.plan);
-    table.grantReadWriteData(this.functions.shard);
-    table.grantReadWriteData(this.functions.select);
+    // Items only (no table-level actions): reads, conditional writes and deletes of run, tag and dataset records.
+    for (const which of ['plan', 'shard', 'select', 'finish'] as const) table.grantReadWriteData(this.functions[which]);
     table.grantWriteData(this.functions.markFailed);
-    // Plan and Shard read datasets and write only run intermediates; Select also writes the explanation
-    // (runs/) and the result tag (datasets/<id>/tags/); MarkFailed touches no object.
+    // Plan and Shard read datasets and write only run intermediates; Select reads and writes the
+    // checkpoint; Finish also writes the explanation (runs/) and the result tag (datasets/<id>/tags/);
+    // MarkFailed touches no object.
     bucket.grantRead(this.functions.plan, 'datasets/*');
     bucket.grantPut(this.functions.plan, 'runs-work/*');
     bucket.grantRead(this.functions.shard, 'datasets/*');
     bucket.grantPut(this.functions.shard, 'runs-work/*');
     bucket.grantRead(this.functions.select, 'datasets/*');
     bucket.grantReadWrite(this.functions.select, 'runs-work/*');
-    bucket.grantPut(this.functions.select, 'runs/*');
-    bucket.grantReadWrite(this.functions.select, 'datasets/*/tags/*');
+    bucket.grantRead(this.functions.finish, 'datasets/*');
+    bucket.grantRead(this.functions.finish, 'runs-work/*');
+    bucket.grantPut(this.functions.finish, 'runs/*');
+    bucket.grantReadWrite(this.functions.finish, 'datasets/*/tags/*');
     bucket.grantRead(this.stateMachine, 'runs-work/*');
   }
 }

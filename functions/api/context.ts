@@ -23,6 +23,8 @@ export interface ApiContext {
   readonly commits: CommitDispatcher | undefined;
   /** Uploads of more bytes than this (all files together) are committed through `commits`. */
   readonly syncCommitBytes: number;
+  /** Whether uploads with images may be committed in the request (else through `commits`). */
+  readonly syncCommitImages: boolean;
   /** The dataset's current manifest (empty for an empty dataset), read once per request. */
   manifest(dataset: Dataset): Promise<DatasetManifest>;
 }

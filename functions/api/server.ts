@@ -109,6 +109,7 @@ export function createContextFactory(env: WinnowEnv, options: { commits?: Commit
       stateMachineArn: env.stateMachineArn,
       commits,
       syncCommitBytes,
+      syncCommitImages: env.syncCommitImages ?? true,
       manifest,
     };
   };

@@ -10,10 +10,17 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { clientOptions, type WinnowEnv } from '../store/aws.js';
 import { ConcurrentUpdateError } from '../store/errors.js';
 import type { Upload } from '../store/uploads.js';
+import { classifyUploadPath } from './layout.js';
 import { beginCommit, finishCommit, isRejection, type IngestDeps, type MultipartCompletion } from './commitUpload.js';
 
 /** Uploads up to this many bytes (all files together) are committed within the request by default. */
 export const DEFAULT_SYNC_COMMIT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * What the stack sets for the API Lambda: a few MiB convert in a few seconds, well inside the gateway's
+ * 29 seconds; anything larger, and any upload with images, goes to the commit Lambda.
+ */
+export const LAMBDA_SYNC_COMMIT_BYTES = 8 * 1024 * 1024;
 
 /** A commit begun by the API (the upload is COMMITTING), for a worker to finish. */
 export interface CommitJob {
@@ -61,7 +68,7 @@ export async function runCommitJob(deps: IngestDeps, job: CommitJob): Promise<Up
  * begun here (COMMITTING, returned at once) and finished by the dispatcher's worker.
  */
 export async function commitOrDispatch(
-  deps: IngestDeps & { readonly commits: CommitDispatcher | undefined; readonly syncCommitBytes: number },
+  deps: IngestDeps & { readonly commits: CommitDispatcher | undefined; readonly syncCommitBytes: number; readonly syncCommitImages?: boolean },
   tenantId: string,
   datasetId: string,
   uploadId: string,
@@ -69,7 +76,9 @@ export async function commitOrDispatch(
 ): Promise<Upload> {
   const { dataset, upload } = await beginCommit(deps, tenantId, datasetId, uploadId);
   const bytes = upload.files.reduce((sum, f) => sum + f.size, 0);
-  if (!deps.commits || bytes <= deps.syncCommitBytes) return finishCommit(deps, dataset, upload, multipart);
+  const images = upload.files.some((f) => (classifyUploadPath(f.path) as { kind?: string }).kind === 'image');
+  const inline = bytes <= deps.syncCommitBytes && (deps.syncCommitImages !== false || !images);
+  if (!deps.commits || inline) return finishCommit(deps, dataset, upload, multipart);
   try {
     await deps.commits.dispatch({ tenantId, datasetId: dataset.id, uploadId: upload.id, multipart });
   } catch (error) {

@@ -149,6 +149,11 @@ export async function finishCommit(
     );
     throw error;
   }
+  // A committed upload is kept for good (uncommitted ones expire). The commit stands either way, so a
+  // failure here is only logged: the record would expire later, never the samples.
+  await deps.uploads.keep(dataset.id, upload.id).catch((error: unknown) =>
+    console.error(JSON.stringify({ level: 'warn', message: 'committed upload keeps its expiry', uploadId: upload.id, error: String(error) })),
+  );
   return deps.uploads.get(dataset.id, upload.id);
 }
 

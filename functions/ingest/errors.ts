@@ -46,11 +46,13 @@ export class UploadStateError extends Error {
     readonly status: string,
     /** For a commit in progress: when it began, and when it counts as dead if it has not ended. */
     readonly commit?: { readonly since: string; readonly retakeAt: string },
+    /** What only a PENDING upload does. */
+    action = 'can be committed',
   ) {
     super(
       commit
-        ? `upload '${uploadId}' is ${status} since ${commit.since}; only a PENDING upload can be committed. If that commit has not ended by ${commit.retakeAt}, the upload can be committed again then`
-        : `upload '${uploadId}' is ${status}; only a PENDING upload can be committed`,
+        ? `upload '${uploadId}' is ${status} since ${commit.since}; only a PENDING upload ${action}. If that commit has not ended by ${commit.retakeAt}, the upload can be committed again then`
+        : `upload '${uploadId}' is ${status}; only a PENDING upload ${action}`,
     );
   }
 }

@@ -1,12 +1,15 @@
 /**
  * Starting an upload: check the requested files, record the upload, and presign one PUT URL per file
- * (or one per part for large files). Bytes never pass through the API.
+ * (or one per part for large files) — the first page of them in the answer, the rest on request
+ * (uploadTargets.ts). Bytes never pass through the API.
  */
 import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../store/blobs.js';
 import type { Upload, UploadFile, UploadRepository } from '../store/uploads.js';
 import { UploadValidationError } from './errors.js';
 import { classifyUploadPath, uploadObjectKey } from './layout.js';
+import { mapLimit } from '../store/mapLimit.js';
+import { presignTargets } from './uploadTargets.js';
 
 /** Files above this size are sent in parts of this size (S3 allows at most 10,000 parts). */
 export const PART_SIZE = 64 * 1024 * 1024;
@@ -53,21 +56,13 @@ export async function startUpload(
 ): Promise<Upload> {
   checkRequestedFiles(requested);
   const id = randomUUID();
-  const files: UploadFile[] = await Promise.all(
-    requested.map(async ({ path, size }): Promise<UploadFile> => {
-      const key = uploadObjectKey(datasetId, id, path);
-      if (size <= PART_SIZE) return { path, size, url: await deps.blobs.presignPut(key, PRESIGNED_URL_SECONDS) };
-      const multipartUploadId = await deps.blobs.startMultipart(key);
-      const count = Math.ceil(size / PART_SIZE);
-      const parts = await Promise.all(
-        Array.from({ length: count }, async (_, i) => ({
-          partNumber: i + 1,
-          url: await deps.blobs.presignPart(key, multipartUploadId, i + 1, PRESIGNED_URL_SECONDS),
-        })),
-      );
-      return { path, size, multipartUploadId, partSize: PART_SIZE, parts };
-    }),
-  );
+  // Files sent in parts get their multipart upload now; the URLs are presigned page by page
+  // (uploadTargets.ts), the first page here, in the answer.
+  const files: UploadFile[] = await mapLimit(requested, 16, async ({ path, size }): Promise<UploadFile> => {
+    if (size <= PART_SIZE) return { path, size };
+    const multipartUploadId = await deps.blobs.startMultipart(uploadObjectKey(datasetId, id, path));
+    return { path, size, multipartUploadId, partSize: PART_SIZE };
+  });
   const upload: Upload = {
     id,
     datasetId,
@@ -77,5 +72,7 @@ export async function startUpload(
     files,
   };
   await deps.uploads.create(upload);
-  return upload;
+  const first = await presignTargets(deps.blobs, upload);
+  const targets = new Map(first.items.map((item) => [item.path, item]));
+  return { ...upload, files: files.map((file) => ({ ...file, ...targets.get(file.path) })) };
 }

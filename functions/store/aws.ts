@@ -27,6 +27,12 @@ export interface WinnowEnv {
   readonly commitFunctionName?: string;
   /** Uploads up to this many bytes are committed within the request (`WINNOW_SYNC_COMMIT_BYTES`). */
   readonly syncCommitBytes?: number;
+  /**
+   * Whether uploads with images are committed within the request (`WINNOW_SYNC_COMMIT_IMAGES`, default
+   * true): decoding and scoring each image takes tens of milliseconds, so the stack sends them to the
+   * commit Lambda, whatever their size.
+   */
+  readonly syncCommitImages?: boolean;
   readonly endpoints: {
     readonly dynamodb?: string;
     readonly s3?: string;
@@ -66,6 +72,7 @@ export function winnowEnvFromProcess(env: NodeJS.ProcessEnv = process.env): Winn
     stateMachineArn: optional(env, 'WINNOW_STATE_MACHINE_ARN'),
     commitFunctionName: optional(env, 'WINNOW_COMMIT_FUNCTION'),
     syncCommitBytes: byteCount(env, 'WINNOW_SYNC_COMMIT_BYTES'),
+    syncCommitImages: env.WINNOW_SYNC_COMMIT_IMAGES !== 'false',
     endpoints: {
       dynamodb: optional(env, 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL'),
       s3: optional(env, 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'),

@@ -14,7 +14,10 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from './pagination.js';
-import { TABLE_KEYS } from './table.js';
+import { TABLE_KEYS, ttlAfterDays } from './table.js';
+
+/** Days an idempotency key returns its run; after that the key may start a new run. */
+export const IDEMPOTENCY_KEY_TTL_DAYS = 7;
 
 export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 export type RunPhase = 'PLAN' | 'SHARDS' | 'SELECT' | 'DONE';
@@ -110,7 +113,7 @@ export class DynamoRunRepository implements RunRepository {
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { pk: `DATASET#${run.datasetId}`, sk: `RUNKEY#${idempotencyKey}`, runId: run.id },
+            Item: { pk: `DATASET#${run.datasetId}`, sk: `RUNKEY#${idempotencyKey}`, runId: run.id, [TABLE_KEYS.ttl]: ttlAfterDays(IDEMPOTENCY_KEY_TTL_DAYS) },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );

@@ -11,4 +11,11 @@ export const TABLE_KEYS = {
   partitionKey: 'pk',
   sortKey: 'sk',
   gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /** Epoch seconds after which DynamoDB removes the item (pending uploads, idempotency keys). */
+  ttl: 'ttl',
 } as const;
+
+/** The TTL value for an item that expires `days` after `from`. */
+export function ttlAfterDays(days: number, from = new Date()): number {
+  return Math.floor(from.getTime() / 1000) + days * 86_400;
+}

@@ -6,12 +6,27 @@
  * without either (its process killed: a Lambda timeout, no memory left) leaves the upload COMMITTING
  * with the time it began; once that is older than any commit can run, the commit may be taken over
  * ({@link UploadRepository.retakeCommit}).
+ *
+ * The file list is not part of the upload's item (an upload holds up to 10,000 files, and one item at
+ * most 400 KB): it is kept in `DATASET#<id>` / `UPLOADFILES#<uploadId>#<nnnnn>` items of at most
+ * {@link FILE_CHUNK_BYTES} each, written before the upload's item, so a readable upload always has
+ * all its files. Upload items from before (files inline) read as they are.
+ *
+ * Expiry: an upload and its file items carry a TTL ({@link UPLOAD_TTL_DAYS}); a committed upload
+ * keeps them for good ({@link UploadRepository.keep}). So abandoned or rejected uploads go by themselves.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, NotFoundError } from './errors.js';
+import { mapLimit } from './mapLimit.js';
 import { queryAllWithPrefix } from './queryAll.js';
 import type { TransactItem } from './transactions.js';
+import { TABLE_KEYS, ttlAfterDays } from './table.js';
+
+/** JSON bytes of file entries per file-list item: well under DynamoDB's 400 KB item limit. */
+export const FILE_CHUNK_BYTES = 128 * 1024;
+/** Days after which an upload never committed (abandoned, or rejected) is removed. */
+export const UPLOAD_TTL_DAYS = 7;
 
 export type UploadStatus = 'PENDING' | 'COMMITTING' | 'COMMITTED' | 'REJECTED';
 
@@ -67,13 +82,39 @@ export interface UploadRepository {
    * transaction that also moves the dataset to its new manifest (so neither happens without the other).
    */
   committedItem(datasetId: string, id: string, commitStartedAt: string | undefined, fields: Pick<Upload, 'committedAt' | 'samplesAdded'>): TransactItem;
+  /** Removes the expiry of a committed upload and its file list (idempotent). */
+  keep(datasetId: string, id: string): Promise<void>;
 }
 
 const uploadKey = (datasetId: string, id: string) => ({ pk: `DATASET#${datasetId}`, sk: `UPLOAD#${id}` });
+const FILES_PREFIX = 'UPLOADFILES#';
+const fileChunkKey = (datasetId: string, id: string, index: number) => ({ pk: `DATASET#${datasetId}`, sk: `${FILES_PREFIX}${id}#${String(index).padStart(5, '0')}` });
 
-function toUpload(item: Record<string, unknown>): Upload {
-  const { pk: _pk, sk: _sk, ...upload } = item;
-  return upload as unknown as Upload;
+/** Stored form of the files: what the commit needs, never the presigned targets. */
+type StoredFile = Omit<UploadFile, 'url' | 'parts'>;
+
+/** Files in groups of at most {@link FILE_CHUNK_BYTES} of JSON, in order. */
+export function fileChunks(files: readonly UploadFile[]): StoredFile[][] {
+  const chunks: StoredFile[][] = [];
+  let current: StoredFile[] = [];
+  let bytes = 0;
+  for (const { url: _url, parts: _parts, ...file } of files) {
+    const size = Buffer.byteLength(JSON.stringify(file)) + 1;
+    if (current.length > 0 && bytes + size > FILE_CHUNK_BYTES) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function toUpload(item: Record<string, unknown>, files?: readonly UploadFile[]): Upload {
+  const { pk: _pk, sk: _sk, [TABLE_KEYS.ttl]: _ttl, fileChunkCount: _count, ...upload } = item;
+  return { ...(upload as unknown as Upload), ...(files ? { files } : {}) };
 }
 
 export class DynamoUploadRepository implements UploadRepository {
@@ -83,11 +124,17 @@ export class DynamoUploadRepository implements UploadRepository {
   ) {}
 
   async create(upload: Upload): Promise<void> {
-    const files = upload.files.map(({ url: _url, parts: _parts, ...file }) => file);
+    const ttl = ttlAfterDays(UPLOAD_TTL_DAYS, new Date(upload.createdAt));
+    const chunks = fileChunks(upload.files);
+    // The file list first: the upload's item, written last, is what makes the upload exist.
+    const puts = chunks.map((files, index) => ({ PutRequest: { Item: { ...fileChunkKey(upload.datasetId, upload.id, index), files, [TABLE_KEYS.ttl]: ttl } } }));
+    const batches = Array.from({ length: Math.ceil(puts.length / 25) }, (_, i) => puts.slice(i * 25, i * 25 + 25));
+    await mapLimit(batches, 4, (batch) => this.batchWrite(batch));
+    const { files: _files, ...record } = upload;
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...uploadKey(upload.datasetId, upload.id), ...upload, files },
+        Item: { ...uploadKey(upload.datasetId, upload.id), ...record, fileChunkCount: chunks.length, [TABLE_KEYS.ttl]: ttl },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -98,12 +145,57 @@ export class DynamoUploadRepository implements UploadRepository {
       new GetCommand({ TableName: this.tableName, Key: uploadKey(datasetId, id), ConsistentRead: true }),
     );
     if (!Item) throw new NotFoundError('upload', id);
-    return toUpload(Item);
+    return this.withFiles(datasetId, Item);
   }
 
   async list(datasetId: string): Promise<Upload[]> {
-    const uploads = (await queryAllWithPrefix(this.client, this.tableName, `DATASET#${datasetId}`, 'UPLOAD#')).map(toUpload);
+    const pk = `DATASET#${datasetId}`;
+    const [items, chunkItems] = await Promise.all([
+      queryAllWithPrefix(this.client, this.tableName, pk, 'UPLOAD#'),
+      queryAllWithPrefix(this.client, this.tableName, pk, FILES_PREFIX),
+    ]);
+    // Chunk items sort by upload, then index: concatenated in that order, each upload's files are in order.
+    const filesOf = new Map<string, UploadFile[]>();
+    for (const chunk of chunkItems) {
+      const uploadId = (chunk.sk as string).slice(FILES_PREFIX.length).split('#')[0]!;
+      filesOf.set(uploadId, [...(filesOf.get(uploadId) ?? []), ...(chunk.files as UploadFile[])]);
+    }
+    const uploads = items.map((item) => (item.fileChunkCount === undefined ? toUpload(item) : toUpload(item, filesOf.get(item.id as string) ?? [])));
     return uploads.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  async keep(datasetId: string, id: string): Promise<void> {
+    const remove = async (key: Record<string, string>) => {
+      try {
+        await this.client.send(
+          new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: 'REMOVE #ttl', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttl } }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    };
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: uploadKey(datasetId, id), ConsistentRead: true }));
+    const count = typeof Item?.fileChunkCount === 'number' ? Item.fileChunkCount : 0;
+    await mapLimit(Array.from({ length: count }, (_, i) => i), 4, (index) => remove(fileChunkKey(datasetId, id, index)));
+    await remove(uploadKey(datasetId, id));
+  }
+
+  /** The upload with its file list (read from its file items when it has them). */
+  private async withFiles(datasetId: string, item: Record<string, unknown>): Promise<Upload> {
+    if (item.fileChunkCount === undefined) return toUpload(item);
+    const chunks = await queryAllWithPrefix(this.client, this.tableName, `DATASET#${datasetId}`, `${FILES_PREFIX}${item.id as string}#`);
+    if (chunks.length !== item.fileChunkCount) throw new Error(`upload ${item.id as string}: ${chunks.length} of ${item.fileChunkCount as number} file-list items found`);
+    return toUpload(item, chunks.flatMap((chunk) => chunk.files as UploadFile[]));
+  }
+
+  private async batchWrite(requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]['RequestItems']>[string]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt) * Math.random()));
+      const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+      pending = UnprocessedItems?.[this.tableName] ?? [];
+      if (attempt > 8 && pending.length > 0) throw new Error(`${pending.length} file-list items could not be written`);
+    }
   }
 
   async transition(
@@ -136,7 +228,7 @@ export class DynamoUploadRepository implements UploadRepository {
   private async update(datasetId: string, id: string, input: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<Upload> {
     try {
       const { Attributes } = await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: uploadKey(datasetId, id), ReturnValues: 'ALL_NEW', ...input }));
-      return toUpload(Attributes!);
+      return await this.withFiles(datasetId, Attributes!);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError('upload', id);
       throw error;

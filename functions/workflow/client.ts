@@ -7,7 +7,7 @@ import { StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aw
 import type { BlobStore } from '../store/blobs.js';
 import type { DatasetManifest } from '../store/columns.js';
 import type { DatasetRepository } from '../store/datasets.js';
-import { NotFoundError } from '../store/errors.js';
+import { ConcurrentUpdateError, NotFoundError } from '../store/errors.js';
 import type { RunRepository, SelectionRun } from '../store/runs.js';
 import type { TagRepository } from '../store/tags.js';
 import { checkConfigAgainstDataset, parseConfigForRun, typedConfigToJson, type TypedConfig } from './config.js';
@@ -93,7 +93,12 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
     const started = await deps.sfn.send(
       new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: run.id, input: JSON.stringify({ runId: run.id }) }),
     );
-    return await deps.runs.update(run.id, ['QUEUED', 'RUNNING'], { executionArn: started.executionArn! });
+    const executionArn = started.executionArn!;
+    return await deps.runs.update(run.id, ['QUEUED', 'RUNNING'], { executionArn }).catch((error: unknown) => {
+      // Ended already (Plan refuses a run that cannot fit within milliseconds): its outcome stands.
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+      return deps.runs.update(run.id, ['FAILED', 'SUCCEEDED', 'CANCELLED'], { executionArn });
+    });
   } catch (error) {
     await deps.runs.update(run.id, ['QUEUED'], {
       status: 'FAILED',

@@ -5,6 +5,7 @@
 import type { Context } from 'aws-lambda';
 import { winnowEnvFromProcess } from '../store/aws.js';
 import { createStores } from '../store/stores.js';
+import { taskBudgetsFromEnv } from './budgets.js';
 import * as tasks from './tasks.js';
 
 /** Time kept back from the Lambda's limit for the checkpoint write. */
@@ -13,8 +14,9 @@ export const SELECT_SAFETY_MARGIN_MS = 60_000;
 let cached: tasks.WorkflowDeps | undefined;
 const deps = (): tasks.WorkflowDeps => (cached ??= createStores(winnowEnvFromProcess()));
 
-export const plan = (event: tasks.RunEvent) => tasks.plan(deps(), event);
+export const plan = (event: tasks.RunEvent) => tasks.plan(deps(), event, { budgets: taskBudgetsFromEnv() });
 export const shard = (event: tasks.RunEvent & { shard: number }) => tasks.shard(deps(), event);
 export const select = (event: tasks.RunEvent, context: Context) =>
   tasks.select(deps(), event, { budgetMs: Math.max(1_000, context.getRemainingTimeInMillis() - SELECT_SAFETY_MARGIN_MS) });
-export const markFailed = (event: tasks.RunEvent & { error?: { Error?: string; Cause?: unknown } }) => tasks.markFailed(deps(), event);
+export const finish = (event: tasks.RunEvent) => tasks.finish(deps(), event);
+export const markFailed = (event: tasks.FailedEvent) => tasks.markFailed(deps(), event);

@@ -6,9 +6,9 @@
  * - **Shard**: for one column shard, the expensive static objectives — the typicality kNN distances of
  *   its units against all units, the nearest-query distances for SIMILARITY — to S3.
  * - **Select**: load what the strategies read and the shards' results, run the greedy combiner until done
- *   or near the time limit (then checkpoint and let the state machine call Select again), write the
- *   per-pick explanation, then the tag, then the report (report.ts; a report failure is only a note),
- *   then SUCCEEDED.
+ *   or near the time limit, and checkpoint the picks (the state machine calls Select again until done).
+ * - **Finish**: from the final checkpoint, write the per-pick explanation, then the tag, then the report
+ *   (report.ts; a report failure is only a note), then SUCCEEDED.
  * - **MarkFailed**: FAILED with a readable reason (a cancelled run stays CANCELLED).
  *
  * Every step can be repeated (the state machine retries): writes are whole objects or conditional.
@@ -28,14 +28,17 @@ import {
   prepareSelection,
   selectionConfig,
   summarize,
+  type GreedyResult,
   type GreedyState,
+  type StopReason,
   type SelectionConfig,
 } from '../selection/index.js';
 import { objectTask } from '../selection/inputs.js';
 import { engineKernels } from '../kernels/engine.js';
 import { loadColumnSource, type ResolvedQuerySet } from './columnSource.js';
 import { checkConfigAgainstDataset, columnNeeds } from './config.js';
-import { ConfigRejectedError, failureReason, RunCancelledError, SelectionRunError } from './errors.js';
+import { sizeRefusal, type TaskBudgets } from './budgets.js';
+import { ConfigRejectedError, failureReason, RunCancelledError, SelectionRunError, type FailedTask } from './errors.js';
 import { embeddingRowsOf, writeRunReport } from './report.js';
 import { runKeys, type PickExplanation } from './results.js';
 
@@ -65,13 +68,22 @@ async function activeRun(deps: WorkflowDeps, runId: string): Promise<SelectionRu
   return run;
 }
 
-export async function plan(deps: WorkflowDeps, { runId }: RunEvent): Promise<{ shards: number[]; shardListKey: string }> {
+export interface PlanOptions {
+  /** What the tasks have (in AWS from the environment); a run that cannot fit is refused at once. */
+  readonly budgets?: TaskBudgets | undefined;
+}
+
+export async function plan(deps: WorkflowDeps, { runId }: RunEvent, options: PlanOptions = {}): Promise<{ shards: number[]; shardListKey: string }> {
   const started = Date.now();
   let run = await activeRun(deps, runId);
   run = await deps.runs.update(runId, ['QUEUED', 'RUNNING'], { status: 'RUNNING', phase: 'PLAN', startedAt: run.startedAt ?? now() });
   const dataset = await deps.datasets.get(run.tenantId, run.datasetId);
   if (!dataset.manifestKey) throw new SelectionRunError('the dataset has no samples');
   const manifest = await manifestOf(deps.blobs, dataset.manifestKey);
+  // Before any shard starts: a dataset that cannot fit fails now, with what to change, not as an
+  // out-of-memory Lambda an hour later.
+  const refusal = options.budgets && sizeRefusal(options.budgets, manifest.rowCount, manifest.embeddingDimension);
+  if (refusal) throw new SelectionRunError(refusal);
   const config = selectionConfig(run.config);
   try {
     await checkConfigAgainstDataset({ ...deps, manifest: (d) => manifestOf(deps.blobs, d.manifestKey!) }, run.tenantId, dataset, manifest, config, 'config');
@@ -135,6 +147,23 @@ export async function shard(deps: WorkflowDeps, { runId, shard: index }: RunEven
 interface Checkpoint {
   readonly state: GreedyState;
   readonly selectStartedAt: number;
+  /** Set once the picks are complete: what remains is Finish's work. */
+  readonly finished?: { readonly stopReason: StopReason };
+}
+
+/**
+ * Checkpoints as JSON, with the non-finite numbers a pick can carry (a score of −∞, an objective of +∞)
+ * kept: plain JSON would turn them into null.
+ */
+const NON_FINITE: Record<string, number> = { Infinity: Infinity, '-Infinity': -Infinity, NaN: NaN };
+async function readCheckpoint(blobs: BlobStore, runId: string): Promise<Checkpoint | undefined> {
+  const bytes = await blobs.get(runKeys.checkpoint(runId));
+  if (!bytes) return undefined;
+  return JSON.parse(Buffer.from(bytes).toString('utf8'), (_key, value: unknown) => (typeof value === 'string' && value in NON_FINITE ? NON_FINITE[value] : value)) as Checkpoint;
+}
+async function writeCheckpoint(blobs: BlobStore, runId: string, checkpoint: Checkpoint): Promise<void> {
+  const json = JSON.stringify(checkpoint, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value));
+  await blobs.put(runKeys.checkpoint(runId), json, 'application/json');
 }
 
 export interface SelectOptions {
@@ -142,16 +171,9 @@ export interface SelectOptions {
   readonly budgetMs: number;
 }
 
-export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: SelectOptions): Promise<{ done: boolean }> {
-  const invocationStart = Date.now();
-  let run: SelectionRun;
-  try {
-    run = await activeRun(deps, runId);
-  } catch (error) {
-    if (error instanceof RunCancelledError) return { done: true };
-    throw error;
-  }
-  if (run.status === 'SUCCEEDED') return { done: true };
+/** What Select and Finish both rebuild from the run: the columns, the shards' static parts, the pool. */
+async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
+  const runId = run.id;
   const config = selectionConfig(run.config);
   const manifest = await manifestOf(deps.blobs, run.manifestKey!);
   const dataset = await deps.datasets.get(run.tenantId, run.datasetId);
@@ -196,18 +218,58 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
     ...(preselectedRows ? { preselectedRows } : {}),
     precomputed,
   });
-  const checkpoint = await deps.blobs.getJson<Checkpoint>(runKeys.checkpoint(runId));
+  return { config, manifest, dataset, source, prepared };
+}
+
+/**
+ * Picks until done or near the time limit; either way the picks go to the checkpoint first, so the work
+ * after the last pick (file names, explanation, tag, report) runs in Finish, with a time limit of its
+ * own, and never races this invocation's.
+ */
+export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: SelectOptions): Promise<{ done: boolean }> {
+  const invocationStart = Date.now();
+  let run: SelectionRun;
+  try {
+    run = await activeRun(deps, runId);
+  } catch (error) {
+    if (error instanceof RunCancelledError) return { done: true };
+    throw error;
+  }
+  if (run.status === 'SUCCEEDED') return { done: true };
+  const checkpoint = await readCheckpoint(deps.blobs, runId);
+  if (checkpoint?.finished) return { done: true };
+  const { prepared } = await loadSelection(deps, run);
   const selectStartedAt = checkpoint?.selectStartedAt ?? invocationStart;
   if (!checkpoint) await deps.runs.update(runId, ['RUNNING'], { phase: 'SELECT' });
   const greedy = new GreedyRun(prepared, checkpoint?.state);
   const result = greedy.run({ deadline: invocationStart + options.budgetMs });
-  if (!result.done) {
-    await deps.blobs.putJson(runKeys.checkpoint(runId), { state: result.state, selectStartedAt } satisfies Checkpoint);
-    await deps.runs.update(runId, ['RUNNING'], { picksSoFar: result.state.picks.length });
-    return { done: false };
-  }
+  await writeCheckpoint(deps.blobs, runId, {
+    state: result.state,
+    selectStartedAt,
+    ...(result.done ? { finished: { stopReason: result.stopReason } } : {}),
+  });
+  await deps.runs.update(runId, ['RUNNING'], { picksSoFar: result.state.picks.length });
+  return { done: result.done };
+}
 
-  // Done: the explanation, then the tag, then the run record.
+/** After the last pick: the explanation, then the tag, then the report, then SUCCEEDED. */
+export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<null> {
+  let run: SelectionRun;
+  try {
+    run = await activeRun(deps, runId);
+  } catch (error) {
+    if (error instanceof RunCancelledError) return null;
+    throw error;
+  }
+  if (run.status === 'SUCCEEDED') return null;
+  const checkpoint = await readCheckpoint(deps.blobs, runId);
+  if (!checkpoint?.finished) throw new Error('Finish ran before Select completed the picks');
+  const { config, manifest, dataset, source, prepared } = await loadSelection(deps, run);
+  // Restoring the checkpoint brings every strategy to its state after the last pick (for the summary).
+  new GreedyRun(prepared, checkpoint.state);
+  const result: GreedyResult = { done: true, stopReason: checkpoint.finished.stopReason, state: checkpoint.state };
+  const { selectStartedAt } = checkpoint;
+
   const names = await source.fileNames();
   const picks: PickExplanation[] = result.state.picks.map((pick, rank) => ({
     rank,
@@ -227,7 +289,7 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
     });
   } catch (error) {
     if (!(error instanceof AlreadyExistsError)) throw error;
-    // A retried Select may find its own tag; anyone else's means the name was taken meanwhile.
+    // A retried Finish may find its own tag; anyone else's means the name was taken meanwhile.
     const existing = await deps.tags.get(dataset.id, run.resultTagName);
     if (existing.createdBy !== `selection:${runId}`) {
       throw new SelectionRunError(`tag '${run.resultTagName}' was created by someone else while the selection ran; nothing was written`);
@@ -277,15 +339,21 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
     // Cancelled at the last moment: the run stays CANCELLED and its tag goes.
     await deps.tags.delete(dataset.id, run.resultTagName).catch(() => undefined);
   }
-  return { done: true };
+  return null;
 }
 
-export async function markFailed(deps: WorkflowDeps, event: RunEvent & { error?: { Error?: string; Cause?: unknown } }): Promise<null> {
+/** What MarkFailed gets: the error a Catch recorded and, where the state machine names it, the failed task. */
+export interface FailedEvent extends RunEvent {
+  readonly error?: { Error?: string; Cause?: unknown };
+  readonly failedTask?: FailedTask;
+}
+
+export async function markFailed(deps: WorkflowDeps, event: FailedEvent): Promise<null> {
   if (event.error?.Error === 'RunCancelledError') return null;
   try {
     await deps.runs.update(event.runId, ['QUEUED', 'RUNNING'], {
       status: 'FAILED',
-      failureReason: failureReason(event.error),
+      failureReason: failureReason(event.error, event.failedTask),
       finishedAt: now(),
     });
   } catch (error) {

@@ -20,6 +20,7 @@ import { createStores } from '../../functions/store/stores.js';
 import * as tasks from '../../functions/workflow/tasks.js';
 import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { TaskBudgets } from '../../functions/workflow/budgets.js';
 
 export interface LocalRuntimeOptions {
   /** Where the data (when `persist` is on) and the development key live. Default `.winnow/`. */
@@ -61,6 +62,13 @@ export interface LocalRuntimeOptions {
    * (default: `WINNOW_SYNC_COMMIT_BYTES`, else 256 MiB).
    */
   readonly syncCommitBytes?: number;
+  /** Commit uploads with images within the request (default: true; false sends them to the background, as in AWS). */
+  readonly syncCommitImages?: boolean;
+  /**
+   * The memory and time the workflow's tasks have, as the Lambdas' environment tells Plan in AWS (default:
+   * none — on one machine, a run is bounded by the machine, and Plan checks no size).
+   */
+  readonly taskBudgets?: TaskBudgets;
 }
 
 export interface LocalRuntime {
@@ -102,10 +110,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const deps = createStores(storeEnv, clients);
     const budgetMs = options.selectBudgetMs ?? WORKFLOW_TIMEOUTS.select.toMilliseconds() - 60_000;
     const handlers: Record<string, LocalTaskHandler> = {
-      [WORKFLOW_STATES.plan]: (input) => tasks.plan(deps, input as tasks.RunEvent),
+      [WORKFLOW_STATES.plan]: (input) => tasks.plan(deps, input as tasks.RunEvent, { budgets: options.taskBudgets }),
       [WORKFLOW_STATES.shard]: (input) => tasks.shard(deps, input as tasks.RunEvent & { shard: number }),
       [WORKFLOW_STATES.select]: (input) => tasks.select(deps, input as tasks.RunEvent, { budgetMs }),
-      [WORKFLOW_STATES.markFailed]: (input) => tasks.markFailed(deps, input as tasks.RunEvent),
+      [WORKFLOW_STATES.finish]: (input) => tasks.finish(deps, input as tasks.RunEvent),
+      [WORKFLOW_STATES.markFailed]: (input) => tasks.markFailed(deps, input as tasks.FailedEvent),
+      [WORKFLOW_STATES.markShardFailed]: (input) => tasks.markFailed(deps, input as tasks.FailedEvent),
     };
     const wrapped = Object.fromEntries(Object.entries(handlers).map(([state, handler]) => [state, options.wrapTask ? options.wrapTask(state, handler) : handler]));
     let definition = synthesizeWorkflowDefinition(storeEnv.bucketName);
@@ -121,6 +131,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...storeEnv,
       stateMachineArn: stepFunctions.stateMachineArn,
       syncCommitBytes: options.syncCommitBytes ?? byteCount(process.env, 'WINNOW_SYNC_COMMIT_BYTES'),
+      syncCommitImages: options.syncCommitImages ?? process.env.WINNOW_SYNC_COMMIT_IMAGES !== 'false',
       endpoints: { ...endpoints, sfn: stepFunctions.endpoint },
     };
 

@@ -71,3 +71,37 @@ describe('computed metadata', () => {
     expect((await datasetState(runtime.url, datasetId)).sampleCount).toBe(0);
   });
 });
+
+describe('where image uploads are committed', () => {
+  let background: LocalRuntime;
+  beforeAll(async () => {
+    // As the stack configures the API: uploads with images go to the commit function, whatever their size.
+    background = await startTestRuntime({ syncCommitImages: false });
+  });
+  afterAll(() => background.stop());
+
+  it('an upload with images is committed by the commit function (COMMITTING at once, then COMMITTED); one without, in the request', async () => {
+    const image = await sharp({ create: { width: 16, height: 12, channels: 3, background: '#406080' } }).png().toBuffer();
+    const datasetId = await createDataset(background.url, uniqueName('image-commit'));
+    const withImages = await presignedUpload(background.url, datasetId, [
+      { path: 'embeddings.csv', content: embeddingsCsv(['a.png', 'b.png'], Float32Array.from([1, 0, 0, 1]), 2, [0, 0]) },
+      { path: 'images/a.png', content: image },
+      { path: 'images/b.png', content: image },
+    ]);
+    expect(withImages.commit.errors).toBeUndefined();
+    const uploadId = withImages.upload.id;
+    expect(withImages.commit.data!.commitUpload.status).toBe('COMMITTING');
+    let status = 'COMMITTING';
+    for (let i = 0; i < 200 && status === 'COMMITTING'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await datasetState(background.url, datasetId)).uploads.find((u) => u.id === uploadId)!.status;
+    }
+    expect(status).toBe('COMMITTED');
+    const state = await datasetState(background.url, datasetId);
+    expect(state.sampleCount).toBe(2);
+    expect(state.computedMetadataAvailable).toBe(true);
+
+    const plain = await presignedUpload(background.url, datasetId, [{ path: 'embeddings.csv', content: embeddingsCsv(['c.png'], Float32Array.from([1, 1]), 2, [0]) }]);
+    expect(plain.commit.data!.commitUpload).toMatchObject({ status: 'COMMITTED', samplesAdded: 1 });
+  });
+});

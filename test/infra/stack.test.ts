@@ -3,6 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WinnowStack } from '../../infra/stack.js';
+import { synthesizeWorkflowDefinition } from '../../infra/local/stateMachine.js';
 
 let template: Template;
 
@@ -92,7 +93,11 @@ describe('WinnowStack', () => {
       (policy) => (policy as { Properties: { PolicyDocument: { Statement: { Resource: unknown }[] } } }).Properties.PolicyDocument.Statement,
     );
     expect(statements.length).toBeGreaterThan(0);
-    for (const statement of statements) expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
+    // Only X-Ray's actions (tracing) and the state machine's log delivery take no resource.
+    for (const statement of statements) {
+      if (JSON.stringify(statement.Resource) !== '"*"') continue;
+      for (const action of [(statement as unknown as { Action: string | string[] }).Action].flat()) expect(action).toMatch(/^(xray|logs):/);
+    }
   });
 });
 
@@ -101,6 +106,7 @@ describe('WinnowStack, safety', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: [
+          Match.objectLike({ Id: 'noncurrent-versions', NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
           Match.objectLike({ Prefix: 'runs-work/', ExpirationInDays: 30, Status: 'Enabled' }),
           Match.objectLike({ Id: 'abandoned-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 }, Status: 'Enabled' }),
         ],
@@ -124,9 +130,62 @@ describe('WinnowStack, safety', () => {
 describe('WinnowStack, logs', () => {
   it('keeps every function log for a month', () => {
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as { Properties: { RetentionInDays?: number } }[];
-    expect(groups).toHaveLength(6);
+    // Seven functions, the state machine's log, the API's access log.
+    expect(groups).toHaveLength(9);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
     const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })) as { Properties: { LoggingConfig?: unknown } }[];
-    expect(functions.filter((f) => f.Properties.LoggingConfig)).toHaveLength(6);
+    expect(functions.filter((f) => f.Properties.LoggingConfig)).toHaveLength(7);
+  });
+});
+
+describe('WinnowStack, ready for an account', () => {
+  it('takes memory and concurrency from context, with defaults that fit a new account', () => {
+    const lambdas = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })) as { Properties: { MemorySize: number } }[];
+    for (const fn of lambdas) expect(fn.Properties.MemorySize).toBeLessThanOrEqual(3008);
+    const big = Template.fromStack(
+      new WinnowStack(new App({ context: { 'aws:cdk:bundling-stacks': [], selectMemoryMb: '10240', shardMemoryMb: '6144', apiReservedConcurrency: '50' } }), 'Winnow-big', { stage: 'big' }),
+    );
+    big.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.select', MemorySize: 10240 });
+    big.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.shard', MemorySize: 6144 });
+    big.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 50 });
+    expect(() => new WinnowStack(new App({ context: { 'aws:cdk:bundling-stacks': [], selectMemoryMb: '20000' } }), 'Winnow-bad', { stage: 'bad' })).toThrow(/selectMemoryMb/);
+  });
+
+  it('has alarms for failed and timed-out executions, Lambda errors and throttles, and API 5xx', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: { MetricName: string } }[];
+    const metrics = alarms.map((a) => a.Properties.MetricName);
+    for (const name of ['ExecutionsFailed', 'ExecutionsTimedOut', 'Errors', 'Throttles', '5xx']) expect(metrics).toContain(name);
+    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(7);
+  });
+
+  it('sends failed commits to an SQS queue, traces, logs and throttles', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('CommitFailures'), 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', TracingConfig: { Mode: 'Active' } });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true }, LoggingConfiguration: Match.objectLike({ Level: 'ERROR' }) });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 20 });
+  });
+
+  it('protects data: TTL, versioning, deletion protection for prod', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true }, DeletionProtectionEnabled: false });
+    template.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
+    const prod = Template.fromStack(new WinnowStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Winnow-prod2', { stage: 'prod' }));
+    prod.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+  });
+
+  it('retries by error class: OOM and timeouts never, throttling longer, transient faults with full jitter', () => {
+    const definition = synthesizeWorkflowDefinition('bucket', { forLocalRunner: false }) as unknown as {
+      States: Record<string, { Retry?: { ErrorEquals: string[]; MaxAttempts: number; JitterStrategy?: string; MaxDelaySeconds?: number }[] }>;
+    };
+    const retry = definition.States.Select!.Retry!;
+    expect(retry[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['Lambda.Unknown', 'States.Timeout', 'Sandbox.Timedout']), MaxAttempts: 0 });
+    expect(retry[1]).toMatchObject({ ErrorEquals: ['Lambda.TooManyRequestsException'], MaxAttempts: 12, JitterStrategy: 'FULL', MaxDelaySeconds: 120 });
+    expect(retry[2]).toMatchObject({ ErrorEquals: expect.arrayContaining(['TransientError', 'Lambda.ClientExecutionTimeoutException']), JitterStrategy: 'FULL', MaxDelaySeconds: 60 });
+    expect(retry.flatMap((r) => r.ErrorEquals).filter((e) => e === 'Lambda.Unknown')).toHaveLength(1);
   });
 });

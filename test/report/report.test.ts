@@ -256,6 +256,7 @@ describe('a report failure', () => {
     const plan = await tasks.plan(deps, { runId: run.id });
     for (const shard of plan.shards) await tasks.shard(deps, { runId: run.id, shard });
     expect(await tasks.select(deps, { runId: run.id }, { budgetMs: 30_000 })).toEqual({ done: true });
+    await tasks.finish(deps, { runId: run.id });
 
     const finished = await deps.runs.get(run.id);
     expect(finished.status).toBe('SUCCEEDED');

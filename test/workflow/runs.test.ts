@@ -25,6 +25,8 @@ const wrapTask = (state: string, handler: LocalTaskHandler): LocalTaskHandler =>
   await faults.get(state)?.(call, input);
   return handler(input);
 };
+/** An error as Lambda reports it to the state machine (its `errorType` is the name Retry and Catch match). */
+const lambdaError = (name: string, message: string) => Object.assign(new Error(message), { name });
 /** Shorter waits than in the cloud: 1 s task timeouts where a test asks, 0 s between retries. */
 const shortTimeouts = (definition: StateMachineDefinition): StateMachineDefinition => {
   const json = JSON.stringify(definition).replace(/"IntervalSeconds":\d+/g, '"IntervalSeconds":0');
@@ -185,7 +187,8 @@ describe('faults in the workflow', () => {
     const done = await run();
     faults.delete('Shard');
     expect(done.status).toBe('FAILED');
-    expect(done.failureReason).toMatch(/disk on fire/);
+    // The shard's own error, not the Map's "an item failed".
+    expect(done.failureReason).toMatch(/^shard \d+: disk on fire$/);
     await expectNoTag(done);
   });
 
@@ -207,6 +210,53 @@ describe('faults in the workflow', () => {
     faults.delete('Shard');
     expect(failures).toBeGreaterThan(1);
     expect(done.status).toBe('SUCCEEDED');
+  });
+
+  it('a shard throttled by Lambda is retried (its own, longer policy) and the run succeeds', async () => {
+    let throttled = 0;
+    faults.set('Shard', () => {
+      if (throttled++ < 3) throw lambdaError('Lambda.TooManyRequestsException', 'Rate Exceeded.');
+    });
+    const done = await run();
+    faults.delete('Shard');
+    expect(throttled).toBeGreaterThan(3);
+    expect(done.status).toBe('SUCCEEDED');
+  });
+
+  it('an out-of-memory task is not retried: FAILED at once, naming the memory it had', async () => {
+    calls.set('Select', 0);
+    faults.set('Select', () => {
+      throw lambdaError('Lambda.Unknown', 'The cause could not be determined because Lambda did not return an error type.');
+    });
+    const done = await run();
+    faults.delete('Select');
+    expect(calls.get('Select')).toBe(1);
+    expect(done.status).toBe('FAILED');
+    expect(done.failureReason).toMatch(/^Select ended without an answer, most likely out of memory \(it had 3,008 MB of memory\) or time \(its 900-second limit\)/);
+    await expectNoTag(done);
+  });
+
+  it('a timed-out task is not retried either', async () => {
+    calls.set('Plan', 0);
+    faults.set('Plan', () => {
+      throw lambdaError('Sandbox.Timedout', 'Task timed out after 300.00 seconds');
+    });
+    const done = await run();
+    faults.delete('Plan');
+    expect(calls.get('Plan')).toBe(1);
+    expect(done.failureReason).toMatch(/^Plan timed out: it ran past its 300-second limit/);
+  });
+
+  it('Finish, after the last pick, runs once in its own step; a transient fault there is retried', async () => {
+    calls.set('Finish', 0);
+    let finishes = 0;
+    faults.set('Finish', () => {
+      if (finishes++ === 0) throw new TransientError('connection reset');
+    });
+    const done = await run();
+    faults.delete('Finish');
+    expect(calls.get('Finish')).toBe(2);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', picksSoFar: 8, resultTag: { count: 8 } });
   });
 
   it('Select crashing mid-way: FAILED, and the partial selection is never visible', async () => {

@@ -170,7 +170,8 @@ export type Mutation = {
    * `embeddings/<task>.csv`, `.lightly/metadata/schema.json`, `.lightly/metadata/metadata.jsonl` or
    * `.lightly/metadata/<file_name>.json`, `.lightly/predictions/tasks.json`,
    * `.lightly/predictions/<task>/schema.json`, `.lightly/predictions/<task>/predictions.jsonl` or
-   * `.lightly/predictions/<task>/<file_name>.json`, and `images/<file_name>`. URLs expire after 1 hour.
+   * `.lightly/predictions/<task>/<file_name>.json`, and `images/<file_name>`. At most 10,000 files. The
+   * answer carries the first 1,000 URLs; page through `targets` for the rest. URLs expire after 1 hour.
    */
   createUpload: Upload;
   /**
@@ -535,11 +536,28 @@ export type Upload = {
   error?: Maybe<Scalars['String']['output']>;
   /** When the presigned URLs expire. */
   expiresAt: Scalars['DateTime']['output'];
+  /**
+   * The upload's files. On `createUpload`'s answer, the first page of targets (see `targets`) is filled in
+   * (`url` / `parts`); files beyond it have none there — get them from `targets`.
+   */
   files: Array<UploadFile>;
   id: Scalars['ID']['output'];
   /** Samples added by the commit. */
   samplesAdded?: Maybe<Scalars['Int']['output']>;
   status: UploadStatus;
+  /**
+   * Presigned targets of the files, in the order of `files`: a PUT URL per file, or per part for files sent
+   * in parts (a file's parts may span pages). `first` counts URLs, 1–1000 (default 1000). Presigned on each
+   * call and valid 1 hour from then, so a resumed upload asks again for fresh ones. Only while PENDING
+   * (else `CONFLICT`).
+   */
+  targets: UploadTargetPage;
+};
+
+
+export type UploadTargetsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type UploadFile = {
@@ -568,6 +586,13 @@ export type UploadStatus =
   | 'PENDING'
   /** Validation failed; nothing was added. `error` says why. */
   | 'REJECTED';
+
+export type UploadTargetPage = {
+  __typename?: 'UploadTargetPage';
+  items: Array<UploadFile>;
+  /** Pass as `after` to get the next page; null on the last page. */
+  nextCursor?: Maybe<Scalars['String']['output']>;
+};
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -694,6 +719,7 @@ export type ResolversTypes = ResolversObject<{
   UploadFile: ResolverTypeWrapper<UploadFile>;
   UploadFileInput: UploadFileInput;
   UploadStatus: UploadStatus;
+  UploadTargetPage: ResolverTypeWrapper<UploadTargetPage>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -738,6 +764,7 @@ export type ResolversParentTypes = ResolversObject<{
   Upload: UploadRecord;
   UploadFile: UploadFile;
   UploadFileInput: UploadFileInput;
+  UploadTargetPage: UploadTargetPage;
 }>;
 
 export type CategoryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Category'] = ResolversParentTypes['Category']> = ResolversObject<{
@@ -914,6 +941,7 @@ export type UploadResolvers<ContextType = ApiContext, ParentType extends Resolve
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   samplesAdded?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['UploadStatus'], ParentType, ContextType>;
+  targets?: Resolver<ResolversTypes['UploadTargetPage'], ParentType, ContextType, RequireFields<UploadTargetsArgs, 'first'>>;
 }>;
 
 export type UploadFileResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['UploadFile'] = ResolversParentTypes['UploadFile']> = ResolversObject<{
@@ -922,6 +950,11 @@ export type UploadFileResolvers<ContextType = ApiContext, ParentType extends Res
   path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   size?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type UploadTargetPageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['UploadTargetPage'] = ResolversParentTypes['UploadTargetPage']> = ResolversObject<{
+  items?: Resolver<Array<ResolversTypes['UploadFile']>, ParentType, ContextType>;
+  nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = ApiContext> = ResolversObject<{
@@ -949,5 +982,6 @@ export type Resolvers<ContextType = ApiContext> = ResolversObject<{
   TagPage?: TagPageResolvers<ContextType>;
   Upload?: UploadResolvers<ContextType>;
   UploadFile?: UploadFileResolvers<ContextType>;
+  UploadTargetPage?: UploadTargetPageResolvers<ContextType>;
 }>;
 

@@ -9,6 +9,10 @@ import type { GraphqlTransport } from './transport.js';
 export type DatasetListing = Pick<Dataset, 'id' | 'name' | 'sampleCount' | 'createdAt'>;
 export type TagListing = Pick<Tag, 'name' | 'count' | 'createdBy' | 'createdAt'>;
 export type PresignedFile = Pick<UploadFile, 'path' | 'size' | 'url' | 'partSize'> & { parts?: { partNumber: number; url: string }[] | null };
+interface TargetPage {
+  items: Pick<PresignedFile, 'path' | 'url' | 'partSize' | 'parts'>[];
+  nextCursor?: string | null;
+}
 export type CreatedUpload = Pick<Upload, 'id' | 'expiresAt'> & { files: PresignedFile[] };
 export interface UploadOutcome {
   id: string;
@@ -105,13 +109,34 @@ export class WinnowApi {
     return data.dataset.sampleCount;
   }
 
+  /**
+   * Starts an upload and collects every presigned target: the answer carries the first page, the rest
+   * come page by page from `targets` (a page stays under the API's response limit).
+   */
   async createUpload(datasetId: string, files: readonly { path: string; size: number }[]): Promise<CreatedUpload> {
-    const data = await this.transport.request<{ createUpload: CreatedUpload }>(
+    const TARGETS = 'items { path url partSize parts { partNumber url } } nextCursor';
+    const data = await this.transport.request<{ createUpload: Pick<Upload, 'id' | 'expiresAt'> & { files: PresignedFile[]; targets: TargetPage } }>(
       `mutation ($d: ID!, $f: [UploadFileInput!]!) { createUpload(datasetId: $d, files: $f) {
-        id expiresAt files { path size url partSize parts { partNumber url } } } }`,
+        id expiresAt files { path size partSize } targets { ${TARGETS} } } }`,
       { d: datasetId, f: files },
     );
-    return data.createUpload;
+    const created = data.createUpload;
+    const byPath = new Map(created.files.map((file) => [file.path, { ...file, url: null as string | null, parts: null as PresignedFile['parts'] }]));
+    let page: TargetPage = created.targets;
+    for (;;) {
+      for (const item of page.items) {
+        const file = byPath.get(item.path)!;
+        if (item.url) file.url = item.url;
+        if (item.parts) file.parts = [...(file.parts ?? []), ...item.parts];
+      }
+      if (!page.nextCursor) break;
+      const next = await this.transport.request<{ dataset: { upload: { targets: TargetPage } } }>(
+        `query ($d: ID!, $u: ID!, $a: String) { dataset(id: $d) { upload(id: $u) { targets(after: $a) { ${TARGETS} } } } }`,
+        { d: datasetId, u: created.id, a: page.nextCursor },
+      );
+      page = next.dataset.upload.targets;
+    }
+    return { id: created.id, expiresAt: created.expiresAt, files: [...byPath.values()] };
   }
 
   async commitUpload(datasetId: string, uploadId: string, multipart: readonly MultipartCompletion[]): Promise<UploadOutcome> {
