@@ -15,6 +15,7 @@ import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/store/table.js';
 import { ESM_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
 import { SelectionWorkflow } from './workflow.js';
+import { ConsoleSite } from './console.js';
 import { COMMIT_TIMEOUT_MINUTES } from '../functions/ingest/limits.js';
 
 export interface WinnowStackProps extends StackProps {
@@ -133,6 +134,9 @@ export class WinnowStack extends Stack {
     });
     const integration = new HttpLambdaIntegration('ApiIntegration', this.apiFunction);
     this.httpApi.addRoutes({ path: '/graphql', integration });
+
+    // The web console and the API under one CloudFront origin (output ConsoleUrl).
+    new ConsoleSite(this, 'Console', { httpApi: this.httpApi, removalPolicy });
 
     new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/graphql` });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -6,6 +6,7 @@ import { localRuntimeOptionsFromEnv, startLocalRuntime } from './runtime.js';
 const options = localRuntimeOptionsFromEnv();
 const runtime = await startLocalRuntime(options);
 console.log(`Winnow is running.
+  Web console:  ${new URL('/', runtime.url).href}
   GraphQL API:  ${runtime.url}
   API key:      ${runtime.apiKey}   (send as Authorization: Bearer <key>)
   DynamoDB:     ${runtime.env.endpoints.dynamodb} (table ${runtime.env.tableName})

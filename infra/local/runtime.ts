@@ -19,6 +19,7 @@ import { createStores } from '../../functions/store/stores.js';
 import * as tasks from '../../functions/workflow/tasks.js';
 import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { CONSOLE_DIST } from '../../console/build.js';
 
 export interface LocalRuntimeOptions {
   /** Where s3rver keeps objects and, when `persist` is set, dynalite its data. Default `.winnow/`. */
@@ -57,10 +58,12 @@ export interface LocalRuntimeOptions {
    * (default: `WINNOW_SYNC_COMMIT_BYTES`, else 256 MiB).
    */
   readonly syncCommitBytes?: number;
+  /** The web console's built files, served at `/` (default `console/dist`, built by `npm run build:console`). */
+  readonly consoleDir?: string;
 }
 
 export interface LocalRuntime {
-  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`; the web console is at `/` of the same origin. */
   readonly url: string;
   /** The development API key (send as `Authorization: Bearer <key>`). */
   readonly apiKey: string;
@@ -115,7 +118,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const apollo = createApiServer({ ...(options.logRequests === false ? {} : { logRequest: jsonLogger }) });
     await apollo.start();
     started.push({ close: () => apollo.stop() });
-    const http = await startGraphqlHttpServer({ apollo, context: createContextFactory(env, { commits }), port: options.port ?? 4000 });
+    const http = await startGraphqlHttpServer({ apollo, context: createContextFactory(env, { commits }), port: options.port ?? 4000, staticDir: options.consoleDir ?? CONSOLE_DIST });
     started.push(http);
     return { url: http.url, apiKey, env, stop };
   } catch (error) {
