@@ -59,14 +59,20 @@ export function Tag({ datasetId, tagName }: { datasetId: string; tagName: string
           </p>
           <ErrorMessage error={downloadError} />
           <section aria-labelledby="files-heading">
+            {/* While the next page loads, the old one is not shown under the new page's numbers. */}
             <h2 id="files-heading">
-              File names {tag.count > 0 ? `${formatCount(offset + 1)}–${formatCount(offset + tag.fileNames.items.length)} of ${formatCount(tag.count)}` : ''}
+              File names{' '}
+              {loading ? '' : tag.count > 0 ? `${formatCount(offset + 1)}–${formatCount(offset + tag.fileNames.items.length)} of ${formatCount(tag.count)}` : ''}
             </h2>
-            <ol class="file-names" start={offset + 1}>
-              {tag.fileNames.items.map((name) => (
-                <li key={name}>{name}</li>
-              ))}
-            </ol>
+            {loading ? (
+              <Loading what="file names" />
+            ) : (
+              <ol class="file-names" start={offset + 1}>
+                {tag.fileNames.items.map((name) => (
+                  <li key={name}>{name}</li>
+                ))}
+              </ol>
+            )}
             <nav class="pager" aria-label="Pages of file names">
               <button type="button" disabled={cursors.length <= 1 || loading} onClick={() => setCursors(cursors.slice(0, -1))}>
                 Previous
