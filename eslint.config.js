@@ -4,11 +4,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.winnow/', 'functions/api/generated/', 'functions/kernels/kernelWorker.mjs'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.winnow/', 'functions/api/generated/', 'functions/kernels/kernelWorker.mjs', 'console/dist/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },

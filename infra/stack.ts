@@ -21,6 +21,7 @@ import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/store/table.js';
 import { ESM_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
 import { SelectionWorkflow } from './workflow.js';
+import { ConsoleSite } from './console.js';
 import { COMMIT_TIMEOUT_MINUTES } from '../functions/ingest/limits.js';
 
 export interface WinnowStackProps extends StackProps {
@@ -234,6 +235,9 @@ export class WinnowStack extends Stack {
     }
     alarm('Api5xxAlarm', this.httpApi.metricServerError(period), 'the HTTP API answered 5xx');
     alarm('CommitFailuresAlarm', this.commitFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'a commit failed every attempt');
+
+    // The web console and the API under one CloudFront origin (output ConsoleUrl).
+    new ConsoleSite(this, 'Console', { httpApi: this.httpApi, removalPolicy });
 
     new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/graphql` });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { jsonLogger, withRequestId } from '../../functions/api/requestLog.js';
 import { MAX_BODY_BYTES, payloadTooLargeBody } from '../../functions/api/limits.js';
+import { serveStaticFile } from './staticFiles.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export { MAX_BODY_BYTES };
@@ -49,13 +50,17 @@ export async function startGraphqlHttpServer<TContext extends BaseContext>(optio
   context: (requestId: string, authorization: string | undefined) => Promise<TContext> | TContext;
   port: number;
   host?: string;
+  /** Static files served at every other path (the web console), with `/` as `index.html`. */
+  staticDir?: string;
 }): Promise<GraphqlHttpServer> {
   const { apollo } = options;
   const host = options.host ?? '127.0.0.1';
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== GRAPHQL_PATH) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the API is at ${GRAPHQL_PATH}\n`);
+      const notFound = () => response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: the API is at ${GRAPHQL_PATH}\n`);
+      if (!options.staticDir) notFound();
+      else serveStaticFile(options.staticDir, request, response, url.pathname).then((served) => served || notFound(), notFound);
       return;
     }
     const requestId = crypto.randomUUID();

@@ -68,6 +68,7 @@ const starting: Promise<LocalRuntime> = startLocalRuntime(localRuntimeOptionsFro
 const runtime = await starting;
 if (!stopping) {
   console.log(`Winnow is running.
+  Web console:  ${new URL('/', runtime.url).href}
   GraphQL API:  ${runtime.url}
   API key:      ${runtime.apiKey}   (send as Authorization: Bearer <key>)
   Key file:     ${runtime.apiKeyFile ?? '(none: the key comes from WINNOW_API_KEY)'}

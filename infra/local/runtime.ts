@@ -21,6 +21,7 @@ import * as tasks from '../../functions/workflow/tasks.js';
 import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { TaskBudgets } from '../../functions/workflow/budgets.js';
+import { CONSOLE_DIST } from '../../console/build.js';
 
 export interface LocalRuntimeOptions {
   /** Where the data (when `persist` is on) and the development key live. Default `.winnow/`. */
@@ -69,10 +70,12 @@ export interface LocalRuntimeOptions {
    * none — on one machine, a run is bounded by the machine, and Plan checks no size).
    */
   readonly taskBudgets?: TaskBudgets;
+  /** The web console's built files, served at `/` (default `console/dist`, built by `npm run build:console`). */
+  readonly consoleDir?: string;
 }
 
 export interface LocalRuntime {
-  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`; the web console is at `/` of the same origin. */
   readonly url: string;
   /** The development API key (send as `Authorization: Bearer <key>`). */
   readonly apiKey: string;
@@ -138,7 +141,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const apollo = createApiServer({ ...(options.logRequests === false ? {} : { logRequest: jsonLogger }) });
     await apollo.start();
     started.push({ close: () => apollo.stop() });
-    const http = await startGraphqlHttpServer({ apollo, context: createContextFactory(env, { commits }), port: options.port ?? 4000 });
+    const http = await startGraphqlHttpServer({ apollo, context: createContextFactory(env, { commits }), port: options.port ?? 4000, staticDir: options.consoleDir ?? CONSOLE_DIST });
     started.push(http);
     return { url: http.url, apiKey, apiKeyFile, dataDir, persistent: options.persist !== false && !options.standIns, env, stop };
   } catch (error) {

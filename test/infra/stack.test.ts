@@ -189,3 +189,48 @@ describe('WinnowStack, ready for an account', () => {
     expect(retry.flatMap((r) => r.ErrorEquals).filter((e) => e === 'Lambda.Unknown')).toHaveLength(1);
   });
 });
+
+describe('WinnowStack, web console', () => {
+  it('serves the console from a private bucket through CloudFront, with /graphql routed to the HTTP API', () => {
+    const distributions = Object.values(template.findResources('AWS::CloudFront::Distribution')) as {
+      Properties: { DistributionConfig: { DefaultRootObject: string; Origins: { Id: string; DomainName: unknown; S3OriginConfig?: unknown; OriginAccessControlId?: unknown; CustomOriginConfig?: { OriginProtocolPolicy: string } }[]; DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string; ResponseHeadersPolicyId: unknown }; CacheBehaviors: { PathPattern: string; TargetOriginId: string; AllowedMethods: string[]; CachePolicyId: string }[] } };
+    }[];
+    expect(distributions).toHaveLength(1);
+    const config = distributions[0]!.Properties.DistributionConfig;
+    expect(config.DefaultRootObject).toBe('index.html');
+    const s3Origin = config.Origins.find((o) => o.Id === config.DefaultCacheBehavior.TargetOriginId)!;
+    expect(s3Origin.OriginAccessControlId).toBeDefined();
+    expect(JSON.stringify(s3Origin.DomainName)).toMatch(/ConsoleBucket/);
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    const api = config.CacheBehaviors.find((b) => b.PathPattern === '/graphql')!;
+    expect(api.AllowedMethods).toEqual(expect.arrayContaining(['POST', 'OPTIONS']));
+    // CloudFront's managed CachingDisabled policy: the API's answers are never cached.
+    expect(api.CachePolicyId).toBe('4135ea2d-6df8-44a3-9df3-4b5a84be39ad');
+    const apiOrigin = config.Origins.find((o) => o.Id === api.TargetOriginId)!;
+    expect(apiOrigin.CustomOriginConfig?.OriginProtocolPolicy).toBe('https-only');
+    expect(JSON.stringify(apiOrigin.DomainName)).toMatch(/HttpApi/);
+    // Only CloudFront reads the console's bucket.
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^ConsoleBucket') },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' })]) },
+    });
+  });
+
+  it('sends the console with a same-origin Content-Security-Policy, uploads the built files and outputs the URL', () => {
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: { ContentSecurityPolicy: Match.stringLikeRegexp("connect-src 'self'"), Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
+        }),
+      },
+    });
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketName: { Ref: Match.stringLikeRegexp('^ConsoleBucket') },
+      SourceBucketNames: Match.anyValue(),
+    });
+    const outputs = template.findOutputs('ConsoleUrl');
+    expect(JSON.stringify(outputs.ConsoleUrl!.Value)).toMatch(/ConsoleDistribution.*DomainName/);
+  });
+});

@@ -14,7 +14,7 @@ import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 
@@ -80,4 +80,9 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** A headless browser whose contexts a test opens itself (one per case, each with its own storage). */
+export async function launchHeadlessBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: await chromiumExecutable(), headless: true, args: ARGS });
 }

@@ -1,0 +1,89 @@
+/** One tag: its file names a page at a time, and the whole list as a text file. */
+import { useState } from 'preact/hooks';
+import type { ApiError} from '../api.js';
+import { request, type TagData } from '../api.js';
+import { Crumbs, ErrorMessage, formatCount, Loading, When } from '../components.js';
+import { toApiError, useLoad } from '../hooks.js';
+import { href } from '../router.js';
+
+const PAGE_SIZE = 100;
+
+export function Tag({ datasetId, tagName }: { datasetId: string; tagName: string }) {
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const after = cursors[cursors.length - 1] ?? null;
+  const { data, error, loading } = useLoad(() => request<TagData>('tag', { datasetId, name: tagName, after }), [datasetId, tagName, after]);
+  const [downloadError, setDownloadError] = useState<ApiError | undefined>();
+  const [downloading, setDownloading] = useState(false);
+  const tag = data?.dataset.tag;
+  const offset = (cursors.length - 1) * PAGE_SIZE;
+
+  // The URL is asked for at the click (it is presigned for 15 minutes) and opened as a download: the
+  // bucket answers with `Content-Disposition: attachment; filename="<tag>.txt"`.
+  const download = async () => {
+    setDownloading(true);
+    setDownloadError(undefined);
+    try {
+      const answer = await request<{ dataset: { tag: { downloadUrl: string } } }>('tagDownload', { datasetId, name: tagName });
+      const link = document.createElement('a');
+      link.href = answer.dataset.tag.downloadUrl;
+      link.download = `${tagName}.txt`;
+      link.rel = 'noopener noreferrer';
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (caught) {
+      setDownloadError(toApiError(caught));
+    } finally {
+      setDownloading(false);
+    }
+  };
+
+  return (
+    <main>
+      <Crumbs>
+        <a href={href.datasets()}>Datasets</a> › <a href={href.dataset(datasetId)}>{data?.dataset.name ?? 'dataset'}</a>
+      </Crumbs>
+      <h1>Tag {tagName}</h1>
+      <ErrorMessage error={error} />
+      {loading && !tag && <Loading what="the tag" />}
+      {tag && (
+        <>
+          <p id="tag-count">
+            {formatCount(tag.count)} samples, made by {tag.createdBy}
+            {tag.parent ? ` from ${tag.parent}` : ''}, <When at={tag.createdAt} />.
+          </p>
+          <p class="actions">
+            <button type="button" onClick={() => void download()} disabled={downloading}>
+              {downloading ? 'Preparing…' : `Download file names (${tagName}.txt)`}
+            </button>
+          </p>
+          <ErrorMessage error={downloadError} />
+          <section aria-labelledby="files-heading">
+            {/* While the next page loads, the old one is not shown under the new page's numbers. */}
+            <h2 id="files-heading">
+              File names{' '}
+              {loading ? '' : tag.count > 0 ? `${formatCount(offset + 1)}–${formatCount(offset + tag.fileNames.items.length)} of ${formatCount(tag.count)}` : ''}
+            </h2>
+            {loading ? (
+              <Loading what="file names" />
+            ) : (
+              <ol class="file-names" start={offset + 1}>
+                {tag.fileNames.items.map((name) => (
+                  <li key={name}>{name}</li>
+                ))}
+              </ol>
+            )}
+            <nav class="pager" aria-label="Pages of file names">
+              <button type="button" disabled={cursors.length <= 1 || loading} onClick={() => setCursors(cursors.slice(0, -1))}>
+                Previous
+              </button>
+              <button type="button" disabled={!tag.fileNames.nextCursor || loading} onClick={() => setCursors([...cursors, tag.fileNames.nextCursor])}>
+                Next
+              </button>
+            </nav>
+          </section>
+        </>
+      )}
+    </main>
+  );
+}
