@@ -69,7 +69,8 @@ export const selectionEngine: SelectionEngine = {
   },
   run(config, source, options) {
     try {
-      const result = runSelection(config as SelectionConfig, source, options);
+      // Exact duplicates are removed unless the config says otherwise, as the service does.
+      const result = runSelection(config as SelectionConfig, source, { removeExactDuplicates: true, ...options });
       return { rows: result.rows, picks: result.picks, summary: result.summary };
     } catch (err) {
       if (err instanceof SelectionInputError || err instanceof SelectionConfigError) throw new ConfigMismatchError(issues(err.issues));
