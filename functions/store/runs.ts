@@ -54,6 +54,8 @@ export interface SelectionRun {
   readonly resultTagName: string;
   readonly inputTagName?: string;
   readonly preselectedTagName?: string;
+  /** A datapool run (store/datapool.ts); `processAll`: every sample outside the pool is a candidate. */
+  readonly datapool?: { readonly processAll: boolean };
   readonly createdAt: string;
   readonly startedAt?: string;
   readonly finishedAt?: string;

@@ -14,6 +14,7 @@
  * Every step can be repeated (the state machine retries): writes are whole objects or conditional.
  */
 import type { BlobStore } from '../store/blobs.js';
+import type { DatapoolRepository } from '../store/datapool.js';
 import type { DatasetManifest } from '../store/columns.js';
 import type { Dataset, DatasetRepository } from '../store/datasets.js';
 import { AlreadyExistsError, ConcurrentUpdateError, NotFoundError } from '../store/errors.js';
@@ -26,6 +27,7 @@ import {
   heavyStaticEntries,
   heavyStaticWidth,
   prepareSelection,
+  rowsOfPick,
   selectionConfig,
   summarize,
   type GreedyState,
@@ -37,12 +39,15 @@ import { checkConfigAgainstDataset, columnNeeds } from './config.js';
 import { ConfigRejectedError, failureReason, RunCancelledError, SelectionRunError } from './errors.js';
 import { embeddingRowsOf, writeRunReport } from './report.js';
 import { runKeys, type PickExplanation } from './results.js';
+import { poolForRun, selectionFilters, settleDatapool, stagePool, SUMMARY_LIST_LIMIT } from './selectionExtras.js';
 
 export interface WorkflowDeps {
   readonly datasets: DatasetRepository;
   readonly tags: TagRepository;
   readonly runs: RunRepository;
   readonly blobs: BlobStore;
+  /** The datapools; needed by pool runs only. */
+  readonly datapools?: DatapoolRepository;
 }
 
 export interface RunEvent {
@@ -117,7 +122,8 @@ async function querySets(deps: WorkflowDeps, run: SelectionRun, config: Selectio
 export async function shard(deps: WorkflowDeps, { runId, shard: index }: RunEvent & { shard: number }): Promise<null> {
   const run = await activeRun(deps, runId);
   const config = selectionConfig(run.config);
-  const heavy = heavyStaticEntries(config);
+  // A sequence selection computes its static parts over sequences, in Select (sequences are few).
+  const heavy = (config.selectedSequenceLength ?? 1) > 1 ? [] : heavyStaticEntries(config);
   if (heavy.length > 0) {
     const manifest = await manifestOf(deps.blobs, run.manifestKey!);
     const source = await loadColumnSource(deps.blobs, run.datasetId, manifest, columnNeeds(config), await querySets(deps, run, config));
@@ -158,7 +164,8 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
 
   // The shards' static parts, concatenated in shard order.
   const precomputed = new Map<number, Float32Array>();
-  for (const entry of heavyStaticEntries(config)) {
+  const sequenceRun = (config.selectedSequenceLength ?? 1) > 1;
+  for (const entry of sequenceRun ? [] : heavyStaticEntries(config)) {
     const width = config.strategies[entry]!.strategy.type === 'TYPICALITY' ? heavyStaticWidth(config.strategies[entry]!) : 1;
     const parts: Float32Array[] = [];
     for (let i = 0; i < manifest.shards.length; i++) {
@@ -189,10 +196,16 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
   };
   const inputRows = await rowsOfTag(run.inputTagName);
   const preselectedRows = await rowsOfTag(run.preselectedTagName);
+  // Sequences are cut by file name; everything else names rows only at the end.
+  const names = await source.fileNames();
+  const pool = run.datapool ? await poolForRun(deps, run, manifest.rowCount) : undefined;
   const prepared = prepareSelection(config, source, {
     ...(inputRows ? { inputRows } : {}),
     ...(preselectedRows ? { preselectedRows } : {}),
     precomputed,
+    removeExactDuplicates: true,
+    ...(await selectionFilters(deps.blobs, manifest, config, source)),
+    ...(pool ? { datapool: pool.options } : {}),
   });
   const checkpoint = await deps.blobs.getJson<Checkpoint>(runKeys.checkpoint(runId));
   const selectStartedAt = checkpoint?.selectStartedAt ?? invocationStart;
@@ -205,16 +218,18 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
     return { done: false };
   }
 
-  // Done: the explanation, then the tag, then the run record.
-  const names = await source.fileNames();
+  // Done: the explanation, then the tag, then the run record. A sequence pick is named by its first frame.
   const picks: PickExplanation[] = result.state.picks.map((pick, rank) => ({
     rank,
-    fileName: names[pick.row]!,
+    fileName: names[rowsOfPick(prepared, pick.row)[0]!]!,
     score: Number.isFinite(pick.score) ? pick.score : pick.score > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE,
     objectives: pick.objectives.map((o) => ({ strategy: o.strategy, objective: o.objective })),
   }));
   await deps.blobs.putJson(runKeys.picks(runId), picks);
-  const bits = TagBitset.fromRows(manifest.rowCount, result.state.picks.map((p) => p.row));
+  const pickedRows = result.state.picks.flatMap((p) => rowsOfPick(prepared, p.row));
+  const bits = TagBitset.fromRows(manifest.rowCount, pickedRows);
+  // A pool run stages pool ∪ picks before its tag; the pool takes it when the run turns SUCCEEDED.
+  if (pool) await stagePool(deps, run, pool, manifest.rowCount, pickedRows);
   try {
     await deps.tags.create({
       datasetId: dataset.id,
@@ -234,7 +249,7 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
   const finished = Date.now();
   const planMs = run.timings?.plan ?? 0;
   const runStart = run.startedAt ? Date.parse(run.startedAt) : selectStartedAt;
-  const summary = summarize(prepared, result);
+  const summary = summarize(prepared, result, { fileName: (row) => names[row]!, listLimit: SUMMARY_LIST_LIMIT });
   const timings = { plan: planMs, shards: Math.max(0, selectStartedAt - runStart - planMs), select: finished - selectStartedAt, total: finished - runStart };
 
   // The report: never fails the run (a failure becomes a note in the summary).
@@ -258,7 +273,7 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
     source,
     prepared,
     picks: result.state.picks,
-    fileName: (row) => names[row]!,
+    fileName: (row) => names[rowsOfPick(prepared, row)[0]!]!,
     embeddingRows: embeddingRowsOf(source, deps.blobs, manifest),
   });
   try {
@@ -275,6 +290,8 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
     // Cancelled at the last moment: the run stays CANCELLED and its tag goes.
     await deps.tags.delete(dataset.id, run.resultTagName).catch(() => undefined);
   }
+  // The run's status decided the pool's fate; folding it in now spares the next reader (best effort).
+  if (pool) await settleDatapool(deps, dataset.id).catch(() => undefined);
   return { done: true };
 }
 

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Dataset as DatasetRecord } from '../../store/datasets.js';
-import type { TagModel } from '../models.js';
+import type { TagModel, DatapoolModel } from '../models.js';
 import type { Upload as UploadRecord } from '../../store/uploads.js';
 import type { SelectionRun as RunRecord } from '../../store/runs.js';
 import type { ApiContext } from '../context.js';
@@ -42,11 +42,59 @@ export type CompletedPartInput = {
   partNumber: Scalars['Int']['input'];
 };
 
+export type CorruptSample = {
+  __typename?: 'CorruptSample';
+  fileName: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
+};
+
+export type CorruptSamplePage = {
+  __typename?: 'CorruptSamplePage';
+  items: Array<CorruptSample>;
+  nextCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** A dataset's datapool, shown as the read-only tag `datapool`. */
+export type Datapool = {
+  __typename?: 'Datapool';
+  /** The pool run holding the pool while it is queued or running. */
+  activeRunId?: Maybe<Scalars['ID']['output']>;
+  /** Number of samples in the pool. */
+  count: Scalars['Int']['output'];
+  /** File names of the pool's samples in row order. `first` is 1–1000 (default 100). */
+  fileNames: FileNamePage;
+  history: Array<DatapoolEvent>;
+  /** Rows at and past this index were added since the last pool run: a pool run's default candidates. */
+  newSamplesFrom: Scalars['Int']['output'];
+  tagName: Scalars['String']['output'];
+};
+
+
+/** A dataset's datapool, shown as the read-only tag `datapool`. */
+export type DatapoolFileNamesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type DatapoolEvent = {
+  __typename?: 'DatapoolEvent';
+  added: Scalars['Int']['output'];
+  at: Scalars['DateTime']['output'];
+  count: Scalars['Int']['output'];
+  /** RUN (a pool run added its picks) or RESET. */
+  event: Scalars['String']['output'];
+  runId?: Maybe<Scalars['ID']['output']>;
+};
+
 export type Dataset = {
   __typename?: 'Dataset';
   /** Whether the `lightly.*` keys were computed from uploaded images. */
   computedMetadataAvailable: Scalars['Boolean']['output'];
+  /** Samples whose uploaded image cannot be decoded, with the reason; they are never selected. `first` is 1–1000 (default 100). */
+  corruptSamples: CorruptSamplePage;
   createdAt: Scalars['DateTime']['output'];
+  /** The datapool: samples picked by the dataset's pool runs, read-only. */
+  datapool: Datapool;
   /** Dimension of the uploaded embeddings; null until embeddings are uploaded. */
   embeddingDimension?: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
@@ -67,6 +115,12 @@ export type Dataset = {
   upload: Upload;
   /** Uploads, oldest first. */
   uploads: Array<Upload>;
+};
+
+
+export type DatasetCorruptSamplesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -182,6 +236,8 @@ export type Mutation = {
   /** Deletes a tag; `initial-tag` cannot be deleted. */
   deleteTag: Scalars['Boolean']['output'];
   renameTag: Tag;
+  /** Empties the dataset's datapool (its history keeps a RESET entry). `CONFLICT` while a pool run is queued or running. */
+  resetDatapool: Datapool;
   /**
    * Starts a selection: runs `config` (a Lightly selection config, as JSON) on the dataset and writes the
    * picked samples to the new tag `resultTagName`. `inputTagName` limits the candidates to a tag;
@@ -189,6 +245,10 @@ export type Mutation = {
    * starts; errors name the JSON path (`extensions.path`, e.g. `config.strategies[0].strategy.type`).
    * With `idempotencyKey`, repeating the call returns the run it started the first time.
    * Give exactly one of `config` and `typedConfig`.
+   * `useDatapool`: the dataset's datapool (the picks of earlier pool runs) counts as already picked, only
+   * samples added since the last pool run are candidates (`processAll`: every sample outside the pool), and
+   * `n_samples` counts new picks; the pool grows by them only if the run succeeds. A second pool run on the
+   * dataset while one is queued or running is refused with `CONFLICT`.
    */
   startSelection: SelectionRun;
   /** Uploads and commits small files given inline (at most 4 MiB of content in total). */
@@ -252,14 +312,21 @@ export type MutationRenameTagArgs = {
 };
 
 
+export type MutationResetDatapoolArgs = {
+  datasetId: Scalars['ID']['input'];
+};
+
+
 export type MutationStartSelectionArgs = {
   config?: InputMaybe<Scalars['JSON']['input']>;
   datasetId: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   inputTagName?: InputMaybe<Scalars['String']['input']>;
   preselectedTagName?: InputMaybe<Scalars['String']['input']>;
+  processAll?: InputMaybe<Scalars['Boolean']['input']>;
   resultTagName: Scalars['String']['input'];
   typedConfig?: InputMaybe<SelectionConfigInput>;
+  useDatapool?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -648,6 +715,10 @@ export type ResolversTypes = ResolversObject<{
   Category: ResolverTypeWrapper<Category>;
   ClassShareInput: ClassShareInput;
   CompletedPartInput: CompletedPartInput;
+  CorruptSample: ResolverTypeWrapper<CorruptSample>;
+  CorruptSamplePage: ResolverTypeWrapper<CorruptSamplePage>;
+  Datapool: ResolverTypeWrapper<DatapoolModel>;
+  DatapoolEvent: ResolverTypeWrapper<DatapoolEvent>;
   Dataset: ResolverTypeWrapper<DatasetRecord>;
   DatasetPage: ResolverTypeWrapper<Omit<DatasetPage, 'items'> & { items: Array<ResolversTypes['Dataset']> }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -702,6 +773,10 @@ export type ResolversParentTypes = ResolversObject<{
   Category: Category;
   ClassShareInput: ClassShareInput;
   CompletedPartInput: CompletedPartInput;
+  CorruptSample: CorruptSample;
+  CorruptSamplePage: CorruptSamplePage;
+  Datapool: DatapoolModel;
+  DatapoolEvent: DatapoolEvent;
   Dataset: DatasetRecord;
   DatasetPage: Omit<DatasetPage, 'items'> & { items: Array<ResolversParentTypes['Dataset']> };
   DateTime: Scalars['DateTime']['output'];
@@ -745,9 +820,38 @@ export type CategoryResolvers<ContextType = ApiContext, ParentType extends Resol
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type CorruptSampleResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['CorruptSample'] = ResolversParentTypes['CorruptSample']> = ResolversObject<{
+  fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type CorruptSamplePageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['CorruptSamplePage'] = ResolversParentTypes['CorruptSamplePage']> = ResolversObject<{
+  items?: Resolver<Array<ResolversTypes['CorruptSample']>, ParentType, ContextType>;
+  nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type DatapoolResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Datapool'] = ResolversParentTypes['Datapool']> = ResolversObject<{
+  activeRunId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fileNames?: Resolver<ResolversTypes['FileNamePage'], ParentType, ContextType, RequireFields<DatapoolFileNamesArgs, 'first'>>;
+  history?: Resolver<Array<ResolversTypes['DatapoolEvent']>, ParentType, ContextType>;
+  newSamplesFrom?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tagName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type DatapoolEventResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DatapoolEvent'] = ResolversParentTypes['DatapoolEvent']> = ResolversObject<{
+  added?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  runId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
+
 export type DatasetResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Dataset'] = ResolversParentTypes['Dataset']> = ResolversObject<{
   computedMetadataAvailable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  corruptSamples?: Resolver<ResolversTypes['CorruptSamplePage'], ParentType, ContextType, RequireFields<DatasetCorruptSamplesArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  datapool?: Resolver<ResolversTypes['Datapool'], ParentType, ContextType>;
   embeddingDimension?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   metadataKeys?: Resolver<Array<ResolversTypes['MetadataKey']>, ParentType, ContextType>;
@@ -800,7 +904,8 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
   deleteDataset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteDatasetArgs, 'id'>>;
   deleteTag?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteTagArgs, 'datasetId' | 'name'>>;
   renameTag?: Resolver<ResolversTypes['Tag'], ParentType, ContextType, RequireFields<MutationRenameTagArgs, 'datasetId' | 'name' | 'newName'>>;
-  startSelection?: Resolver<ResolversTypes['SelectionRun'], ParentType, ContextType, RequireFields<MutationStartSelectionArgs, 'datasetId' | 'resultTagName'>>;
+  resetDatapool?: Resolver<ResolversTypes['Datapool'], ParentType, ContextType, RequireFields<MutationResetDatapoolArgs, 'datasetId'>>;
+  startSelection?: Resolver<ResolversTypes['SelectionRun'], ParentType, ContextType, RequireFields<MutationStartSelectionArgs, 'datasetId' | 'processAll' | 'resultTagName' | 'useDatapool'>>;
   uploadInline?: Resolver<ResolversTypes['Upload'], ParentType, ContextType, RequireFields<MutationUploadInlineArgs, 'datasetId' | 'files'>>;
 }>;
 
@@ -926,6 +1031,10 @@ export type UploadFileResolvers<ContextType = ApiContext, ParentType extends Res
 
 export type Resolvers<ContextType = ApiContext> = ResolversObject<{
   Category?: CategoryResolvers<ContextType>;
+  CorruptSample?: CorruptSampleResolvers<ContextType>;
+  CorruptSamplePage?: CorruptSamplePageResolvers<ContextType>;
+  Datapool?: DatapoolResolvers<ContextType>;
+  DatapoolEvent?: DatapoolEventResolvers<ContextType>;
   Dataset?: DatasetResolvers<ContextType>;
   DatasetPage?: DatasetPageResolvers<ContextType>;
   DateTime?: GraphQLScalarType;

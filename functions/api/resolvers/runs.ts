@@ -36,6 +36,7 @@ export const runMutations: Pick<MutationResolvers, 'startSelection' | 'cancelSel
       ...(args.inputTagName ? { inputTagName: args.inputTagName } : {}),
       ...(args.preselectedTagName ? { preselectedTagName: args.preselectedTagName } : {}),
       ...(args.idempotencyKey ? { idempotencyKey: args.idempotencyKey } : {}),
+      ...(args.useDatapool ? { datapool: { processAll: args.processAll ?? false } } : {}),
     });
   },
   cancelSelection: async (_parent, { id }, context) => cancelSelectionRun(context, await ownRun(context, id)),
