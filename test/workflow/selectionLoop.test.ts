@@ -70,8 +70,9 @@ async function pool(datasetId: string): Promise<PoolView> {
 describe('datapool', () => {
   it('two rounds: new picks come from what is new, nothing is picked twice, the pool grows', async () => {
     const datasetId = await createDataset(runtime.url, uniqueName('pool'));
-    const a = cluster('a', 50, [1, 0, 0], 0.2, 1);
-    const b = cluster('b', 50, [0, 1, 0], 0.2, 2);
+    // A and B are tight; C, the new region, is wide: covering it takes most of the new picks.
+    const a = cluster('a', 50, [1, 0, 0], 0.1, 1);
+    const b = cluster('b', 50, [0, 1, 0], 0.1, 2);
     await upload(datasetId, [...a.names, ...b.names], [...a.rows, ...b.rows]);
     const first = await run(datasetId, { n_samples: 10, strategies: [diversity()] }, 'round-1', { u: true });
     expect(first.status).toBe('SUCCEEDED');
@@ -80,7 +81,7 @@ describe('datapool', () => {
     expect((await pool(datasetId)).count).toBe(10);
 
     // Round 2: a new cluster C, and near-copies of A.
-    const c = cluster('c', 20, [0, 0, 1], 0.2, 3);
+    const c = cluster('c', 20, [0, 0, 1], 0.4, 3);
     const nearA = { names: a.names.slice(0, 20).map((n) => n.replace('a_', 'a2_')), rows: a.rows.slice(0, 20).map((r) => r.map((x) => x + 0.001)) };
     await upload(datasetId, [...c.names, ...nearA.names], [...c.rows, ...nearA.rows]);
     const second = await run(datasetId, { n_samples: 10, strategies: [diversity()] }, 'round-2', { u: true });
