@@ -1,5 +1,5 @@
 /** `winnow select --input DIR` offline: sequences and the exact-duplicate filter. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,5 +48,22 @@ describe('winnow select offline', () => {
     expect(run.code).toBe(0);
     expect([...run.lines].sort()).toEqual(['a.png', 'b.png']);
     expect(JSON.parse(readFileSync(explain, 'utf8')).summary.duplicates.listed).toEqual([{ row: 2, duplicateOf: 0, fileName: 'a-copy.png', duplicateOfFileName: 'a.png' }]);
+  });
+});
+
+describe('demo/weekly-video-clips.jsonc', () => {
+  it('runs offline on a folder of frames', async () => {
+    const names = Array.from({ length: 200 }, (_, i) => `drive/cam_${i % 2}-${String(i >> 1).padStart(4, '0')}-mp4.png`);
+    const rows = names.map((_, i) => [Math.cos(i * 0.37), Math.sin(i * 0.37), Math.cos(i * 0.11)]);
+    const dir = mkdtempSync(join(tmpdir(), 'winnow-loop-'));
+    writeFileSync(join(dir, 'embeddings.csv'), embeddingsCsv(names, Float32Array.from(rows.flat()), 3, []));
+    mkdirSync(join(dir, '.lightly', 'metadata'), { recursive: true });
+    writeFileSync(join(dir, '.lightly', 'metadata', 'schema.json'), JSON.stringify([{ name: 'lightly.luminance', path: 'lightly.luminance', defaultValue: 0.5, valueDataType: 'NUMERIC_FLOAT' }]));
+    writeFileSync(join(dir, '.lightly', 'metadata', 'metadata.jsonl'), names.map((n) => JSON.stringify({ file_name: n, type: 'image', metadata: { lightly: { luminance: 0.5 } } })).join('\n') + '\n');
+    const run = await runCli(['select', '--config', 'demo/weekly-video-clips.jsonc', '--input', dir]);
+    expect(run.stderr, run.stderr).not.toMatch(/error/i);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.lines.length % 5).toBe(0);
+    expect(run.lines.length).toBeGreaterThan(0);
   });
 });
