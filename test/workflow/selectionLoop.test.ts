@@ -181,6 +181,12 @@ describe('sequences and filters', () => {
     const refused = await start(datasetId, { n_samples: 7, selected_sequence_length: 5, strategies: [diversity()] }, 'bad');
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', path: 'config.n_samples' });
     expect(refused.errors?.[0]?.message).toMatch(/7 .*5/);
+    const typed = await graphql(
+      runtime.url,
+      `mutation ($d: ID!, $c: SelectionConfigInput) { startSelection(datasetId: $d, typedConfig: $c, resultTagName: "typed") { id } }`,
+      { d: datasetId, c: { nSamples: 7, selectedSequenceLength: 5, strategies: [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'DIVERSITY' } }] } },
+    );
+    expect(typed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', path: 'typedConfig.nSamples' });
   });
 
   it('removes exact duplicates and never picks a corrupt image, which the commit marks with its reason', async () => {

@@ -411,6 +411,10 @@ export type RunStatus =
 export type SelectionConfigInput = {
   nSamples?: InputMaybe<Scalars['Int']['input']>;
   proportionSamples?: InputMaybe<Scalars['Float']['input']>;
+  /** Drop samples whose embedding row is bit-identical to an earlier one (default true). */
+  removeExactDuplicates?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Frames per selected video sequence (default 1: single samples); `nSamples` must be a multiple of it. */
+  selectedSequenceLength?: InputMaybe<Scalars['Int']['input']>;
   strategies: Array<SelectionEntryInput>;
 };
 
