@@ -254,7 +254,10 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
 
   // The report: never fails the run (a failure becomes a note in the summary).
   const finishedAt = new Date(finished).toISOString();
-  const report = await writeRunReport(deps.blobs, {
+  // The report's figures are drawn per sample; a sequence run's clips are listed in its summary instead.
+  const report = sequenceRun
+    ? { note: 'no HTML report for sequence selections yet: the picked sequences are listed in the summary (sequences.picked)' }
+    : await writeRunReport(deps.blobs, {
     run: {
       id: runId,
       datasetId: dataset.id,

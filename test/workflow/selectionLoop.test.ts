@@ -178,6 +178,15 @@ describe('sequences and filters', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.resultTag?.count).toBe(10);
     expect((await tagFileNames(runtime.url, datasetId, 'clips')).sort()).toEqual([...names.slice(0, 5), ...names.slice(10)].sort());
+    const listed = await graphql<{ selectionRun: { summary: { sequences: { length: number; picked: { video: string; firstFrame: number; lastFrame: number; fileNames: string[] }[] } } } }>(
+      runtime.url,
+      'query ($id: ID!) { selectionRun(id: $id) { summary { sequences { length picked { video firstFrame lastFrame fileNames } } } } }',
+      { id: result.id },
+    );
+    expect(listed.data?.selectionRun.summary.sequences.picked.map((p) => [p.video, p.firstFrame, p.lastFrame, p.fileNames.length])).toEqual([
+      ['drive/cam_1.mp4', 0, 4, 5],
+      ['drive/cam_1.mp4', 10, 14, 5],
+    ]);
     const refused = await start(datasetId, { n_samples: 7, selected_sequence_length: 5, strategies: [diversity()] }, 'bad');
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', path: 'config.n_samples' });
     expect(refused.errors?.[0]?.message).toMatch(/7 .*5/);
@@ -214,6 +223,12 @@ describe('sequences and filters', () => {
     expect(result.status).toBe('SUCCEEDED');
     const picked = await tagFileNames(runtime.url, datasetId, 'picked');
     expect(picked.sort()).toEqual(['ok.jpg', 'other.jpg']);
+    const named = await graphql<{ selectionRun: { summary: { duplicates: { count: number; listed: unknown[] } } } }>(
+      runtime.url,
+      'query ($id: ID!) { selectionRun(id: $id) { summary { duplicates { count listed { fileName duplicateOfFileName } } } } }',
+      { id: result.id },
+    );
+    expect(named.data?.selectionRun.summary.duplicates).toEqual({ count: 1, listed: [{ fileName: 'twin.jpg', duplicateOfFileName: 'ok.jpg' }] });
     expect(result.summary?.dropped).toEqual(
       expect.arrayContaining([
         { reason: expect.stringMatching(/^corrupt image: /), count: 1 },

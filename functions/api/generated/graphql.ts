@@ -159,6 +159,18 @@ export type DroppedRows = {
   reason: Scalars['String']['output'];
 };
 
+export type DuplicateSample = {
+  __typename?: 'DuplicateSample';
+  duplicateOfFileName: Scalars['String']['output'];
+  fileName: Scalars['String']['output'];
+};
+
+export type DuplicateSummary = {
+  __typename?: 'DuplicateSummary';
+  count: Scalars['Int']['output'];
+  listed: Array<DuplicateSample>;
+};
+
 export type FileNamePage = {
   __typename?: 'FileNamePage';
   items: Array<Scalars['String']['output']>;
@@ -347,6 +359,15 @@ export type PickPage = {
   nextCursor?: Maybe<Scalars['String']['output']>;
 };
 
+export type PickedSequence = {
+  __typename?: 'PickedSequence';
+  fileNames: Array<Scalars['String']['output']>;
+  firstFrame: Scalars['Int']['output'];
+  lastFrame: Scalars['Int']['output'];
+  /** The video's path (`drive/cam_1.mp4`). */
+  video: Scalars['String']['output'];
+};
+
 export type PredictionTask = {
   __typename?: 'PredictionTask';
   categories: Array<Category>;
@@ -513,6 +534,8 @@ export type SelectionStrategyInput = {
 export type SelectionSummary = {
   __typename?: 'SelectionSummary';
   dropped: Array<DroppedRows>;
+  /** Candidates removed as exact duplicates (`remove_exact_duplicates`), each with the sample it duplicates (the first 200). */
+  duplicates?: Maybe<DuplicateSummary>;
   /** What the strategies report about the result, e.g. a WEIGHTS sum against its target range or BALANCE shares against the target. */
   notes: Array<Scalars['String']['output']>;
   /** Candidates after the input tag and before thresholds. */
@@ -520,8 +543,19 @@ export type SelectionSummary = {
   preselected: Scalars['Int']['output'];
   requested: Scalars['Int']['output'];
   selected: Scalars['Int']['output'];
+  /** A sequence selection (`selected_sequence_length` > 1): the picked sequences (the first 200); counts above are frames. */
+  sequences?: Maybe<SequenceSummary>;
   /** TARGET_REACHED, POOL_EXHAUSTED, or the stopping condition that ended the selection. */
   stopReason: Scalars['String']['output'];
+};
+
+export type SequenceSummary = {
+  __typename?: 'SequenceSummary';
+  candidates: Scalars['Int']['output'];
+  /** Frames left out because their video's last run of frames was shorter than the length. */
+  incompleteTailFrames: Scalars['Int']['output'];
+  length: Scalars['Int']['output'];
+  picked: Array<PickedSequence>;
 };
 
 export type StrategyObjective = {
@@ -727,6 +761,8 @@ export type ResolversTypes = ResolversObject<{
   DatasetPage: ResolverTypeWrapper<Omit<DatasetPage, 'items'> & { items: Array<ResolversTypes['Dataset']> }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DroppedRows: ResolverTypeWrapper<DroppedRows>;
+  DuplicateSample: ResolverTypeWrapper<DuplicateSample>;
+  DuplicateSummary: ResolverTypeWrapper<DuplicateSummary>;
   FileNamePage: ResolverTypeWrapper<FileNamePage>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -740,6 +776,7 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PhaseTiming: ResolverTypeWrapper<PhaseTiming>;
   PickPage: ResolverTypeWrapper<PickPage>;
+  PickedSequence: ResolverTypeWrapper<PickedSequence>;
   PredictionTask: ResolverTypeWrapper<PredictionTask>;
   PredictionsName: PredictionsName;
   PresignedPart: ResolverTypeWrapper<PresignedPart>;
@@ -755,6 +792,7 @@ export type ResolversTypes = ResolversObject<{
   SelectionRunPage: ResolverTypeWrapper<Omit<SelectionRunPage, 'items'> & { items: Array<ResolversTypes['SelectionRun']> }>;
   SelectionStrategyInput: SelectionStrategyInput;
   SelectionSummary: ResolverTypeWrapper<SelectionSummary>;
+  SequenceSummary: ResolverTypeWrapper<SequenceSummary>;
   StrategyObjective: ResolverTypeWrapper<StrategyObjective>;
   StrategyType: StrategyType;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -785,6 +823,8 @@ export type ResolversParentTypes = ResolversObject<{
   DatasetPage: Omit<DatasetPage, 'items'> & { items: Array<ResolversParentTypes['Dataset']> };
   DateTime: Scalars['DateTime']['output'];
   DroppedRows: DroppedRows;
+  DuplicateSample: DuplicateSample;
+  DuplicateSummary: DuplicateSummary;
   FileNamePage: FileNamePage;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
@@ -796,6 +836,7 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   PhaseTiming: PhaseTiming;
   PickPage: PickPage;
+  PickedSequence: PickedSequence;
   PredictionTask: PredictionTask;
   PresignedPart: PresignedPart;
   Query: Record<PropertyKey, never>;
@@ -808,6 +849,7 @@ export type ResolversParentTypes = ResolversObject<{
   SelectionRunPage: Omit<SelectionRunPage, 'items'> & { items: Array<ResolversParentTypes['SelectionRun']> };
   SelectionStrategyInput: SelectionStrategyInput;
   SelectionSummary: SelectionSummary;
+  SequenceSummary: SequenceSummary;
   StrategyObjective: StrategyObjective;
   String: Scalars['String']['output'];
   Tag: TagModel;
@@ -883,6 +925,16 @@ export type DroppedRowsResolvers<ContextType = ApiContext, ParentType extends Re
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type DuplicateSampleResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DuplicateSample'] = ResolversParentTypes['DuplicateSample']> = ResolversObject<{
+  duplicateOfFileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type DuplicateSummaryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DuplicateSummary'] = ResolversParentTypes['DuplicateSummary']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  listed?: Resolver<Array<ResolversTypes['DuplicateSample']>, ParentType, ContextType>;
+}>;
+
 export type FileNamePageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['FileNamePage'] = ResolversParentTypes['FileNamePage']> = ResolversObject<{
   items?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -921,6 +973,13 @@ export type PhaseTimingResolvers<ContextType = ApiContext, ParentType extends Re
 export type PickPageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['PickPage'] = ResolversParentTypes['PickPage']> = ResolversObject<{
   items?: Resolver<Array<ResolversTypes['SelectionPick']>, ParentType, ContextType>;
   nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type PickedSequenceResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['PickedSequence'] = ResolversParentTypes['PickedSequence']> = ResolversObject<{
+  fileNames?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  firstFrame?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastFrame?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  video?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type PredictionTaskResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['PredictionTask'] = ResolversParentTypes['PredictionTask']> = ResolversObject<{
@@ -985,12 +1044,21 @@ export type SelectionRunPageResolvers<ContextType = ApiContext, ParentType exten
 
 export type SelectionSummaryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SelectionSummary'] = ResolversParentTypes['SelectionSummary']> = ResolversObject<{
   dropped?: Resolver<Array<ResolversTypes['DroppedRows']>, ParentType, ContextType>;
+  duplicates?: Resolver<Maybe<ResolversTypes['DuplicateSummary']>, ParentType, ContextType>;
   notes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   poolSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   preselected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   requested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   selected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sequences?: Resolver<Maybe<ResolversTypes['SequenceSummary']>, ParentType, ContextType>;
   stopReason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type SequenceSummaryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SequenceSummary'] = ResolversParentTypes['SequenceSummary']> = ResolversObject<{
+  candidates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  incompleteTailFrames?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  length?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  picked?: Resolver<Array<ResolversTypes['PickedSequence']>, ParentType, ContextType>;
 }>;
 
 export type StrategyObjectiveResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['StrategyObjective'] = ResolversParentTypes['StrategyObjective']> = ResolversObject<{
@@ -1043,12 +1111,15 @@ export type Resolvers<ContextType = ApiContext> = ResolversObject<{
   DatasetPage?: DatasetPageResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DroppedRows?: DroppedRowsResolvers<ContextType>;
+  DuplicateSample?: DuplicateSampleResolvers<ContextType>;
+  DuplicateSummary?: DuplicateSummaryResolvers<ContextType>;
   FileNamePage?: FileNamePageResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   MetadataKey?: MetadataKeyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PhaseTiming?: PhaseTimingResolvers<ContextType>;
   PickPage?: PickPageResolvers<ContextType>;
+  PickedSequence?: PickedSequenceResolvers<ContextType>;
   PredictionTask?: PredictionTaskResolvers<ContextType>;
   PresignedPart?: PresignedPartResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
@@ -1057,6 +1128,7 @@ export type Resolvers<ContextType = ApiContext> = ResolversObject<{
   SelectionRun?: SelectionRunResolvers<ContextType>;
   SelectionRunPage?: SelectionRunPageResolvers<ContextType>;
   SelectionSummary?: SelectionSummaryResolvers<ContextType>;
+  SequenceSummary?: SequenceSummaryResolvers<ContextType>;
   StrategyObjective?: StrategyObjectiveResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   TagPage?: TagPageResolvers<ContextType>;
