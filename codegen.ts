@@ -14,6 +14,7 @@ const config: CodegenConfig = {
         mappers: {
           Dataset: '../../store/datasets.js#Dataset as DatasetRecord',
           Tag: '../models.js#TagModel',
+          Datapool: '../models.js#DatapoolModel',
           Upload: '../../store/uploads.js#Upload as UploadRecord',
           SelectionRun: '../../store/runs.js#SelectionRun as RunRecord',
         },

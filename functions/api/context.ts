@@ -2,6 +2,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { CommitDispatcher } from '../ingest/commitJobs.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { DatasetManifest } from '../store/columns.js';
+import type { DatapoolRepository } from '../store/datapool.js';
 import type { Dataset, DatasetRepository } from '../store/datasets.js';
 import type { TagRepository } from '../store/tags.js';
 import type { RunRepository } from '../store/runs.js';
@@ -16,6 +17,7 @@ export interface ApiContext {
   readonly uploads: UploadRepository;
   readonly blobs: BlobStore;
   readonly runs: RunRepository;
+  readonly datapools: DatapoolRepository;
   readonly sfn: SFNClient;
   /** The selection workflow; undefined where none is configured. */
   readonly stateMachineArn: string | undefined;

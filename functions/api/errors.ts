@@ -17,6 +17,7 @@ import { currentRequestId, jsonLogger } from './requestLog.js';
 import { ImageDecodeError, UploadStateError, UploadValidationError } from '../ingest/errors.js';
 import { FormatError } from '../formats/errors.js';
 import { ConfigRejectedError } from '../workflow/errors.js';
+import { DatapoolBusyError } from '../store/datapool.js';
 import { AlreadyExistsError, ConcurrentUpdateError, DatasetInUseError, InvalidCursorError, NotFoundError } from '../store/errors.js';
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INTERNAL_SERVER_ERROR';
@@ -57,6 +58,7 @@ function codeOf(error: unknown): KnownError | undefined {
   if (error instanceof AlreadyExistsError) return { code: 'CONFLICT', message: error.message };
   if (error instanceof ConcurrentUpdateError) return { code: 'CONFLICT', message: error.message };
   if (error instanceof DatasetInUseError) return { code: 'CONFLICT', message: error.message };
+  if (error instanceof DatapoolBusyError) return { code: 'CONFLICT', message: error.message };
   if (error instanceof InvalidCursorError) return { code: 'BAD_USER_INPUT', message: error.message, path: 'after' };
   return undefined;
 }

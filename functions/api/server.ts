@@ -76,7 +76,7 @@ export function createContextFactory(env: WinnowEnv, options: { commits?: Commit
   const clients = createAwsClients(env);
   const commits = options.commits ?? LambdaCommitDispatcher.fromEnv(env);
   const syncCommitBytes = env.syncCommitBytes ?? DEFAULT_SYNC_COMMIT_BYTES;
-  const { datasets, blobs, tags, uploads, runs } = createStores(env, clients);
+  const { datasets, blobs, tags, uploads, runs, datapools } = createStores(env, clients);
   const apiKeys = new DynamoApiKeyRepository(clients.dynamo, env.tableName);
   return async (requestId: string, authorization: string | undefined): Promise<ApiContext> => {
     const key = bearerKey(authorization);
@@ -105,6 +105,7 @@ export function createContextFactory(env: WinnowEnv, options: { commits?: Commit
       uploads,
       blobs,
       runs,
+      datapools,
       sfn: clients.sfn,
       stateMachineArn: env.stateMachineArn,
       commits,

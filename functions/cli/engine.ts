@@ -70,7 +70,8 @@ export const selectionEngine: SelectionEngine = {
   },
   run(config, source, options) {
     try {
-      const result = runSelection(config as SelectionConfig, source, { ...options, kernels: engineKernels() });
+      // Exact duplicates are removed unless the config says otherwise, as the service does.
+      const result = runSelection(config as SelectionConfig, source, { removeExactDuplicates: true, ...options, kernels: engineKernels() });
       return { rows: result.rows, picks: result.picks, summary: result.summary };
     } catch (err) {
       if (err instanceof SelectionInputError || err instanceof SelectionConfigError) throw new ConfigMismatchError(issues(err.issues));

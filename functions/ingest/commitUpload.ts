@@ -25,6 +25,7 @@ import {
   ColumnReader,
   EMPTY_MANIFEST,
   manifestKey,
+  type CorruptSample,
   type DatasetManifest,
   type MetadataKeyManifest,
   type TaskManifest,
@@ -167,6 +168,8 @@ type FileOf<K extends UploadFileKind['kind']> = { path: string; kind: Extract<Up
 class UploadConversion {
   private writer: ShardWriter | undefined;
   private readonly written: string[] = [];
+  /** Images of this upload that cannot be decoded (absolute rows). */
+  private readonly corruptSamples: CorruptSample[] = [];
 
   constructor(
     private readonly deps: IngestDeps,
@@ -219,7 +222,7 @@ class UploadConversion {
     await this.phase('object embeddings', () => this.convertObjectEmbeddings(only, tasks, objectCounts, parser.rowFinder()));
 
     // 4. Computed metadata from images.
-    if (imageFiles.length > 0) await this.phase('images', () => this.convertImages(imageFiles, metadata, rows, parser.rowFinder()));
+    if (imageFiles.length > 0) await this.phase('images', () => this.convertImages(imageFiles, metadata, rows, parser.rowFinder(), manifest.rowCount));
 
     // 5. Manifest, then the pointer to it.
     const next: DatasetManifest = {
@@ -230,6 +233,7 @@ class UploadConversion {
       metadata,
       tasks,
       computedMetadata: manifest.computedMetadata || imageFiles.length > 0,
+      ...(manifest.corruptSamples || this.corruptSamples.length > 0 ? { corruptSamples: [...(manifest.corruptSamples ?? []), ...this.corruptSamples] } : {}),
     };
     const key = manifestKey(this.dataset.id, next.version);
     this.written.push(key);
@@ -548,16 +552,29 @@ class UploadConversion {
     metadata: Record<string, MetadataKeyManifest>,
     rows: number,
     rowOf: (fileName: string) => number | undefined,
+    firstRow: number,
   ): Promise<void> {
     const columns = new Map(IMAGE_METADATA_SCHEMA.map((field) => [field.name, new Float64Array(rows).fill(NaN)]));
+    const corrupt: CorruptSample[] = [];
     await mapLimit(images, 4, async (f) => {
       const row = rowOf(f.kind.fileName);
       if (row === undefined) throw new UploadValidationError(`image '${f.kind.fileName}' is not a sample of embeddings.csv`, { file: f.path });
       const bytes = await this.deps.blobs.get(this.key(f.path));
       if (!bytes) throw new UploadValidationError(`'${f.path}' was never uploaded`, { file: f.path });
-      const values = await computeImageMetadata(bytes, f.path);
+      let values;
+      try {
+        values = await computeImageMetadata(bytes, f.path);
+      } catch (error) {
+        // An unreadable image is a fact about the sample, not a fault of the upload: the sample is kept,
+        // marked corrupt (never selected), and its computed keys stay missing.
+        if (!(error instanceof ImageDecodeError)) throw error;
+        corrupt.push({ row: firstRow + row, fileName: f.kind.fileName, reason: corruptReason(bytes, error) });
+        return;
+      }
       for (const [name, column] of columns) column[row] = values[name];
     });
+    corrupt.sort((a, b) => a.row - b.row);
+    this.corruptSamples.push(...corrupt);
     for (const field of IMAGE_METADATA_SCHEMA) {
       await this.writer!.addColumn(`metadata/${field.name}`, columns.get(field.name)!);
       metadata[field.name] = { type: field.valueDataType, computed: true };
@@ -566,3 +583,11 @@ class UploadConversion {
 }
 
 const COMPUTED_KEYS = new Set<string>(IMAGE_METADATA_SCHEMA.map((field) => field.name));
+
+/** Why an image cannot be used, in words a user can act on. */
+export function corruptReason(bytes: Uint8Array, error: ImageDecodeError): string {
+  if (bytes.length === 0) return 'empty file (0 bytes)';
+  if (/unsupported image format|bad seek|not a known file format/i.test(error.reason)) return 'not an image (unsupported format)';
+  if (/premature end|truncat|end of (file|data)|unexpected end/i.test(error.reason)) return `truncated image (${error.reason.split('\n')[0]!.trim()})`;
+  return `cannot be decoded (${error.reason.split('\n')[0]!.trim()})`;
+}

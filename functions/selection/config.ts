@@ -95,7 +95,20 @@ export interface SelectionConfig {
   readonly nSamples?: number;
   readonly proportionSamples?: number;
   readonly strategies: readonly StrategyEntry[];
+  /**
+   * Frames per selected video sequence (`selected_sequence_length`, as the LightlyOne worker names it);
+   * absent = 1, single samples. See sequences.ts.
+   */
+  readonly selectedSequenceLength?: number;
+  /**
+   * Drop samples whose embedding row is bit-identical to an earlier one (`remove_exact_duplicates`);
+   * absent = what the caller runs with (the CLI and the service: true; see select.ts).
+   */
+  readonly removeExactDuplicates?: boolean;
 }
+
+/** The largest `selected_sequence_length`: a sequence is a clip to label, not a whole recording. */
+export const MAX_SEQUENCE_LENGTH = 10_000;
 
 /** Which inputs each strategy takes (SELECTION.md). */
 export const STRATEGY_INPUTS: Record<StrategyType, readonly InputType[]> = {
@@ -278,15 +291,20 @@ export function parseSelectionConfig(raw: unknown): { ok: true; config: Selectio
   if (!isObject(raw)) return { ok: false, issues: [{ path: '', message: 'the config must be a JSON object {n_samples | proportion_samples, strategies}' }] };
   const root = normaliseKeys(raw, '', issues, originals);
   for (const key of Object.keys(root)) {
-    if (!['nSamples', 'proportionSamples', 'strategies'].includes(key)) {
-      issues.push({ path: originals.get(key) ?? key, message: `unknown key '${originals.get(key) ?? key}'; allowed: n_samples, proportion_samples, strategies` });
+    if (!['nSamples', 'proportionSamples', 'strategies', 'selectedSequenceLength', 'removeExactDuplicates'].includes(key)) {
+      issues.push({
+        path: originals.get(key) ?? key,
+        message: `unknown key '${originals.get(key) ?? key}'; allowed: n_samples, proportion_samples, strategies, selected_sequence_length, remove_exact_duplicates`,
+      });
     }
   }
   const has = (key: string) => root[key] !== undefined && root[key] !== null;
   if (has('nSamples') === has('proportionSamples')) {
     issues.push({ path: '', message: 'give exactly one of n_samples and proportion_samples' });
   }
-  const config: { nSamples?: number; proportionSamples?: number; strategies: StrategyEntry[] } = { strategies: [] };
+  const config: { nSamples?: number; proportionSamples?: number; strategies: StrategyEntry[]; selectedSequenceLength?: number; removeExactDuplicates?: boolean } = {
+    strategies: [],
+  };
   if (has('nSamples')) {
     const parsed = z.number().int('must be an integer').min(1, 'must be ≥ 1').safeParse(root.nSamples);
     if (parsed.success) config.nSamples = parsed.data;
@@ -296,6 +314,26 @@ export function parseSelectionConfig(raw: unknown): { ok: true; config: Selectio
     const parsed = finite.gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]').safeParse(root.proportionSamples);
     if (parsed.success) config.proportionSamples = parsed.data;
     else issues.push(...zodIssues(parsed.error, originals.get('proportionSamples') ?? 'proportionSamples', originals));
+  }
+  if (has('selectedSequenceLength')) {
+    const at = originals.get('selectedSequenceLength') ?? 'selectedSequenceLength';
+    const parsed = z.number().int('must be an integer').min(1, 'must be ≥ 1').max(MAX_SEQUENCE_LENGTH, `must be ≤ ${MAX_SEQUENCE_LENGTH}`).safeParse(root.selectedSequenceLength);
+    if (!parsed.success) issues.push(...zodIssues(parsed.error, at, originals));
+    else {
+      config.selectedSequenceLength = parsed.data;
+      // n_samples counts frames: whole sequences only, never a cut one.
+      if (config.nSamples !== undefined && config.nSamples % parsed.data !== 0) {
+        issues.push({
+          path: originals.get('nSamples') ?? 'nSamples',
+          message: `n_samples ${config.nSamples} is not a multiple of selected_sequence_length ${parsed.data} (it counts frames of whole sequences); use ${Math.max(parsed.data, config.nSamples - (config.nSamples % parsed.data))} or ${config.nSamples + parsed.data - (config.nSamples % parsed.data)}`,
+        });
+      }
+    }
+  }
+  if (has('removeExactDuplicates')) {
+    const parsed = z.boolean().safeParse(root.removeExactDuplicates);
+    if (parsed.success) config.removeExactDuplicates = parsed.data;
+    else issues.push(...zodIssues(parsed.error, originals.get('removeExactDuplicates') ?? 'removeExactDuplicates', originals));
   }
   if (!Array.isArray(root.strategies) || root.strategies.length === 0) {
     issues.push({ path: 'strategies', message: 'must be a non-empty list of {input, strategy}' });
@@ -307,6 +345,12 @@ export function parseSelectionConfig(raw: unknown): { ok: true; config: Selectio
     const objectTasks = new Set(config.strategies.flatMap((e) => (e.input.type === 'EMBEDDINGS' && e.input.task !== undefined ? [e.input.task] : [])));
     if (objectTasks.size > 1) {
       issues.push({ path: 'strategies', message: `object-level embeddings of one task at a time; got ${[...objectTasks].join(', ')}` });
+    }
+    if (objectTasks.size > 0 && (config.selectedSequenceLength ?? 1) > 1) {
+      issues.push({
+        path: originals.get('selectedSequenceLength') ?? 'selectedSequenceLength',
+        message: `sequences are selected from frames, not from objects; remove selected_sequence_length or the object embeddings of ${[...objectTasks].join(', ')}`,
+      });
     }
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, config };

@@ -34,6 +34,8 @@ export * from './errors.js';
 export * from './jsonc.js';
 export * from './random.js';
 export * from './select.js';
+export { parseFrameName, FRAME_NAME_EXAMPLE, type PickedSequence, type SequencePlan } from './sequences.js';
+export { canonicalRows, type DuplicateRow } from './filters.js';
 export type { PickExplanation, StopReason, GreedyState, GreedyResult } from './greedy.js';
 export { validateAgainstSource, objectTask } from './inputs.js';
 export { scalarKernels, type Kernels } from '../kernels/index.js';

@@ -127,6 +127,11 @@ export function numericColumn(input: InputConfig, source: SelectionSource): Floa
 export function classColumn(input: InputConfig, source: SelectionSource): { counts: ClassCounts; oneHot?: Int32Array } | undefined {
   const rows = source.rowCount;
   if (input.type === 'METADATA') {
+    if (source.metadataClassCounts) {
+      const counts = source.metadataClassCounts(input.key);
+      if (!counts || counts.present.length !== rows || counts.counts.length !== rows * counts.classes.length) return undefined;
+      return { counts };
+    }
     const column = source.metadata(input.key);
     if (column?.kind !== 'categorical' || column.codes.length !== rows) return undefined;
     const k = column.categories.length;

@@ -29,6 +29,8 @@ import { typicalityFromKnn, typicalityKnn, TypicalityStrategy } from './strategi
 import { scaleWeights, WeightsStrategy } from './strategies/weights.js';
 import type { SelectionSource } from './types.js';
 import { perUnit, type Units } from './units.js';
+import { canonicalRows, duplicatesInPlay, type DuplicateRow } from './filters.js';
+import { prepareSequenceSelection, type PickedSequence, type SequencePlan } from './sequences.js';
 
 export interface SelectionOptions {
   /** Candidate rows (an input tag); default every row. */
@@ -46,6 +48,42 @@ export interface SelectionOptions {
    * (units × K), SIMILARITY → nearest-query distance per unit.
    */
   readonly precomputed?: ReadonlyMap<number, Float32Array>;
+  /**
+   * The dataset's samples that cannot be decoded, with the reason: never candidates (the filter counts
+   * them per reason).
+   */
+  readonly corruptRows?: ReadonlyMap<number, string>;
+  /**
+   * For each row, the first row with a bit-identical embedding (filters.ts {@link canonicalRows}), when
+   * the caller computed it; otherwise it is computed from the source's embeddings.
+   */
+  readonly canonicalRows?: Int32Array;
+  /**
+   * Whether exact duplicates are removed when the config does not say (`remove_exact_duplicates`). The
+   * engine's own default is false, so a bare engine call picks what it is given; the product's runs — the
+   * CLI's `select` and the service — pass true, the LightlyOne worker's default, where that worker also
+   * keeps it: beside the selection config rather than in it.
+   */
+  readonly removeExactDuplicates?: boolean;
+  /** A datapool run: see {@link DatapoolOptions}. */
+  readonly datapool?: DatapoolOptions;
+  /** Units of requested picks for a pool of this size (sequences round `proportion_samples` their way). */
+  readonly requestedFor?: (poolSize: number) => number;
+}
+
+/**
+ * A datapool run (as the LightlyOne worker's `use_datapool`): the pool's rows are preselected —
+ * distances, the min-distance stop and BALANCE counts see them — and the candidates are the rows outside
+ * it; `n_samples` counts new picks and `proportion_samples` applies to the candidates.
+ */
+export interface DatapoolOptions {
+  /** The rows picked by earlier pool runs. */
+  readonly rows: ArrayLike<number>;
+  /**
+   * Only rows at or past this one are candidates (the samples added since the last pool run); undefined
+   * = every row outside the pool (`processAll`).
+   */
+  readonly newFrom?: number;
 }
 
 export interface DroppedRows {
@@ -65,6 +103,28 @@ export interface SelectionSummary {
   readonly weightSums?: Readonly<Record<number, number>>;
   /** How far strategies met their goals: a WEIGHTS sum against its range, BALANCE shares against the target. */
   readonly notes?: readonly string[];
+  /** Candidates removed as exact duplicates, each naming the sample it duplicates (the first `listed`). */
+  readonly duplicates?: { readonly count: number; readonly listed: readonly DuplicateListing[] };
+  /** A sequence selection: its length and the picked sequences (counts above are frames). */
+  readonly sequences?: SequenceSummary;
+  /** A datapool run: the pool's size before the run, and whether only new samples were candidates. */
+  readonly datapool?: { readonly poolSize: number; readonly processAll: boolean };
+}
+
+export interface DuplicateListing {
+  readonly row: number;
+  readonly duplicateOf: number;
+  readonly fileName?: string;
+  readonly duplicateOfFileName?: string;
+}
+
+export interface SequenceSummary {
+  readonly length: number;
+  /** Candidate sequences (whole ones, after the filters). */
+  readonly candidates: number;
+  /** Frames left out because their video's last chunk was shorter than the length. */
+  readonly incompleteTailFrames: number;
+  readonly picked: readonly PickedSequence[];
 }
 
 export interface SelectionResult {
@@ -82,6 +142,12 @@ export interface PreparedSelection {
   readonly target: number;
   readonly poolSize: number;
   readonly dropped: DroppedRows[];
+  /** New picks requested, when preselected rows do not count toward `target` (a datapool run). */
+  readonly requested?: number;
+  readonly duplicates?: readonly DuplicateRow[];
+  /** A sequence selection: its rows are sequences; the plan maps them to frames. */
+  readonly sequences?: SequencePlan;
+  readonly datapool?: { readonly poolSize: number; readonly processAll: boolean };
 }
 
 /** Entries whose static part is expensive enough to compute in shards. */
@@ -148,6 +214,7 @@ function toRows(values: ArrayLike<number> | undefined, rowCount: number): number
 }
 
 export function prepareSelection(config: SelectionConfig, source: SelectionSource, options: SelectionOptions = {}): PreparedSelection {
+  if ((config.selectedSequenceLength ?? 1) > 1) return prepareSequenceSelection(config, source, options);
   const issues = validateAgainstSource(config, source);
   if (issues.length > 0) throw new SelectionInputError(issues);
   const kernels = options.kernels ?? scalarKernels;
@@ -159,7 +226,23 @@ export function prepareSelection(config: SelectionConfig, source: SelectionSourc
   const inputRows = toRows(options.inputRows, rowCount);
   if (inputRows) for (const row of inputRows) poolRows[row] = 1;
   else poolRows.fill(1);
+  const datapoolRows = toRows(options.datapool?.rows, rowCount);
+  if (options.datapool) {
+    // The pool is preselected; the candidates are outside it (and new, unless processAll).
+    for (const row of datapoolRows ?? []) poolRows[row] = 0;
+    const newFrom = options.datapool.newFrom ?? 0;
+    for (let row = 0; row < Math.min(newFrom, rowCount); row++) poolRows[row] = 0;
+  }
   const dropped: DroppedRows[] = [];
+  if (options.corruptRows && options.corruptRows.size > 0) {
+    const byReason = new Map<string, number>();
+    for (const [row, reason] of options.corruptRows) {
+      if (!poolRows[row]) continue;
+      poolRows[row] = 0;
+      byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+    }
+    for (const [reason, count] of byReason) dropped.push({ reason: `corrupt image: ${reason}`, count });
+  }
   const dropRows = (missing: (row: number) => boolean, reason: string) => {
     let count = 0;
     for (let row = 0; row < rowCount; row++) {
@@ -209,10 +292,24 @@ export function prepareSelection(config: SelectionConfig, source: SelectionSourc
     );
   });
 
+  const preselectedRows = [...(toRows(options.preselectedRows, rowCount) ?? []), ...(datapoolRows ?? [])];
+  const preselectedSet = new Set(preselectedRows);
+
+  // 2b. Exact duplicates, after thresholds: of identical embedding rows in play, the first stays.
+  let duplicates: DuplicateRow[] | undefined;
+  if (config.removeExactDuplicates ?? options.removeExactDuplicates ?? false) {
+    const canonical = options.canonicalRows ?? datasetCanonicalRows(source);
+    if (canonical && canonical.length === rowCount) {
+      const inPlay = new Uint8Array(rowCount);
+      for (let row = 0; row < rowCount; row++) inPlay[row] = poolRows[row]! && !preselectedSet.has(row) ? 1 : 0;
+      duplicates = duplicatesInPlay(canonical, inPlay, preselectedSet);
+      for (const { row } of duplicates) poolRows[row] = 0;
+      if (duplicates.length > 0) dropped.push({ reason: 'exact duplicate of an earlier sample (remove_exact_duplicates)', count: duplicates.length });
+    }
+  }
+
   const candidates = new Uint8Array(units.count);
   for (let u = 0; u < units.count; u++) candidates[u] = poolRows[units.imageOf(u)]!;
-  const preselectedRows = toRows(options.preselectedRows, rowCount) ?? [];
-  const preselectedSet = new Set(preselectedRows);
   for (const row of preselectedSet) for (const u of units.unitsOf(row)) candidates[u] = 0;
 
   // 3. Strategies over the pool.
@@ -273,31 +370,98 @@ export function prepareSelection(config: SelectionConfig, source: SelectionSourc
     }
   });
 
-  const requested = config.nSamples ?? Math.max(1, Math.round(config.proportionSamples! * poolSize));
-  return { units, strategies, candidates, preselectedRows: [...preselectedSet], target: requested, poolSize, dropped };
+  const requested = config.nSamples ?? options.requestedFor?.(poolSize) ?? Math.max(1, Math.round(config.proportionSamples! * poolSize));
+  // In a datapool run n counts new picks: the pool comes on top.
+  const target = options.datapool ? requested + preselectedSet.size : requested;
+  return {
+    units,
+    strategies,
+    candidates,
+    preselectedRows: [...preselectedSet],
+    target,
+    poolSize,
+    dropped,
+    ...(options.datapool ? { requested, datapool: { poolSize: datapoolRows?.length ?? 0, processAll: options.datapool.newFrom === undefined } } : {}),
+    ...(duplicates ? { duplicates } : {}),
+  };
 }
 
-export function summarize(prepared: PreparedSelection, result: GreedyResult): SelectionSummary {
+/** Duplicate ids over the dataset's raw embeddings (normalized when the source keeps no raw ones). */
+function datasetCanonicalRows(source: SelectionSource): Int32Array | undefined {
+  const matrix = source.rawEmbeddings?.() ?? source.embeddings();
+  if (!matrix || matrix.rows !== source.rowCount || matrix.data.length !== matrix.rows * matrix.dim) return undefined;
+  return canonicalRows(matrix);
+}
+
+export interface SummaryOptions {
+  /** Names rows in the lists of the summary (duplicates). */
+  readonly fileName?: (row: number) => string;
+  /** At most this many entries per list (duplicates, sequences); the counts stay whole. Default: all. */
+  readonly listLimit?: number;
+}
+
+export function summarize(prepared: PreparedSelection, result: GreedyResult, options: SummaryOptions = {}): SelectionSummary {
   const weightSums: Record<number, number> = {};
   for (const s of prepared.strategies) if (s instanceof WeightsStrategy) weightSums[s.entry] = s.pickedSum;
   const notes = prepared.strategies.flatMap((s) => s.report?.() ?? []);
+  const limit = options.listLimit ?? Infinity;
+  const plan = prepared.sequences;
+  const dup = prepared.duplicates ?? [];
+  // Counts are in samples: frames for a sequence selection.
+  const frames = (sequences: number) => (plan ? sequences * plan.length : sequences);
   return {
-    poolSize: prepared.poolSize,
-    requested: prepared.target,
-    selected: result.state.picks.length,
-    preselected: prepared.preselectedRows.length,
-    dropped: prepared.dropped,
+    poolSize: frames(prepared.poolSize),
+    requested: frames(prepared.requested ?? prepared.target),
+    selected: frames(result.state.picks.length),
+    preselected: plan ? plan.preselectedFrames : prepared.preselectedRows.length,
+    dropped: [...(plan?.dropped ?? []), ...prepared.dropped],
     stopReason: result.stopReason,
     ...(Object.keys(weightSums).length > 0 ? { weightSums } : {}),
     ...(notes.length > 0 ? { notes } : {}),
+    ...(dup.length > 0
+      ? {
+          duplicates: {
+            count: dup.length,
+            listed: dup.slice(0, limit).map((d) => {
+              const row = plan ? plan.frames(d.row)[0]! : d.row;
+              const of = plan ? plan.frames(d.duplicateOf)[0]! : d.duplicateOf;
+              return { row, duplicateOf: of, ...(options.fileName ? { fileName: options.fileName(row), duplicateOfFileName: options.fileName(of) } : {}) };
+            }),
+          },
+        }
+      : {}),
+    ...(plan
+      ? {
+          sequences: {
+            length: plan.length,
+            candidates: plan.candidateCount,
+            incompleteTailFrames: plan.incompleteTailFrames,
+            picked: result.state.picks.slice(0, limit).map((p) => plan.describe(p.row)),
+          },
+        }
+      : {}),
+    ...(prepared.datapool ? { datapool: prepared.datapool } : {}),
   };
+}
+
+/** The samples (rows) a pick selects: its frames for a sequence selection, else its row. */
+export function rowsOfPick(prepared: PreparedSelection, row: number): readonly number[] {
+  return prepared.sequences ? prepared.sequences.frames(row) : [row];
 }
 
 /** Runs a whole selection in this process. */
 export function runSelection(config: SelectionConfig, source: SelectionSource, options: SelectionOptions = {}): SelectionResult {
   const prepared = prepareSelection(config, source, options);
   const result = runGreedy(prepared);
-  return { rows: result.state.picks.map((p) => p.row), picks: result.state.picks, summary: summarize(prepared, result) };
+  const summary = summarize(prepared, result, { fileName: (row) => source.fileName(row) });
+  if (!prepared.sequences) return { rows: result.state.picks.map((p) => p.row), picks: result.state.picks, summary };
+  // A pick is a sequence: it selects every frame, and its explanation names the first.
+  const plan = prepared.sequences;
+  return {
+    rows: result.state.picks.flatMap((p) => plan.frames(p.row)),
+    picks: result.state.picks.map((p) => ({ ...p, row: plan.frames(p.row)[0]!, unit: plan.frames(p.row)[0]!, frames: [...plan.frames(p.row)] })),
+    summary,
+  };
 }
 
 export { GreedyRun, runGreedy, type GreedyRunOptions, type GreedyState };

@@ -90,6 +90,16 @@ export interface SelectionSource {
   classCounts(task: string): ClassCounts | undefined;
   /** Number of predicted objects per sample (NaN = no prediction record). */
   categoryCount(task: string): Float64Array | undefined;
+  /**
+   * The image-level embeddings as uploaded (not normalized), when the source keeps them: exact duplicates
+   * are decided on these. Without it, the normalized rows stand in.
+   */
+  rawEmbeddings?(): EmbeddingMatrix | undefined;
+  /**
+   * Class-count vectors of a categorical metadata key, for sources whose rows are not single samples
+   * (a sequence sums its frames' one-hot vectors); when absent, BALANCE reads the key's codes as one-hot.
+   */
+  metadataClassCounts?(key: string): ClassCounts | undefined;
 }
 
 export interface QuerySet {

@@ -65,6 +65,15 @@ export interface DatasetManifest {
   readonly tasks: Readonly<Record<string, TaskManifest>>;
   /** Whether the `lightly.*` keys were computed from uploaded images. */
   readonly computedMetadata: boolean;
+  /** Samples whose uploaded image cannot be decoded, ascending by row: never selected. */
+  readonly corruptSamples?: readonly CorruptSample[];
+}
+
+/** A sample whose image cannot be decoded, and why (empty file, not an image, truncated, …). */
+export interface CorruptSample {
+  readonly row: number;
+  readonly fileName: string;
+  readonly reason: string;
 }
 
 export const manifestKey = (datasetId: string, version: number) => `datasets/${datasetId}/manifests/v${version}.json`;

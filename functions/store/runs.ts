@@ -44,6 +44,15 @@ export interface RunSummary {
   readonly stopReason: string;
   /** What the strategies report about the result (a WEIGHTS sum against its range, BALANCE shares). */
   readonly notes?: readonly string[];
+  /** Candidates removed as exact duplicates (the first entries named). */
+  readonly duplicates?: { readonly count: number; readonly listed: readonly { readonly fileName?: string; readonly duplicateOfFileName?: string }[] };
+  /** A sequence selection's picked sequences (the first entries). */
+  readonly sequences?: {
+    readonly length: number;
+    readonly candidates: number;
+    readonly incompleteTailFrames: number;
+    readonly picked: readonly { readonly video: string; readonly firstFrame: number; readonly lastFrame: number; readonly fileNames: readonly string[] }[];
+  };
 }
 
 export interface SelectionRun {
@@ -57,6 +66,8 @@ export interface SelectionRun {
   readonly resultTagName: string;
   readonly inputTagName?: string;
   readonly preselectedTagName?: string;
+  /** A datapool run (store/datapool.ts); `processAll`: every sample outside the pool is a candidate. */
+  readonly datapool?: { readonly processAll: boolean };
   readonly createdAt: string;
   readonly startedAt?: string;
   readonly finishedAt?: string;

@@ -4,6 +4,7 @@
  */
 import { createAwsClients, type AwsClients, type WinnowEnv } from './aws.js';
 import { BlobStore } from './blobs.js';
+import { DynamoDatapoolRepository } from './datapool.js';
 import { DynamoDatasetRepository } from './datasets.js';
 import { DynamoRunRepository } from './runs.js';
 import { DynamoTagRepository } from './tags.js';
@@ -14,6 +15,7 @@ export interface Stores {
   readonly tags: DynamoTagRepository;
   readonly uploads: DynamoUploadRepository;
   readonly runs: DynamoRunRepository;
+  readonly datapools: DynamoDatapoolRepository;
   readonly blobs: BlobStore;
 }
 
@@ -24,6 +26,7 @@ export function createStores(env: WinnowEnv, clients: AwsClients = createAwsClie
     tags: new DynamoTagRepository(clients.dynamo, env.tableName, blobs),
     uploads: new DynamoUploadRepository(clients.dynamo, env.tableName),
     runs: new DynamoRunRepository(clients.dynamo, env.tableName),
+    datapools: new DynamoDatapoolRepository(clients.dynamo, env.tableName),
     blobs,
   };
 }

@@ -6,12 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { BlobStore } from '../store/blobs.js';
 import type { DatasetManifest } from '../store/columns.js';
+import type { DatapoolRepository } from '../store/datapool.js';
 import type { DatasetRepository } from '../store/datasets.js';
 import { ConcurrentUpdateError, NotFoundError } from '../store/errors.js';
 import type { RunRepository, SelectionRun } from '../store/runs.js';
 import type { TagRepository } from '../store/tags.js';
 import { checkConfigAgainstDataset, parseConfigForRun, typedConfigToJson, type TypedConfig } from './config.js';
 import { ConfigRejectedError } from './errors.js';
+import { runStatusOf } from './selectionExtras.js';
 
 /** Largest `n_samples` a selection may ask for. */
 export const MAX_SAMPLES = 10_000_000;
@@ -21,6 +23,7 @@ export interface WorkflowClientDeps {
   readonly tags: TagRepository;
   readonly runs: RunRepository;
   readonly blobs: BlobStore;
+  readonly datapools: DatapoolRepository;
   readonly sfn: SFNClient;
   readonly stateMachineArn: string | undefined;
   manifest(dataset: Awaited<ReturnType<DatasetRepository['get']>>): Promise<DatasetManifest>;
@@ -35,6 +38,8 @@ export interface StartSelectionRequest {
   readonly inputTagName?: string;
   readonly preselectedTagName?: string;
   readonly idempotencyKey?: string;
+  /** A datapool run (store/datapool.ts). */
+  readonly datapool?: { readonly processAll: boolean };
 }
 
 export async function startSelectionRun(deps: WorkflowClientDeps, request: StartSelectionRequest): Promise<SelectionRun> {
@@ -73,7 +78,12 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
   }
   for (const queryDataset of queryDatasets) await deps.datasets.recordQueryUse(queryDataset, runId);
 
-  const { run, created } = await deps.runs.create(
+  // A pool run claims the pool first (CONFLICT while another one holds it); a repeated request releases
+  // its fresh claim and returns the run of the first.
+  if (request.datapool) await deps.datapools.claim(dataset.id, runId, runStatusOf(deps.runs));
+  let recorded;
+  try {
+    recorded = await deps.runs.create(
     {
       id: runId,
       tenantId: request.tenantId,
@@ -83,11 +93,20 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
       resultTagName: request.resultTagName,
       ...(request.inputTagName ? { inputTagName: request.inputTagName } : {}),
       ...(request.preselectedTagName ? { preselectedTagName: request.preselectedTagName } : {}),
+      ...(request.datapool ? { datapool: request.datapool } : {}),
       createdAt: new Date().toISOString(),
     },
     request.idempotencyKey,
   );
-  if (!created) return run;
+  } catch (error) {
+    if (request.datapool) await deps.datapools.release(dataset.id, runId);
+    throw error;
+  }
+  const { run, created } = recorded;
+  if (!created) {
+    if (request.datapool) await deps.datapools.release(dataset.id, runId);
+    return run;
+  }
   if (!deps.stateMachineArn) throw new Error('WINNOW_STATE_MACHINE_ARN is not set');
   try {
     const started = await deps.sfn.send(

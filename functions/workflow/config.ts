@@ -15,6 +15,8 @@ import { ConfigRejectedError } from './errors.js';
 export interface TypedConfig {
   readonly nSamples?: number | null;
   readonly proportionSamples?: number | null;
+  readonly selectedSequenceLength?: number | null;
+  readonly removeExactDuplicates?: boolean | null;
   readonly strategies: readonly {
     readonly input: Record<string, unknown>;
     readonly strategy: Record<string, unknown> & { target?: readonly { className: string; share: number }[] | null };
@@ -28,6 +30,8 @@ export function typedConfigToJson(typed: TypedConfig): unknown {
   return clean({
     nSamples: typed.nSamples,
     proportionSamples: typed.proportionSamples,
+    selectedSequenceLength: typed.selectedSequenceLength,
+    removeExactDuplicates: typed.removeExactDuplicates,
     strategies: typed.strategies.map((entry) => {
       const { target, ...strategy } = entry.strategy;
       return clean({

@@ -14,6 +14,7 @@
  * Every step can be repeated (the state machine retries): writes are whole objects or conditional.
  */
 import type { BlobStore } from '../store/blobs.js';
+import type { DatapoolRepository } from '../store/datapool.js';
 import type { DatasetManifest } from '../store/columns.js';
 import type { Dataset, DatasetRepository } from '../store/datasets.js';
 import { AlreadyExistsError, ConcurrentUpdateError, NotFoundError } from '../store/errors.js';
@@ -26,6 +27,7 @@ import {
   heavyStaticEntries,
   heavyStaticWidth,
   prepareSelection,
+  rowsOfPick,
   selectionConfig,
   summarize,
   type GreedyResult,
@@ -41,12 +43,15 @@ import { sizeRefusal, type TaskBudgets } from './budgets.js';
 import { ConfigRejectedError, failureReason, RunCancelledError, SelectionRunError, type FailedTask } from './errors.js';
 import { embeddingRowsOf, writeRunReport } from './report.js';
 import { runKeys, type PickExplanation } from './results.js';
+import { poolForRun, selectionFilters, settleDatapool, stagePool, SUMMARY_LIST_LIMIT } from './selectionExtras.js';
 
 export interface WorkflowDeps {
   readonly datasets: DatasetRepository;
   readonly tags: TagRepository;
   readonly runs: RunRepository;
   readonly blobs: BlobStore;
+  /** The datapools; needed by pool runs only. */
+  readonly datapools?: DatapoolRepository;
 }
 
 export interface RunEvent {
@@ -130,7 +135,8 @@ async function querySets(deps: WorkflowDeps, run: SelectionRun, config: Selectio
 export async function shard(deps: WorkflowDeps, { runId, shard: index }: RunEvent & { shard: number }): Promise<null> {
   const run = await activeRun(deps, runId);
   const config = selectionConfig(run.config);
-  const heavy = heavyStaticEntries(config);
+  // A sequence selection computes its static parts over sequences, in Select (sequences are few).
+  const heavy = (config.selectedSequenceLength ?? 1) > 1 ? [] : heavyStaticEntries(config);
   if (heavy.length > 0) {
     const manifest = await manifestOf(deps.blobs, run.manifestKey!);
     const source = await loadColumnSource(deps.blobs, run.datasetId, manifest, columnNeeds(config), await querySets(deps, run, config));
@@ -181,7 +187,8 @@ async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
 
   // The shards' static parts, concatenated in shard order.
   const precomputed = new Map<number, Float32Array>();
-  for (const entry of heavyStaticEntries(config)) {
+  const sequenceRun = (config.selectedSequenceLength ?? 1) > 1;
+  for (const entry of sequenceRun ? [] : heavyStaticEntries(config)) {
     const width = config.strategies[entry]!.strategy.type === 'TYPICALITY' ? heavyStaticWidth(config.strategies[entry]!) : 1;
     const parts: Float32Array[] = [];
     for (let i = 0; i < manifest.shards.length; i++) {
@@ -212,13 +219,17 @@ async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
   };
   const inputRows = await rowsOfTag(run.inputTagName);
   const preselectedRows = await rowsOfTag(run.preselectedTagName);
+  const pool = run.datapool ? await poolForRun(deps, run, manifest.rowCount) : undefined;
   const prepared = prepareSelection(config, source, {
     kernels: engineKernels(),
     ...(inputRows ? { inputRows } : {}),
     ...(preselectedRows ? { preselectedRows } : {}),
     precomputed,
+    removeExactDuplicates: true,
+    ...(await selectionFilters(deps.blobs, manifest, config, source)),
+    ...(pool ? { datapool: pool.options } : {}),
   });
-  return { config, manifest, dataset, source, prepared };
+  return { config, manifest, dataset, source, prepared, pool };
 }
 
 /**
@@ -264,21 +275,25 @@ export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<n
   if (run.status === 'SUCCEEDED') return null;
   const checkpoint = await readCheckpoint(deps.blobs, runId);
   if (!checkpoint?.finished) throw new Error('Finish ran before Select completed the picks');
-  const { config, manifest, dataset, source, prepared } = await loadSelection(deps, run);
+  const { config, manifest, dataset, source, prepared, pool } = await loadSelection(deps, run);
   // Restoring the checkpoint brings every strategy to its state after the last pick (for the summary).
   new GreedyRun(prepared, checkpoint.state);
   const result: GreedyResult = { done: true, stopReason: checkpoint.finished.stopReason, state: checkpoint.state };
   const { selectStartedAt } = checkpoint;
 
+  // A sequence pick is named by its first frame.
   const names = await source.fileNames();
   const picks: PickExplanation[] = result.state.picks.map((pick, rank) => ({
     rank,
-    fileName: names[pick.row]!,
+    fileName: names[rowsOfPick(prepared, pick.row)[0]!]!,
     score: Number.isFinite(pick.score) ? pick.score : pick.score > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE,
     objectives: pick.objectives.map((o) => ({ strategy: o.strategy, objective: o.objective })),
   }));
   await deps.blobs.putJson(runKeys.picks(runId), picks);
-  const bits = TagBitset.fromRows(manifest.rowCount, result.state.picks.map((p) => p.row));
+  const pickedRows = result.state.picks.flatMap((p) => rowsOfPick(prepared, p.row));
+  const bits = TagBitset.fromRows(manifest.rowCount, pickedRows);
+  // A pool run stages pool ∪ picks before its tag; the pool takes it when the run turns SUCCEEDED.
+  if (pool) await stagePool(deps, run, pool, manifest.rowCount, pickedRows);
   try {
     await deps.tags.create({
       datasetId: dataset.id,
@@ -298,12 +313,16 @@ export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<n
   const finished = Date.now();
   const planMs = run.timings?.plan ?? 0;
   const runStart = run.startedAt ? Date.parse(run.startedAt) : selectStartedAt;
-  const summary = summarize(prepared, result);
+  const summary = summarize(prepared, result, { fileName: (row) => names[row]!, listLimit: SUMMARY_LIST_LIMIT });
   const timings = { plan: planMs, shards: Math.max(0, selectStartedAt - runStart - planMs), select: finished - selectStartedAt, total: finished - runStart };
 
   // The report: never fails the run (a failure becomes a note in the summary).
   const finishedAt = new Date(finished).toISOString();
-  const report = await writeRunReport(deps.blobs, {
+  // The report's figures are drawn per sample; a sequence run's clips are listed in its summary instead.
+  const sequenceRun = (config.selectedSequenceLength ?? 1) > 1;
+  const report = sequenceRun
+    ? { note: 'no HTML report for sequence selections yet: the picked sequences are listed in the summary (sequences.picked)' }
+    : await writeRunReport(deps.blobs, {
     run: {
       id: runId,
       datasetId: dataset.id,
@@ -322,7 +341,7 @@ export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<n
     source,
     prepared,
     picks: result.state.picks,
-    fileName: (row) => names[row]!,
+    fileName: (row) => names[rowsOfPick(prepared, row)[0]!]!,
     embeddingRows: embeddingRowsOf(source, deps.blobs, manifest),
   });
   try {
@@ -339,6 +358,8 @@ export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<n
     // Cancelled at the last moment: the run stays CANCELLED and its tag goes.
     await deps.tags.delete(dataset.id, run.resultTagName).catch(() => undefined);
   }
+  // The run's status decided the pool's fate; folding it in now spares the next reader (best effort).
+  if (pool) await settleDatapool(deps, dataset.id).catch(() => undefined);
   return null;
 }
 

@@ -55,20 +55,23 @@ describe('computed metadata', () => {
     expect(uniform[1]).toBe(0);
   });
 
-  it('refuses an image that cannot be decoded, and one of no sample', async () => {
+  it('marks an image that cannot be decoded as corrupt, and refuses one of no sample', async () => {
     const datasetId = await createDataset(runtime.url, uniqueName('bad-images'));
     const csv = embeddingsCsv(['a.png'], Float32Array.from([1, 2]), 2, [0]);
-    const corrupt = await presignedUpload(runtime.url, datasetId, [
-      { path: 'embeddings.csv', content: csv },
-      { path: 'images/a.png', content: 'not an image' },
-    ]);
-    expect(corrupt.commit.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', file: 'images/a.png' });
     const stray = await presignedUpload(runtime.url, datasetId, [
       { path: 'embeddings.csv', content: csv },
       { path: 'images/b.png', content: await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } }).png().toBuffer() },
     ]);
     expect(stray.commit.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', file: 'images/b.png' });
     expect((await datasetState(runtime.url, datasetId)).sampleCount).toBe(0);
+    const corrupt = await presignedUpload(runtime.url, datasetId, [
+      { path: 'embeddings.csv', content: csv },
+      { path: 'images/a.png', content: 'not an image' },
+    ]);
+    expect(corrupt.commit.errors).toBeUndefined();
+    expect((await datasetState(runtime.url, datasetId)).sampleCount).toBe(1);
+    const manifest = (await blobs.getJson<DatasetManifest>(`datasets/${datasetId}/manifests/v1.json`))!;
+    expect(manifest.corruptSamples).toEqual([{ row: 0, fileName: 'a.png', reason: 'not an image (unsupported format)' }]);
   });
 });
 

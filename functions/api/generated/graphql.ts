@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Dataset as DatasetRecord } from '../../store/datasets.js';
-import type { TagModel } from '../models.js';
+import type { TagModel, DatapoolModel } from '../models.js';
 import type { Upload as UploadRecord } from '../../store/uploads.js';
 import type { SelectionRun as RunRecord } from '../../store/runs.js';
 import type { ApiContext } from '../context.js';
@@ -42,11 +42,59 @@ export type CompletedPartInput = {
   partNumber: Scalars['Int']['input'];
 };
 
+export type CorruptSample = {
+  __typename?: 'CorruptSample';
+  fileName: Scalars['String']['output'];
+  reason: Scalars['String']['output'];
+};
+
+export type CorruptSamplePage = {
+  __typename?: 'CorruptSamplePage';
+  items: Array<CorruptSample>;
+  nextCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** A dataset's datapool, shown as the read-only tag `datapool`. */
+export type Datapool = {
+  __typename?: 'Datapool';
+  /** The pool run holding the pool while it is queued or running. */
+  activeRunId?: Maybe<Scalars['ID']['output']>;
+  /** Number of samples in the pool. */
+  count: Scalars['Int']['output'];
+  /** File names of the pool's samples in row order. `first` is 1–1000 (default 100). */
+  fileNames: FileNamePage;
+  history: Array<DatapoolEvent>;
+  /** Rows at and past this index were added since the last pool run: a pool run's default candidates. */
+  newSamplesFrom: Scalars['Int']['output'];
+  tagName: Scalars['String']['output'];
+};
+
+
+/** A dataset's datapool, shown as the read-only tag `datapool`. */
+export type DatapoolFileNamesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type DatapoolEvent = {
+  __typename?: 'DatapoolEvent';
+  added: Scalars['Int']['output'];
+  at: Scalars['DateTime']['output'];
+  count: Scalars['Int']['output'];
+  /** RUN (a pool run added its picks) or RESET. */
+  event: Scalars['String']['output'];
+  runId?: Maybe<Scalars['ID']['output']>;
+};
+
 export type Dataset = {
   __typename?: 'Dataset';
   /** Whether the `lightly.*` keys were computed from uploaded images. */
   computedMetadataAvailable: Scalars['Boolean']['output'];
+  /** Samples whose uploaded image cannot be decoded, with the reason; they are never selected. `first` is 1–1000 (default 100). */
+  corruptSamples: CorruptSamplePage;
   createdAt: Scalars['DateTime']['output'];
+  /** The datapool: samples picked by the dataset's pool runs, read-only. */
+  datapool: Datapool;
   /** Dimension of the uploaded embeddings; null until embeddings are uploaded. */
   embeddingDimension?: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
@@ -67,6 +115,12 @@ export type Dataset = {
   upload: Upload;
   /** Uploads, oldest first. */
   uploads: Array<Upload>;
+};
+
+
+export type DatasetCorruptSamplesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -103,6 +157,18 @@ export type DroppedRows = {
   count: Scalars['Int']['output'];
   /** Why: e.g. `THRESHOLD strategies[1]: lightly.sharpness BIGGER 20`, `no value for weather.description`. */
   reason: Scalars['String']['output'];
+};
+
+export type DuplicateSample = {
+  __typename?: 'DuplicateSample';
+  duplicateOfFileName: Scalars['String']['output'];
+  fileName: Scalars['String']['output'];
+};
+
+export type DuplicateSummary = {
+  __typename?: 'DuplicateSummary';
+  count: Scalars['Int']['output'];
+  listed: Array<DuplicateSample>;
 };
 
 export type FileNamePage = {
@@ -183,6 +249,8 @@ export type Mutation = {
   /** Deletes a tag; `initial-tag` cannot be deleted. */
   deleteTag: Scalars['Boolean']['output'];
   renameTag: Tag;
+  /** Empties the dataset's datapool (its history keeps a RESET entry). `CONFLICT` while a pool run is queued or running. */
+  resetDatapool: Datapool;
   /**
    * Starts a selection: runs `config` (a Lightly selection config, as JSON) on the dataset and writes the
    * picked samples to the new tag `resultTagName`. `inputTagName` limits the candidates to a tag;
@@ -190,6 +258,10 @@ export type Mutation = {
    * starts; errors name the JSON path (`extensions.path`, e.g. `config.strategies[0].strategy.type`).
    * With `idempotencyKey`, repeating the call returns the run it started the first time.
    * Give exactly one of `config` and `typedConfig`.
+   * `useDatapool`: the dataset's datapool (the picks of earlier pool runs) counts as already picked, only
+   * samples added since the last pool run are candidates (`processAll`: every sample outside the pool), and
+   * `n_samples` counts new picks; the pool grows by them only if the run succeeds. A second pool run on the
+   * dataset while one is queued or running is refused with `CONFLICT`.
    */
   startSelection: SelectionRun;
   /** Uploads and commits small files given inline (at most 4 MiB of content in total). */
@@ -253,14 +325,21 @@ export type MutationRenameTagArgs = {
 };
 
 
+export type MutationResetDatapoolArgs = {
+  datasetId: Scalars['ID']['input'];
+};
+
+
 export type MutationStartSelectionArgs = {
   config?: InputMaybe<Scalars['JSON']['input']>;
   datasetId: Scalars['ID']['input'];
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   inputTagName?: InputMaybe<Scalars['String']['input']>;
   preselectedTagName?: InputMaybe<Scalars['String']['input']>;
+  processAll?: InputMaybe<Scalars['Boolean']['input']>;
   resultTagName: Scalars['String']['input'];
   typedConfig?: InputMaybe<SelectionConfigInput>;
+  useDatapool?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -279,6 +358,15 @@ export type PickPage = {
   __typename?: 'PickPage';
   items: Array<SelectionPick>;
   nextCursor?: Maybe<Scalars['String']['output']>;
+};
+
+export type PickedSequence = {
+  __typename?: 'PickedSequence';
+  fileNames: Array<Scalars['String']['output']>;
+  firstFrame: Scalars['Int']['output'];
+  lastFrame: Scalars['Int']['output'];
+  /** The video's path (`drive/cam_1.mp4`). */
+  video: Scalars['String']['output'];
 };
 
 export type PredictionTask = {
@@ -345,6 +433,10 @@ export type RunStatus =
 export type SelectionConfigInput = {
   nSamples?: InputMaybe<Scalars['Int']['input']>;
   proportionSamples?: InputMaybe<Scalars['Float']['input']>;
+  /** Drop samples whose embedding row is bit-identical to an earlier one (default true). */
+  removeExactDuplicates?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Frames per selected video sequence (default 1: single samples); `nSamples` must be a multiple of it. */
+  selectedSequenceLength?: InputMaybe<Scalars['Int']['input']>;
   strategies: Array<SelectionEntryInput>;
 };
 
@@ -443,6 +535,8 @@ export type SelectionStrategyInput = {
 export type SelectionSummary = {
   __typename?: 'SelectionSummary';
   dropped: Array<DroppedRows>;
+  /** Candidates removed as exact duplicates (`remove_exact_duplicates`), each with the sample it duplicates (the first 200). */
+  duplicates?: Maybe<DuplicateSummary>;
   /** What the strategies report about the result, e.g. a WEIGHTS sum against its target range or BALANCE shares against the target. */
   notes: Array<Scalars['String']['output']>;
   /** Candidates after the input tag and before thresholds. */
@@ -450,8 +544,19 @@ export type SelectionSummary = {
   preselected: Scalars['Int']['output'];
   requested: Scalars['Int']['output'];
   selected: Scalars['Int']['output'];
+  /** A sequence selection (`selected_sequence_length` > 1): the picked sequences (the first 200); counts above are frames. */
+  sequences?: Maybe<SequenceSummary>;
   /** TARGET_REACHED, POOL_EXHAUSTED, or the stopping condition that ended the selection. */
   stopReason: Scalars['String']['output'];
+};
+
+export type SequenceSummary = {
+  __typename?: 'SequenceSummary';
+  candidates: Scalars['Int']['output'];
+  /** Frames left out because their video's last run of frames was shorter than the length. */
+  incompleteTailFrames: Scalars['Int']['output'];
+  length: Scalars['Int']['output'];
+  picked: Array<PickedSequence>;
 };
 
 export type StrategyObjective = {
@@ -673,10 +778,16 @@ export type ResolversTypes = ResolversObject<{
   Category: ResolverTypeWrapper<Category>;
   ClassShareInput: ClassShareInput;
   CompletedPartInput: CompletedPartInput;
+  CorruptSample: ResolverTypeWrapper<CorruptSample>;
+  CorruptSamplePage: ResolverTypeWrapper<CorruptSamplePage>;
+  Datapool: ResolverTypeWrapper<DatapoolModel>;
+  DatapoolEvent: ResolverTypeWrapper<DatapoolEvent>;
   Dataset: ResolverTypeWrapper<DatasetRecord>;
   DatasetPage: ResolverTypeWrapper<Omit<DatasetPage, 'items'> & { items: Array<ResolversTypes['Dataset']> }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DroppedRows: ResolverTypeWrapper<DroppedRows>;
+  DuplicateSample: ResolverTypeWrapper<DuplicateSample>;
+  DuplicateSummary: ResolverTypeWrapper<DuplicateSummary>;
   FileNamePage: ResolverTypeWrapper<FileNamePage>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -690,6 +801,7 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PhaseTiming: ResolverTypeWrapper<PhaseTiming>;
   PickPage: ResolverTypeWrapper<PickPage>;
+  PickedSequence: ResolverTypeWrapper<PickedSequence>;
   PredictionTask: ResolverTypeWrapper<PredictionTask>;
   PredictionsName: PredictionsName;
   PresignedPart: ResolverTypeWrapper<PresignedPart>;
@@ -705,6 +817,7 @@ export type ResolversTypes = ResolversObject<{
   SelectionRunPage: ResolverTypeWrapper<Omit<SelectionRunPage, 'items'> & { items: Array<ResolversTypes['SelectionRun']> }>;
   SelectionStrategyInput: SelectionStrategyInput;
   SelectionSummary: ResolverTypeWrapper<SelectionSummary>;
+  SequenceSummary: ResolverTypeWrapper<SequenceSummary>;
   StrategyObjective: ResolverTypeWrapper<StrategyObjective>;
   StrategyType: StrategyType;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -728,10 +841,16 @@ export type ResolversParentTypes = ResolversObject<{
   Category: Category;
   ClassShareInput: ClassShareInput;
   CompletedPartInput: CompletedPartInput;
+  CorruptSample: CorruptSample;
+  CorruptSamplePage: CorruptSamplePage;
+  Datapool: DatapoolModel;
+  DatapoolEvent: DatapoolEvent;
   Dataset: DatasetRecord;
   DatasetPage: Omit<DatasetPage, 'items'> & { items: Array<ResolversParentTypes['Dataset']> };
   DateTime: Scalars['DateTime']['output'];
   DroppedRows: DroppedRows;
+  DuplicateSample: DuplicateSample;
+  DuplicateSummary: DuplicateSummary;
   FileNamePage: FileNamePage;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
@@ -743,6 +862,7 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   PhaseTiming: PhaseTiming;
   PickPage: PickPage;
+  PickedSequence: PickedSequence;
   PredictionTask: PredictionTask;
   PresignedPart: PresignedPart;
   Query: Record<PropertyKey, never>;
@@ -755,6 +875,7 @@ export type ResolversParentTypes = ResolversObject<{
   SelectionRunPage: Omit<SelectionRunPage, 'items'> & { items: Array<ResolversParentTypes['SelectionRun']> };
   SelectionStrategyInput: SelectionStrategyInput;
   SelectionSummary: SelectionSummary;
+  SequenceSummary: SequenceSummary;
   StrategyObjective: StrategyObjective;
   String: Scalars['String']['output'];
   Tag: TagModel;
@@ -772,9 +893,38 @@ export type CategoryResolvers<ContextType = ApiContext, ParentType extends Resol
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type CorruptSampleResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['CorruptSample'] = ResolversParentTypes['CorruptSample']> = ResolversObject<{
+  fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type CorruptSamplePageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['CorruptSamplePage'] = ResolversParentTypes['CorruptSamplePage']> = ResolversObject<{
+  items?: Resolver<Array<ResolversTypes['CorruptSample']>, ParentType, ContextType>;
+  nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type DatapoolResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Datapool'] = ResolversParentTypes['Datapool']> = ResolversObject<{
+  activeRunId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  fileNames?: Resolver<ResolversTypes['FileNamePage'], ParentType, ContextType, RequireFields<DatapoolFileNamesArgs, 'first'>>;
+  history?: Resolver<Array<ResolversTypes['DatapoolEvent']>, ParentType, ContextType>;
+  newSamplesFrom?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tagName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type DatapoolEventResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DatapoolEvent'] = ResolversParentTypes['DatapoolEvent']> = ResolversObject<{
+  added?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  runId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
+
 export type DatasetResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Dataset'] = ResolversParentTypes['Dataset']> = ResolversObject<{
   computedMetadataAvailable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  corruptSamples?: Resolver<ResolversTypes['CorruptSamplePage'], ParentType, ContextType, RequireFields<DatasetCorruptSamplesArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  datapool?: Resolver<ResolversTypes['Datapool'], ParentType, ContextType>;
   embeddingDimension?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   metadataKeys?: Resolver<Array<ResolversTypes['MetadataKey']>, ParentType, ContextType>;
@@ -802,6 +952,16 @@ export type DroppedRowsResolvers<ContextType = ApiContext, ParentType extends Re
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type DuplicateSampleResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DuplicateSample'] = ResolversParentTypes['DuplicateSample']> = ResolversObject<{
+  duplicateOfFileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type DuplicateSummaryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DuplicateSummary'] = ResolversParentTypes['DuplicateSummary']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  listed?: Resolver<Array<ResolversTypes['DuplicateSample']>, ParentType, ContextType>;
+}>;
+
 export type FileNamePageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['FileNamePage'] = ResolversParentTypes['FileNamePage']> = ResolversObject<{
   items?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -827,7 +987,8 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
   deleteDataset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteDatasetArgs, 'id'>>;
   deleteTag?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteTagArgs, 'datasetId' | 'name'>>;
   renameTag?: Resolver<ResolversTypes['Tag'], ParentType, ContextType, RequireFields<MutationRenameTagArgs, 'datasetId' | 'name' | 'newName'>>;
-  startSelection?: Resolver<ResolversTypes['SelectionRun'], ParentType, ContextType, RequireFields<MutationStartSelectionArgs, 'datasetId' | 'resultTagName'>>;
+  resetDatapool?: Resolver<ResolversTypes['Datapool'], ParentType, ContextType, RequireFields<MutationResetDatapoolArgs, 'datasetId'>>;
+  startSelection?: Resolver<ResolversTypes['SelectionRun'], ParentType, ContextType, RequireFields<MutationStartSelectionArgs, 'datasetId' | 'processAll' | 'resultTagName' | 'useDatapool'>>;
   uploadInline?: Resolver<ResolversTypes['Upload'], ParentType, ContextType, RequireFields<MutationUploadInlineArgs, 'datasetId' | 'files'>>;
 }>;
 
@@ -839,6 +1000,13 @@ export type PhaseTimingResolvers<ContextType = ApiContext, ParentType extends Re
 export type PickPageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['PickPage'] = ResolversParentTypes['PickPage']> = ResolversObject<{
   items?: Resolver<Array<ResolversTypes['SelectionPick']>, ParentType, ContextType>;
   nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type PickedSequenceResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['PickedSequence'] = ResolversParentTypes['PickedSequence']> = ResolversObject<{
+  fileNames?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  firstFrame?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastFrame?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  video?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type PredictionTaskResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['PredictionTask'] = ResolversParentTypes['PredictionTask']> = ResolversObject<{
@@ -903,12 +1071,21 @@ export type SelectionRunPageResolvers<ContextType = ApiContext, ParentType exten
 
 export type SelectionSummaryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SelectionSummary'] = ResolversParentTypes['SelectionSummary']> = ResolversObject<{
   dropped?: Resolver<Array<ResolversTypes['DroppedRows']>, ParentType, ContextType>;
+  duplicates?: Resolver<Maybe<ResolversTypes['DuplicateSummary']>, ParentType, ContextType>;
   notes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   poolSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   preselected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   requested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   selected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sequences?: Resolver<Maybe<ResolversTypes['SequenceSummary']>, ParentType, ContextType>;
   stopReason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type SequenceSummaryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SequenceSummary'] = ResolversParentTypes['SequenceSummary']> = ResolversObject<{
+  candidates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  incompleteTailFrames?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  length?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  picked?: Resolver<Array<ResolversTypes['PickedSequence']>, ParentType, ContextType>;
 }>;
 
 export type StrategyObjectiveResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['StrategyObjective'] = ResolversParentTypes['StrategyObjective']> = ResolversObject<{
@@ -959,16 +1136,23 @@ export type UploadTargetPageResolvers<ContextType = ApiContext, ParentType exten
 
 export type Resolvers<ContextType = ApiContext> = ResolversObject<{
   Category?: CategoryResolvers<ContextType>;
+  CorruptSample?: CorruptSampleResolvers<ContextType>;
+  CorruptSamplePage?: CorruptSamplePageResolvers<ContextType>;
+  Datapool?: DatapoolResolvers<ContextType>;
+  DatapoolEvent?: DatapoolEventResolvers<ContextType>;
   Dataset?: DatasetResolvers<ContextType>;
   DatasetPage?: DatasetPageResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DroppedRows?: DroppedRowsResolvers<ContextType>;
+  DuplicateSample?: DuplicateSampleResolvers<ContextType>;
+  DuplicateSummary?: DuplicateSummaryResolvers<ContextType>;
   FileNamePage?: FileNamePageResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   MetadataKey?: MetadataKeyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PhaseTiming?: PhaseTimingResolvers<ContextType>;
   PickPage?: PickPageResolvers<ContextType>;
+  PickedSequence?: PickedSequenceResolvers<ContextType>;
   PredictionTask?: PredictionTaskResolvers<ContextType>;
   PresignedPart?: PresignedPartResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
@@ -977,6 +1161,7 @@ export type Resolvers<ContextType = ApiContext> = ResolversObject<{
   SelectionRun?: SelectionRunResolvers<ContextType>;
   SelectionRunPage?: SelectionRunPageResolvers<ContextType>;
   SelectionSummary?: SelectionSummaryResolvers<ContextType>;
+  SequenceSummary?: SequenceSummaryResolvers<ContextType>;
   StrategyObjective?: StrategyObjectiveResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   TagPage?: TagPageResolvers<ContextType>;

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../generated/graphql.js';
+import { datapoolFields, datapoolMutations, datasetDatapoolFields } from './datapool.js';
 import { datasetFields } from './datasetFields.js';
 import { datasetMutations, datasetQueries } from './datasets.js';
 import { datasetRunFields, runFields, runMutations, runQueries } from './runs.js';
@@ -9,9 +10,10 @@ import { uploadFields, uploadMutations } from './uploads.js';
 export const resolvers: Resolvers = {
   ...scalarResolvers,
   Query: { ...datasetQueries, ...runQueries },
-  Mutation: { ...datasetMutations, ...uploadMutations, ...tagMutations, ...runMutations },
-  Dataset: { ...datasetFields, ...datasetTagFields, ...datasetRunFields },
+  Mutation: { ...datasetMutations, ...uploadMutations, ...tagMutations, ...runMutations, ...datapoolMutations },
+  Dataset: { ...datasetFields, ...datasetTagFields, ...datasetRunFields, ...datasetDatapoolFields },
   SelectionRun: runFields,
   Tag: tagFields,
+  Datapool: datapoolFields,
   Upload: uploadFields,
 };

@@ -37,6 +37,7 @@ export const runMutations: Pick<MutationResolvers, 'startSelection' | 'cancelSel
       ...(args.inputTagName ? { inputTagName: args.inputTagName } : {}),
       ...(args.preselectedTagName ? { preselectedTagName: args.preselectedTagName } : {}),
       ...(args.idempotencyKey ? { idempotencyKey: args.idempotencyKey } : {}),
+      ...(args.useDatapool ? { datapool: { processAll: args.processAll ?? false } } : {}),
     });
   },
   cancelSelection: async (_parent, { id }, context) => cancelSelectionRun(context, await ownRun(context, id)),
@@ -66,7 +67,19 @@ export const runFields: SelectionRunResolvers = {
   shardsDone: (run) => run.shardsDone ?? null,
   picksSoFar: (run) => run.picksSoFar ?? null,
   failureReason: (run) => run.failureReason ?? null,
-  summary: (run) => (run.summary ? { ...run.summary, dropped: [...run.summary.dropped], notes: [...(run.summary.notes ?? [])] } : null),
+  summary: (run) => {
+    const summary = run.summary;
+    if (!summary) return null;
+    return {
+      ...summary,
+      dropped: [...summary.dropped],
+      notes: [...(summary.notes ?? [])],
+      duplicates: summary.duplicates
+        ? { count: summary.duplicates.count, listed: summary.duplicates.listed.map((d) => ({ fileName: d.fileName ?? '', duplicateOfFileName: d.duplicateOfFileName ?? '' })) }
+        : null,
+      sequences: summary.sequences ? { ...summary.sequences, picked: summary.sequences.picked.map((p) => ({ ...p, fileNames: [...p.fileNames] })) } : null,
+    };
+  },
   timings: (run) => Object.entries(run.timings ?? {}).map(([phase, milliseconds]) => ({ phase, milliseconds })),
   resultTag: async (run, _args, context) => {
     if (run.status !== 'SUCCEEDED') return null;

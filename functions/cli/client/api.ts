@@ -167,11 +167,21 @@ export class WinnowApi {
     resultTagName: string;
     inputTagName?: string | undefined;
     preselectedTagName?: string | undefined;
+    useDatapool?: boolean;
+    processAll?: boolean;
   }): Promise<RunProgress> {
     const data = await this.transport.request<{ startSelection: RunProgress }>(
-      `mutation ($d: ID!, $c: JSON, $t: String!, $i: String, $p: String) {
-        startSelection(datasetId: $d, config: $c, resultTagName: $t, inputTagName: $i, preselectedTagName: $p) { ${RUN_FIELDS} } }`,
-      { d: args.datasetId, c: args.config, t: args.resultTagName, i: args.inputTagName ?? null, p: args.preselectedTagName ?? null },
+      `mutation ($d: ID!, $c: JSON, $t: String!, $i: String, $p: String, $u: Boolean, $a: Boolean) {
+        startSelection(datasetId: $d, config: $c, resultTagName: $t, inputTagName: $i, preselectedTagName: $p, useDatapool: $u, processAll: $a) { ${RUN_FIELDS} } }`,
+      {
+        d: args.datasetId,
+        c: args.config,
+        t: args.resultTagName,
+        i: args.inputTagName ?? null,
+        p: args.preselectedTagName ?? null,
+        u: args.useDatapool ?? false,
+        a: args.processAll ?? false,
+      },
     );
     return data.startSelection;
   }

@@ -22,6 +22,9 @@ Options:
   --tag NAME               name of the result tag (required; must not exist yet)
   --input-tag NAME         select among the samples of this tag only
   --preselected-tag NAME   the samples of this tag count as already picked
+  --datapool               a datapool run: earlier pool runs' picks count as picked, only samples added
+                           since the last pool run are candidates, n_samples counts new picks
+  --process-all            with --datapool: every sample outside the pool is a candidate
   --wait                   follow the run until it ends; exit 1 if it FAILED or was CANCELLED
   -h, --help               show this help
 `;
@@ -84,6 +87,8 @@ export async function runRemoteSelect(argv: readonly string[], io: CliIo): Promi
     tag: { type: 'string' },
     'input-tag': { type: 'string' },
     'preselected-tag': { type: 'string' },
+    datapool: { type: 'boolean' },
+    'process-all': { type: 'boolean' },
     wait: { type: 'boolean' },
   });
   if (values.help) {
@@ -104,6 +109,8 @@ export async function runRemoteSelect(argv: readonly string[], io: CliIo): Promi
       resultTagName: tag,
       inputTagName: values['input-tag'],
       preselectedTagName: values['preselected-tag'],
+      useDatapool: values.datapool === true,
+      processAll: values['process-all'] === true,
     });
   } catch (err) {
     throw err instanceof ApiError && err.argumentPath ? new ApiError(`${blame(err.argumentPath, configPath)}: ${err.message}`, err.code, err.argumentPath, err.extensions) : err;

@@ -1,0 +1,99 @@
+/**
+ * Pre-selection filters that do not come from a strategy: exact duplicates and corrupt samples. They run
+ * after thresholds and before the greedy; each removal is counted per reason in the summary.
+ *
+ * Exact duplicates (`remove_exact_duplicates`, default true, as the LightlyOne worker): samples whose
+ * embedding rows are bit-identical. Of each group the first in upload order (lowest row) among the
+ * samples in play — candidates and preselected samples — is kept; every other one is removed and names
+ * the sample it duplicates. A candidate identical to a preselected (or pool) sample is therefore removed:
+ * it would add nothing. Identity is decided on the rows as uploaded (raw); two rows that only normalize
+ * to the same direction (`[1, 1]` and `[2, 2]`) are not duplicates.
+ */
+import type { EmbeddingMatrix } from './types.js';
+
+/** 53-bit FNV-1a style hash of a row's 32-bit words (collisions are resolved by comparing the words). */
+function rowHash(words: Uint32Array, start: number, length: number): number {
+  let lo = 0x811c9dc5;
+  let hi = 0x01000193;
+  for (let i = start; i < start + length; i++) {
+    const w = words[i]!;
+    lo = Math.imul(lo ^ w, 16777619) >>> 0;
+    hi = Math.imul(hi ^ (w >>> 16) ^ (w << 3), 2246822519) >>> 0;
+  }
+  return (hi & 0x1fffff) * 0x100000000 + lo;
+}
+
+function sameWords(words: Uint32Array, a: number, b: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (words[a + i] !== words[b + i]) return false;
+  return true;
+}
+
+/**
+ * For every row, the first row (lowest index) whose embedding is bit-identical to it — itself when it
+ * has no earlier twin. A dataset-level fact: which copies are removed also depends on what is in play
+ * ({@link duplicatesInPlay}).
+ */
+export function canonicalRows(matrix: EmbeddingMatrix): Int32Array {
+  const { rows, dim } = matrix;
+  const words = new Uint32Array(matrix.data.buffer, matrix.data.byteOffset, rows * dim);
+  const canonical = new Int32Array(rows);
+  const firstByHash = new Map<number, number[]>();
+  for (let r = 0; r < rows; r++) {
+    const hash = rowHash(words, r * dim, dim);
+    const seen = firstByHash.get(hash);
+    const twin = seen?.find((first) => sameWords(words, first * dim, r * dim, dim));
+    if (twin !== undefined) canonical[r] = twin;
+    else {
+      canonical[r] = r;
+      if (seen) seen.push(r);
+      else firstByHash.set(hash, [r]);
+    }
+  }
+  return canonical;
+}
+
+/**
+ * Canonical ids of groups of rows that are identical member by member (sequences: frames in order):
+ * `members(g)` lists group g's rows, `canonical` is the rows' own canonical ids.
+ */
+export function canonicalGroups(groupCount: number, members: (group: number) => readonly number[], canonical: Int32Array): Int32Array {
+  const out = new Int32Array(groupCount);
+  const first = new Map<string, number>();
+  for (let g = 0; g < groupCount; g++) {
+    const key = members(g)
+      .map((row) => canonical[row]!)
+      .join(',');
+    const earlier = first.get(key);
+    if (earlier === undefined) {
+      first.set(key, g);
+      out[g] = g;
+    } else out[g] = earlier;
+  }
+  return out;
+}
+
+export interface DuplicateRow {
+  /** The removed sample (row). */
+  readonly row: number;
+  /** The sample it duplicates: the first identical one in play. */
+  readonly duplicateOf: number;
+}
+
+/**
+ * The candidates to remove as duplicates. Preselected rows are never removed (they are picked already)
+ * and come first: a candidate identical to one of them duplicates it. Then, walking the candidates in
+ * upload order, a candidate whose canonical id was already seen duplicates the row seen first.
+ */
+export function duplicatesInPlay(canonical: Int32Array, candidate: Uint8Array, preselected: ReadonlySet<number>): DuplicateRow[] {
+  const keptFor = new Map<number, number>();
+  for (const row of [...preselected].sort((a, b) => a - b)) if (!keptFor.has(canonical[row]!)) keptFor.set(canonical[row]!, row);
+  const out: DuplicateRow[] = [];
+  for (let row = 0; row < canonical.length; row++) {
+    if (candidate[row] !== 1 || preselected.has(row)) continue;
+    const id = canonical[row]!;
+    const kept = keptFor.get(id);
+    if (kept === undefined) keptFor.set(id, row);
+    else out.push({ row, duplicateOf: kept });
+  }
+  return out;
+}

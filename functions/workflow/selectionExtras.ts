@@ -1,0 +1,111 @@
+/**
+ * What a run adds around the engine for the weekly selection loop: the pre-selection filters' inputs
+ * (corrupt samples from the manifest, exact duplicates decided on the raw embeddings) and the datapool
+ * (the pool a pool run starts from, staging pool ∪ picks, settling). The pool's commit protocol is in
+ * store/datapool.ts.
+ */
+import type { BlobStore } from '../store/blobs.js';
+import { ColumnReader, type DatasetManifest } from '../store/columns.js';
+import { datapoolBitsKey, type DatapoolRepository, type RunStatusOf } from '../store/datapool.js';
+import { NotFoundError } from '../store/errors.js';
+import type { RunRepository, SelectionRun } from '../store/runs.js';
+import { TagBitset } from '../store/tagBitset.js';
+import { canonicalRows, type DatapoolOptions, type SelectionConfig } from '../selection/index.js';
+import type { SelectionSource } from '../selection/types.js';
+import { SelectionRunError } from './errors.js';
+
+/** Entries per list (duplicates, sequences) kept in the run record's summary; counts stay whole. */
+export const SUMMARY_LIST_LIMIT = 200;
+
+export interface ExtrasDeps {
+  readonly runs: RunRepository;
+  readonly blobs: BlobStore;
+  readonly datapools?: DatapoolRepository;
+}
+
+export const runStatusOf =
+  (runs: RunRepository): RunStatusOf =>
+  async (runId) => {
+    try {
+      return (await runs.get(runId)).status;
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  };
+
+/**
+ * Duplicate ids on the raw embeddings without holding them all: rows identical as uploaded are identical
+ * normalized, so only rows in a group of identical normalized rows are compared raw, read shard by shard.
+ */
+async function rawCanonicalRows(blobs: BlobStore, manifest: DatasetManifest, normalized: ReturnType<SelectionSource['embeddings']>): Promise<Int32Array | undefined> {
+  if (!normalized) return undefined;
+  const coarse = canonicalRows(normalized);
+  const suspects = new Set<number>();
+  coarse.forEach((first, row) => {
+    if (first !== row) suspects.add(row).add(first);
+  });
+  const canonical = Int32Array.from({ length: coarse.length }, (_, i) => i);
+  if (suspects.size === 0) return canonical;
+  const rows = [...suspects].sort((a, b) => a - b);
+  const dim = normalized.dim;
+  const raw = new Float32Array(rows.length * dim);
+  const reader = new ColumnReader(blobs, manifest);
+  let k = 0;
+  for (const shard of manifest.shards) {
+    const inShard = rows.filter((r) => r >= shard.rowStart && r < shard.rowStart + shard.rowCount);
+    if (inShard.length === 0) continue;
+    const values = await reader.float32(shard, 'embeddings.raw');
+    if (!values) return coarse; // no raw column: the normalized rows decide
+    for (const row of inShard) raw.set(values.subarray((row - shard.rowStart) * dim, (row - shard.rowStart + 1) * dim), (k++) * dim);
+  }
+  const fine = canonicalRows({ rows: rows.length, dim, data: raw });
+  rows.forEach((row, i) => (canonical[row] = rows[fine[i]!]!));
+  return canonical;
+}
+
+/** The filters' inputs for the engine: corrupt samples and, unless the config turns it off, duplicate ids. */
+export async function selectionFilters(
+  blobs: BlobStore,
+  manifest: DatasetManifest,
+  config: SelectionConfig,
+  source: SelectionSource,
+): Promise<{ corruptRows?: ReadonlyMap<number, string>; canonicalRows?: Int32Array }> {
+  const corrupt = (manifest.corruptSamples ?? []).filter((c) => c.row < manifest.rowCount);
+  const canonical = config.removeExactDuplicates === false ? undefined : await rawCanonicalRows(blobs, manifest, source.embeddings());
+  return {
+    ...(corrupt.length > 0 ? { corruptRows: new Map(corrupt.map((c) => [c.row, c.reason])) } : {}),
+    ...(canonical ? { canonicalRows: canonical } : {}),
+  };
+}
+
+export interface RunPool {
+  readonly options: DatapoolOptions;
+  readonly rows: readonly number[];
+}
+
+/** The committed pool a pool run starts from; the run must still hold the claim. */
+export async function poolForRun(deps: ExtrasDeps, run: SelectionRun, rowCount: number): Promise<RunPool> {
+  if (!deps.datapools) throw new Error('the datapool store is not configured');
+  const pool = await deps.datapools.get(run.datasetId, runStatusOf(deps.runs));
+  if (pool.pending?.runId !== run.id) throw new SelectionRunError('the datapool is no longer reserved for this run (it was reset or taken over)');
+  let rows: number[] = [];
+  if (pool.bitsKey) {
+    const bytes = await deps.blobs.get(pool.bitsKey);
+    if (!bytes) throw new Error(`datapool bitset ${pool.bitsKey} is missing`);
+    rows = [...TagBitset.fromBytes(pool.rowCount, bytes).rows()].filter((row) => row < rowCount);
+  }
+  return { rows, options: { rows, ...(run.datapool?.processAll ? {} : { newFrom: pool.newFrom }) } };
+}
+
+/** Writes pool ∪ picks and stages it on the pool record (repeatable: the same run writes the same object). */
+export async function stagePool(deps: ExtrasDeps, run: SelectionRun, pool: RunPool, rowCount: number, picked: readonly number[]): Promise<void> {
+  const bits = TagBitset.fromRows(rowCount, [...pool.rows, ...picked]);
+  const bitsKey = datapoolBitsKey(run.datasetId, run.id);
+  await deps.blobs.put(bitsKey, bits.toBytes());
+  await deps.datapools!.stage(run.datasetId, run.id, { bitsKey, rowCount, count: bits.count(), added: bits.count() - pool.rows.length });
+}
+
+export async function settleDatapool(deps: ExtrasDeps, datasetId: string): Promise<void> {
+  await deps.datapools?.get(datasetId, runStatusOf(deps.runs));
+}
