@@ -219,6 +219,8 @@ async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
   };
   const inputRows = await rowsOfTag(run.inputTagName);
   const preselectedRows = await rowsOfTag(run.preselectedTagName);
+  // Sequences are cut by file name, so the names are loaded before the selection is prepared.
+  await source.fileNames();
   const pool = run.datapool ? await poolForRun(deps, run, manifest.rowCount) : undefined;
   const prepared = prepareSelection(config, source, {
     kernels: engineKernels(),

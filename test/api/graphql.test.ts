@@ -76,7 +76,7 @@ describe('datasets over GraphQL', () => {
     const result = await graphql(runtime.url, GET, { id: 'no-such-dataset' });
     expect(result.data).toBeNull();
     expect(result.errors![0]).toMatchObject({
-      message: "dataset 'no-such-dataset' not found",
+      message: expect.stringMatching(/^dataset 'no-such-dataset' not found/),
       path: ['dataset'],
       extensions: { code: 'NOT_FOUND' },
     });

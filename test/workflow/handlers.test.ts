@@ -35,7 +35,7 @@ async function queuedRun(datasetId: string, tenantId: string, resultTagName: str
 }
 
 describe('workflow Lambda handlers', () => {
-  it('Plan → Shard per shard → Select (checkpointing under a short budget) writes the tag', async () => {
+  it('Plan → Shard per shard → Select (checkpointing under a short budget) → Finish writes the tag', async () => {
     const datasetId = await createDataset(runtime.url, uniqueName('handlers'));
     expect((await inlineUpload(runtime.url, datasetId, lightlyUploadFiles({ samples: 40, dim: 6, layout: 'jsonl' }).files)).errors).toBeUndefined();
     const run = await queuedRun(datasetId, await tenantOf(datasetId), 'via-handlers', {
@@ -54,6 +54,9 @@ describe('workflow Lambda handlers', () => {
     }
     expect(done).toBe(true);
     expect(calls).toBeGreaterThanOrEqual(1);
+    // The picks are checkpointed; the tag and the run's end are Finish's.
+    expect((await runs.get(run.id)).status).toBe('RUNNING');
+    expect(await handlers.finish({ runId: run.id })).toBeNull();
     expect((await runs.get(run.id)).status).toBe('SUCCEEDED');
     expect(await tagFileNames(runtime.url, datasetId, 'via-handlers')).toHaveLength(6);
   });
