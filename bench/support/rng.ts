@@ -1,11 +1,10 @@
-/** mulberry32: a small seeded generator, so benchmarks (and tests) make the same data on every run. */
+import { Rng } from '../../infra/local/lightlyFolder.js';
+
+/**
+ * mulberry32 as a function: a small seeded generator, so benchmarks (and tests) make the same data on
+ * every run. The one implementation is {@link Rng}, which the generated Lightly folders use too.
+ */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Rng(seed);
+  return () => generator.next();
 }

@@ -30,17 +30,27 @@ export const METADATA_VALUE_TYPES: readonly MetadataValueType[] = [
   'CATEGORICAL_BOOLEAN',
 ];
 
-/** Computed metadata keys and their types; supplied values are accepted without a schema entry. */
-export const COMPUTED_METADATA_KEYS: ReadonlyMap<string, MetadataValueType> = new Map<string, MetadataValueType>([
-  ['lightly.sharpness', 'NUMERIC_FLOAT'],
-  ['lightly.snr', 'NUMERIC_FLOAT'],
-  ['lightly.sizeInBytes', 'NUMERIC_INT'],
-  ['lightly.width', 'NUMERIC_INT'],
-  ['lightly.height', 'NUMERIC_INT'],
-  ['lightly.luminance', 'NUMERIC_FLOAT'],
-  ['lightly.contrast', 'NUMERIC_FLOAT'],
-  ['lightly.uniformRowRatio', 'NUMERIC_FLOAT'],
-]);
+/**
+ * The computed `lightly.*` metadata (ingest computes them from images), in a fixed order: the one list
+ * of these keys. Supplied values are accepted without a schema entry.
+ */
+export const COMPUTED_METADATA_FIELDS = Object.freeze([
+  { name: 'lightly.sharpness', valueDataType: 'NUMERIC_FLOAT' },
+  { name: 'lightly.snr', valueDataType: 'NUMERIC_FLOAT' },
+  { name: 'lightly.sizeInBytes', valueDataType: 'NUMERIC_INT' },
+  { name: 'lightly.width', valueDataType: 'NUMERIC_INT' },
+  { name: 'lightly.height', valueDataType: 'NUMERIC_INT' },
+  { name: 'lightly.luminance', valueDataType: 'NUMERIC_FLOAT' },
+  { name: 'lightly.contrast', valueDataType: 'NUMERIC_FLOAT' },
+  { name: 'lightly.uniformRowRatio', valueDataType: 'NUMERIC_FLOAT' },
+] as const);
+
+export type ComputedMetadataKey = (typeof COMPUTED_METADATA_FIELDS)[number]['name'];
+
+/** Computed metadata keys and their types. */
+export const COMPUTED_METADATA_KEYS: ReadonlyMap<string, MetadataValueType> = new Map<string, MetadataValueType>(
+  COMPUTED_METADATA_FIELDS.map((field) => [field.name, field.valueDataType]),
+);
 
 export type MetadataScalar = number | string | boolean;
 

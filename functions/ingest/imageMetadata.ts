@@ -49,6 +49,7 @@
 import sharp, { type OutputInfo } from 'sharp';
 
 import type { MetadataValueType } from '../selection/types.js';
+import { COMPUTED_METADATA_FIELDS, type ComputedMetadataKey } from '../formats/metadata.js';
 import { ImageDecodeError } from './errors.js';
 
 /** The computed `lightly.*` metadata of one image. */
@@ -73,22 +74,18 @@ export interface ImageMetadata {
 
 export type ImageMetadataKey = keyof ImageMetadata;
 
+// The interface documents each key; the compiler holds it to the one list of keys.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const keysMatch: SameKeys<ImageMetadataKey, ComputedMetadataKey> = true;
+void keysMatch;
+
 export interface ImageMetadataField {
   readonly name: ImageMetadataKey;
   readonly valueDataType: Extract<MetadataValueType, 'NUMERIC_INT' | 'NUMERIC_FLOAT'>;
 }
 
-/** The value type of every computed key, in a fixed order. */
-export const IMAGE_METADATA_SCHEMA: readonly ImageMetadataField[] = Object.freeze([
-  { name: 'lightly.sharpness', valueDataType: 'NUMERIC_FLOAT' },
-  { name: 'lightly.snr', valueDataType: 'NUMERIC_FLOAT' },
-  { name: 'lightly.sizeInBytes', valueDataType: 'NUMERIC_INT' },
-  { name: 'lightly.width', valueDataType: 'NUMERIC_INT' },
-  { name: 'lightly.height', valueDataType: 'NUMERIC_INT' },
-  { name: 'lightly.luminance', valueDataType: 'NUMERIC_FLOAT' },
-  { name: 'lightly.contrast', valueDataType: 'NUMERIC_FLOAT' },
-  { name: 'lightly.uniformRowRatio', valueDataType: 'NUMERIC_FLOAT' },
-] as const);
+/** The value type of every computed key, in a fixed order (the list is the formats' one). */
+export const IMAGE_METADATA_SCHEMA: readonly ImageMetadataField[] = COMPUTED_METADATA_FIELDS;
 
 /** Images taller than this are resized to it before counting uniform rows. */
 export const UNIFORM_ROWS_MAX_HEIGHT = 400;

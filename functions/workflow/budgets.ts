@@ -67,3 +67,11 @@ export function sizeRefusal(budgets: TaskBudgets, rows: number, dim: number): st
   }
   return undefined;
 }
+
+/** Time a Select hop keeps back from its limit for writing the checkpoint. */
+export const SELECT_SAFETY_MARGIN_MS = 60_000;
+
+/** How long a Select hop may pick, given the time its invocation has left (at least a second). */
+export function selectBudgetMs(remainingMs: number): number {
+  return Math.max(1_000, remainingMs - SELECT_SAFETY_MARGIN_MS);
+}

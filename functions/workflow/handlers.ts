@@ -5,11 +5,8 @@
 import type { Context } from 'aws-lambda';
 import { winnowEnvFromProcess } from '../store/aws.js';
 import { createStores } from '../store/stores.js';
-import { taskBudgetsFromEnv } from './budgets.js';
+import { selectBudgetMs, taskBudgetsFromEnv } from './budgets.js';
 import * as tasks from './tasks.js';
-
-/** Time kept back from the Lambda's limit for the checkpoint write. */
-export const SELECT_SAFETY_MARGIN_MS = 60_000;
 
 let cached: tasks.WorkflowDeps | undefined;
 const deps = (): tasks.WorkflowDeps => (cached ??= createStores(winnowEnvFromProcess()));
@@ -17,6 +14,6 @@ const deps = (): tasks.WorkflowDeps => (cached ??= createStores(winnowEnvFromPro
 export const plan = (event: tasks.RunEvent) => tasks.plan(deps(), event, { budgets: taskBudgetsFromEnv() });
 export const shard = (event: tasks.RunEvent & { shard: number }) => tasks.shard(deps(), event);
 export const select = (event: tasks.RunEvent, context: Context) =>
-  tasks.select(deps(), event, { budgetMs: Math.max(1_000, context.getRemainingTimeInMillis() - SELECT_SAFETY_MARGIN_MS) });
+  tasks.select(deps(), event, { budgetMs: selectBudgetMs(context.getRemainingTimeInMillis()) });
 export const finish = (event: tasks.RunEvent) => tasks.finish(deps(), event);
 export const markFailed = (event: tasks.FailedEvent) => tasks.markFailed(deps(), event);

@@ -20,7 +20,7 @@ import { createStores } from '../../functions/store/stores.js';
 import * as tasks from '../../functions/workflow/tasks.js';
 import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { TaskBudgets } from '../../functions/workflow/budgets.js';
+import { selectBudgetMs, type TaskBudgets } from '../../functions/workflow/budgets.js';
 import { CONSOLE_DIST } from '../../console/build.js';
 
 export interface LocalRuntimeOptions {
@@ -111,7 +111,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // The workflow: the synthesized definition, its tasks played by the same task functions as the Lambdas.
     const deps = createStores(storeEnv, clients);
-    const budgetMs = options.selectBudgetMs ?? WORKFLOW_TIMEOUTS.select.toMilliseconds() - 60_000;
+    const budgetMs = options.selectBudgetMs ?? selectBudgetMs(WORKFLOW_TIMEOUTS.select.toMilliseconds());
     const handlers: Record<string, LocalTaskHandler> = {
       [WORKFLOW_STATES.plan]: (input) => tasks.plan(deps, input as tasks.RunEvent, { budgets: options.taskBudgets }),
       [WORKFLOW_STATES.shard]: (input) => tasks.shard(deps, input as tasks.RunEvent & { shard: number }),
