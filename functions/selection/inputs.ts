@@ -8,7 +8,7 @@ import type { ConfigIssue } from './errors.js';
 import { DEFAULT_RANDOM_SEED, randomColumn } from './random.js';
 import type { ClassColumn } from './strategies/definition.js';
 import { strategyDefinition } from './strategies/registry.js';
-import type { ClassCounts, EmbeddingMatrix, SelectionSource } from './types.js';
+import type { EmbeddingMatrix, SelectionSource } from './types.js';
 import { objectUnits, rowUnits, type Units } from './units.js';
 
 const isNumericType = (type: string) => type === 'NUMERIC_INT' || type === 'NUMERIC_FLOAT';
