@@ -118,12 +118,28 @@ describe('a strategy type registered in one file', () => {
     expect(figures.contributions.map((c) => c.type)).toEqual(['CLOSE_TO_VALUE', 'DIVERSITY']);
   });
 
-  it('refuses a second registration of a type and a schema of another type; unregistering removes it', () => {
+  it('refuses a second registration of a type and a schema of another type; a registered filter filters; unregistering removes it', () => {
     expect(() => registerStrategy(closeToValue)).toThrow(/CLOSE_TO_VALUE is already registered/);
     expect(() => registerStrategy({ ...closeToValue, type: 'NEAR_VALUE' })).toThrow(/does not take type NEAR_VALUE/);
     expect(() => registerStrategy({ ...closeToValue, type: 'near' })).toThrow(/UPPER_SNAKE_CASE/);
-    const remove = registerStrategy({ ...closeToValue, type: 'NEAR_VALUE', schema: strategySchema('NEAR_VALUE', { targetValue: finite }) });
+    const remove = registerStrategy(
+      defineStrategy({
+        type: 'NEAR_VALUE',
+        schema: strategySchema('NEAR_VALUE', { targetValue: finite }),
+        kind: 'filter',
+        reads: 'numeric',
+        filter: { passes: (strategy, value) => Math.abs(value - strategy.targetValue) < 1, describe: (strategy) => `≈ ${strategy.targetValue}` },
+      }),
+    );
     expect(strategyTypes()).toContain('NEAR_VALUE');
+    // A registered filter filters the pool before the other strategies, naming itself.
+    const filtered = runSelection(
+      selectionConfig({ n_samples: 2, strategies: [close(), { input: { type: 'METADATA', key: 'brightness' }, strategy: { type: 'NEAR_VALUE', target_value: 12 } }] }),
+      source,
+    );
+    expect(filtered.rows).toEqual([12]);
+    expect(filtered.summary.stopReason).toBe('POOL_EXHAUSTED');
+    expect(filtered.summary.dropped).toContainEqual({ reason: 'NEAR_VALUE strategies[1]: brightness ≈ 12 does not hold', count: ROWS - 2 });
     remove();
     expect(findStrategy('NEAR_VALUE')).toBeUndefined();
     expect(parseSelectionConfig({ n_samples: 1, strategies: [{ input: { type: 'RANDOM' }, strategy: { type: 'NEAR_VALUE', target_value: 1 } }] }).ok).toBe(false);
