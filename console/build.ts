@@ -24,6 +24,11 @@ const SOURCES = [
   'functions/selection/config.ts',
   'functions/selection/errors.ts',
   'functions/selection/jsonc.ts',
+  // config.ts reads the strategy registry, whose definitions bring these.
+  'functions/selection/strategies',
+  'functions/selection/approximateKnn.ts',
+  'functions/selection/random.ts',
+  'functions/selection/units.ts',
   'demo',
   'test/fixtures/seeds',
   'package-lock.json',

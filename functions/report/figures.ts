@@ -18,7 +18,7 @@
 import type { SelectionConfig } from '../selection/config.js';
 import { describeInput, numericColumn } from '../selection/inputs.js';
 import type { PreparedSelection, SelectionSummary } from '../selection/select.js';
-import { BalanceStrategy } from '../selection/strategies/balance.js';
+import { strategyDefinition } from '../selection/strategies/registry.js';
 import type { SelectionSource } from '../selection/types.js';
 import { categoricalDistribution, numericHistogram, type CategoryCounts, type HistogramBin } from './distributions.js';
 import { projectEmbeddings, type EmbeddingRows, type Projection } from './projection.js';
@@ -168,7 +168,8 @@ function metadataFigures(input: ReportInput, pool: Uint8Array, picked: readonly 
 function scoreFigures(input: ReportInput, pool: Uint8Array, picked: readonly number[]): ScoreFigure[] {
   const figures: ScoreFigure[] = [];
   input.config.strategies.forEach((entry, index) => {
-    if (entry.strategy.type !== 'WEIGHTS' && entry.input.type !== 'SCORES') return;
+    // The strategy's own histogram (WEIGHTS), or any strategy reading active-learning scores.
+    if (!strategyDefinition(entry.strategy.type).figure?.histogram && entry.input.type !== 'SCORES') return;
     const column = numericColumn(entry.input, input.source);
     if (!column) return;
     const { bins, missing } = numericHistogram(column, pool, picked, REPORT_CAPS.histogramBins);
@@ -180,9 +181,10 @@ function scoreFigures(input: ReportInput, pool: Uint8Array, picked: readonly num
 function balanceFigures(input: ReportInput, pool: Uint8Array, picked: readonly number[]): BalanceFigure[] {
   const figures: BalanceFigure[] = [];
   for (const strategy of input.prepared.strategies) {
-    if (!(strategy instanceof BalanceStrategy)) continue;
     const entry = input.config.strategies[strategy.entry]!;
-    const { buckets, counts } = strategy.vectors;
+    const shares = strategyDefinition(entry.strategy.type).figure?.shares?.(strategy, entry.strategy);
+    if (!shares) continue;
+    const { buckets, counts } = shares;
     const b = buckets.length;
     const poolTotals = new Float64Array(b);
     const pickTotals = new Float64Array(b);
@@ -198,8 +200,8 @@ function balanceFigures(input: ReportInput, pool: Uint8Array, picked: readonly n
     figures.push({
       strategy: strategy.entry,
       input: describeInput(entry.input),
-      distribution: entry.strategy.type === 'BALANCE' ? entry.strategy.distribution : 'TARGET',
-      classes: buckets.map((name, c) => ({ name, pool: share(poolTotals, c), picks: share(pickTotals, c), target: strategy.target[c]! })),
+      distribution: shares.distribution,
+      classes: buckets.map((name, c) => ({ name, pool: share(poolTotals, c), picks: share(pickTotals, c), target: shares.target[c]! })),
     });
   }
   return figures;
@@ -208,7 +210,7 @@ function balanceFigures(input: ReportInput, pool: Uint8Array, picked: readonly n
 function contributionFigures(input: ReportInput): ContributionFigure[] {
   const entries = input.config.strategies
     .map((entry, index) => ({ entry, index }))
-    .filter(({ entry }) => entry.strategy.type !== 'THRESHOLD');
+    .filter(({ entry }) => strategyDefinition(entry.strategy.type).kind !== 'filter');
   const sums = new Map(entries.map(({ index }) => [index, { objective: 0, contribution: 0 }]));
   for (const pick of input.picks) {
     for (const { strategy, objective } of pick.objectives) {

@@ -9,30 +9,24 @@
  */
 import { z } from 'zod';
 import { SelectionConfigError, type ConfigIssue } from './errors.js';
+import { finite, READ_INPUTS, strengthSchema as strength, type StrategyOptions } from './strategies/definition.js';
+import { BUILT_IN_STRATEGIES, findStrategy, strategyTypes } from './strategies/registry.js';
 
 export const INPUT_TYPES = ['EMBEDDINGS', 'SCORES', 'METADATA', 'PREDICTIONS', 'RANDOM'] as const;
-export const STRATEGY_TYPES = ['DIVERSITY', 'TYPICALITY', 'SIMILARITY', 'WEIGHTS', 'THRESHOLD', 'BALANCE'] as const;
-export const OPERATIONS = ['SMALLER', 'SMALLER_EQUAL', 'BIGGER', 'BIGGER_EQUAL'] as const;
-export const DISTRIBUTIONS = ['TARGET', 'UNIFORM', 'INPUT'] as const;
 export const PREDICTION_NAMES = ['CLASS_DISTRIBUTION', 'CATEGORY_COUNT'] as const;
 
+type BuiltInStrategies = typeof BUILT_IN_STRATEGIES;
 export type InputType = (typeof INPUT_TYPES)[number];
-export type StrategyType = (typeof STRATEGY_TYPES)[number];
-export type ThresholdOperation = (typeof OPERATIONS)[number];
+/** The built-in strategy types (strategies/registry.ts); {@link registerStrategy} may add more at run time. */
+export type StrategyType = keyof BuiltInStrategies;
+export const STRATEGY_TYPES = Object.keys(BUILT_IN_STRATEGIES) as StrategyType[];
 
-/** The default of `num_nearest_neighbors`. */
-export const DEFAULT_NEAREST_NEIGHBORS = 20;
-/**
- * The largest `num_nearest_neighbors`. Typicality is an average over the K nearest, so K in the
- * thousands says nothing more about density than 1,000 does, while a shard's neighbour distances take
- * rows × K × 4 bytes (1,000: 262 MB for a shard of 65,536 rows) and the fast kernels' per-thread lists
- * stop fitting past a few thousand — an unbounded K would fail a run half-way instead of the config at
- * once.
- */
-export const MAX_NEAREST_NEIGHBORS = 1000;
-export const MAX_STRENGTH = 1e9;
+export { DISTRIBUTIONS } from './strategies/balance.js';
+export { MAX_STRENGTH } from './strategies/definition.js';
+export { OPERATIONS, type ThresholdOperation } from './strategies/threshold.js';
+export { DEFAULT_NEAREST_NEIGHBORS, MAX_NEAREST_NEIGHBORS } from './strategies/typicality.js';
+export { registerStrategy } from './strategies/registry.js';
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const name = z.string().min(1, 'must not be empty');
 
 const inputSchemas = {
@@ -43,46 +37,12 @@ const inputSchemas = {
   RANDOM: z.strictObject({ type: z.literal('RANDOM'), randomSeed: z.number().int().optional() }),
 };
 
-const strength = finite.refine((v) => Math.abs(v) <= MAX_STRENGTH, `must be in [-${MAX_STRENGTH}, ${MAX_STRENGTH}]`);
-
-const strategySchemas = {
-  DIVERSITY: z.strictObject({
-    type: z.literal('DIVERSITY'),
-    strength: strength.optional(),
-    stoppingConditionMinimumDistance: finite.min(0, 'must be ≥ 0').max(2, 'must be ≤ 2 (distances of normalised embeddings are in [0, 2])').optional(),
-  }),
-  TYPICALITY: z.strictObject({
-    type: z.literal('TYPICALITY'),
-    strength: strength.optional(),
-    numNearestNeighbors: z
-      .number()
-      .int('must be an integer')
-      .min(2, 'must be ≥ 2')
-      .max(MAX_NEAREST_NEIGHBORS, `must be ≤ ${MAX_NEAREST_NEIGHBORS}`)
-      .default(DEFAULT_NEAREST_NEIGHBORS),
-    stoppingConditionMinimumTypicality: finite.gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]').optional(),
-  }),
-  SIMILARITY: z.strictObject({ type: z.literal('SIMILARITY'), strength: strength.optional() }),
-  WEIGHTS: z.strictObject({
-    type: z.literal('WEIGHTS'),
-    strength: strength.optional(),
-    stoppingConditionMaxSum: finite.optional(),
-    targetRange: z
-      .strictObject({ minSum: finite.optional(), maxSum: finite.optional() })
-      .refine((r) => r.minSum === undefined || r.maxSum === undefined || r.minSum <= r.maxSum, 'min_sum must be ≤ max_sum')
-      .optional(),
-  }),
-  THRESHOLD: z.strictObject({ type: z.literal('THRESHOLD'), strength: strength.optional(), threshold: finite, operation: z.enum(OPERATIONS) }),
-  BALANCE: z.strictObject({
-    type: z.literal('BALANCE'),
-    strength: strength.optional(),
-    target: z.record(z.string(), finite.min(0, 'shares must be ≥ 0')).optional(),
-    distribution: z.enum(DISTRIBUTIONS).default('TARGET'),
-  }),
-};
-
 export type InputConfig = { [K in InputType]: z.output<(typeof inputSchemas)[K]> }[InputType];
-export type StrategyConfig = { [K in StrategyType]: Omit<z.output<(typeof strategySchemas)[K]>, 'strength'> }[StrategyType];
+/**
+ * A strategy as the engine sees it (without `strength`, which the entry holds). The union names the
+ * built-in types; a type added with {@link registerStrategy} arrives as its own schema's output.
+ */
+export type StrategyConfig = { [K in StrategyType]: StrategyOptions<BuiltInStrategies[K]['schema']> }[StrategyType];
 
 export interface StrategyEntry {
   readonly input: InputConfig;
@@ -110,15 +70,11 @@ export interface SelectionConfig {
 /** The largest `selected_sequence_length`: a sequence is a clip to label, not a whole recording. */
 export const MAX_SEQUENCE_LENGTH = 10_000;
 
-/** Which inputs each strategy takes (SELECTION.md). */
-export const STRATEGY_INPUTS: Record<StrategyType, readonly InputType[]> = {
-  DIVERSITY: ['EMBEDDINGS'],
-  TYPICALITY: ['EMBEDDINGS'],
-  SIMILARITY: ['EMBEDDINGS'],
-  WEIGHTS: ['SCORES', 'METADATA', 'RANDOM', 'PREDICTIONS'],
-  THRESHOLD: ['SCORES', 'METADATA', 'RANDOM', 'PREDICTIONS'],
-  BALANCE: ['METADATA', 'PREDICTIONS'],
-};
+/** Which inputs each built-in strategy takes (SELECTION.md), from what it reads. */
+export const STRATEGY_INPUTS = Object.fromEntries(STRATEGY_TYPES.map((type) => [type, READ_INPUTS[BUILT_IN_STRATEGIES[type].reads]])) as Record<
+  StrategyType,
+  readonly InputType[]
+>;
 
 const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const keyPath = (path: string, key: string) => (path ? `${path}.${key}` : key);
@@ -195,8 +151,8 @@ function parseEntry(raw: unknown, path: string, issues: ConfigIssue[], originals
     }
   }
   const before = issues.length;
-  const input = parseTyped(entry.input, keyPath(path, 'input'), inputSchemas, INPUT_TYPES, issues, originals);
-  const strategy = parseTyped(entry.strategy, keyPath(path, 'strategy'), strategySchemas, STRATEGY_TYPES, issues, originals);
+  const input = parseTyped(entry.input, keyPath(path, 'input'), inputSchema, INPUT_TYPES, issues, originals) as InputConfig | undefined;
+  const strategy = parseTyped(entry.strategy, keyPath(path, 'strategy'), findStrategy, strategyTypes(), issues, originals);
   let entryStrength: number | undefined;
   if (entry.strength !== undefined) {
     const parsed = strength.safeParse(entry.strength);
@@ -217,14 +173,23 @@ function parseEntry(raw: unknown, path: string, issues: ConfigIssue[], originals
   return { input, strategy: strategyConfig as StrategyConfig, strength: entryStrength ?? inner ?? 1 };
 }
 
-function parseTyped<K extends string, S extends Record<K, z.ZodType>>(
+/** A `type` and its schema; `nestedKeys` names fields holding objects with keys of ours (their allowed keys). */
+interface TypedSchema {
+  readonly schema: z.ZodObject;
+  readonly nestedKeys?: Readonly<Record<string, readonly string[]>>;
+}
+
+const inputSchema = (type: string): TypedSchema | undefined => (Object.hasOwn(inputSchemas, type) ? { schema: inputSchemas[type as InputType] } : undefined);
+
+/** Parses an object with a `type` (an input, a strategy) with the schema of that type. */
+function parseTyped(
   raw: unknown,
   path: string,
-  schemas: S,
-  types: readonly K[],
+  schemaOf: (type: string) => TypedSchema | undefined,
+  types: readonly string[],
   issues: ConfigIssue[],
   originals: Map<string, string>,
-): z.output<S[K]> | undefined {
+): Record<string, unknown> | undefined {
   if (raw === undefined) {
     issues.push({ path, message: 'is required' });
     return undefined;
@@ -234,54 +199,49 @@ function parseTyped<K extends string, S extends Record<K, z.ZodType>>(
     return undefined;
   }
   const value = normaliseKeys(raw, path, issues, originals);
-  // target_range is the one nested object with keys of ours (a BALANCE target's keys are class names).
-  if (isObject(value.targetRange)) value.targetRange = normaliseKeys(value.targetRange, keyPath(path, 'targetRange'), issues, originals);
   const type = value.type;
-  if (typeof type !== 'string' || !(types as readonly string[]).includes(type)) {
+  const typed = typeof type === 'string' ? schemaOf(type) : undefined;
+  if (!typed) {
     issues.push({ path: keyPath(path, 'type'), message: `must be one of ${types.join(', ')}${type === undefined ? '' : `, got ${JSON.stringify(type)}`}` });
     return undefined;
   }
-  const schema = schemas[type as K];
-  const parsed = schema.safeParse(value);
+  // Nested objects of ours (WEIGHTS' target_range) take both spellings too; a BALANCE target's keys are class names.
+  const nested = typed.nestedKeys ?? {};
+  for (const key of Object.keys(nested)) if (isObject(value[key])) value[key] = normaliseKeys(value[key], keyPath(path, key), issues, originals);
+  const parsed = typed.schema.safeParse(value);
   if (!parsed.success) {
-    const allowed = (at: readonly PropertyKey[]) =>
-      at.length === 0 ? Object.keys((schema as unknown as z.ZodObject).shape) : at[at.length - 1] === 'targetRange' ? ['minSum', 'maxSum'] : undefined;
+    const allowed = (at: readonly PropertyKey[]) => (at.length === 0 ? Object.keys(typed.schema.shape) : nested[String(at[at.length - 1])]);
     issues.push(...zodIssues(parsed.error, path, originals, allowed));
     return undefined;
   }
-  return parsed.data as z.output<S[K]>;
+  return parsed.data;
 }
 
 /**
- * The pairing rules of SELECTION.md, plus the strategy's own consistency; returns the fault (the path
- * relative to the entry, and a message naming both sides of a pairing), or undefined when allowed.
+ * The pairing rules of SELECTION.md, from what the strategy reads, plus the strategy's own consistency;
+ * returns the fault (the path relative to the entry, and a message naming both sides of a pairing), or
+ * undefined when allowed.
  */
 function checkPairing(input: InputConfig, strategy: StrategyConfig): { at: string; message: string } | undefined {
   const pairing = (message: string) => ({ at: 'input.type', message });
-  const allowed = STRATEGY_INPUTS[strategy.type];
-  if (!allowed.includes(input.type)) {
-    return pairing(`strategy ${strategy.type} does not take input ${input.type}; it takes ${allowed.join(', ')}`);
-  }
+  const definition = findStrategy(strategy.type)!;
+  const { type } = strategy;
+  const allowed = READ_INPUTS[definition.reads];
+  if (!allowed.includes(input.type)) return pairing(`strategy ${type} does not take input ${input.type}; it takes ${allowed.join(', ')}`);
   if (input.type === 'EMBEDDINGS') {
     const query = input.datasetId !== undefined || input.tagName !== undefined;
-    if (strategy.type === 'SIMILARITY' && (input.datasetId === undefined || input.tagName === undefined)) {
-      return pairing('strategy SIMILARITY needs input EMBEDDINGS with dataset_id and tag_name (the query set)');
+    const takesQuery = definition.reads === 'querySet';
+    if (takesQuery && (input.datasetId === undefined || input.tagName === undefined)) {
+      return pairing(`strategy ${type} needs input EMBEDDINGS with dataset_id and tag_name (the query set)`);
     }
-    if (strategy.type !== 'SIMILARITY' && query) return pairing(`input EMBEDDINGS with dataset_id/tag_name is a query set, used only by SIMILARITY, not ${strategy.type}`);
-    if (strategy.type === 'SIMILARITY' && input.task !== undefined) return pairing('strategy SIMILARITY takes input EMBEDDINGS of images (dataset_id, tag_name), not of objects (task)');
+    if (!takesQuery && query) return pairing(`input EMBEDDINGS with dataset_id/tag_name is a query set, used only by SIMILARITY, not ${type}`);
+    if (takesQuery && input.task !== undefined) return pairing(`strategy ${type} takes input EMBEDDINGS of images (dataset_id, tag_name), not of objects (task)`);
   }
   if (input.type === 'PREDICTIONS') {
-    if (strategy.type === 'BALANCE' && input.name !== 'CLASS_DISTRIBUTION') return pairing('strategy BALANCE takes input PREDICTIONS with name CLASS_DISTRIBUTION, not CATEGORY_COUNT');
-    if (strategy.type !== 'BALANCE' && input.name !== 'CATEGORY_COUNT') return pairing(`strategy ${strategy.type} takes input PREDICTIONS with name CATEGORY_COUNT, not CLASS_DISTRIBUTION`);
+    const [wanted, other] = definition.reads === 'classes' ? (['CLASS_DISTRIBUTION', 'CATEGORY_COUNT'] as const) : (['CATEGORY_COUNT', 'CLASS_DISTRIBUTION'] as const);
+    if (input.name !== wanted) return pairing(`strategy ${type} takes input PREDICTIONS with name ${wanted}, not ${other}`);
   }
-  if (strategy.type === 'BALANCE' && strategy.distribution === 'TARGET' && strategy.target === undefined) {
-    return { at: 'strategy.target', message: 'strategy BALANCE with distribution TARGET (the default) needs a target {class: share}; or set distribution UNIFORM or INPUT' };
-  }
-  if (strategy.type === 'BALANCE' && strategy.target) {
-    const total = Object.values(strategy.target).reduce((a, b) => a + b, 0);
-    if (total > 1 + 1e-9) return { at: 'strategy.target', message: `the shares of the BALANCE target add up to ${total}, more than 1` };
-  }
-  return undefined;
+  return definition.check?.(strategy);
 }
 
 /** Parses a config value (already JSON); returns the issues instead of throwing. */

@@ -9,6 +9,10 @@
  * select step calls `prepareSelection(config, source, {precomputed, inputRows, preselectedRows})`, then
  * `runGreedy(prepared, {alreadyPicked, deadline})` until `done`, and `summarize(prepared, result)`.
  *
+ * Strategy types: each is defined in one file of strategies/ (schema, kind, what it reads, its static
+ * part, the strategy it builds, its report figure) and listed in strategies/registry.ts; a program
+ * embedding the engine adds its own with `registerStrategy(defineStrategy({...}))`.
+ *
  * Choices where SELECTION.md is silent (each is also documented where it is made):
  * - `strength` in both the entry and its strategy is an error, not a precedence rule (config.ts);
  * - a key given in both spellings (`n_samples` and `nSamples`) is an error (config.ts);
@@ -34,6 +38,7 @@ export * from './errors.js';
 export * from './jsonc.js';
 export * from './random.js';
 export * from './select.js';
+export { defineStrategy, strategySchema, type StrategyDefinition } from './strategies/definition.js';
 export { parseFrameName, FRAME_NAME_EXAMPLE, type PickedSequence, type SequencePlan } from './sequences.js';
 export { canonicalRows, type DuplicateRow } from './filters.js';
 export type { PickExplanation, StopReason, GreedyState, GreedyResult } from './greedy.js';

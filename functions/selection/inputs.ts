@@ -6,10 +6,14 @@
 import type { InputConfig, SelectionConfig, StrategyEntry } from './config.js';
 import type { ConfigIssue } from './errors.js';
 import { DEFAULT_RANDOM_SEED, randomColumn } from './random.js';
-import type { ClassCounts, EmbeddingMatrix, SelectionSource } from './types.js';
+import type { ClassColumn } from './strategies/definition.js';
+import { strategyDefinition } from './strategies/registry.js';
+import type { EmbeddingMatrix, SelectionSource } from './types.js';
 import { objectUnits, rowUnits, type Units } from './units.js';
 
 const isNumericType = (type: string) => type === 'NUMERIC_INT' || type === 'NUMERIC_FLOAT';
+/** Whether a strategy reads class counts (a categorical key) rather than numbers. */
+const readsClasses = (strategyType: string) => strategyDefinition(strategyType).reads === 'classes';
 const list = (names: Iterable<string>) => [...names].sort().join(', ') || 'none';
 
 /** The task whose objects are the selection units, if any. */
@@ -57,9 +61,9 @@ export function validateAgainstSource(config: SelectionConfig, source: Selection
         const type = keys.get(input.key);
         if (!type) {
           issues.push({ path: `${path}.key`, message: `metadata key '${input.key}' not found; available: ${list(keys.keys())}` });
-        } else if (strategy.type === 'BALANCE' && isNumericType(type)) {
-          issues.push({ path: `${path}.key`, message: `BALANCE needs a categorical key; '${input.key}' is ${type}` });
-        } else if (strategy.type !== 'BALANCE' && !isNumericType(type)) {
+        } else if (readsClasses(strategy.type) && isNumericType(type)) {
+          issues.push({ path: `${path}.key`, message: `${strategy.type} needs a categorical key; '${input.key}' is ${type}` });
+        } else if (!readsClasses(strategy.type) && !isNumericType(type)) {
           issues.push({ path: `${path}.key`, message: `${strategy.type} needs a numeric key; '${input.key}' is ${type}` });
         }
         break;
@@ -124,7 +128,7 @@ export function numericColumn(input: InputConfig, source: SelectionSource): Floa
 }
 
 /** Class-count vectors for BALANCE inputs: per row, plus the class of one-hot rows; undefined when missing. */
-export function classColumn(input: InputConfig, source: SelectionSource): { counts: ClassCounts; oneHot?: Int32Array } | undefined {
+export function classColumn(input: InputConfig, source: SelectionSource): ClassColumn | undefined {
   const rows = source.rowCount;
   if (input.type === 'METADATA') {
     if (source.metadataClassCounts) {

@@ -26,8 +26,9 @@ import type { SelectionConfig } from './config.js';
 import { SelectionInputError } from './errors.js';
 import { canonicalGroups, canonicalRows } from './filters.js';
 import { describeInput, numericColumn } from './inputs.js';
-import { OPERATION_SYMBOLS, passesThreshold } from './strategies/threshold.js';
-import { prepareSelection, type DroppedRows, type PreparedSelection, type SelectionOptions } from './select.js';
+import { strategyDefinition } from './strategies/registry.js';
+import { prepareSelection } from './prepare.js';
+import type { DroppedRows, PreparedSelection, SelectionOptions } from './select.js';
 import type { ClassCounts, EmbeddingMatrix, MetadataColumn, QuerySet, SelectionSource } from './types.js';
 
 export const FRAME_NAME_EXAMPLE = 'drive/cam_1-0099-mp4.png';
@@ -271,15 +272,15 @@ export function prepareSequenceSelection(config: SelectionConfig, source: Select
     const corrupt = options.corruptRows;
     dropWhere((frame) => corrupt.has(frame), 'corrupt image in the sequence');
   }
-  config.strategies.forEach((entry, index) => {
-    if (entry.strategy.type !== 'THRESHOLD') return;
-    const { operation, threshold } = entry.strategy;
-    const column = numericColumn(entry.input, source);
+  config.strategies.forEach(({ input, strategy }, index) => {
+    const { filter } = strategyDefinition(strategy.type);
+    if (!filter) return;
+    const column = numericColumn(input, source);
     if (!column) return; // reported by the selection's own validation
     // A missing value is not a failed threshold: the sequence's mean is missing, and dropped as such.
     dropWhere(
-      (frame) => !Number.isNaN(column[frame]!) && !passesThreshold(column[frame]!, operation, threshold),
-      `THRESHOLD strategies[${index}]: ${describeInput(entry.input)} ${OPERATION_SYMBOLS[operation]} ${threshold} does not hold for every frame of the sequence`,
+      (frame) => !Number.isNaN(column[frame]!) && !filter.passes(strategy, column[frame]!),
+      `${strategy.type} strategies[${index}]: ${describeInput(input)} ${filter.describe(strategy)} does not hold for every frame of the sequence`,
     );
   });
 

@@ -189,7 +189,7 @@ async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
   const precomputed = new Map<number, Float32Array>();
   const sequenceRun = (config.selectedSequenceLength ?? 1) > 1;
   for (const entry of sequenceRun ? [] : heavyStaticEntries(config)) {
-    const width = config.strategies[entry]!.strategy.type === 'TYPICALITY' ? heavyStaticWidth(config.strategies[entry]!) : 1;
+    const width = heavyStaticWidth(config.strategies[entry]!);
     const parts: Float32Array[] = [];
     for (let i = 0; i < manifest.shards.length; i++) {
       const bytes = await deps.blobs.get(runKeys.shardObjectives(runId, entry, i));

@@ -11,7 +11,11 @@
  * reduce it most score exactly 1, so with a huge strength the other strategies choose among them). An
  * image with an all-zero vector changes nothing. A class the pool runs out of simply stops improving.
  */
+import { z } from 'zod';
+import { defineStrategy, finite, strategySchema } from './definition.js';
 import type { GroupedTerm, SelectionStrategy } from './strategy.js';
+
+export const DISTRIBUTIONS = ['TARGET', 'UNIFORM', 'INPUT'] as const;
 
 export const BALANCE_EPSILON = 1e-6;
 export const OTHER_BUCKET = '(other)';
@@ -245,3 +249,33 @@ export class BalanceStrategy implements SelectionStrategy {
     this.total = s.total;
   }
 }
+
+export const balance = defineStrategy({
+  type: 'BALANCE',
+  schema: strategySchema('BALANCE', {
+    target: z.record(z.string(), finite.min(0, 'shares must be ≥ 0')).optional(),
+    distribution: z.enum(DISTRIBUTIONS).default('TARGET'),
+  }),
+  kind: 'dynamic',
+  reads: 'classes',
+  check: (strategy) => {
+    if (strategy.distribution === 'TARGET' && strategy.target === undefined) {
+      return { at: 'strategy.target', message: 'strategy BALANCE with distribution TARGET (the default) needs a target {class: share}; or set distribution UNIFORM or INPUT' };
+    }
+    const total = Object.values(strategy.target ?? {}).reduce((a, b) => a + b, 0);
+    if (total > 1 + 1e-9) return { at: 'strategy.target', message: `the shares of the BALANCE target add up to ${total}, more than 1` };
+    return undefined;
+  },
+  build: ({ index, strength, strategy, source, units, poolRows, classes }) => {
+    const column = classes();
+    const { counts, classes: names } = column.counts;
+    const { vectors, target } = bucketise(names, counts, source.rowCount, column.oneHot, strategy.distribution, strategy.target, poolRows);
+    return new BalanceStrategy(index, strength, vectors, target, (u) => units.imageOf(u), units.count);
+  },
+  figure: {
+    shares: (strategy, options) =>
+      strategy instanceof BalanceStrategy
+        ? { buckets: strategy.vectors.buckets, counts: strategy.vectors.counts, target: strategy.target, distribution: options.distribution }
+        : undefined,
+  },
+});

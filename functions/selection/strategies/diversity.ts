@@ -12,6 +12,7 @@
  */
 import type { Kernels } from '../../kernels/index.js';
 import type { UnitEmbeddings } from '../inputs.js';
+import { defineStrategy, finite, strategySchema } from './definition.js';
 import type { SelectionStrategy } from './strategy.js';
 
 export class DiversityStrategy implements SelectionStrategy {
@@ -140,3 +141,14 @@ export class DiversityStrategy implements SelectionStrategy {
     });
   }
 }
+
+export const diversity = defineStrategy({
+  type: 'DIVERSITY',
+  schema: strategySchema('DIVERSITY', {
+    stoppingConditionMinimumDistance: finite.min(0, 'must be ≥ 0').max(2, 'must be ≤ 2 (distances of normalised embeddings are in [0, 2])').optional(),
+  }),
+  kind: 'dynamic',
+  reads: 'embeddings',
+  build: ({ index, strength, strategy, kernels, embeddings }) =>
+    new DiversityStrategy(index, strength, embeddings(), kernels, strategy.stoppingConditionMinimumDistance),
+});

@@ -7,10 +7,24 @@
  * The kNN distances are the expensive part; the cloud workflow computes them shard by shard
  * ({@link typicalityKnn}) and hands them in.
  */
+import { z } from 'zod';
 import { APPROXIMATE_TYPICALITY_ROWS, approximateKnnDistances } from '../approximateKnn.js';
 import type { Kernels } from '../../kernels/index.js';
 import type { EmbeddingMatrix } from '../types.js';
+import { defineStrategy, finite, strategySchema } from './definition.js';
 import type { SelectionStrategy } from './strategy.js';
+
+
+/** The default of `num_nearest_neighbors`. */
+export const DEFAULT_NEAREST_NEIGHBORS = 20;
+/**
+ * The largest `num_nearest_neighbors`. Typicality is an average over the K nearest, so K in the
+ * thousands says nothing more about density than 1,000 does, while a shard's neighbour distances take
+ * rows × K × 4 bytes (1,000: 262 MB for a shard of 65,536 rows) and the fast kernels' per-thread lists
+ * stop fitting past a few thousand — an unbounded K would fail a run half-way instead of the config at
+ * once.
+ */
+export const MAX_NEAREST_NEIGHBORS = 1000;
 
 /**
  * kNN distances of units [start, end) against all units: `(end − start) × k`. Above
@@ -66,3 +80,24 @@ export class TypicalityStrategy implements SelectionStrategy {
     return this.staticObjective[best]! < this.minimumTypicality ? 'MIN_TYPICALITY' : undefined;
   }
 }
+
+export const typicality = defineStrategy({
+  type: 'TYPICALITY',
+  schema: strategySchema('TYPICALITY', {
+    numNearestNeighbors: z
+      .number()
+      .int('must be an integer')
+      .min(2, 'must be ≥ 2')
+      .max(MAX_NEAREST_NEIGHBORS, `must be ≤ ${MAX_NEAREST_NEIGHBORS}`)
+      .default(DEFAULT_NEAREST_NEIGHBORS),
+    stoppingConditionMinimumTypicality: finite.gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]').optional(),
+  }),
+  kind: 'static',
+  reads: 'embeddings',
+  heavy: {
+    width: (strategy) => strategy.numNearestNeighbors,
+    compute: ({ strategy, matrix, kernels }, from, to) => typicalityKnn(kernels, matrix, strategy.numNearestNeighbors, from, to),
+  },
+  build: ({ index, strength, strategy, units, heavy }) =>
+    new TypicalityStrategy(index, strength, typicalityFromKnn(heavy(), units.count, strategy.numNearestNeighbors), strategy.stoppingConditionMinimumTypicality),
+});

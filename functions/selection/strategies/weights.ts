@@ -12,6 +12,9 @@
  * admissible; when no candidate fits any more the selection stops with TARGET_RANGE); min_sum cannot be
  * forced without padding, so the summary says whether the sum reached it.
  */
+import { z } from 'zod';
+import { perUnit } from '../units.js';
+import { defineStrategy, finite, strategySchema } from './definition.js';
 import type { SelectionStrategy } from './strategy.js';
 
 export const WEIGHT_EPSILON = 1e-6;
@@ -95,3 +98,24 @@ export class WeightsStrategy implements SelectionStrategy {
     this.sum = (state as { sum: number }).sum;
   }
 }
+
+export const weights = defineStrategy({
+  type: 'WEIGHTS',
+  schema: strategySchema('WEIGHTS', {
+    stoppingConditionMaxSum: finite.optional(),
+    targetRange: z
+      .strictObject({ minSum: finite.optional(), maxSum: finite.optional() })
+      .refine((r) => r.minSum === undefined || r.maxSum === undefined || r.minSum <= r.maxSum, 'min_sum must be ≤ max_sum')
+      .optional(),
+  }),
+  kind: 'static',
+  reads: 'numeric',
+  nestedKeys: { targetRange: ['minSum', 'maxSum'] },
+  build: ({ index, strength, strategy, units, candidates, numeric }) => {
+    const rowValues = numeric();
+    const values = perUnit(units, rowValues);
+    const { stoppingConditionMaxSum, targetRange } = strategy;
+    return new WeightsStrategy(index, strength, scaleWeights(values, candidates), values, rowValues, stoppingConditionMaxSum, targetRange?.maxSum, targetRange?.minSum);
+  },
+  figure: { histogram: true },
+});
