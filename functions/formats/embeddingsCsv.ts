@@ -9,6 +9,9 @@
  * - A file name may be quoted (`"a,b.png"`, `""` for a quote inside); numeric fields are not quoted.
  *   Spaces around numbers are allowed. `labels` must be an integer; `masked`/`selected` are not read.
  * - Values must be finite decimal numbers (`1`, `-0.5`, `3e-4`); `nan`, `inf` and anything else is an error.
+ *   Embedding values are kept as float32, rounded once from the decimal as `Math.fround(Number(text))`
+ *   would: one beyond float32's range (`1e39`, which would become Infinity) is an error naming its line
+ *   and column; one below its smallest subnormal becomes ±0. Labels must fit an int32.
  * - Lines end with LF or CRLF; a UTF-8 byte-order mark before the header is skipped; blank lines are skipped
  *   (but still counted for line numbers).
  * - A file name may appear only once.
@@ -78,6 +81,15 @@ const DOT = 46;
 const ZERO = 48;
 // Digit tests are written `d >>> 0 > 9` with d = byte - ZERO: one unsigned comparison (d < 0 wraps to a
 // large value) in the innermost loop.
+/** Significant digits that a double holds exactly (10^15 < 2^53): {@link EmbeddingsCsvParser.parseNumber}. */
+const EXACT_DIGITS = 15;
+/** Significant digits {@link EmbeddingsCsvParser.parseNumber} accumulates at most (10^19 < 2^64). */
+const MAX_DIGITS = 19;
+/**
+ * A bound on the relative error of a 16–19-digit mantissa accumulated in a double and scaled once (at
+ * most 19 roundings of 2^-53 each, and the scaling's), with room to spare.
+ */
+const ACCUMULATED_ERROR = 2 ** -44;
 const UPPER_E = 69;
 const LOWER_E = 101;
 
@@ -415,9 +427,12 @@ export class EmbeddingsCsvParser {
         }
       }
       let v: number;
+      // Only parseNumber's numbers can leave the float32 or int32 range (the fast path's are below 10^9).
+      let wide = false;
       if (digits === 0 || digits > 9 || (i < end && (b[i] === LOWER_E || b[i] === UPPER_E))) {
-        v = this.parseNumber(b, fieldStart, end, c + 2);
+        v = this.parseNumber(b, fieldStart, end, c + 2, role === Role.Embedding);
         i = this.numberEnd;
+        wide = true;
       } else {
         v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits]!;
         if (negative) v = -v;
@@ -430,6 +445,7 @@ export class EmbeddingsCsvParser {
         while (fieldEnd < end && b[fieldEnd] !== COMMA) fieldEnd++;
         throw this.error('not_a_number', lineNo, `column ${c + 2} (${this.header!.columns[c + 1]}): ${JSON.stringify(b.toString('utf8', fieldStart, fieldEnd))} is not a number`);
       }
+      if (wide) this.checkRange(role, v, b, fieldStart, i, c + 2);
       if (role === Role.Embedding) values[dimIndex++] = v;
       else {
         if (!Number.isInteger(v)) throw this.error('invalid_value', lineNo, `column ${c + 2} (labels): ${v} is not an integer`);
@@ -466,11 +482,18 @@ export class EmbeddingsCsvParser {
   private numberEnd = 0;
 
   /**
-   * Parses a finite decimal number, [+-] digits [. digits] [(e|E) [+-] digits], starting at `p`; sets
-   * {@link numberEnd}. Up to 19 significant digits are exact in the mantissa, and a power of ten up to
-   * 22 is exact, so one multiplication or division rounds once, as Number() does; beyond that, Number().
+   * Parses a decimal number, [+-] digits [. digits] [(e|E) [+-] digits], starting at `p`; sets
+   * {@link numberEnd}. Beyond float64 it is ±Infinity, which {@link checkRange} refuses once the field
+   * is known to hold nothing else. Up to 15 significant digits are exact in the mantissa (10^15 < 2^53), and a power
+   * of ten up to 22 is exact, so one multiplication or division rounds once, as Number() does.
+   *
+   * With 16–19 digits the accumulation itself rounds, and a result taken as it is would sometimes be one
+   * float32 step off `Math.fround(Number(text))` (7 % of 17-digit spellings of float32 midpoints were).
+   * For a `float32` value the result is kept only when the whole interval it may be off by rounds to the
+   * same float32, which is nearly always (Python writes float64 embeddings with 17 digits, and Number()
+   * on each made such a file's parse take 1.5–2 times as long); otherwise, and beyond, Number().
    */
-  private parseNumber(b: Buffer, p: number, end: number, column: number): number {
+  private parseNumber(b: Buffer, p: number, end: number, column: number, float32: boolean): number {
     let i = p;
     let negative = false;
     if (i < end) {
@@ -487,10 +510,10 @@ export class EmbeddingsCsvParser {
     while (i < end) {
       const d = b[i]! - ZERO;
       if (d >>> 0 > 9) break;
-      if (digits < 19) {
+      if (digits < MAX_DIGITS) {
         mantissa = mantissa * 10 + d;
         if (mantissa !== 0) digits++;
-      } else exp10++;
+      } else digits++;
       any = true;
       i++;
     }
@@ -499,11 +522,11 @@ export class EmbeddingsCsvParser {
       while (i < end) {
         const d = b[i]! - ZERO;
         if (d >>> 0 > 9) break;
-        if (digits < 19) {
+        if (digits < MAX_DIGITS) {
           mantissa = mantissa * 10 + d;
           if (mantissa !== 0) digits++;
           exp10--;
-        }
+        } else digits++;
         any = true;
         i++;
       }
@@ -533,16 +556,35 @@ export class EmbeddingsCsvParser {
     }
     let value: number;
     if (mantissa === 0) value = 0;
-    else if (exp10 === 0) value = mantissa;
-    else if (exp10 > 0 && exp10 <= 22) value = mantissa * POW10[exp10]!;
-    else if (exp10 < 0 && exp10 >= -22) value = mantissa / POW10[-exp10]!;
-    else value = Math.abs(Number(b.toString('latin1', p, i)));
-    if (negative) value = -value;
-    if (!Number.isFinite(value)) {
-      throw this.error('not_finite', this.lineNo, `column ${column} (${this.header!.columns[column - 1]}): ${b.toString('utf8', p, i)} is out of range`);
+    else if (digits > MAX_DIGITS || exp10 > 22 || exp10 < -22) value = Math.abs(Number(b.toString('latin1', p, i)));
+    else {
+      value = exp10 === 0 ? mantissa : exp10 > 0 ? mantissa * POW10[exp10]! : mantissa / POW10[-exp10]!;
+      if (digits > EXACT_DIGITS) {
+        const low = Math.fround(value * (1 - ACCUMULATED_ERROR));
+        // (An infinite `low` is beyond float32: Number() gives the finite value that checkRange names.)
+        value = float32 && low === Math.fround(value * (1 + ACCUMULATED_ERROR)) && low !== Infinity ? low : Math.abs(Number(b.toString('latin1', p, i)));
+      }
     }
+    if (negative) value = -value;
     this.numberEnd = i;
     return value;
+  }
+
+  /**
+   * A value must survive the cast to its storage type: an embedding value beyond float32's range would
+   * become ±Infinity (and NaN once normalized), silently unpickable, so it is an error here; one below
+   * float32's smallest step becomes ±0, as any reader of float32 embeddings would have it. A label is an
+   * int32. The field is `b`[start, end), the column 1-based.
+   */
+  private checkRange(role: Role, v: number, b: Buffer, start: number, end: number, column: number): void {
+    const name = this.header!.columns[column - 1];
+    if (!Number.isFinite(v)) throw this.error('not_finite', this.lineNo, `column ${column} (${name}): ${b.toString('utf8', start, end).trim()} is out of range`);
+    if (role === Role.Embedding && !Number.isFinite(Math.fround(v))) {
+      throw this.error('not_finite', this.lineNo, `column ${column} (${name}): ${b.toString('utf8', start, end).trim()} is out of range for float32, the type embeddings are kept in (largest magnitude 3.4028235e38)`);
+    }
+    if (role === Role.Label && Number.isInteger(v) && (v < -0x80000000 || v > 0x7fffffff)) {
+      throw this.error('invalid_value', this.lineNo, `column ${column} (${name}): ${b.toString('utf8', start, end).trim()} is out of range for a label (a 32-bit integer, -2147483648…2147483647)`);
+    }
   }
 
   private columnCount(b: Buffer, start: number, end: number, expected: number) {

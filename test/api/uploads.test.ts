@@ -268,6 +268,18 @@ describe('bad input leaves the dataset as it was', () => {
     ['a NaN', () => replace(good(), 'embeddings.csv', [...csvLines().slice(0, 3), 'z.png,1,nan,3,0'].join('\n')), { file: 'embeddings.csv', line: 4 }, /finite|number/i],
     ['an Inf', () => replace(good(), 'embeddings.csv', [...csvLines().slice(0, 3), 'z.png,inf,2,3,0'].join('\n')), { file: 'embeddings.csv', line: 4 }, /finite|number/i],
     [
+      'an embedding value beyond float32 (it would be Infinity once stored)',
+      () => replace(good(), 'embeddings.csv', [...csvLines().slice(0, 3), 'z.png,1,-1e39,3,0'].join('\n')),
+      { file: 'embeddings.csv', line: 4 },
+      /^embeddings\.csv:4: column 3 \(embedding_1\): -1e39 is out of range for float32/,
+    ],
+    [
+      'an object embedding value beyond float32',
+      () => [...good(), { path: 'embeddings/det.csv', content: 'filenames,embedding_0,embedding_1,labels\ny.png#0,1,2,0\nz.png#0,3.5e38,0.5,1\n' }],
+      { file: 'embeddings/det.csv', line: 3 },
+      /column 2 \(embedding_0\): 3\.5e38 is out of range for float32/,
+    ],
+    [
       'a duplicate file name within the upload',
       () => replace(good(), 'embeddings.csv', [...csvLines().slice(0, 3), 'x.png,1,2,3,0'].join('\n')),
       { file: 'embeddings.csv', line: 4 },

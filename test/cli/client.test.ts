@@ -203,6 +203,64 @@ describe('winnow client: the main flow', () => {
   });
 });
 
+describe('winnow login without the key on the command line', () => {
+  /** The key file as `npm start` leaves it, in a data directory of its own. */
+  const dataDirWithKey = () => {
+    const dataDir = tempDir('winnow-cli-data-');
+    writeFileSync(join(dataDir, 'api-key'), `${runtime.apiKey}\n`, { mode: 0o600 });
+    return dataDir;
+  };
+  const saved = (home: string) => JSON.parse(readFileSync(join(home, 'config', 'winnow', 'config.json'), 'utf8')) as unknown;
+  const freshHome = () => {
+    const fresh = tempDir('winnow-cli-login-');
+    return { fresh, env: { ...env, HOME: fresh, XDG_CONFIG_HOME: join(fresh, 'config'), XDG_DATA_HOME: join(fresh, 'data') } };
+  };
+
+  it('through npm run, finds the local key in $WINNOW_DATA_DIR/api-key; npm never prints it', async () => {
+    const { fresh, env: loginEnv } = freshHome();
+    const dataDir = dataDirWithKey();
+    // As the README has it, without -s: npm's banner shows the command line, which holds no key.
+    const npm = await new Promise<Finished>((resolve, reject) => {
+      const child = spawn('npm', ['run', 'winnow', '--', 'login', '--url', runtime.url], { env: { ...loginEnv, WINNOW_DATA_DIR: dataDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+      child.stdin.end();
+    });
+    expect(npm.code, npm.stderr).toBe(0);
+    expect(npm.stdout).toContain(`login --url ${runtime.url}`); // the banner was printed …
+    expect(npm.stdout + npm.stderr).not.toContain(runtime.apiKey); // … and the key appears nowhere
+    expect(npm.stderr).toContain(`using the API key in ${join(dataDir, 'api-key')}`);
+    expect(saved(fresh)).toEqual({ url: runtime.url, key: runtime.apiKey });
+  });
+
+  it('takes --key-file; a data directory without a key, or a remote URL, is not guessed at', async () => {
+    const { fresh, env: loginEnv } = freshHome();
+    const keyFile = join(dataDirWithKey(), 'api-key');
+    const fromFile = await winnow(['login', '--url', runtime.url, '--key-file', keyFile], { env: loginEnv });
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(fromFile.stdout + fromFile.stderr).not.toContain(runtime.apiKey);
+    expect(saved(fresh)).toEqual({ url: runtime.url, key: runtime.apiKey });
+
+    const missing = await winnow(['login', '--url', runtime.url, '--key-file', join(fresh, 'nope')], { env: loginEnv });
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining(`${join(fresh, 'nope')}: cannot read the API key (ENOENT)`)]);
+    const both = await winnow(['login', '--url', runtime.url, '--key', 'x', '--key-file', keyFile], { env: loginEnv });
+    expect([both.code, both.stderr]).toEqual([2, expect.stringMatching(/give --key or --key-file, not both/)]);
+
+    // WINNOW_DATA_DIR names where the key is: an empty data directory has none, and .winnow is not tried.
+    const empty = tempDir('winnow-cli-data-');
+    const noKey = await winnow(['login', '--url', runtime.url], { env: { ...loginEnv, WINNOW_DATA_DIR: empty } });
+    expect([noKey.code, noKey.stderr]).toEqual([2, expect.stringContaining(`start the local server so that ${join(empty, 'api-key')} exists`)]);
+    // A server elsewhere never gets the local key.
+    const remote = await winnow(['login', '--url', 'https://winnow.example.com/graphql'], { env: { ...loginEnv, WINNOW_DATA_DIR: dataDirWithKey() } });
+    expect(remote.code).toBe(2);
+    expect(remote.stderr).toMatch(/no API key given: use --key-file FILE, send it on standard input\n/);
+  });
+});
+
 describe('winnow client: failures', () => {
   it('an unreachable server fails at once with a clear message', async () => {
     const port = await new Promise<number>((resolve) => {

@@ -110,6 +110,10 @@ describe('embeddings CSV', () => {
     ['NaN', 'filenames,embedding_0,labels\na,1,0\nb,NaN,0\n', undefined, { code: 'not_finite', line: 3, reason: /NaN is not a finite number/ }],
     ['Inf', 'filenames,embedding_0,labels\na,-inf,0\n', undefined, { code: 'not_finite', line: 2, reason: /-inf/ }],
     ['overflow', 'filenames,embedding_0,labels\na,1e999,0\n', undefined, { code: 'not_finite', line: 2, reason: /out of range/ }],
+    ['beyond float32', 'filenames,embedding_0,embedding_1,labels\na,1,2,0\n\nb,2,1e39,0\n', undefined, { code: 'not_finite', line: 4, reason: /^column 3 \(embedding_1\): 1e39 is out of range for float32/ }],
+    ['just beyond float32, negative', 'filenames,embedding_0,labels\na,-3.4028236e38,0\n', undefined, { code: 'not_finite', line: 2, reason: /^column 2 \(embedding_0\): -3.4028236e38 is out of range for float32/ }],
+    ['beyond float32 in an object file', 'filenames,embedding_0,labels\na.png#0,1e39,0\n', { objectLevel: true }, { code: 'not_finite', line: 2, reason: /1e39 is out of range for float32/ }],
+    ['label beyond int32', 'filenames,embedding_0,labels\na,1,2147483648\n', undefined, { code: 'invalid_value', line: 2, reason: /column 3 \(labels\): 2147483648 is out of range for a label/ }],
     ['bad exponent', 'filenames,embedding_0,labels\na,1e,0\n', undefined, { code: 'not_a_number', line: 2, reason: /"1e"/ }],
     ['non-integer label', 'filenames,embedding_0,labels\na,1,0.5\n', undefined, { code: 'invalid_value', line: 2, reason: /labels/ }],
     ['duplicate file', 'filenames,embedding_0,labels\na,1,0\nb,1,0\n\na,2,0\n', undefined, { code: 'duplicate_file', line: 5, reason: /"a" already appeared on line 2/ }],
@@ -119,6 +123,13 @@ describe('embeddings CSV', () => {
     ['object name without index', 'filenames,embedding_0,labels\na.png,1,0\n', { objectLevel: true }, { code: 'invalid_value', line: 2, reason: /<file_name>#<index>/ }],
     ['object name with bad index', 'filenames,embedding_0,labels\na.png#01,1,0\n', { objectLevel: true }, { code: 'invalid_value', line: 2, reason: /#<index>/ }],
   ];
+  it('keeps float32 edge values: the largest, subnormals, and ±0 below the smallest', () => {
+    const parsed = parseEmbeddingsCsv('filenames,embedding_0,labels\na,3.4028235e38,0\nb,-3.40282356e38,0\nc,1e-45,0\nd,1e-46,0\ne,-1e-46,0\nf,-0,-2147483648\n', FILE);
+    const max = 3.4028234663852886e38;
+    expect(Array.from(parsed.data)).toEqual([max, -max, 1.401298464324817e-45, 0, -0, -0]);
+    expect(parsed.labels[5]).toBe(-2147483648);
+  });
+
   it.each(bad)('rejects: %s', (_name, text, options, expected) => {
     const err = parseError(text, options);
     expect(err.code).toBe(expected.code);

@@ -5,7 +5,7 @@
  * saved values one by one.
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { ConfigFileError, NotLoggedInError } from '../errors.js';
 
@@ -21,6 +21,18 @@ export function clientPaths(): { config: string; data: string } {
 }
 
 export const configFile = (): string => join(clientPaths().config, 'config.json');
+
+/**
+ * Where `npm start` keeps the local server's API key: `$WINNOW_DATA_DIR/api-key`, else `.winnow/api-key`,
+ * relative to the working directory as the server resolves it (`npm run` starts both in the project's root).
+ */
+export const localApiKeyFile = (env: NodeJS.ProcessEnv = process.env): string => resolve(env.WINNOW_DATA_DIR || '.winnow', 'api-key');
+
+/** Whether the URL points at this machine (a local server, whose key file is then worth reading). */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 function readSaved(file: string): Partial<ApiTarget> {
   let text: string;
