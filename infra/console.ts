@@ -52,8 +52,8 @@ export class ConsoleSite extends Construct {
       autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
     });
 
-    // The headers the local server sends too (infra/local/staticFiles.ts); reports are framed from the
-    // data bucket's presigned HTTPS URLs.
+    // The headers the local server sends too (infra/local/staticFiles.ts); reports are framed, and sample
+    // thumbnails shown, from the data bucket's presigned HTTPS URLs (no CORS needed: see there).
     const headers = consoleSecurityHeaders('https://*.amazonaws.com');
     const responseHeaders = new ResponseHeadersPolicy(this, 'Headers', {
       securityHeadersBehavior: {

@@ -155,6 +155,13 @@ export interface TagData {
   dataset: {
     id: string;
     name: string;
-    tag: { name: string; count: number; createdBy: string; createdAt: string; parent: string | null; fileNames: { items: string[]; nextCursor: string | null } };
+    tag: {
+      name: string;
+      count: number;
+      createdBy: string;
+      createdAt: string;
+      parent: string | null;
+      samples: { items: { fileName: string; thumbnailUrl: string | null }[]; nextCursor: string | null };
+    };
   };
 }

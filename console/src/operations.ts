@@ -32,7 +32,7 @@ export const OPERATIONS = {
   tag: /* GraphQL */ `query Tag($datasetId: ID!, $name: String!, $after: String) {
     dataset(id: $datasetId) {
       id name
-      tag(name: $name) { name count createdBy createdAt parent fileNames(first: 100, after: $after) { items nextCursor } }
+      tag(name: $name) { name count createdBy createdAt parent samples(first: 100, after: $after) { items { fileName thumbnailUrl } nextCursor } }
     }
   }`,
   tagDownload: /* GraphQL */ `query TagDownload($datasetId: ID!, $name: String!) {

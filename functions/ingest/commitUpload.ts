@@ -10,7 +10,7 @@
  *    the upload's;
  * 3. metadata and predictions stream line by line (JSON lines) or a batch of files at a time (per-file
  *    JSONs) into columns over the upload's rows, record by record, and are written along the same shard
- *    boundaries; object embeddings per task; `lightly.*` keys from images;
+ *    boundaries; object embeddings per task; `lightly.*` keys and a thumbnail from each image;
  * 4. the manifest is written, then one transaction moves the dataset record to it (conditional on the
  *    version it was read at), marks the upload COMMITTED (conditional on this commit's start) and
  *    ensures `initial-tag`.
@@ -63,6 +63,7 @@ import { computeImageMetadata, IMAGE_METADATA_SCHEMA } from './imageMetadata.js'
 import { classifyUploadPath, uploadObjectKey, type UploadFileKind } from './layout.js';
 import { forEachLine } from './lines.js';
 import { ShardWriter } from './shardWriter.js';
+import { makeThumbnail, THUMBNAIL_CONTENT_TYPE } from './thumbnails.js';
 import { TaskColumnsBuilder } from './taskColumns.js';
 
 export interface IngestDeps {
@@ -555,6 +556,7 @@ class UploadConversion {
     firstRow: number,
   ): Promise<void> {
     const columns = new Map(IMAGE_METADATA_SCHEMA.map((field) => [field.name, new Float64Array(rows).fill(NaN)]));
+    const thumbnails = new Uint8Array(rows);
     const corrupt: CorruptSample[] = [];
     await mapLimit(images, 4, async (f) => {
       const row = rowOf(f.kind.fileName);
@@ -572,9 +574,19 @@ class UploadConversion {
         return;
       }
       for (const [name, column] of columns) column[row] = values[name];
+      // A decodable image has a thumbnail for the console; should making one still fail, the sample only
+      // shows without it.
+      const thumbnail = await makeThumbnail(bytes, f.path).catch((error: unknown) => {
+        if (error instanceof ImageDecodeError) return undefined;
+        throw error;
+      });
+      if (!thumbnail) return;
+      await this.writer!.putThumbnail(firstRow + row, thumbnail, THUMBNAIL_CONTENT_TYPE);
+      thumbnails[row] = 1;
     });
     corrupt.sort((a, b) => a.row - b.row);
     this.corruptSamples.push(...corrupt);
+    await this.writer!.addColumn('thumbnail', thumbnails);
     for (const field of IMAGE_METADATA_SCHEMA) {
       await this.writer!.addColumn(`metadata/${field.name}`, columns.get(field.name)!);
       metadata[field.name] = { type: field.valueDataType, computed: true };

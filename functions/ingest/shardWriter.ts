@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BlobStore, StoredObject } from '../store/blobs.js';
-import { columnKey, float32Bytes, SHARD_ROWS, type ShardManifest } from '../store/columns.js';
+import { columnKey, float32Bytes, SHARD_ROWS, thumbnailKey, type ShardManifest } from '../store/columns.js';
 
 interface MutableShard {
   id: string;
@@ -128,6 +128,18 @@ export class ShardWriter {
         );
       }),
     );
+  }
+
+  /**
+   * Stores the thumbnail of one sample (absolute `row`) beside its shard. The rows that have one are
+   * recorded by the caller in the `thumbnail` column.
+   */
+  async putThumbnail(row: number, bytes: Uint8Array, contentType: string): Promise<void> {
+    const shard = this.shards.find((s) => row >= s.rowStart && row < s.rowStart + s.rowCount);
+    if (!shard) throw new RangeError(`row ${row} is not among this writer's rows`);
+    const key = thumbnailKey(this.datasetId, shard.id, row);
+    this.written.push(key);
+    await this.blobs.put(key, bytes, contentType);
   }
 
   /** The shards written, in row order. */

@@ -18,6 +18,9 @@
  * - `tasks/<task>/classCounts`: float64, `rows × classes`; `tasks/<task>/present`: uint8 per row.
  * - `objects/<task>/embeddings` (float32, normalized), `objects/<task>/sampleRow` (int32, absolute row),
  *   `objects/<task>/objectIndex` (int32).
+ * - `thumbnail`: uint8 per row, 1 when the sample's uploaded image has a thumbnail, stored as its own
+ *   object `thumbnails/<absolute row>.webp` under the shard (functions/ingest/thumbnails.ts). Shards of
+ *   uploads without images have no such column.
  *
  * A shard written before a column existed (a metadata key first uploaded in a later append) simply has
  * no object for it: every row of that shard reads as missing.
@@ -79,6 +82,9 @@ export interface CorruptSample {
 export const manifestKey = (datasetId: string, version: number) => `datasets/${datasetId}/manifests/v${version}.json`;
 export const columnKey = (datasetId: string, shardId: string, column: string) =>
   `datasets/${datasetId}/columns/${shardId}/${column}`;
+
+/** The thumbnail of a sample (absolute `row`) of a shard: one object per sample, to be served by URL. */
+export const thumbnailKey = (datasetId: string, shardId: string, row: number) => columnKey(datasetId, shardId, `thumbnails/${row}.webp`);
 
 export const EMPTY_MANIFEST: DatasetManifest = {
   version: 0,
@@ -146,6 +152,29 @@ export class ColumnReader {
   async allFileNames(): Promise<string[]> {
     const parts = await Promise.all(this.manifest.shards.map((shard) => this.fileNames(shard)));
     return parts.flat();
+  }
+
+  /**
+   * The thumbnail key of each of the given rows (ascending), or undefined for a row without one, reading
+   * only the `thumbnail` columns of the shards that hold them.
+   */
+  async thumbnailKeysOf(datasetId: string, rows: readonly number[]): Promise<(string | undefined)[]> {
+    const out: (string | undefined)[] = [];
+    let shardIndex = 0;
+    let flags: Uint8Array | undefined | null = null;
+    for (const row of rows) {
+      while (shardIndex < this.manifest.shards.length) {
+        const shard = this.manifest.shards[shardIndex]!;
+        if (row < shard.rowStart + shard.rowCount) break;
+        shardIndex++;
+        flags = null;
+      }
+      const shard = this.manifest.shards[shardIndex];
+      if (!shard || row < shard.rowStart) throw new RangeError(`row ${row} is not in the dataset`);
+      if (flags === null) flags = await this.bytes(shard, 'thumbnail');
+      out.push(flags?.[row - shard.rowStart] === 1 ? thumbnailKey(datasetId, shard.id, row) : undefined);
+    }
+    return out;
   }
 
   /** File names of the given rows (ascending), reading only the shards that hold them. */

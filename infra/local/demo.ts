@@ -2,10 +2,11 @@
  * The demo data of `npm start`: a dataset `demo` (street-scene frames of a few videos: clustered
  * embeddings, metadata with `weather.description` and `video_name`, detection predictions with
  * probabilities, so `uncertainty_entropy` scores exist) and a dataset `demo-queries` with a tag of query
- * images for SIMILARITY. Generated deterministically (the same bytes on every machine) and created through
- * the API like any user's data: createDataset, createUpload, PUT to the presigned URLs, commitUpload,
- * createTag. Idempotent: datasets that already hold their samples are left alone, so a restart with
- * the kept data (the default) finds them; a throwaway instance (`WINNOW_EPHEMERAL=1`) creates them again.
+ * images for SIMILARITY (uploaded with small images, so the console shows their thumbnails). Generated
+ * deterministically (the same bytes on every machine) and created through the API like any user's data:
+ * createDataset, createUpload, PUT to the presigned URLs, commitUpload, createTag. Idempotent: datasets
+ * that already hold their samples are left alone, so a restart with the kept data (the default) finds
+ * them; a throwaway instance (`WINNOW_EPHEMERAL=1`) creates them again.
  *
  * `WINNOW_DEMO=0` turns it off.
  */
@@ -92,8 +93,8 @@ class Api {
   }
 
   /** The normal upload path: presigned PUTs, then the commit that checks and adds the samples. */
-  async upload(datasetId: string, files: ReadonlyMap<string, string>): Promise<void> {
-    const bodies = [...files].map(([path, content]) => ({ path, body: Buffer.from(content, 'utf8') }));
+  async upload(datasetId: string, files: ReadonlyMap<string, string | Uint8Array>): Promise<void> {
+    const bodies = [...files].map(([path, content]) => ({ path, body: typeof content === 'string' ? Buffer.from(content, 'utf8') : content }));
     const { createUpload } = await this.request<{ createUpload: { id: string; files: { path: string; url: string | null }[] } }>(
       'create upload',
       'mutation ($d: ID!, $f: [UploadFileInput!]!) { createUpload(datasetId: $d, files: $f) { id files { path url } } }',
@@ -127,13 +128,49 @@ class Api {
 }
 
 /** Uploads only what a dataset of the demo still lacks; returns its id and whether it was filled now. */
-async function ensureDataset(api: Api, name: string, files: ReadonlyMap<string, string>): Promise<{ id: string; created: boolean }> {
+async function ensureDataset(api: Api, name: string, files: ReadonlyMap<string, string | Uint8Array>): Promise<{ id: string; created: boolean }> {
   const existing = await api.findDataset(name);
   const id = existing?.id ?? (await api.createDataset(name));
   if (existing && existing.sampleCount > 0) return { id, created: false };
   // Tags are not part of an upload; they are created through the API afterwards.
   await api.upload(id, new Map([...files].filter(([path]) => !path.startsWith('.lightly/tags/'))));
   return { id, created: true };
+}
+
+/**
+ * Images of the query samples (`images/<file name>`), so the console has thumbnails to show: small JPEGs
+ * of a sky-and-ground scene with a sun whose colour and place differ per sample, drawn pixel by pixel.
+ */
+export async function queryImages(fileNames: readonly string[]): Promise<Map<string, Uint8Array>> {
+  const { default: sharp } = await import('sharp');
+  const width = 160;
+  const height = 120;
+  const images = new Map<string, Uint8Array>();
+  for (const [index, fileName] of fileNames.entries()) {
+    const pixels = Buffer.alloc(width * height * 3);
+    const sun = { x: 30 + ((index * 37) % 100), y: 30 + ((index * 13) % 30), hue: (index * 45) % 360 };
+    const [sunR, sunG, sunB] = hueToRgb(sun.hue);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const o = (y * width + x) * 3;
+        const inSun = (x - sun.x) ** 2 + (y - sun.y) ** 2 < 14 ** 2;
+        const sky = y < height * 0.65;
+        pixels[o] = inSun ? sunR : sky ? 90 + y : 60 + ((x * 3) % 40);
+        pixels[o + 1] = inSun ? sunG : sky ? 140 + y : 110 - (y % 20);
+        pixels[o + 2] = inSun ? sunB : sky ? 230 - y / 2 : 50;
+      }
+    }
+    images.set(`images/${fileName}`, await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 85 }).toBuffer());
+  }
+  return images;
+}
+
+function hueToRgb(hue: number): [number, number, number] {
+  const f = (n: number) => {
+    const k = (n + hue / 60) % 6;
+    return Math.round(255 * (1 - Math.max(0, Math.min(k, 4 - k, 1))));
+  };
+  return [f(5), f(3), f(1)];
 }
 
 export function similarityConfig(queryDatasetId: string): string {
@@ -160,7 +197,7 @@ export async function ensureDemoDatasets(url: string, apiKey: string, dataDir: s
   const created: string[] = [];
   const demo = await ensureDataset(api, DEMO.datasetName, main.files);
   if (demo.created) created.push(DEMO.datasetName);
-  const queries = await ensureDataset(api, DEMO.queryDatasetName, query.files);
+  const queries = await ensureDataset(api, DEMO.queryDatasetName, new Map<string, string | Uint8Array>([...query.files, ...(await queryImages(query.truth.fileNames))]));
   if (queries.created) created.push(DEMO.queryDatasetName);
   if (!(await api.hasTag(queries.id, DEMO.queryTagName))) {
     await api.createTag(queries.id, DEMO.queryTagName, query.truth.tags[DEMO.queryTagName]!);

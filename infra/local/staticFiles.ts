@@ -19,19 +19,20 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * The console's policy, shared with the stack's response headers. Reports (self-contained HTML) and tag
- * downloads come from presigned bucket URLs on another origin: frames may load them, scripts may not
- * fetch them.
+ * The console's policy, shared with the stack's response headers. Reports (self-contained HTML), tag
+ * downloads and sample thumbnails come from presigned URLs of the data bucket (`bucketSources`), on
+ * another origin: frames and images may load them, scripts may not fetch them. An `<img>` without
+ * `crossorigin` is a plain (no-cors) request, so the bucket needs no CORS rule for thumbnails.
  */
-export function consoleSecurityHeaders(frameSources: string): Record<string, string> {
+export function consoleSecurityHeaders(bucketSources: string): Record<string, string> {
   return {
     'content-security-policy': [
       "default-src 'self'",
       "script-src 'self'",
       "style-src 'self'",
-      "img-src 'self' data:",
+      `img-src 'self' data: ${bucketSources}`,
       "connect-src 'self'",
-      `frame-src ${frameSources}`,
+      `frame-src ${bucketSources}`,
       "frame-ancestors 'none'",
       "base-uri 'none'",
       "form-action 'self'",

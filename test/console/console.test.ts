@@ -171,6 +171,31 @@ describe('web console', () => {
     await fresh.context().close();
   }, 150_000);
 
+  it('shows the thumbnails of uploaded images beside their file names, loaded from the bucket', async () => {
+    const page = await newPage();
+    await signIn(page, runtime.apiKey);
+    await page.getByRole('link', { name: 'demo', exact: true }).waitFor();
+    await page.goto(`${origin}#/datasets/${demo.queryDatasetId}/tags/${demo.queryTagName}`);
+    await page.getByRole('heading', { name: `Tag ${demo.queryTagName}` }).waitFor();
+    const api = await graphql<{ dataset: { tag: { fileNames: { items: string[] } } } }>(runtime.url, 'query ($d: ID!, $t: String!) { dataset(id: $d) { tag(name: $t) { fileNames { items } } } }', {
+      d: demo.queryDatasetId,
+      t: demo.queryTagName,
+    });
+    const names = api.data!.dataset.tag.fileNames.items;
+    expect(names).toHaveLength(4);
+    await expect.poll(() => page.locator('ol.file-names img').count()).toBe(names.length);
+    expect(await page.locator('ol.file-names li').allTextContents()).toEqual(names);
+    // Each thumbnail is lazy, named by its file name, and was fetched and decoded by the browser from the
+    // bucket's presigned URL (a policy or CORS refusal would leave it at naturalWidth 0).
+    const thumbnails = () =>
+      page.evaluate(
+        `[...document.querySelectorAll('ol.file-names img')].map((img) => ({ alt: img.alt, loading: img.getAttribute('loading'), loaded: img.complete && img.naturalWidth > 0, from: new URL(img.src).pathname.includes('/thumbnails/') }))`,
+      );
+    await expect.poll(thumbnails, { timeout: 20_000 }).toEqual(names.map((alt) => ({ alt, loading: 'lazy', loaded: true, from: true })));
+    await shot(page, '09-tag-thumbnails');
+    await page.context().close();
+  }, 60_000);
+
   it('shows each config fault at its JSON path and sends nothing', async () => {
     const page = await newPage();
     await signIn(page, runtime.apiKey);

@@ -226,6 +226,14 @@ describe('WinnowStack, web console', () => {
         }),
       },
     });
+    // Thumbnails are shown from the data bucket's presigned URLs (plain image requests: no CORS rule).
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: { ContentSecurityPolicy: Match.stringLikeRegexp("img-src 'self' data: https://\\*\\.amazonaws\\.com;"), Override: true },
+        }),
+      },
+    });
     template.hasResourceProperties('Custom::CDKBucketDeployment', {
       DestinationBucketName: { Ref: Match.stringLikeRegexp('^ConsoleBucket') },
       SourceBucketNames: Match.anyValue(),

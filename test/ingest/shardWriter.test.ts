@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { ShardWriter } from '../../functions/ingest/shardWriter.js';
 import { createAwsClients } from '../../functions/store/aws.js';
 import { BlobStore } from '../../functions/store/blobs.js';
+import { ColumnReader, EMPTY_MANIFEST, thumbnailKey } from '../../functions/store/columns.js';
 
 const env = inject('winnowEnv');
 const blobs = new BlobStore(createAwsClients(env).s3, env.bucketName);
@@ -96,5 +97,27 @@ describe('shard writer', () => {
     const expected = await contents(oneByOne);
     expect(expected.map((s) => s.rows)).toEqual([[0, 4], [4, 4], [8, 3]]);
     expect(await contents(inBlocks)).toEqual(expected);
+  });
+
+  it('stores a thumbnail beside the shard of its row, records it for discarding, and the reader finds it by the flag column', async () => {
+    const datasetId = `shard-thumbnails-${Date.now()}`;
+    const writer = new ShardWriter(blobs, datasetId, 1, 10, 2);
+    writer.addRows(['a.png', 'b.png', 'c.png'], Float32Array.from([1, 2, 3]));
+    await writer.finishEmbeddings();
+    await writer.putThumbnail(12, Uint8Array.from([1, 2, 3]), 'image/webp');
+    await expect(writer.putThumbnail(13, Uint8Array.from([1]), 'image/webp')).rejects.toThrow(RangeError);
+    await writer.addColumn('thumbnail', Uint8Array.from([0, 0, 1]));
+    const shards = writer.manifests();
+    const key = thumbnailKey(datasetId, shards[1]!.id, 12);
+    expect(writer.written).toContain(key);
+    expect([...(await blobs.get(key))!]).toEqual([1, 2, 3]);
+    const manifest = { ...EMPTY_MANIFEST, rowCount: 3, embeddingDimension: 1, shards };
+    const reader = new ColumnReader(blobs, manifest);
+    expect(await reader.thumbnailKeysOf(datasetId, [10, 11, 12])).toEqual([undefined, undefined, key]);
+    // A shard written without the column (an upload without images) has none.
+    const plain = new ShardWriter(blobs, datasetId, 1, 0, 2);
+    plain.addRows(['d.png'], Float32Array.from([1]));
+    await plain.finishEmbeddings();
+    expect(await new ColumnReader(blobs, { ...manifest, shards: plain.manifests() }).thumbnailKeysOf(datasetId, [0])).toEqual([undefined]);
   });
 });

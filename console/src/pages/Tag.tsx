@@ -1,4 +1,7 @@
-/** One tag: its file names a page at a time, and the whole list as a text file. */
+/**
+ * One tag: its file names a page at a time, each beside its thumbnail where an image was uploaded, and
+ * the whole list as a text file.
+ */
 import { useState } from 'preact/hooks';
 import type { ApiError} from '../api.js';
 import { request, type TagData } from '../api.js';
@@ -7,6 +10,8 @@ import { toApiError, useLoad } from '../hooks.js';
 import { href } from '../router.js';
 
 const PAGE_SIZE = 100;
+/** The square each thumbnail is fitted into, in CSS pixels (thumbnails have up to 256 px: sharp on HiDPI screens). */
+const THUMBNAIL_BOX = 128;
 
 export function Tag({ datasetId, tagName }: { datasetId: string; tagName: string }) {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -62,22 +67,14 @@ export function Tag({ datasetId, tagName }: { datasetId: string; tagName: string
             {/* While the next page loads, the old one is not shown under the new page's numbers. */}
             <h2 id="files-heading">
               File names{' '}
-              {loading ? '' : tag.count > 0 ? `${formatCount(offset + 1)}–${formatCount(offset + tag.fileNames.items.length)} of ${formatCount(tag.count)}` : ''}
+              {loading ? '' : tag.count > 0 ? `${formatCount(offset + 1)}–${formatCount(offset + tag.samples.items.length)} of ${formatCount(tag.count)}` : ''}
             </h2>
-            {loading ? (
-              <Loading what="file names" />
-            ) : (
-              <ol class="file-names" start={offset + 1}>
-                {tag.fileNames.items.map((name) => (
-                  <li key={name}>{name}</li>
-                ))}
-              </ol>
-            )}
+            {loading ? <Loading what="file names" /> : <SampleList samples={tag.samples.items} start={offset + 1} />}
             <nav class="pager" aria-label="Pages of file names">
               <button type="button" disabled={cursors.length <= 1 || loading} onClick={() => setCursors(cursors.slice(0, -1))}>
                 Previous
               </button>
-              <button type="button" disabled={!tag.fileNames.nextCursor || loading} onClick={() => setCursors([...cursors, tag.fileNames.nextCursor])}>
+              <button type="button" disabled={!tag.samples.nextCursor || loading} onClick={() => setCursors([...cursors, tag.samples.nextCursor])}>
                 Next
               </button>
             </nav>
@@ -85,5 +82,33 @@ export function Tag({ datasetId, tagName }: { datasetId: string; tagName: string
         </>
       )}
     </main>
+  );
+}
+
+/**
+ * A page of samples. When any has a thumbnail the page is a grid of thumbnails with their names (a
+ * sample without an image keeps an empty frame, so the grid stays aligned); otherwise names only.
+ * Thumbnails load lazily as they scroll into view; their presigned URLs last an hour, longer than a page
+ * is looked at.
+ */
+function SampleList({ samples, start }: { samples: readonly { fileName: string; thumbnailUrl: string | null }[]; start: number }) {
+  const withImages = samples.some((sample) => sample.thumbnailUrl);
+  return (
+    <ol class={withImages ? 'file-names with-thumbnails' : 'file-names'} start={start}>
+      {samples.map(({ fileName, thumbnailUrl }) =>
+        withImages ? (
+          <li key={fileName}>
+            {thumbnailUrl ? (
+              <img src={thumbnailUrl} alt={fileName} loading="lazy" width={THUMBNAIL_BOX} height={THUMBNAIL_BOX} />
+            ) : (
+              <span class="no-thumbnail" aria-hidden="true" />
+            )}
+            <span class="sample-name">{fileName}</span>
+          </li>
+        ) : (
+          <li key={fileName}>{fileName}</li>
+        ),
+      )}
+    </ol>
   );
 }

@@ -429,6 +429,22 @@ export type RunStatus =
   | 'RUNNING'
   | 'SUCCEEDED';
 
+export type Sample = {
+  __typename?: 'Sample';
+  fileName: Scalars['String']['output'];
+  /**
+   * A presigned GET URL (valid 1 hour) of a WebP thumbnail of the sample's image, at most 256 px on its
+   * longer side; null when no image was uploaded for the sample or it cannot be decoded.
+   */
+  thumbnailUrl?: Maybe<Scalars['String']['output']>;
+};
+
+export type SamplePage = {
+  __typename?: 'SamplePage';
+  items: Array<Sample>;
+  nextCursor?: Maybe<Scalars['String']['output']>;
+};
+
 /** The selection config as a typed input, for clients that want schema checking. */
 export type SelectionConfigInput = {
   nSamples?: InputMaybe<Scalars['Int']['input']>;
@@ -589,10 +605,21 @@ export type Tag = {
   name: Scalars['String']['output'];
   /** What it was made from. */
   parent?: Maybe<Scalars['String']['output']>;
+  /**
+   * The tag's samples in row order with a thumbnail of each uploaded image, a page at a time. `first` is
+   * 1–1000 (default 100); cursors are those of `fileNames`.
+   */
+  samples: SamplePage;
 };
 
 
 export type TagFileNamesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type TagSamplesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -808,6 +835,8 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RunPhase: RunPhase;
   RunStatus: RunStatus;
+  Sample: ResolverTypeWrapper<Sample>;
+  SamplePage: ResolverTypeWrapper<SamplePage>;
   SelectionConfigInput: SelectionConfigInput;
   SelectionEntryInput: SelectionEntryInput;
   SelectionInputInput: SelectionInputInput;
@@ -866,6 +895,8 @@ export type ResolversParentTypes = ResolversObject<{
   PredictionTask: PredictionTask;
   PresignedPart: PresignedPart;
   Query: Record<PropertyKey, never>;
+  Sample: Sample;
+  SamplePage: SamplePage;
   SelectionConfigInput: SelectionConfigInput;
   SelectionEntryInput: SelectionEntryInput;
   SelectionInputInput: SelectionInputInput;
@@ -1028,6 +1059,16 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
   selectionRun?: Resolver<ResolversTypes['SelectionRun'], ParentType, ContextType, RequireFields<QuerySelectionRunArgs, 'id'>>;
 }>;
 
+export type SampleResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Sample'] = ResolversParentTypes['Sample']> = ResolversObject<{
+  fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  thumbnailUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type SamplePageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SamplePage'] = ResolversParentTypes['SamplePage']> = ResolversObject<{
+  items?: Resolver<Array<ResolversTypes['Sample']>, ParentType, ContextType>;
+  nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type SelectionPickResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['SelectionPick'] = ResolversParentTypes['SelectionPick']> = ResolversObject<{
   fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   objectives?: Resolver<Array<ResolversTypes['StrategyObjective']>, ParentType, ContextType>;
@@ -1101,6 +1142,7 @@ export type TagResolvers<ContextType = ApiContext, ParentType extends ResolversP
   fileNames?: Resolver<ResolversTypes['FileNamePage'], ParentType, ContextType, RequireFields<TagFileNamesArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  samples?: Resolver<ResolversTypes['SamplePage'], ParentType, ContextType, RequireFields<TagSamplesArgs, 'first'>>;
 }>;
 
 export type TagPageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['TagPage'] = ResolversParentTypes['TagPage']> = ResolversObject<{
@@ -1156,6 +1198,8 @@ export type Resolvers<ContextType = ApiContext> = ResolversObject<{
   PredictionTask?: PredictionTaskResolvers<ContextType>;
   PresignedPart?: PresignedPartResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Sample?: SampleResolvers<ContextType>;
+  SamplePage?: SamplePageResolvers<ContextType>;
   SelectionPick?: SelectionPickResolvers<ContextType>;
   SelectionReport?: SelectionReportResolvers<ContextType>;
   SelectionRun?: SelectionRunResolvers<ContextType>;

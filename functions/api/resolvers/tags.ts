@@ -1,5 +1,5 @@
 /**
- * Tags over GraphQL: listing, file names page by page, download as text, and the mutations (from file
+ * Tags over GraphQL: listing, file names (and samples with thumbnails) page by page, download as text, and the mutations (from file
  * names, arithmetic, rename, delete). Every entry point first resolves the dataset for the caller's
  * tenant, so another tenant's tags are never reachable.
  */
@@ -22,6 +22,16 @@ async function tagModel(context: ApiContext, datasetId: string, name: string): P
   return { dataset, tag: await context.tags.get(dataset.id, name) };
 }
 
+/** A page of a tag's rows: `first` rows from the cursor `after`, and the cursor of the next page. */
+async function rowPage({ tag, dataset }: TagModel, first: number | null | undefined, after: string | null | undefined, context: ApiContext) {
+  const limit = checkPageSize(first, 'first', 100, FILE_NAME_PAGE_MAX);
+  const start = decodeRowCursor(after);
+  const bits = await context.tags.bits(tag, dataset.sampleCount);
+  const rows = bits.rowsFrom(start, limit + 1);
+  const reader = new ColumnReader(context.blobs, await context.manifest(dataset));
+  return { reader, rows: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeRowCursor(rows[limit]!) : null };
+}
+
 export const datasetTagFields: Pick<DatasetResolvers, 'tags' | 'tag'> = {
   tags: async (dataset, { first, after }, { tags }) => {
     const page = await tags.list(dataset.id, { limit: checkPageSize(first), ...(after ? { cursor: after } : {}) });
@@ -37,14 +47,15 @@ export const tagFields: TagResolvers = {
   createdBy: ({ tag }) => tag.createdBy,
   parent: ({ tag }) => tag.parent ?? null,
   fileNames: async ({ tag, dataset }, { first, after }, context) => {
-    const limit = checkPageSize(first, 'first', 100, FILE_NAME_PAGE_MAX);
-    const start = decodeRowCursor(after);
-    const bits = await context.tags.bits(tag, dataset.sampleCount);
-    const rows = bits.rowsFrom(start, limit + 1);
-    const pageRows = rows.slice(0, limit);
-    const reader = new ColumnReader(context.blobs, await context.manifest(dataset));
-    const items = await reader.fileNamesOf(pageRows);
-    return { items, nextCursor: rows.length > limit ? encodeRowCursor(rows[limit]!) : null };
+    const { reader, rows, nextCursor } = await rowPage({ tag, dataset }, first, after, context);
+    return { items: await reader.fileNamesOf(rows), nextCursor };
+  },
+  samples: async ({ tag, dataset }, { first, after }, context) => {
+    const { reader, rows, nextCursor } = await rowPage({ tag, dataset }, first, after, context);
+    const [fileNames, thumbnails] = await Promise.all([reader.fileNamesOf(rows), reader.thumbnailKeysOf(dataset.id, rows)]);
+    // Presigning is a local signature, no request: a page of URLs costs nothing but the flags read above.
+    const urls = await Promise.all(thumbnails.map((key) => (key ? context.blobs.presignGet(key, DOWNLOAD_URL_SECONDS) : null)));
+    return { items: fileNames.map((fileName, i) => ({ fileName, thumbnailUrl: urls[i] ?? null })), nextCursor };
   },
   downloadUrl: async ({ tag, dataset }, _args, context) => {
     // The text form is written once per tag (per dataset version for initial-tag, which grows).
