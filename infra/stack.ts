@@ -10,7 +10,6 @@ import { Alarm, ComparisonOperator, TreatMissingData, type Metric } from 'aws-cd
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { DEFAULT_TASK_MEMORY_MB } from '../functions/workflow/budgets.js';
 import { LAMBDA_SYNC_COMMIT_BYTES } from '../functions/ingest/commitJobs.js';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -23,6 +22,9 @@ import { ESM_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
 import { SelectionWorkflow } from './workflow.js';
 import { ConsoleSite } from './console.js';
 import { COMMIT_TIMEOUT_MINUTES } from '../functions/ingest/limits.js';
+import { settingsFromContext } from './settings.js';
+
+export { CONTEXT_DEFAULTS, settingsFromContext, type StackSettings } from './settings.js';
 
 export interface WinnowStackProps extends StackProps {
   /** Stage name, used in resource names and outputs (e.g. `dev`, `prod`). */
@@ -31,41 +33,6 @@ export interface WinnowStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Answer GraphQL introspection (default: on, except for a stage named `prod`). */
   readonly introspection?: boolean;
-}
-
-/**
- * Sizes from CDK context (`-c name=value`), with defaults that fit a new account (Lambda memory capped at
- * 3,008 MB, concurrency at 1,000 or less). See the README's deployment section.
- */
-export const CONTEXT_DEFAULTS = {
-  apiMemoryMb: 1024,
-  commitMemoryMb: 3008,
-  planMemoryMb: DEFAULT_TASK_MEMORY_MB.plan,
-  shardMemoryMb: DEFAULT_TASK_MEMORY_MB.shard,
-  selectMemoryMb: DEFAULT_TASK_MEMORY_MB.select,
-  /** Shard Lambdas at once per selection. */
-  shardConcurrency: 40,
-  /** Concurrency reserved for the API, so selections cannot starve it (0: none). */
-  apiReservedConcurrency: 20,
-  /** Requests per second (steady) and burst at the HTTP API's stage. */
-  apiRateLimit: 50,
-  apiBurstLimit: 100,
-} as const;
-export type StackSettings = { -readonly [K in keyof typeof CONTEXT_DEFAULTS]: number };
-
-export function settingsFromContext(scope: Construct): StackSettings {
-  const settings = { ...CONTEXT_DEFAULTS } as StackSettings;
-  for (const name of Object.keys(CONTEXT_DEFAULTS) as (keyof StackSettings)[]) {
-    const raw: unknown = scope.node.tryGetContext(name);
-    if (raw === undefined) continue;
-    const value = Number(raw);
-    const memory = name.endsWith('MemoryMb');
-    if (!Number.isInteger(value) || value < 0 || (memory && (value < 128 || value > 10_240))) {
-      throw new Error(`context ${name} must be ${memory ? 'a whole number of MB from 128 to 10240' : 'a whole number ≥ 0'}, got '${String(raw)}'`);
-    }
-    settings[name] = value;
-  }
-  return settings;
 }
 
 const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, import.meta.url));
@@ -242,6 +209,8 @@ export class WinnowStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/graphql` });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
+    // The deploy preflight counts this function's reserved concurrency back on a redeploy.
+    new CfnOutput(this, 'ApiFunctionName', { value: this.apiFunction.functionName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     // The region the table lives in: the post-deploy step (infra/scripts/postDeploy.ts) writes the first
     // API key there, whatever region the shell that deploys is configured for.
