@@ -18,7 +18,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/store/table.js';
-import { ESM_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
+import { IMAGE_DECODER_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
 import { SelectionWorkflow } from './workflow.js';
 import { ConsoleSite } from './console.js';
 import { COMMIT_TIMEOUT_MINUTES } from '../functions/ingest/limits.js';
@@ -100,13 +100,6 @@ export class WinnowStack extends Stack {
 
     // Commits of uploads too large to convert within an API request (29 s): invoked asynchronously by
     // the API (functions/ingest/commitJobs.ts); the event's two automatic retries cover a crash.
-    const sharpBundling = {
-      ...ESM_BUNDLING,
-      // sharp (computed image metadata) ships native code per platform: it is installed beside the
-      // bundle, not inlined, and for the Lambda's platform (linux arm64) whatever machine deploys.
-      nodeModules: ['sharp'],
-      environment: { npm_config_cpu: 'arm64', npm_config_os: 'linux', npm_config_libc: 'glibc' },
-    };
     this.commitFailures = new Queue(this, 'CommitFailures', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
     this.commitFunction = new NodejsFunction(this, 'CommitFunction', {
       entry: entry('ingest/handler.ts'),
@@ -120,7 +113,7 @@ export class WinnowStack extends Stack {
       retryAttempts: 2,
       logGroup: new LogGroup(this, 'CommitLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
       environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage },
-      bundling: sharpBundling,
+      bundling: IMAGE_DECODER_BUNDLING,
     });
     this.table.grantReadWriteData(this.commitFunction);
     this.bucket.grantReadWrite(this.commitFunction);
@@ -145,7 +138,7 @@ export class WinnowStack extends Stack {
         WINNOW_SYNC_COMMIT_BYTES: String(LAMBDA_SYNC_COMMIT_BYTES),
         WINNOW_SYNC_COMMIT_IMAGES: 'false',
       },
-      bundling: sharpBundling,
+      bundling: IMAGE_DECODER_BUNDLING,
     });
     this.commitFunction.grantInvoke(this.apiFunction);
     this.table.grantReadWriteData(this.apiFunction);
