@@ -20,6 +20,7 @@ import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/store/table.js';
 import { IMAGE_DECODER_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
 import { SelectionWorkflow } from './workflow.js';
+import { grantObjectsUnder, grantTableItems } from './access.js';
 import { ConsoleSite } from './console.js';
 import { COMMIT_TIMEOUT_MINUTES } from '../functions/ingest/limits.js';
 import { settingsFromContext } from './settings.js';
@@ -115,8 +116,9 @@ export class WinnowStack extends Stack {
       environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage },
       bundling: IMAGE_DECODER_BUNDLING,
     });
-    this.table.grantReadWriteData(this.commitFunction);
-    this.bucket.grantReadWrite(this.commitFunction);
+    grantTableItems(this.table, this.commitFunction);
+    // Commits read the upload's files and write the dataset's columns and manifests.
+    grantObjectsUnder(this.bucket, this.commitFunction, ['datasets/']);
 
     this.apiFunction = new NodejsFunction(this, 'ApiFunction', {
       entry: entry('api/handler.ts'),
@@ -141,8 +143,9 @@ export class WinnowStack extends Stack {
       bundling: IMAGE_DECODER_BUNDLING,
     });
     this.commitFunction.grantInvoke(this.apiFunction);
-    this.table.grantReadWriteData(this.apiFunction);
-    this.bucket.grantReadWrite(this.apiFunction);
+    grantTableItems(this.table, this.apiFunction);
+    // Presigned uploads and downloads, commits, and deleting a dataset with its runs' objects.
+    grantObjectsUnder(this.bucket, this.apiFunction, ['datasets/', 'runs/', 'runs-work/']);
     this.workflow.stateMachine.grantStartExecution(this.apiFunction);
     this.workflow.stateMachine.grantExecution(this.apiFunction, 'states:StopExecution', 'states:DescribeExecution');
 
