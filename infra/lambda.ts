@@ -37,3 +37,42 @@ export const ESM_BUNDLING: BundlingOptions = {
   banner: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
   commandHooks: KERNEL_WORKER_HOOKS,
 };
+
+/**
+ * sharp's native parts for the Lambda's platform (linux arm64, glibc), as npm installs them into the
+ * asset: the binding and libvips. Globs, relative to the asset's root.
+ */
+export const SHARP_ARM64_BINARIES = [
+  'node_modules/@img/sharp-linux-arm64/lib/sharp-linux-arm64*.node',
+  'node_modules/@img/sharp-libvips-linux-arm64/lib/libvips-cpp.so*',
+] as const;
+
+/**
+ * Fails the bundling when a binary of {@link SHARP_ARM64_BINARIES} is not in the asset (an install that
+ * ignored the platform settings carries the deploying machine's binaries): such an asset would deploy,
+ * and every image decode would fail on Lambda.
+ */
+export function sharpBinaryChecks(outputDir: string): string[] {
+  return SHARP_ARM64_BINARIES.map(
+    (glob) =>
+      `ls "${outputDir}"/${glob} >/dev/null 2>&1 || { echo "the Lambda asset lacks sharp's linux-arm64 binary ${glob}: images could not be decoded on Lambda (install sharp with npm_config_cpu=arm64 npm_config_os=linux)" >&2; exit 1; }`,
+  );
+}
+
+export const IMAGE_DECODER_HOOKS: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) => [...KERNEL_WORKER_HOOKS.afterBundling(inputDir, outputDir), ...sharpBinaryChecks(outputDir)],
+};
+
+/**
+ * For the functions that decode images (the API's commits in the request, the commit function): sharp
+ * ships native code per platform, so it is installed beside the bundle rather than inlined, for the
+ * Lambda's platform (linux arm64) whatever machine deploys, and the asset is checked for its binaries.
+ */
+export const IMAGE_DECODER_BUNDLING: BundlingOptions = {
+  ...ESM_BUNDLING,
+  nodeModules: ['sharp'],
+  environment: { npm_config_cpu: 'arm64', npm_config_os: 'linux', npm_config_libc: 'glibc' },
+  commandHooks: IMAGE_DECODER_HOOKS,
+};

@@ -10,7 +10,6 @@ import { Alarm, ComparisonOperator, TreatMissingData, type Metric } from 'aws-cd
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { DEFAULT_TASK_MEMORY_MB } from '../functions/workflow/budgets.js';
 import { LAMBDA_SYNC_COMMIT_BYTES } from '../functions/ingest/commitJobs.js';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -19,10 +18,14 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/store/table.js';
-import { ESM_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
+import { IMAGE_DECODER_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
 import { SelectionWorkflow } from './workflow.js';
+import { grantObjectsUnder, grantTableItems } from './access.js';
 import { ConsoleSite } from './console.js';
 import { COMMIT_TIMEOUT_MINUTES } from '../functions/ingest/limits.js';
+import { settingsFromContext } from './settings.js';
+
+export { CONTEXT_DEFAULTS, settingsFromContext, type StackSettings } from './settings.js';
 
 export interface WinnowStackProps extends StackProps {
   /** Stage name, used in resource names and outputs (e.g. `dev`, `prod`). */
@@ -31,41 +34,6 @@ export interface WinnowStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Answer GraphQL introspection (default: on, except for a stage named `prod`). */
   readonly introspection?: boolean;
-}
-
-/**
- * Sizes from CDK context (`-c name=value`), with defaults that fit a new account (Lambda memory capped at
- * 3,008 MB, concurrency at 1,000 or less). See the README's deployment section.
- */
-export const CONTEXT_DEFAULTS = {
-  apiMemoryMb: 1024,
-  commitMemoryMb: 3008,
-  planMemoryMb: DEFAULT_TASK_MEMORY_MB.plan,
-  shardMemoryMb: DEFAULT_TASK_MEMORY_MB.shard,
-  selectMemoryMb: DEFAULT_TASK_MEMORY_MB.select,
-  /** Shard Lambdas at once per selection. */
-  shardConcurrency: 40,
-  /** Concurrency reserved for the API, so selections cannot starve it (0: none). */
-  apiReservedConcurrency: 20,
-  /** Requests per second (steady) and burst at the HTTP API's stage. */
-  apiRateLimit: 50,
-  apiBurstLimit: 100,
-} as const;
-export type StackSettings = { -readonly [K in keyof typeof CONTEXT_DEFAULTS]: number };
-
-export function settingsFromContext(scope: Construct): StackSettings {
-  const settings = { ...CONTEXT_DEFAULTS } as StackSettings;
-  for (const name of Object.keys(CONTEXT_DEFAULTS) as (keyof StackSettings)[]) {
-    const raw: unknown = scope.node.tryGetContext(name);
-    if (raw === undefined) continue;
-    const value = Number(raw);
-    const memory = name.endsWith('MemoryMb');
-    if (!Number.isInteger(value) || value < 0 || (memory && (value < 128 || value > 10_240))) {
-      throw new Error(`context ${name} must be ${memory ? 'a whole number of MB from 128 to 10240' : 'a whole number ≥ 0'}, got '${String(raw)}'`);
-    }
-    settings[name] = value;
-  }
-  return settings;
 }
 
 const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, import.meta.url));
@@ -133,13 +101,6 @@ export class WinnowStack extends Stack {
 
     // Commits of uploads too large to convert within an API request (29 s): invoked asynchronously by
     // the API (functions/ingest/commitJobs.ts); the event's two automatic retries cover a crash.
-    const sharpBundling = {
-      ...ESM_BUNDLING,
-      // sharp (computed image metadata) ships native code per platform: it is installed beside the
-      // bundle, not inlined, and for the Lambda's platform (linux arm64) whatever machine deploys.
-      nodeModules: ['sharp'],
-      environment: { npm_config_cpu: 'arm64', npm_config_os: 'linux', npm_config_libc: 'glibc' },
-    };
     this.commitFailures = new Queue(this, 'CommitFailures', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
     this.commitFunction = new NodejsFunction(this, 'CommitFunction', {
       entry: entry('ingest/handler.ts'),
@@ -153,10 +114,11 @@ export class WinnowStack extends Stack {
       retryAttempts: 2,
       logGroup: new LogGroup(this, 'CommitLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
       environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage },
-      bundling: sharpBundling,
+      bundling: IMAGE_DECODER_BUNDLING,
     });
-    this.table.grantReadWriteData(this.commitFunction);
-    this.bucket.grantReadWrite(this.commitFunction);
+    grantTableItems(this.table, this.commitFunction);
+    // Commits read the upload's files and write the dataset's columns and manifests.
+    grantObjectsUnder(this.bucket, this.commitFunction, ['datasets/']);
 
     this.apiFunction = new NodejsFunction(this, 'ApiFunction', {
       entry: entry('api/handler.ts'),
@@ -178,11 +140,12 @@ export class WinnowStack extends Stack {
         WINNOW_SYNC_COMMIT_BYTES: String(LAMBDA_SYNC_COMMIT_BYTES),
         WINNOW_SYNC_COMMIT_IMAGES: 'false',
       },
-      bundling: sharpBundling,
+      bundling: IMAGE_DECODER_BUNDLING,
     });
     this.commitFunction.grantInvoke(this.apiFunction);
-    this.table.grantReadWriteData(this.apiFunction);
-    this.bucket.grantReadWrite(this.apiFunction);
+    grantTableItems(this.table, this.apiFunction);
+    // Presigned uploads and downloads, commits, and deleting a dataset with its runs' objects.
+    grantObjectsUnder(this.bucket, this.apiFunction, ['datasets/', 'runs/', 'runs-work/']);
     this.workflow.stateMachine.grantStartExecution(this.apiFunction);
     this.workflow.stateMachine.grantExecution(this.apiFunction, 'states:StopExecution', 'states:DescribeExecution');
 
@@ -242,6 +205,8 @@ export class WinnowStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/graphql` });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
+    // The deploy preflight counts this function's reserved concurrency back on a redeploy.
+    new CfnOutput(this, 'ApiFunctionName', { value: this.apiFunction.functionName });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     // The region the table lives in: the post-deploy step (infra/scripts/postDeploy.ts) writes the first
     // API key there, whatever region the shell that deploys is configured for.

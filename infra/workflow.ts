@@ -22,6 +22,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { ESM_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
+import { grantObjectDelete, grantTableItems } from './access.js';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import {
@@ -222,21 +223,28 @@ export class SelectionWorkflow extends Construct {
 
     const { table, bucket } = props;
     // Items only (no table-level actions): reads, conditional writes and deletes of run, tag and dataset records.
-    for (const which of ['plan', 'shard', 'select', 'finish'] as const) table.grantReadWriteData(this.functions[which]);
-    table.grantWriteData(this.functions.markFailed);
+    for (const which of ['plan', 'shard', 'select', 'finish'] as const) grantTableItems(table, this.functions[which]);
+    // MarkFailed only moves a run to FAILED, by a conditional update of its record.
+    grantTableItems(table, this.functions.markFailed, ['dynamodb:UpdateItem']);
     // Plan and Shard read datasets and write only run intermediates; Select reads and writes the
-    // checkpoint; Finish also writes the explanation (runs/) and the result tag (datasets/<id>/tags/);
+    // checkpoint; Finish also writes the explanation (runs/), the result tag (datasets/<id>/tags/) and a
+    // pool run's datapool (datasets/<id>/datapool/);
     // MarkFailed touches no object.
     bucket.grantRead(this.functions.plan, 'datasets/*');
     bucket.grantPut(this.functions.plan, 'runs-work/*');
     bucket.grantRead(this.functions.shard, 'datasets/*');
     bucket.grantPut(this.functions.shard, 'runs-work/*');
     bucket.grantRead(this.functions.select, 'datasets/*');
-    bucket.grantReadWrite(this.functions.select, 'runs-work/*');
+    bucket.grantRead(this.functions.select, 'runs-work/*');
+    bucket.grantPut(this.functions.select, 'runs-work/*');
     bucket.grantRead(this.functions.finish, 'datasets/*');
     bucket.grantRead(this.functions.finish, 'runs-work/*');
     bucket.grantPut(this.functions.finish, 'runs/*');
-    bucket.grantReadWrite(this.functions.finish, 'datasets/*/tags/*');
+    bucket.grantPut(this.functions.finish, 'datasets/*/tags/*');
+    // A datapool run's grown pool (functions/store/datapool.ts: datasets/<id>/datapool/<run>.bits).
+    bucket.grantPut(this.functions.finish, 'datasets/*/datapool/*');
+    // A result tag written by a run that then failed is removed again.
+    grantObjectDelete(bucket, this.functions.finish, 'datasets/*/tags/*');
     bucket.grantRead(this.stateMachine, 'runs-work/*');
   }
 }

@@ -38,6 +38,17 @@ export class ImageDecodeError extends Error {
   }
 }
 
+/**
+ * The image decoder (sharp and its native libvips) cannot be loaded here, e.g. a bundle without the
+ * binaries for this platform: a fault of the deployment, not of any image.
+ */
+export class ImageDecoderUnavailableError extends Error {
+  override name = 'ImageDecoderUnavailableError';
+  constructor(reason: string, options?: ErrorOptions) {
+    super(`images cannot be decoded on this server: the image library (sharp) failed to load: ${reason}`, options);
+  }
+}
+
 /** The upload is not in a state that allows the request (committed already, or being committed). */
 export class UploadStateError extends Error {
   override name = 'UploadStateError';

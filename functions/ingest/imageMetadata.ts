@@ -44,13 +44,33 @@
  * bundle must not inline sharp with esbuild but install it for that platform, e.g. with the CDK
  * `NodejsFunction` option `bundling: { nodeModules: ['sharp'] }` and the install run as
  * `npm install --cpu=arm64 --os=linux` (or with `npm_config_arch=arm64 npm_config_platform=linux`); a
- * bundle built on x64 without that carries only the x64 binaries and fails to load.
+ * bundle built on x64 without that carries only the x64 binaries and fails to load. The stack's bundling
+ * checks that the arm64 binaries are in the asset (infra/lambda.ts), and sharp is loaded on the first image
+ * only ({@link loadSharp}): a bundle without it still serves every request that decodes no image, and the
+ * one that does fails with {@link ImageDecoderUnavailableError} rather than the whole module graph.
  */
-import sharp, { type OutputInfo } from 'sharp';
+import type { OutputInfo, SharpConstructor } from 'sharp';
 
 import type { MetadataValueType } from '../selection/types.js';
 import { COMPUTED_METADATA_FIELDS, type ComputedMetadataKey } from '../formats/metadata.js';
-import { ImageDecodeError } from './errors.js';
+import { ImageDecodeError, ImageDecoderUnavailableError } from './errors.js';
+
+let sharpLoading: Promise<SharpConstructor> | undefined;
+
+/**
+ * sharp, imported on first use. A failed load is not kept, so a later call tries again; it fails with
+ * {@link ImageDecoderUnavailableError}, never as a decode error of the image at hand (the image is not at fault).
+ */
+export function loadSharp(): Promise<SharpConstructor> {
+  const loading = (sharpLoading ??= import('sharp').then(
+    (module) => module.default,
+    (error: unknown) => {
+      sharpLoading = undefined;
+      throw new ImageDecoderUnavailableError(error instanceof Error ? error.message : String(error), { cause: error });
+    },
+  ));
+  return loading;
+}
 
 /** The computed `lightly.*` metadata of one image. */
 export interface ImageMetadata {
@@ -99,6 +119,7 @@ const UNIFORM_ROW_PERCENT = 97;
  * Throws {@link ImageDecodeError} when the bytes are not a decodable image.
  */
 export async function computeImageMetadata(bytes: Uint8Array, fileName: string): Promise<ImageMetadata> {
+  const sharp = await loadSharp();
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     decoded = await sharp(bytes, { autoOrient: true, failOn: 'error', pages: 1 })
@@ -225,6 +246,7 @@ async function resizeGrey(
   width: number,
   height: number,
 ): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const sharp = await loadSharp();
   const { data, info } = await sharp(grey, { raw: { width, height, channels: 1 } })
     .resize({ height: UNIFORM_ROWS_MAX_HEIGHT, kernel: 'cubic' })
     .toColourspace('b-w')

@@ -12,6 +12,7 @@
  * Stored per sample beside its shard (functions/store/columns.ts, `thumbnailKey`).
  */
 import { ImageDecodeError } from './errors.js';
+import { loadSharp } from './imageMetadata.js';
 
 export const THUMBNAIL_MAX_SIDE = 256;
 export const THUMBNAIL_CONTENT_TYPE = 'image/webp';
@@ -19,10 +20,11 @@ const THUMBNAIL_QUALITY = 75;
 
 /**
  * The thumbnail of one image file. Throws {@link ImageDecodeError} when the bytes cannot be decoded.
- * sharp (native code) is loaded on first use, so code paths that never make a thumbnail do not load it.
+ * sharp (native code) is loaded on first use ({@link loadSharp}), so code paths that never make a
+ * thumbnail do not load it, and a bundle without it fails with ImageDecoderUnavailableError.
  */
 export async function makeThumbnail(bytes: Uint8Array, fileName: string): Promise<Uint8Array> {
-  const { default: sharp } = await import('sharp');
+  const sharp = await loadSharp();
   try {
     return await sharp(bytes, { autoOrient: true, failOn: 'error', pages: 1 })
       .resize(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })

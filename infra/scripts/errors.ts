@@ -4,3 +4,8 @@
 export class PostDeployError extends Error {
   override name = 'PostDeployError';
 }
+
+/** The deploy preflight cannot read or judge the account; the message says what to fix. */
+export class PreflightError extends Error {
+  override name = 'PreflightError';
+}

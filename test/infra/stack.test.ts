@@ -190,6 +190,69 @@ describe('WinnowStack, ready for an account', () => {
   });
 });
 
+describe('WinnowStack, least privilege', () => {
+  interface Statement {
+    Action: string | string[];
+    Resource: unknown;
+    Condition?: Record<string, Record<string, unknown>>;
+  }
+  /** The statements of the policy attached to a function's role, by the function's logical-id prefix. */
+  function statementsOf(functionId: string): Statement[] {
+    const policies = template.findResources('AWS::IAM::Policy') as Record<string, { Properties: { PolicyDocument: { Statement: Statement[] } } }>;
+    const ids = Object.keys(policies).filter((id) => id.startsWith(`${functionId}ServiceRoleDefaultPolicy`));
+    expect(ids).toHaveLength(1);
+    return policies[ids[0]!]!.Properties.PolicyDocument.Statement;
+  }
+  const actions = (statements: Statement[], service: string) => statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith(`${service}:`));
+  const ITEM_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+  const FUNCTIONS = ['ApiFunction', 'CommitFunction', 'WorkflowPlanFunction', 'WorkflowShardFunction', 'WorkflowSelectFunction', 'WorkflowFinishFunction', 'WorkflowMarkFailedFunction'];
+
+  it('gives every function item actions only: no scans, stream reads, batch gets or table descriptions', () => {
+    for (const id of FUNCTIONS) {
+      const dynamo = actions(statementsOf(id), 'dynamodb');
+      for (const action of dynamo) expect(ITEM_ACTIONS).toContain(action);
+    }
+    for (const id of ['ApiFunction', 'CommitFunction', 'WorkflowSelectFunction']) expect([...new Set(actions(statementsOf(id), 'dynamodb'))].sort()).toEqual(ITEM_ACTIONS);
+    expect(actions(statementsOf('WorkflowMarkFailedFunction'), 'dynamodb')).toEqual(['dynamodb:UpdateItem']);
+    // Queries reach the tenant index: the table's statement covers its indexes.
+    const api = statementsOf('ApiFunction').find((s) => [s.Action].flat().includes('dynamodb:Query'))!;
+    expect(JSON.stringify(api.Resource)).toMatch(/\/index\/\*/);
+  });
+
+  it('lets the API and the commit function touch objects under their prefixes only, and never delete a kept version', () => {
+    const objectResources = (id: string) =>
+      statementsOf(id)
+        .filter((s) => [s.Action].flat().includes('s3:GetObject'))
+        .flatMap((s) => [s.Resource].flat())
+        .map((r) => JSON.stringify(r));
+    const api = objectResources('ApiFunction');
+    expect(api).toHaveLength(3);
+    for (const prefix of ['datasets/*', 'runs/*', 'runs-work/*']) expect(api.some((r) => r.includes(`"/${prefix}"`))).toBe(true);
+    const commit = objectResources('CommitFunction');
+    expect(commit).toHaveLength(1);
+    expect(commit[0]).toContain('"/datasets/*"');
+    for (const id of FUNCTIONS) {
+      for (const action of actions(statementsOf(id), 's3')) expect(action).not.toMatch(/^s3:(\*|DeleteObject\*|DeleteObjectVersion|PutBucket|PutLifecycle)/);
+    }
+    // Listing (to delete a prefix) only under those prefixes.
+    const list = statementsOf('ApiFunction').find((s) => [s.Action].flat().includes('s3:ListBucket'))!;
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['datasets/*', 'runs/*', 'runs-work/*'] } });
+    // Finish writes the result tag, a datapool run's pool, and may remove the tag of a run that failed late.
+    const finishPuts = statementsOf('WorkflowFinishFunction').filter((s) => [s.Action].flat().includes('s3:PutObject')).map((s) => JSON.stringify(s.Resource));
+    for (const prefix of ['runs/*', 'datasets/*/tags/*', 'datasets/*/datapool/*']) expect(finishPuts.some((r) => r.includes(`"/${prefix}"`))).toBe(true);
+    const finishDeletes = statementsOf('WorkflowFinishFunction').filter((s) => [s.Action].flat().includes('s3:DeleteObject'));
+    expect(finishDeletes.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining('"/datasets/*/tags/*"')]);
+    const commitList = statementsOf('CommitFunction').find((s) => [s.Action].flat().includes('s3:ListBucket'))!;
+    expect(commitList.Condition).toEqual({ StringLike: { 's3:prefix': ['datasets/*'] } });
+  });
+
+  it('lets the API start, stop and describe executions of its own state machine only', () => {
+    const states = statementsOf('ApiFunction').filter((s) => [s.Action].flat().some((a) => a.startsWith('states:')));
+    expect(states.flatMap((s) => [s.Action].flat()).sort()).toEqual(['states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    for (const statement of states) expect(JSON.stringify(statement.Resource)).toMatch(/WorkflowStateMachine|execution:/);
+  });
+});
+
 describe('WinnowStack, web console', () => {
   it('serves the console from a private bucket through CloudFront, with /graphql routed to the HTTP API', () => {
     const distributions = Object.values(template.findResources('AWS::CloudFront::Distribution')) as {

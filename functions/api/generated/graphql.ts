@@ -264,7 +264,11 @@ export type Mutation = {
    * dataset while one is queued or running is refused with `CONFLICT`.
    */
   startSelection: SelectionRun;
-  /** Uploads and commits small files given inline (at most 4 MiB of content in total). */
+  /**
+   * Uploads and commits small files given inline: at most 4 MiB of content in total, counted as the request
+   * carries it (JSON-escaped in the body and again in the Lambda event: a quote or backslash counts 4 bytes,
+   * a newline 3).
+   */
   uploadInline: Upload;
 };
 
