@@ -1,5 +1,5 @@
 /**
- * Computed image metadata: the eight `lightly.*` keys of SELECTION.md ("Computed metadata"), from the
+ * Computed image metadata: the eight `lightly.*` keys of docs/selection.md ("Computed metadata"), from the
  * bytes of one image file.
  *
  * Where the spec is silent, the definitions are:

@@ -70,7 +70,7 @@ export interface SelectionConfig {
 /** The largest `selected_sequence_length`: a sequence is a clip to label, not a whole recording. */
 export const MAX_SEQUENCE_LENGTH = 10_000;
 
-/** Which inputs each built-in strategy takes (SELECTION.md), from what it reads. */
+/** Which inputs each built-in strategy takes (docs/selection.md, "Strategies and the inputs they take"), from what it reads. */
 export const STRATEGY_INPUTS = Object.fromEntries(STRATEGY_TYPES.map((type) => [type, READ_INPUTS[BUILT_IN_STRATEGIES[type].reads]])) as Record<
   StrategyType,
   readonly InputType[]
@@ -218,7 +218,7 @@ function parseTyped(
 }
 
 /**
- * The pairing rules of SELECTION.md, from what the strategy reads, plus the strategy's own consistency;
+ * The pairing rules of docs/selection.md, from what the strategy reads, plus the strategy's own consistency;
  * returns the fault (the path relative to the entry, and a message naming both sides of a pairing), or
  * undefined when allowed.
  */

@@ -13,7 +13,7 @@
  * part, the strategy it builds, its report figure) and listed in strategies/registry.ts; a program
  * embedding the engine adds its own with `registerStrategy(defineStrategy({...}))`.
  *
- * Choices where SELECTION.md is silent (each is also documented where it is made):
+ * Choices where the reference is silent (docs/selection.md, "Choices the reference leaves open") (each is also documented where it is made):
  * - `strength` in both the entry and its strategy is an error, not a precedence rule (config.ts);
  * - a key given in both spellings (`n_samples` and `nSamples`) is an error (config.ts);
  * - object-level embeddings of at most one task per config (config.ts);

@@ -7,7 +7,7 @@
  * SIMILARITY — shard by shard with `computeHeavyStatic` (heavyStatic.ts) and hands them in);
  * {@link runSelection} does it all in one go.
  *
- * Choices where SELECTION.md is silent:
+ * Choices where the reference is silent (docs/selection.md, "Choices the reference leaves open"):
  * - `proportion_samples`: n = round(p × pool size) images, at least 1, the pool counted after dropping
  *   rows without values and before thresholds;
  * - the typicality kNN runs over all rows of the embedding matrix, not only the pool (typicality

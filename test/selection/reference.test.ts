@@ -1,4 +1,4 @@
-/** The reference checks of SELECTION.md, each as stated there. */
+/** The reference checks of docs/selection.md, each as stated there. */
 import { describe, expect, it } from 'vitest';
 import { selectionConfig } from '../../functions/selection/config.js';
 import { runSelection } from '../../functions/selection/select.js';

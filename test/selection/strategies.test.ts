@@ -1,4 +1,4 @@
-/** Each strategy does what SELECTION.md says, on data where the answer is known. */
+/** Each strategy does what docs/selection.md says, on data where the answer is known. */
 import { describe, expect, it } from 'vitest';
 import { selectionConfig } from '../../functions/selection/config.js';
 import { SelectionInputError } from '../../functions/selection/errors.js';
