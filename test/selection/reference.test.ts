@@ -14,8 +14,13 @@ describe('reference checks', () => {
         { input: { type: 'METADATA', key: 'b' }, strategy: { type: 'WEIGHTS' } },
       ],
     });
-    expect(runSelection(config, source).rows).toEqual([1]);
-    expect(21.0 * 10.3).toBeLessThan(20.8 * 10.8);
+    const result = runSelection(config, source);
+    expect(result.rows).toEqual([1]);
+    // The score is the product rule (a sum of logs), over both objectives, each scaled to the maximum:
+    // row 0 (the best a) would win on a alone, row 2 (the best b) on b alone.
+    const [pick] = result.picks;
+    expect(pick!.objectives.map((o) => o.objective)).toEqual([expect.closeTo(20.8 / 21.0, 6), expect.closeTo(10.8 / 10.9, 6)]);
+    expect(pick!.score).toBeCloseTo(Math.log(20.8 / 21.0) + Math.log(10.8 / 10.9), 6);
   });
 
   it('two WEIGHTS [1,2,3] and [6,5,3], n_samples 2 → rows 1 and 2', () => {
