@@ -120,76 +120,82 @@ export class SelectionWorkflow extends Construct {
   readonly stateMachine: StateMachine;
   readonly functions: Record<WorkflowTask, NodejsFunction>;
   readonly logGroup: LogGroup;
+  /** Each task's memory and time, as the failure states report them and Plan checks them. */
+  private readonly budgets: TaskBudgets;
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
     const memoryMb = { ...DEFAULT_TASK_MEMORY_MB, ...props.memoryMb };
-    const budgets: TaskBudgets = Object.fromEntries(
+    this.budgets = Object.fromEntries(
       (Object.keys(TASK_TIMEOUT_SECONDS) as WorkflowTask[]).map((task) => [task, { memoryMb: memoryMb[task], timeoutSeconds: TASK_TIMEOUT_SECONDS[task] }]),
     );
-    const fn = (name: string, task: WorkflowTask) =>
-      new NodejsFunction(this, name, {
-        entry: new URL('../functions/workflow/handlers.ts', import.meta.url).pathname,
-        handler: task,
-        ...LAMBDA_RUNTIME,
-        memorySize: memoryMb[task],
-        timeout: WORKFLOW_TIMEOUTS[task],
-        tracing: Tracing.ACTIVE,
-        // Plan refuses a run that cannot fit the tasks' memory before any shard starts.
-        environment: { ...props.environment, [TASK_BUDGETS_ENV]: JSON.stringify(budgets) },
-        logGroup: new LogGroup(this, `${name}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy }),
-        bundling: ESM_BUNDLING,
-      });
     this.functions = {
-      plan: fn('PlanFunction', 'plan'),
-      shard: fn('ShardFunction', 'shard'),
-      select: fn('SelectFunction', 'select'),
-      finish: fn('FinishFunction', 'finish'),
-      markFailed: fn('MarkFailedFunction', 'markFailed'),
+      plan: this.taskFunction(props, 'PlanFunction', 'plan'),
+      shard: this.taskFunction(props, 'ShardFunction', 'shard'),
+      select: this.taskFunction(props, 'SelectFunction', 'select'),
+      finish: this.taskFunction(props, 'FinishFunction', 'finish'),
+      markFailed: this.taskFunction(props, 'MarkFailedFunction', 'markFailed'),
     };
 
-    const invoke = (name: string, task: WorkflowTask, resultPath: string | undefined) =>
-      new LambdaInvoke(this, name, {
-        stateName: name,
-        lambdaFunction: this.functions[task] as IFunction,
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-        taskTimeout: Timeout.duration(WORKFLOW_TIMEOUTS[task].plus(STATE_TIMEOUT_MARGIN)),
-        resultPath: resultPath ?? JsonPath.DISCARD,
-      });
-    const task = (name: string, which: WorkflowTask, resultPath: string | undefined) => {
-      const state = invoke(name, which, resultPath);
-      for (const retry of [RETRY_POLICY.exhausted, RETRY_POLICY.throttling, RETRY_POLICY.transient]) state.addRetry(retry);
-      return state;
-    };
-    /** Names the failed task with its memory and time for the reason MarkFailed writes. */
-    const failedTask = (name: string, which: WorkflowTask, extra: Record<string, string> = {}) =>
-      new Pass(this, `${name}Failure`, {
-        stateName: `${name}Failure`,
-        parameters: {
-          'runId.$': '$.runId',
-          'error.$': '$.error',
-          failedTask: { state: name, ...extra, memoryMb: budgets[which]!.memoryMb, timeoutSeconds: budgets[which]!.timeoutSeconds },
-        },
-      });
-    const markFailedTask = (name: string) => {
-      const state = invoke(name, 'markFailed', undefined);
-      state.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5, jitterStrategy: JitterType.FULL });
-      return state;
-    };
+    const definition = this.definition(props);
+    this.logGroup = new LogGroup(this, 'StateMachineLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      definitionBody: DefinitionBody.fromChainable(definition),
+      timeout: WORKFLOW_TIMEOUTS.execution,
+      tracingEnabled: true,
+      // Errors only: each state's input and output would repeat every transition of long runs.
+      logs: { destination: this.logGroup, level: LogLevel.ERROR, includeExecutionData: false },
+    });
 
+    this.grantAccess(props);
+  }
+
+  /** Creates the Lambda function (and its log group) that runs one workflow task. */
+  private taskFunction(props: WorkflowProps, name: string, task: WorkflowTask): NodejsFunction {
+    return new NodejsFunction(this, name, {
+      entry: new URL('../functions/workflow/handlers.ts', import.meta.url).pathname,
+      handler: task,
+      ...LAMBDA_RUNTIME,
+      memorySize: this.budgets[task]!.memoryMb,
+      timeout: WORKFLOW_TIMEOUTS[task],
+      tracing: Tracing.ACTIVE,
+      // Plan refuses a run that cannot fit the tasks' memory before any shard starts.
+      environment: { ...props.environment, [TASK_BUDGETS_ENV]: JSON.stringify(this.budgets) },
+      logGroup: new LogGroup(this, `${name}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy }),
+      bundling: ESM_BUNDLING,
+    });
+  }
+
+  /**
+   * Builds the states, in the order the template lists them (the order of construction): the failure
+   * path, Plan, the Shards map, Select, Finish and the Done? loop. Returns the chain from Plan.
+   */
+  private definition(props: WorkflowProps): IChainable {
     const failed = new Fail(this, 'Failed', { stateName: 'Failed', error: 'SelectionFailed', cause: 'see the run record for the reason' });
-    const markFailed = markFailedTask(WORKFLOW_STATES.markFailed);
+    const markFailed = this.markFailedTask(WORKFLOW_STATES.markFailed);
     markFailed.next(failed);
-    const catchTo = (state: TaskStateBase | DistributedMap, handler: IChainable) =>
-      state.addCatch(handler, { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const plan = task(WORKFLOW_STATES.plan, 'plan', '$.plan');
+    const plan = this.retriedTask(WORKFLOW_STATES.plan, 'plan', '$.plan');
+    const shards = this.shardsMap(props);
+    const select = this.retriedTask(WORKFLOW_STATES.select, 'select', '$.select');
+    const finish = this.retriedTask(WORKFLOW_STATES.finish, 'finish', undefined);
+    const done = new Choice(this, 'Done?', { stateName: 'Done?' })
+      .when(Condition.booleanEquals('$.select.done', true), finish.next(new Succeed(this, 'Succeeded', { stateName: 'Succeeded' })))
+      .otherwise(select);
+    catchTo(plan, this.failedTask(WORKFLOW_STATES.plan, 'plan').next(markFailed));
+    catchTo(shards, markFailed);
+    catchTo(select, this.failedTask(WORKFLOW_STATES.select, 'select').next(markFailed));
+    catchTo(finish, this.failedTask(WORKFLOW_STATES.finish, 'finish').next(markFailed));
+    return plan.next(shards).next(select).next(done);
+  }
+
+  /** The distributed Map running one Shard task per entry of the plan's shard list in S3. */
+  private shardsMap(props: WorkflowProps): DistributedMap {
     // A shard's failure is recorded by the shard itself, with its own error: the Map only reports that
     // an item failed.
-    const shard = task(WORKFLOW_STATES.shard, 'shard', undefined);
-    const markShardFailed = markFailedTask(WORKFLOW_STATES.markShardFailed);
-    catchTo(shard, failedTask(WORKFLOW_STATES.shard, 'shard', { 'shard.$': '$.shard' }).next(markShardFailed));
+    const shard = this.retriedTask(WORKFLOW_STATES.shard, 'shard', undefined);
+    const markShardFailed = this.markFailedTask(WORKFLOW_STATES.markShardFailed);
+    catchTo(shard, this.failedTask(WORKFLOW_STATES.shard, 'shard', { 'shard.$': '$.shard' }).next(markShardFailed));
     markShardFailed.next(new Fail(this, 'ShardFailed', { stateName: 'ShardFailed', error: 'ShardFailed', cause: 'see the run record for the reason' }));
     const shards = new DistributedMap(this, WORKFLOW_STATES.shards, {
       stateName: WORKFLOW_STATES.shards,
@@ -202,26 +208,49 @@ export class SelectionWorkflow extends Construct {
       resultPath: JsonPath.DISCARD,
     });
     shards.itemProcessor(shard.next(new Succeed(this, 'ShardDone', { stateName: 'ShardDone' })));
-    const select = task(WORKFLOW_STATES.select, 'select', '$.select');
-    const finish = task(WORKFLOW_STATES.finish, 'finish', undefined);
-    const done = new Choice(this, 'Done?', { stateName: 'Done?' })
-      .when(Condition.booleanEquals('$.select.done', true), finish.next(new Succeed(this, 'Succeeded', { stateName: 'Succeeded' })))
-      .otherwise(select);
-    catchTo(plan, failedTask(WORKFLOW_STATES.plan, 'plan').next(markFailed));
-    catchTo(shards, markFailed);
-    catchTo(select, failedTask(WORKFLOW_STATES.select, 'select').next(markFailed));
-    catchTo(finish, failedTask(WORKFLOW_STATES.finish, 'finish').next(markFailed));
+    return shards;
+  }
 
-    this.logGroup = new LogGroup(this, 'StateMachineLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      definitionBody: DefinitionBody.fromChainable(plan.next(shards).next(select).next(done)),
-      timeout: WORKFLOW_TIMEOUTS.execution,
-      tracingEnabled: true,
-      // Errors only: each state's input and output would repeat every transition of long runs.
-      logs: { destination: this.logGroup, level: LogLevel.ERROR, includeExecutionData: false },
+  /** A state invoking a task's Lambda, timing out a margin after the Lambda would. */
+  private invoke(name: string, task: WorkflowTask, resultPath: string | undefined): LambdaInvoke {
+    return new LambdaInvoke(this, name, {
+      stateName: name,
+      lambdaFunction: this.functions[task] as IFunction,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      taskTimeout: Timeout.duration(WORKFLOW_TIMEOUTS[task].plus(STATE_TIMEOUT_MARGIN)),
+      resultPath: resultPath ?? JsonPath.DISCARD,
     });
+  }
 
-    const { table, bucket } = props;
+  /** A task state retried by error class ({@link RETRY_POLICY}). */
+  private retriedTask(name: string, which: WorkflowTask, resultPath: string | undefined): LambdaInvoke {
+    const state = this.invoke(name, which, resultPath);
+    for (const retry of [RETRY_POLICY.exhausted, RETRY_POLICY.throttling, RETRY_POLICY.transient]) state.addRetry(retry);
+    return state;
+  }
+
+  /** Names the failed task with its memory and time for the reason MarkFailed writes. */
+  private failedTask(name: string, which: WorkflowTask, extra: Record<string, string> = {}): Pass {
+    return new Pass(this, `${name}Failure`, {
+      stateName: `${name}Failure`,
+      parameters: {
+        'runId.$': '$.runId',
+        'error.$': '$.error',
+        failedTask: { state: name, ...extra, memoryMb: this.budgets[which]!.memoryMb, timeoutSeconds: this.budgets[which]!.timeoutSeconds },
+      },
+    });
+  }
+
+  /** A MarkFailed state, retried on any error: the run must not stay RUNNING. */
+  private markFailedTask(name: string): LambdaInvoke {
+    const state = this.invoke(name, 'markFailed', undefined);
+    state.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 5, jitterStrategy: JitterType.FULL });
+    return state;
+  }
+
+  /** Grants each task, and the state machine, only the table and object access it needs. */
+  private grantAccess({ table, bucket }: WorkflowProps): void {
     // Items only (no table-level actions): reads, conditional writes and deletes of run, tag and dataset records.
     for (const which of ['plan', 'shard', 'select', 'finish'] as const) grantTableItems(table, this.functions[which]);
     // MarkFailed only moves a run to FAILED, by a conditional update of its record.
@@ -247,4 +276,9 @@ export class SelectionWorkflow extends Construct {
     grantObjectDelete(bucket, this.functions.finish, 'datasets/*/tags/*');
     bucket.grantRead(this.stateMachine, 'runs-work/*');
   }
+}
+
+/** Sends any error of a state, under `$.error`, to the given handler. */
+function catchTo(state: TaskStateBase | DistributedMap, handler: IChainable): void {
+  state.addCatch(handler, { errors: ['States.ALL'], resultPath: '$.error' });
 }
