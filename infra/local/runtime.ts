@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoApiKeyRepository, newApiKey } from '../../functions/store/apiKeys.js';
-import { byteCount, type WinnowEnv } from '../../functions/store/aws.js';
+import { byteCount, createAwsClients, type AwsClients, type WinnowEnv } from '../../functions/store/aws.js';
 import { createApiServer, createContextFactory } from '../../functions/api/server.js';
 import { jsonLogger } from '../../functions/api/requestLog.js';
 import { provisionStandIns } from './bootstrap.js';
@@ -47,6 +47,11 @@ export interface LocalRuntimeOptions {
    * otherwise (a crash, a hang) in tests.
    */
   readonly wrapTask?: (state: string, handler: LocalTaskHandler) => LocalTaskHandler;
+  /**
+   * Called with the AWS clients the workflow's tasks use (their own set when given), e.g. to add an SDK
+   * middleware that injects throttling — a fault that cannot be caused otherwise — in tests.
+   */
+  readonly instrumentTaskClients?: (clients: AwsClients) => void;
   /** Edits the synthesized definition before it runs (tests shorten timeouts and retry waits). */
   readonly editDefinition?: (definition: StateMachineDefinition) => StateMachineDefinition;
   /**
@@ -111,14 +116,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // The workflow: the synthesized definition, its tasks played by the same task functions as the Lambdas.
     const deps = createStores(storeEnv, clients);
+    let taskDeps = deps;
+    if (options.instrumentTaskClients) {
+      const taskClients = createAwsClients(storeEnv);
+      options.instrumentTaskClients(taskClients);
+      taskDeps = createStores(storeEnv, taskClients);
+    }
     const budgetMs = options.selectBudgetMs ?? WORKFLOW_TIMEOUTS.select.toMilliseconds() - 60_000;
     const handlers: Record<string, LocalTaskHandler> = {
-      [WORKFLOW_STATES.plan]: (input) => tasks.plan(deps, input as tasks.RunEvent, { budgets: options.taskBudgets }),
-      [WORKFLOW_STATES.shard]: (input) => tasks.shard(deps, input as tasks.RunEvent & { shard: number }),
-      [WORKFLOW_STATES.select]: (input) => tasks.select(deps, input as tasks.RunEvent, { budgetMs }),
-      [WORKFLOW_STATES.finish]: (input) => tasks.finish(deps, input as tasks.RunEvent),
-      [WORKFLOW_STATES.markFailed]: (input) => tasks.markFailed(deps, input as tasks.FailedEvent),
-      [WORKFLOW_STATES.markShardFailed]: (input) => tasks.markFailed(deps, input as tasks.FailedEvent),
+      [WORKFLOW_STATES.plan]: (input) => tasks.plan(taskDeps, input as tasks.RunEvent, { budgets: options.taskBudgets }),
+      [WORKFLOW_STATES.shard]: (input) => tasks.shard(taskDeps, input as tasks.RunEvent & { shard: number }),
+      [WORKFLOW_STATES.select]: (input) => tasks.select(taskDeps, input as tasks.RunEvent, { budgetMs }),
+      [WORKFLOW_STATES.finish]: (input) => tasks.finish(taskDeps, input as tasks.RunEvent),
+      [WORKFLOW_STATES.markFailed]: (input) => tasks.markFailed(taskDeps, input as tasks.FailedEvent),
+      [WORKFLOW_STATES.markShardFailed]: (input) => tasks.markFailed(taskDeps, input as tasks.FailedEvent),
     };
     const wrapped = Object.fromEntries(Object.entries(handlers).map(([state, handler]) => [state, options.wrapTask ? options.wrapTask(state, handler) : handler]));
     let definition = synthesizeWorkflowDefinition(storeEnv.bucketName);
