@@ -65,6 +65,8 @@ export interface DatasetRepository {
    * does not exist or belongs to another tenant. Only the deletion reads datasets this way.
    */
   getForDeletion(tenantId: string, id: string): Promise<Dataset & { readonly deleting: boolean }>;
+  /** The dataset whatever its tenant, or undefined when it is gone or being deleted: for the sweeper only. */
+  findAnyTenant(id: string): Promise<Dataset | undefined>;
   /**
    * Hides the dataset from every read, listing and commit, and releases its name. Idempotent, so a
    * retried delete passes through it again.
@@ -177,6 +179,11 @@ export class DynamoDatasetRepository implements DatasetRepository {
     );
     if (!Item || Item.tenantId !== tenantId) throw new NotFoundError('dataset', id);
     return { ...toDataset(Item), deleting: Item.deletingAt !== undefined };
+  }
+
+  async findAnyTenant(id: string): Promise<Dataset | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: datasetKey(id), ConsistentRead: true }));
+    return Item && Item.deletingAt === undefined ? toDataset(Item) : undefined;
   }
 
   async markDeleting(tenantId: string, id: string): Promise<void> {

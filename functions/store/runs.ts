@@ -11,7 +11,7 @@
  * NOT_FOUND, while its record stays until its S3 objects are gone, so a retried deletion finds it again.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from './pagination.js';
 import { queryUseItems } from './datasets.js';
@@ -109,6 +109,8 @@ export interface RunRepository {
   markDeleting(id: string): Promise<void>;
   /** Deletes the run's record: the last step of deleting a run. */
   remove(id: string): Promise<void>;
+  /** Every run, of any dataset, that is QUEUED or RUNNING (a scan: for the local runtime's start). */
+  listUnfinished(): Promise<SelectionRun[]>;
 }
 
 const runKey = (id: string) => ({ pk: `RUN#${id}`, sk: 'META' });
@@ -248,6 +250,26 @@ export class DynamoRunRepository implements RunRepository {
       if (error instanceof ConditionalCheckFailedException) throw new NotFoundError('selection run', id);
       throw error;
     }
+  }
+
+  async listUnfinished(): Promise<SelectionRun[]> {
+    const found: SelectionRun[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'begins_with(pk, :run) AND sk = :meta AND #status IN (:queued, :running) AND attribute_not_exists(deletingAt)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':run': 'RUN#', ':meta': 'META', ':queued': 'QUEUED', ':running': 'RUNNING' },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      found.push(...(page.Items ?? []).map(toRun));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return found;
   }
 
   async remove(id: string): Promise<void> {

@@ -17,6 +17,7 @@ import { synthesizeWorkflowDefinition } from './stateMachine.js';
 import { startLocalStepFunctions, type LocalTaskHandler } from './stepFunctions.js';
 import { InProcessCommitDispatcher } from '../../functions/ingest/commitJobs.js';
 import { createStores } from '../../functions/store/stores.js';
+import { failInterruptedRuns, sweepStaleCommits } from '../../functions/sweep/sweep.js';
 import * as tasks from '../../functions/workflow/tasks.js';
 import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -75,9 +76,13 @@ export interface LocalRuntimeOptions {
    * none — on one machine, a run is bounded by the machine, and Plan checks no size).
    */
   readonly taskBudgets?: TaskBudgets;
+  /** How often stale commits are swept while the runtime runs (default 5 minutes). */
+  readonly sweepIntervalMs?: number;
   /** The web console's built files, served at `/` (default `console/dist`, built by `npm run build:console`). */
   readonly consoleDir?: string;
 }
+
+const DEFAULT_SWEEP_INTERVAL_MS = 5 * 60_000;
 
 export interface LocalRuntime {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`; the web console is at `/` of the same origin. */
@@ -139,6 +144,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // Commits of large uploads: after the request, in this process (the commit Lambda's work in AWS).
     const commits = new InProcessCommitDispatcher(deps);
     started.push({ close: () => commits.idle() });
+    // Nothing stays stuck. With its own stand-ins, the runtime is the only writer: runs left QUEUED or
+    // RUNNING by the last process (their executions lived in it) are FAILED with a reason, and commits
+    // past their lease are retried or rejected — at start and then every `sweepIntervalMs`.
+    if (!options.standIns) {
+      await failInterruptedRuns(deps.runs);
+      const sweep = () => sweepStaleCommits({ ...deps, commits }).catch((error: unknown) => jsonLogger({ level: 'error', msg: 'sweep failed', error: String(error) }));
+      await sweep();
+      const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+      timer.unref();
+      started.push({ close: async () => clearInterval(timer) });
+    }
     const { key: apiKey, file: apiKeyFile } = await developmentKey(options, dataDir);
     await new DynamoApiKeyRepository(clients.dynamo, storeEnv.tableName).ensure(apiKey, options.tenantId ?? 'local', 'development key');
     const env: WinnowEnv = {
