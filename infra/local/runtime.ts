@@ -15,6 +15,7 @@ import { startGraphqlHttpServer } from './httpServer.js';
 import { startDynamoStandIn, startS3StandIn } from './standins.js';
 import { synthesizeWorkflowDefinition } from './stateMachine.js';
 import { startLocalStepFunctions, type LocalTaskHandler } from './stepFunctions.js';
+import { TaskThreads } from './taskThreads.js';
 import { InProcessCommitDispatcher } from '../../functions/ingest/commitJobs.js';
 import { createStores } from '../../functions/store/stores.js';
 import { failInterruptedRuns, sweepStaleCommits } from '../../functions/sweep/sweep.js';
@@ -53,6 +54,11 @@ export interface LocalRuntimeOptions {
    * middleware that injects throttling — a fault that cannot be caused otherwise — in tests.
    */
   readonly instrumentTaskClients?: (clients: AwsClients) => void;
+  /**
+   * Run the workflow's tasks in worker threads, off the API's event loop (default: yes, unless
+   * `instrumentTaskClients` is given — those clients live in this thread).
+   */
+  readonly taskThreads?: boolean;
   /** Edits the synthesized definition before it runs (tests shorten timeouts and retry waits). */
   readonly editDefinition?: (definition: StateMachineDefinition) => StateMachineDefinition;
   /**
@@ -136,6 +142,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [WORKFLOW_STATES.markFailed]: (input) => tasks.markFailed(taskDeps, input as tasks.FailedEvent),
       [WORKFLOW_STATES.markShardFailed]: (input) => tasks.markFailed(taskDeps, input as tasks.FailedEvent),
     };
+    // Off the API's event loop: each task in a worker thread, unless the tests instrument the tasks' clients in this thread.
+    if (options.taskThreads ?? !options.instrumentTaskClients) {
+      const threads = new TaskThreads({ env: storeEnv, budgetMs, ...(options.taskBudgets ? { budgets: options.taskBudgets } : {}) });
+      started.push(threads);
+      for (const state of Object.keys(handlers)) handlers[state] = threads.handler(state);
+    }
     const wrapped = Object.fromEntries(Object.entries(handlers).map(([state, handler]) => [state, options.wrapTask ? options.wrapTask(state, handler) : handler]));
     let definition = synthesizeWorkflowDefinition(storeEnv.bucketName);
     if (options.editDefinition) definition = options.editDefinition(definition);
