@@ -55,8 +55,9 @@ export interface LocalRuntimeOptions {
    */
   readonly instrumentTaskClients?: (clients: AwsClients) => void;
   /**
-   * Run the workflow's tasks in worker threads, off the API's event loop (default: yes, unless
-   * `instrumentTaskClients` is given — those clients live in this thread).
+   * Run the workflow's tasks in worker threads, off the API's event loop. `npm start` turns it on
+   * (`WINNOW_TASK_THREADS=0` turns it off); the default is off, so that tests can wrap and instrument
+   * the tasks in this thread (`instrumentTaskClients` always runs them here).
    */
   readonly taskThreads?: boolean;
   /** Edits the synthesized definition before it runs (tests shorten timeouts and retry waits). */
@@ -142,8 +143,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [WORKFLOW_STATES.markFailed]: (input) => tasks.markFailed(taskDeps, input as tasks.FailedEvent),
       [WORKFLOW_STATES.markShardFailed]: (input) => tasks.markFailed(taskDeps, input as tasks.FailedEvent),
     };
-    // Off the API's event loop: each task in a worker thread, unless the tests instrument the tasks' clients in this thread.
-    if (options.taskThreads ?? !options.instrumentTaskClients) {
+    // Off the API's event loop: each task in a worker thread (`npm start`; see `taskThreads`).
+    if (options.taskThreads === true && !options.instrumentTaskClients) {
       const threads = new TaskThreads({ env: storeEnv, budgetMs, ...(options.taskBudgets ? { budgets: options.taskBudgets } : {}) });
       started.push(threads);
       for (const state of Object.keys(handlers)) handlers[state] = threads.handler(state);
@@ -250,6 +251,7 @@ export function localRuntimeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env)
     dynamodbPort: port('WINNOW_DYNAMODB_PORT', 0),
     s3Port: port('WINNOW_S3_PORT', 0),
     persist: !(env.WINNOW_EPHEMERAL === '1' || env.WINNOW_EPHEMERAL === 'true'),
+    taskThreads: env.WINNOW_TASK_THREADS !== '0' && env.WINNOW_TASK_THREADS !== 'false',
     ...(env.WINNOW_DATA_DIR ? { dataDir: env.WINNOW_DATA_DIR } : {}),
   };
 }

@@ -16,7 +16,7 @@ let runtime: LocalRuntime;
 let datasetId: string;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime();
+  runtime = await startTestRuntime({ taskThreads: true });
   datasetId = await createDataset(runtime.url, uniqueName('responsive'));
   const { upload, multipart } = await putUpload(runtime.url, datasetId, lightlyUploadFiles({ samples: ROWS, dim: 8, layout: 'jsonl' }).files);
   const committed = await commitUpload(runtime.url, datasetId, upload.id, multipart.length ? multipart : undefined);
