@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, CorsHttpMethod, type CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, TreatMissingData, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -18,9 +20,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../functions/store/table.js';
-import { IMAGE_DECODER_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
+import { ESM_BUNDLING, IMAGE_DECODER_BUNDLING, LAMBDA_RUNTIME } from './lambda.js';
 import { SelectionWorkflow } from './workflow.js';
-import { grantObjectsUnder, grantTableItems } from './access.js';
+import { grantObjectsUnder, grantTableItems, TABLE_ITEM_ACTIONS } from './access.js';
 import { ConsoleSite } from './console.js';
 import { COMMIT_TIMEOUT_MINUTES } from '../functions/ingest/limits.js';
 import { settingsFromContext } from './settings.js';
@@ -148,6 +150,24 @@ export class WinnowStack extends Stack {
     grantObjectsUnder(this.bucket, this.apiFunction, ['datasets/', 'runs/', 'runs-work/']);
     this.workflow.stateMachine.grantStartExecution(this.apiFunction);
     this.workflow.stateMachine.grantExecution(this.apiFunction, 'states:StopExecution', 'states:DescribeExecution');
+
+    // Nothing stays stuck: uploads COMMITTING past their lease are handed back to the commit worker, or
+    // rejected (functions/sweep/sweep.ts).
+    const sweepFunction = new NodejsFunction(this, 'SweepFunction', {
+      entry: entry('sweep/handler.ts'),
+      handler: 'handler',
+      ...LAMBDA_RUNTIME,
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      logGroup: new LogGroup(this, 'SweepLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
+      environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage, WINNOW_COMMIT_FUNCTION: this.commitFunction.functionName },
+      tracing: Tracing.ACTIVE,
+      bundling: ESM_BUNDLING,
+    });
+    // The sweeper alone scans: stale commits are rare, and an index on every upload write would cost more.
+    grantTableItems(this.table, sweepFunction, [...TABLE_ITEM_ACTIONS, 'dynamodb:Scan']);
+    this.commitFunction.grantInvoke(sweepFunction);
+    new Rule(this, 'SweepSchedule', { schedule: Schedule.rate(Duration.minutes(15)), targets: [new LambdaFunction(sweepFunction)] });
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `winnow-${props.stage}`,

@@ -17,6 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { reportTransientErrors } from './transientErrors.js';
 
 export interface WinnowEnv {
   readonly region: string;
@@ -104,7 +105,8 @@ export function clientOptions(env: WinnowEnv, endpoint: string | undefined) {
 
 export function createAwsClients(env: WinnowEnv): AwsClients {
   const { endpoints } = env;
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions(env, endpoints.dynamodb)), { marshallOptions: { removeUndefinedValues: true } });
+  const dynamoClient = new DynamoDBClient(clientOptions(env, endpoints.dynamodb));
+  const dynamo = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
   const s3 = new S3Client({
     ...clientOptions(env, endpoints.s3),
     ...(endpoints.s3 ? { forcePathStyle: true } : {}),
@@ -112,5 +114,8 @@ export function createAwsClients(env: WinnowEnv): AwsClients {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const sfn = new SFNClient(clientOptions(env, endpoints.sfn));
+  // Throttling, 5xx and network faults left after the SDK's retries become TransientError (retried by the workflow).
+  reportTransientErrors(dynamoClient);
+  reportTransientErrors(s3);
   return { dynamo, s3, sfn };
 }

@@ -3,7 +3,7 @@
  * pool's rows are a bitset in S3 (`datasets/<id>/datapool/<run id>.bits`, written once per run); the
  * record points at the committed one and keeps the pool's history.
  *
- * Commit without a multi-item transaction: the run's own status is the commit point. A pool run first
+ * The commit point is the run's own status (the pool's bitset lives in S3, which no DynamoDB transaction covers). A pool run first
  * claims the pool (`pending = {runId}`, refused while another pool run is live), then, when it has its
  * picks, stages pool ∪ picks (`pending.bitsKey`), then writes its result tag, then turns SUCCEEDED with
  * the run record's conditional update. Whoever reads the pool next *settles* it: a pending run that

@@ -9,7 +9,7 @@
  *
  * 1. Refuse while a selection on the dataset is QUEUED or RUNNING (it reads the dataset's objects), or
  *    one on another dataset that reads this one's embeddings as SIMILARITY queries (recorded when it
- *    started: `recordQueryUse`).
+ *    started, in the transaction that created the run: `queryUseItems`).
  * 2. Mark the dataset record as deleting and release its name, in one transaction. From here on the dataset answers
  *    NOT_FOUND to every read and is not listed; its name can be taken again; no commit can move it to a
  *    new version. The record itself stays: it is the handle a retried delete finds.

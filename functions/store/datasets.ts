@@ -14,7 +14,6 @@ import {
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
-  PutCommand,
   QueryCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -66,18 +65,14 @@ export interface DatasetRepository {
    * does not exist or belongs to another tenant. Only the deletion reads datasets this way.
    */
   getForDeletion(tenantId: string, id: string): Promise<Dataset & { readonly deleting: boolean }>;
+  /** The dataset whatever its tenant, or undefined when it is gone or being deleted: for the sweeper only. */
+  findAnyTenant(id: string): Promise<Dataset | undefined>;
   /**
    * Hides the dataset from every read, listing and commit, and releases its name. Idempotent, so a
    * retried delete passes through it again.
    */
   markDeleting(tenantId: string, id: string): Promise<void>;
-  /**
-   * Records that selection run `runId`, of another dataset, reads this dataset's embeddings as SIMILARITY
-   * queries, so that deleting this dataset is refused while that run is queued or running. The record
-   * stays until this dataset is deleted: the run's status, not the record, says whether it still reads.
-   */
-  recordQueryUse(id: string, runId: string): Promise<void>;
-  /** The runs recorded by {@link recordQueryUse}, in no particular order. */
+  /** The runs recorded by {@link queryUseItems} (with their run), in no particular order. */
   queryUses(id: string): Promise<string[]>;
   /** Deletes every item stored under the dataset but its record: tags, uploads, idempotency keys. */
   purgeItems(id: string): Promise<number>;
@@ -87,6 +82,21 @@ export interface DatasetRepository {
 
 const datasetKey = (id: string) => ({ pk: `DATASET#${id}`, sk: 'META' });
 const QUERY_USE_PREFIX = 'QUERYUSE#';
+
+/**
+ * The transaction items that record that selection run `runId`, of another dataset, reads dataset
+ * `id`'s embeddings as SIMILARITY queries, so that deleting that dataset is refused while the run is
+ * queued or running: a check that the dataset exists and is not being deleted, and the record. They are
+ * written with the run itself (store/runs.ts), so no run lacks its records and no record outlives a run
+ * that was never created. The record stays until the dataset is deleted: the run's status, not the
+ * record, says whether it still reads.
+ */
+export function queryUseItems(tableName: string, id: string, runId: string): TransactItem[] {
+  return [
+    { ConditionCheck: { TableName: tableName, Key: datasetKey(id), ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletingAt)' } },
+    { Put: { TableName: tableName, Item: { pk: datasetKey(id).pk, sk: `${QUERY_USE_PREFIX}${runId}`, runId } } },
+  ];
+}
 const nameClaimKey = (tenantId: string, name: string) => ({
   pk: `TENANT#${tenantId}`,
   sk: `DATASETNAME#${name}`,
@@ -171,6 +181,11 @@ export class DynamoDatasetRepository implements DatasetRepository {
     return { ...toDataset(Item), deleting: Item.deletingAt !== undefined };
   }
 
+  async findAnyTenant(id: string): Promise<Dataset | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: datasetKey(id), ConsistentRead: true }));
+    return Item && Item.deletingAt === undefined ? toDataset(Item) : undefined;
+  }
+
   async markDeleting(tenantId: string, id: string): Promise<void> {
     const current = await this.getForDeletion(tenantId, id);
     // Idempotent: a resumed delete finds the mark (and its name, perhaps taken again since, left alone).
@@ -200,12 +215,6 @@ export class DynamoDatasetRepository implements DatasetRepository {
         },
       ],
       { kind: 'dataset', id },
-    );
-  }
-
-  async recordQueryUse(id: string, runId: string): Promise<void> {
-    await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { pk: datasetKey(id).pk, sk: `${QUERY_USE_PREFIX}${runId}`, runId } }),
     );
   }
 

@@ -1,5 +1,14 @@
 /** Errors raised by the persistence layer; the API maps each to a stable GraphQL error code. */
 
+/**
+ * Worth retrying (S3 or DynamoDB throttled, a 5xx, a network fault, after the SDK's own retries): the
+ * state machine retries it with backoff. Its `name` is what Step Functions matches in `Retry`, so it is
+ * part of the state machine's contract (functions/workflow/errors.ts re-exports it for the workflow).
+ */
+export class TransientError extends Error {
+  override name = 'TransientError';
+}
+
 export class StoreError extends Error {
   override name = 'StoreError';
 }

@@ -11,10 +11,12 @@
  * NOT_FOUND, while its record stays until its S3 objects are gone, so a retried deletion finds it again.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from './pagination.js';
+import { queryUseItems } from './datasets.js';
 import { TABLE_KEYS, ttlAfterDays } from './table.js';
+import { writeTransaction, type TransactItem } from './transactions.js';
 
 /** Days an idempotency key returns its run; after that the key may start a new run. */
 export const IDEMPOTENCY_KEY_TTL_DAYS = 7;
@@ -85,8 +87,13 @@ export interface SelectionRun {
 }
 
 export interface RunRepository {
-  /** Creates a QUEUED run; with an idempotency key already used on the dataset, returns that run instead. */
-  create(run: SelectionRun, idempotencyKey?: string): Promise<{ run: SelectionRun; created: boolean }>;
+  /**
+   * Creates a QUEUED run; with an idempotency key already used on the dataset, returns that run instead.
+   * The run, its key and the records of the datasets it reads as queries (`queryDatasetIds`, see
+   * {@link queryUseItems}) are written in one transaction: all or none. Throws
+   * {@link ConcurrentUpdateError} (`CONFLICT`) when a query dataset is gone or being deleted meanwhile.
+   */
+  create(run: SelectionRun, idempotencyKey?: string, queryDatasetIds?: readonly string[]): Promise<{ run: SelectionRun; created: boolean }>;
   get(id: string): Promise<SelectionRun>;
   listForDataset(datasetId: string, page: PageRequest): Promise<Page<SelectionRun>>;
   /**
@@ -102,6 +109,8 @@ export interface RunRepository {
   markDeleting(id: string): Promise<void>;
   /** Deletes the run's record: the last step of deleting a run. */
   remove(id: string): Promise<void>;
+  /** Every run, of any dataset, that is QUEUED or RUNNING (a scan: for the local runtime's start). */
+  listUnfinished(): Promise<SelectionRun[]>;
 }
 
 const runKey = (id: string) => ({ pk: `RUN#${id}`, sk: 'META' });
@@ -118,36 +127,41 @@ export class DynamoRunRepository implements RunRepository {
     private readonly tableName: string,
   ) {}
 
-  async create(run: SelectionRun, idempotencyKey?: string): Promise<{ run: SelectionRun; created: boolean }> {
-    if (idempotencyKey !== undefined) {
-      try {
-        await this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { pk: `DATASET#${run.datasetId}`, sk: `RUNKEY#${idempotencyKey}`, runId: run.id, [TABLE_KEYS.ttl]: ttlAfterDays(IDEMPOTENCY_KEY_TTL_DAYS) },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const { Item } = await this.client.send(
-          new GetCommand({ TableName: this.tableName, Key: { pk: `DATASET#${run.datasetId}`, sk: `RUNKEY#${idempotencyKey}` }, ConsistentRead: true }),
-        );
-        return { run: await this.get(Item!.runId as string), created: false };
-      }
-    }
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...runKey(run.id),
-          [TABLE_KEYS.gsi1.partitionKey]: `DATASETRUNS#${run.datasetId}`,
-          [TABLE_KEYS.gsi1.sortKey]: `RUN#${run.createdAt}#${run.id}`,
-          ...run,
+  async create(run: SelectionRun, idempotencyKey?: string, queryDatasetIds: readonly string[] = []): Promise<{ run: SelectionRun; created: boolean }> {
+    const keyItem = { pk: `DATASET#${run.datasetId}`, sk: `RUNKEY#${idempotencyKey}` };
+    const items: TransactItem[] = [
+      ...(idempotencyKey !== undefined
+        ? [{ Put: { TableName: this.tableName, Item: { ...keyItem, runId: run.id, [TABLE_KEYS.ttl]: ttlAfterDays(IDEMPOTENCY_KEY_TTL_DAYS) }, ConditionExpression: 'attribute_not_exists(pk)' } }]
+        : []),
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...runKey(run.id),
+            [TABLE_KEYS.gsi1.partitionKey]: `DATASETRUNS#${run.datasetId}`,
+            [TABLE_KEYS.gsi1.sortKey]: `RUN#${run.createdAt}#${run.id}`,
+            ...run,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+      },
+      ...queryDatasetIds.flatMap((datasetId) => queryUseItems(this.tableName, datasetId, run.id)),
+    ];
+    const keyTaken = new Error('idempotency key taken');
+    try {
+      await writeTransaction(this.client, items, {
+        conflict: (failed) => {
+          if (idempotencyKey !== undefined && failed.includes(0)) return keyTaken;
+          const check = items[failed[0] ?? -1]?.ConditionCheck;
+          const datasetId = typeof check?.Key?.pk === 'string' ? check.Key.pk.replace(/^DATASET#/, '') : run.datasetId;
+          return new ConcurrentUpdateError('dataset', datasetId);
+        },
+      });
+    } catch (error) {
+      if (error !== keyTaken) throw error;
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keyItem, ConsistentRead: true }));
+      return { run: await this.get(Item!.runId as string), created: false };
+    }
     return { run, created: true };
   }
 
@@ -236,6 +250,26 @@ export class DynamoRunRepository implements RunRepository {
       if (error instanceof ConditionalCheckFailedException) throw new NotFoundError('selection run', id);
       throw error;
     }
+  }
+
+  async listUnfinished(): Promise<SelectionRun[]> {
+    const found: SelectionRun[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'begins_with(pk, :run) AND sk = :meta AND #status IN (:queued, :running) AND attribute_not_exists(deletingAt)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':run': 'RUN#', ':meta': 'META', ':queued': 'QUEUED', ':running': 'RUNNING' },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      found.push(...(page.Items ?? []).map(toRun));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return found;
   }
 
   async remove(id: string): Promise<void> {

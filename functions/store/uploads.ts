@@ -16,7 +16,7 @@
  * keeps them for good ({@link UploadRepository.keep}). So abandoned or rejected uploads go by themselves.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, NotFoundError } from './errors.js';
 import { mapLimit } from './mapLimit.js';
 import { queryAllWithPrefix } from './queryAll.js';
@@ -84,6 +84,13 @@ export interface UploadRepository {
   committedItem(datasetId: string, id: string, commitStartedAt: string | undefined, fields: Pick<Upload, 'committedAt' | 'samplesAdded'>): TransactItem;
   /** Removes the expiry of a committed upload and its file list (idempotent). */
   keep(datasetId: string, id: string): Promise<void>;
+  /** Every upload, of any dataset, COMMITTING with a commit that began before `before` (or at an unknown time). */
+  listStaleCommits(before: string): Promise<Upload[]>;
+  /**
+   * Counts one more sweep of the commit begun at `commitStartedAt` and returns the count; throws
+   * {@link ConcurrentUpdateError} when the upload moved on meanwhile.
+   */
+  countSweep(datasetId: string, id: string, commitStartedAt: string | undefined): Promise<number>;
 }
 
 const uploadKey = (datasetId: string, id: string) => ({ pk: `DATASET#${datasetId}`, sk: `UPLOAD#${id}` });
@@ -113,7 +120,7 @@ export function fileChunks(files: readonly UploadFile[]): StoredFile[][] {
 }
 
 function toUpload(item: Record<string, unknown>, files?: readonly UploadFile[]): Upload {
-  const { pk: _pk, sk: _sk, [TABLE_KEYS.ttl]: _ttl, fileChunkCount: _count, ...upload } = item;
+  const { pk: _pk, sk: _sk, [TABLE_KEYS.ttl]: _ttl, fileChunkCount: _count, sweeps: _sweeps, ...upload } = item;
   return { ...(upload as unknown as Upload), ...(files ? { files } : {}) };
 }
 
@@ -222,6 +229,52 @@ export class DynamoUploadRepository implements UploadRepository {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: values,
     });
+  }
+
+  /**
+   * A scan with a filter: the sweeper runs every few minutes and stale commits are rare, so a scan that
+   * reads only keys and a few attributes is cheaper than an index kept on every upload write.
+   */
+  async listStaleCommits(before: string): Promise<Upload[]> {
+    const found: Upload[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'begins_with(sk, :upload) AND #status = :committing AND (attribute_not_exists(commitStartedAt) OR commitStartedAt < :before)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':upload': 'UPLOAD#', ':committing': 'COMMITTING', ':before': before },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      found.push(...(page.Items ?? []).map((item) => toUpload(item, [])));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return found;
+  }
+
+  async countSweep(datasetId: string, id: string, commitStartedAt: string | undefined): Promise<number> {
+    const values: Record<string, unknown> = { ':committing': 'COMMITTING', ':one': 1 };
+    if (commitStartedAt !== undefined) values[':began'] = commitStartedAt;
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: uploadKey(datasetId, id),
+          UpdateExpression: 'ADD sweeps :one',
+          ConditionExpression: `#status = :committing AND ${commitStartedAt === undefined ? 'attribute_not_exists(commitStartedAt)' : 'commitStartedAt = :began'}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Attributes!.sweeps as number;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError('upload', id);
+      throw error;
+    }
   }
 
   /** A conditional update of the upload; a failed condition is a {@link ConcurrentUpdateError}. */

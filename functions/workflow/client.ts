@@ -69,14 +69,13 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
   }
   await checkConfigAgainstDataset(deps, request.tenantId, dataset, await deps.manifest(dataset), config, rootPath);
 
-  // Datasets whose embeddings this run reads as SIMILARITY queries refuse deletion while it runs; the
-  // record is written before the run exists, so that no queued run lacks it.
+  // Datasets whose embeddings this run reads as SIMILARITY queries refuse deletion while it runs: their
+  // records are written in the transaction that creates the run, so no queued run lacks them.
   const runId = randomUUID();
   const queryDatasets = new Set<string>();
   for (const { input } of config.strategies) {
     if (input.type === 'EMBEDDINGS' && input.datasetId !== undefined && input.datasetId !== dataset.id) queryDatasets.add(input.datasetId);
   }
-  for (const queryDataset of queryDatasets) await deps.datasets.recordQueryUse(queryDataset, runId);
 
   // A pool run claims the pool first (CONFLICT while another one holds it); a repeated request releases
   // its fresh claim and returns the run of the first.
@@ -97,6 +96,7 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
       createdAt: new Date().toISOString(),
     },
     request.idempotencyKey,
+    [...queryDatasets],
   );
   } catch (error) {
     if (request.datapool) await deps.datapools.release(dataset.id, runId);

@@ -4,9 +4,7 @@
  */
 
 /** Worth retrying (S3 or DynamoDB throttled, a network fault): the state machine retries with backoff. */
-export class TransientError extends Error {
-  override name = 'TransientError';
-}
+export { TransientError } from '../store/errors.js';
 
 /** The run cannot go on as configured (a key, task or tag missing, a tag name taken): no retry. */
 export class SelectionRunError extends Error {

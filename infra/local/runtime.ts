@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoApiKeyRepository, newApiKey } from '../../functions/store/apiKeys.js';
-import { byteCount, type WinnowEnv } from '../../functions/store/aws.js';
+import { byteCount, createAwsClients, type AwsClients, type WinnowEnv } from '../../functions/store/aws.js';
 import { createApiServer, createContextFactory } from '../../functions/api/server.js';
 import { jsonLogger } from '../../functions/api/requestLog.js';
 import { provisionStandIns } from './bootstrap.js';
@@ -15,8 +15,10 @@ import { startGraphqlHttpServer } from './httpServer.js';
 import { startDynamoStandIn, startS3StandIn } from './standins.js';
 import { synthesizeWorkflowDefinition } from './stateMachine.js';
 import { startLocalStepFunctions, type LocalTaskHandler } from './stepFunctions.js';
+import { TaskThreads } from './taskThreads.js';
 import { InProcessCommitDispatcher } from '../../functions/ingest/commitJobs.js';
 import { createStores } from '../../functions/store/stores.js';
+import { failInterruptedRuns, sweepStaleCommits } from '../../functions/sweep/sweep.js';
 import * as tasks from '../../functions/workflow/tasks.js';
 import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -47,6 +49,17 @@ export interface LocalRuntimeOptions {
    * otherwise (a crash, a hang) in tests.
    */
   readonly wrapTask?: (state: string, handler: LocalTaskHandler) => LocalTaskHandler;
+  /**
+   * Called with the AWS clients the workflow's tasks use (their own set when given), e.g. to add an SDK
+   * middleware that injects throttling — a fault that cannot be caused otherwise — in tests.
+   */
+  readonly instrumentTaskClients?: (clients: AwsClients) => void;
+  /**
+   * Run the workflow's tasks in worker threads, off the API's event loop. `npm start` turns it on
+   * (`WINNOW_TASK_THREADS=0` turns it off); the default is off, so that tests can wrap and instrument
+   * the tasks in this thread (`instrumentTaskClients` always runs them here).
+   */
+  readonly taskThreads?: boolean;
   /** Edits the synthesized definition before it runs (tests shorten timeouts and retry waits). */
   readonly editDefinition?: (definition: StateMachineDefinition) => StateMachineDefinition;
   /**
@@ -70,9 +83,13 @@ export interface LocalRuntimeOptions {
    * none — on one machine, a run is bounded by the machine, and Plan checks no size).
    */
   readonly taskBudgets?: TaskBudgets;
+  /** How often stale commits are swept while the runtime runs (default 5 minutes). */
+  readonly sweepIntervalMs?: number;
   /** The web console's built files, served at `/` (default `console/dist`, built by `npm run build:console`). */
   readonly consoleDir?: string;
 }
+
+const DEFAULT_SWEEP_INTERVAL_MS = 5 * 60_000;
 
 export interface LocalRuntime {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`; the web console is at `/` of the same origin. */
@@ -111,15 +128,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // The workflow: the synthesized definition, its tasks played by the same task functions as the Lambdas.
     const deps = createStores(storeEnv, clients);
+    let taskDeps = deps;
+    if (options.instrumentTaskClients) {
+      const taskClients = createAwsClients(storeEnv);
+      options.instrumentTaskClients(taskClients);
+      taskDeps = createStores(storeEnv, taskClients);
+    }
     const budgetMs = options.selectBudgetMs ?? selectBudgetMs(WORKFLOW_TIMEOUTS.select.toMilliseconds());
     const handlers: Record<string, LocalTaskHandler> = {
-      [WORKFLOW_STATES.plan]: (input) => tasks.plan(deps, input as tasks.RunEvent, { budgets: options.taskBudgets }),
-      [WORKFLOW_STATES.shard]: (input) => tasks.shard(deps, input as tasks.RunEvent & { shard: number }),
-      [WORKFLOW_STATES.select]: (input) => tasks.select(deps, input as tasks.RunEvent, { budgetMs }),
-      [WORKFLOW_STATES.finish]: (input) => tasks.finish(deps, input as tasks.RunEvent),
-      [WORKFLOW_STATES.markFailed]: (input) => tasks.markFailed(deps, input as tasks.FailedEvent),
-      [WORKFLOW_STATES.markShardFailed]: (input) => tasks.markFailed(deps, input as tasks.FailedEvent),
+      [WORKFLOW_STATES.plan]: (input) => tasks.plan(taskDeps, input as tasks.RunEvent, { budgets: options.taskBudgets }),
+      [WORKFLOW_STATES.shard]: (input) => tasks.shard(taskDeps, input as tasks.RunEvent & { shard: number }),
+      [WORKFLOW_STATES.select]: (input) => tasks.select(taskDeps, input as tasks.RunEvent, { budgetMs }),
+      [WORKFLOW_STATES.finish]: (input) => tasks.finish(taskDeps, input as tasks.RunEvent),
+      [WORKFLOW_STATES.markFailed]: (input) => tasks.markFailed(taskDeps, input as tasks.FailedEvent),
+      [WORKFLOW_STATES.markShardFailed]: (input) => tasks.markFailed(taskDeps, input as tasks.FailedEvent),
     };
+    // Off the API's event loop: each task in a worker thread (`npm start`; see `taskThreads`).
+    if (options.taskThreads === true && !options.instrumentTaskClients) {
+      const threads = new TaskThreads({ env: storeEnv, budgetMs, ...(options.taskBudgets ? { budgets: options.taskBudgets } : {}) });
+      started.push(threads);
+      for (const state of Object.keys(handlers)) handlers[state] = threads.handler(state);
+    }
     const wrapped = Object.fromEntries(Object.entries(handlers).map(([state, handler]) => [state, options.wrapTask ? options.wrapTask(state, handler) : handler]));
     let definition = synthesizeWorkflowDefinition(storeEnv.bucketName);
     if (options.editDefinition) definition = options.editDefinition(definition);
@@ -128,6 +157,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // Commits of large uploads: after the request, in this process (the commit Lambda's work in AWS).
     const commits = new InProcessCommitDispatcher(deps);
     started.push({ close: () => commits.idle() });
+    // Nothing stays stuck. With its own stand-ins, the runtime is the only writer: runs left QUEUED or
+    // RUNNING by the last process (their executions lived in it) are FAILED with a reason, and commits
+    // past their lease are retried or rejected — at start and then every `sweepIntervalMs`.
+    if (!options.standIns) {
+      await failInterruptedRuns(deps.runs);
+      const sweep = () => sweepStaleCommits({ ...deps, commits }).catch((error: unknown) => jsonLogger({ level: 'error', msg: 'sweep failed', error: String(error) }));
+      await sweep();
+      const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+      timer.unref();
+      started.push({ close: async () => clearInterval(timer) });
+    }
     const { key: apiKey, file: apiKeyFile } = await developmentKey(options, dataDir);
     await new DynamoApiKeyRepository(clients.dynamo, storeEnv.tableName).ensure(apiKey, options.tenantId ?? 'local', 'development key');
     const env: WinnowEnv = {
@@ -211,6 +251,7 @@ export function localRuntimeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env)
     dynamodbPort: port('WINNOW_DYNAMODB_PORT', 0),
     s3Port: port('WINNOW_S3_PORT', 0),
     persist: !(env.WINNOW_EPHEMERAL === '1' || env.WINNOW_EPHEMERAL === 'true'),
+    taskThreads: env.WINNOW_TASK_THREADS !== '0' && env.WINNOW_TASK_THREADS !== 'false',
     ...(env.WINNOW_DATA_DIR ? { dataDir: env.WINNOW_DATA_DIR } : {}),
   };
 }

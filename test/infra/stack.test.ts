@@ -77,6 +77,23 @@ describe('WinnowStack', () => {
     expect(invokes.some((st) => JSON.stringify(st.Resource).includes(commitId))).toBe(true);
   });
 
+  it('sweeps stale commits every 15 minutes with a Lambda that may hand them to the commit function', () => {
+    const sweepers = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('SweepFunction'));
+    expect(sweepers).toHaveLength(1);
+    const sweepId = sweepers[0]!;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweepId, 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [sweepId, 'Arn'] } });
+    const commitId = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('CommitFunction'))!;
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ WINNOW_COMMIT_FUNCTION: { Ref: commitId } }) },
+    });
+  });
+
   it('routes /graphql of an HTTP API to the function and outputs the URL', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', Name: 'winnow-test' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /graphql' });
@@ -130,11 +147,11 @@ describe('WinnowStack, safety', () => {
 describe('WinnowStack, logs', () => {
   it('keeps every function log for a month', () => {
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as { Properties: { RetentionInDays?: number } }[];
-    // Seven functions, the state machine's log, the API's access log.
-    expect(groups).toHaveLength(9);
+    // Eight functions, the state machine's log, the API's access log.
+    expect(groups).toHaveLength(10);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
     const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })) as { Properties: { LoggingConfig?: unknown } }[];
-    expect(functions.filter((f) => f.Properties.LoggingConfig)).toHaveLength(7);
+    expect(functions.filter((f) => f.Properties.LoggingConfig)).toHaveLength(8);
   });
 });
 
