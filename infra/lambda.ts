@@ -29,8 +29,9 @@ export const ESM_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
   target: 'node22',
   minify: true,
+  // Stack traces name the TypeScript source: the bundles ship their source maps, and every function
+  // runs with NODE_OPTIONS=--enable-source-maps (infra/stack.ts).
   sourceMap: true,
-  // Stack traces name the TypeScript source (the bundles ship their source maps).
   // The AWS SDK is bundled at the version package.json pins, not taken from the Lambda runtime.
   externalModules: [],
   // ESM bundles need `require` for the CommonJS packages they inline.

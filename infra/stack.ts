@@ -210,8 +210,10 @@ export class WinnowStack extends Stack {
     const period = { period: Duration.minutes(5), statistic: 'Sum' };
     alarm('SelectionsFailedAlarm', this.workflow.stateMachine.metricFailed(period), 'a selection execution failed');
     alarm('SelectionsTimedOutAlarm', this.workflow.stateMachine.metricTimedOut(period), 'a selection execution timed out');
-    const functions: [string, NodejsFunction][] = [['Api', this.apiFunction], ['Commit', this.commitFunction], ...Object.entries(this.workflow.functions)];
+    const functions: [string, NodejsFunction][] = [['Api', this.apiFunction], ['Commit', this.commitFunction], ['Sweep', sweepFunction], ...Object.entries(this.workflow.functions)];
     for (const [name, fn] of functions) {
+      // The bundles ship their source maps (infra/lambda.ts); Node reads them only when told to.
+      fn.addEnvironment('NODE_OPTIONS', '--enable-source-maps');
       const id = name.charAt(0).toUpperCase() + name.slice(1);
       alarm(`${id}ErrorsAlarm`, fn.metricErrors(period), `${id} Lambda errors`);
       alarm(`${id}ThrottlesAlarm`, fn.metricThrottles(period), `${id} Lambda throttled`);

@@ -1,24 +1,28 @@
 /**
  * The Lambda bundle runs the fast kernels on worker threads: the one-file bundle, built with the stack's
  * bundling options, plus the kernel worker file its command hooks copy beside it, computes what the
- * scalar reference computes — with two threads, so the workers load their file from the asset.
+ * scalar reference computes — with two threads, so the workers load their file from the asset. An asset
+ * CDK bundles carries the AWS SDK packages the project pins, and its source map.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { App, Stack } from 'aws-cdk-lib';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build } from 'esbuild';
 import { afterAll, expect, it } from 'vitest';
-import { ESM_BUNDLING, IMAGE_DECODER_BUNDLING, KERNEL_WORKER_HOOKS, SHARP_ARM64_BINARIES } from '../../infra/lambda.js';
+import { ESM_BUNDLING, IMAGE_DECODER_BUNDLING, KERNEL_WORKER_HOOKS, LAMBDA_RUNTIME, SHARP_ARM64_BINARIES } from '../../infra/lambda.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 let dir = '';
 let sharpDir = '';
+let cdkOut = '';
 
 afterAll(async () => {
-  for (const path of [dir, sharpDir]) if (path) await rm(path, { recursive: true, force: true });
+  for (const path of [dir, sharpDir, cdkOut]) if (path) await rm(path, { recursive: true, force: true });
 });
 
 it('a bundle with the kernel worker file beside it runs kNN and k-center on two threads, as the reference does', async () => {
@@ -97,4 +101,30 @@ it('the image-decoding bundle installs sharp for linux arm64 and fails when its 
   await runHooks(arm64);
   // The kernel worker file is copied beside the bundle as for every function.
   expect(await readdir(arm64)).toContain('kernelWorker.mjs');
+});
+
+it('an asset CDK bundles carries the pinned AWS SDK, not the runtime\'s, and ships its source map', { timeout: 180_000 }, async () => {
+  cdkOut = await mkdtemp(join(tmpdir(), 'winnow-cdk-asset-'));
+  const app = new App({ outdir: cdkOut });
+  // The sweeper: DynamoDB, S3 and Lambda clients, bundled with the options every function shares.
+  new NodejsFunction(new Stack(app, 'Bundled'), 'Sweep', { entry: join(root, 'functions/sweep/handler.ts'), handler: 'handler', ...LAMBDA_RUNTIME, bundling: ESM_BUNDLING });
+  app.synth();
+  const assets = (await readdir(cdkOut)).filter((name) => name.startsWith('asset.'));
+  expect(assets).toHaveLength(1);
+  const asset = join(cdkOut, assets[0]!);
+  expect((await readdir(asset)).sort()).toEqual(['index.mjs', 'index.mjs.map', 'kernelWorker.mjs']);
+  const code = await readFile(join(asset, 'index.mjs'), 'utf8');
+  // Nothing is left for the runtime to resolve from its own copy of the SDK: no import or require of it.
+  expect(code).not.toMatch(/\bfrom\s*"@(aws-sdk|smithy)\//);
+  expect(code).not.toMatch(/(^|[;,{}()=\s])(require|import)\s*\(\s*"@(aws-sdk|smithy)\//m);
+  expect(code).not.toMatch(/(^|[;}])import\s*"@(aws-sdk|smithy)\//m);
+  expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
+  // The SDK's code in the bundle is the project's node_modules, at the versions package.json pins.
+  const { sources } = JSON.parse(await readFile(join(asset, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+  const pinned = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
+  for (const pkg of ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-s3', '@aws-sdk/client-lambda']) {
+    expect(sources.some((source) => source.includes(`node_modules/${pkg}/`)), pkg).toBe(true);
+    const { version } = JSON.parse(await readFile(join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string };
+    expect(version, pkg).toBe(pinned[pkg]);
+  }
 });

@@ -160,11 +160,24 @@ describe('WinnowStack, ready for an account', () => {
     const lambdas = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })) as { Properties: { MemorySize: number } }[];
     for (const fn of lambdas) expect(fn.Properties.MemorySize).toBeLessThanOrEqual(3008);
     const big = Template.fromStack(
-      new WinnowStack(new App({ context: { 'aws:cdk:bundling-stacks': [], selectMemoryMb: '10240', shardMemoryMb: '6144', apiReservedConcurrency: '50' } }), 'Winnow-big', { stage: 'big' }),
+      new WinnowStack(
+        new App({
+          context: { 'aws:cdk:bundling-stacks': [], selectMemoryMb: '10240', shardMemoryMb: '6144', planMemoryMb: '2048', apiMemoryMb: '1536', commitMemoryMb: '4096', apiReservedConcurrency: '50', shardConcurrency: '8' },
+        }),
+        'Winnow-big',
+        { stage: 'big' },
+      ),
     );
     big.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.select', MemorySize: 10240 });
+    big.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.finish', MemorySize: 10240 });
     big.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.shard', MemorySize: 6144 });
-    big.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 50 });
+    big.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.plan', MemorySize: 2048 });
+    big.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', MemorySize: 1536, ReservedConcurrentExecutions: 50 });
+    big.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', MemorySize: 4096, Timeout: 900 });
+    // Shards at once per selection: the distributed Map's concurrency.
+    const maxConcurrency = (t: Template) => JSON.stringify(Object.values(t.findResources('AWS::StepFunctions::StateMachine'))[0]).match(/\\"MaxConcurrency\\":(\d+)/)?.[1];
+    expect(maxConcurrency(template)).toBe('40');
+    expect(maxConcurrency(big)).toBe('8');
     expect(() => new WinnowStack(new App({ context: { 'aws:cdk:bundling-stacks': [], selectMemoryMb: '20000' } }), 'Winnow-bad', { stage: 'bad' })).toThrow(/selectMemoryMb/);
   });
 
@@ -172,7 +185,17 @@ describe('WinnowStack, ready for an account', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: { MetricName: string } }[];
     const metrics = alarms.map((a) => a.Properties.MetricName);
     for (const name of ['ExecutionsFailed', 'ExecutionsTimedOut', 'Errors', 'Throttles', '5xx']) expect(metrics).toContain(name);
-    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(7);
+    // Every function: the API, the commit function, the sweeper and the five workflow tasks.
+    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(8);
+    expect(metrics.filter((m) => m === 'Throttles')).toHaveLength(8);
+  });
+
+  it('runs every function with its source map enabled', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } })) as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    }[];
+    expect(functions).toHaveLength(8);
+    for (const fn of functions) expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
   it('sends failed commits to an SQS queue, traces, logs and throttles', () => {
