@@ -138,6 +138,16 @@ describe('paged targets over the API', () => {
     );
     const committed = await api.commitUpload(datasetId, upload.id, []);
     expect(committed).toMatchObject({ status: 'COMMITTED', samplesAdded: 160 });
+    // Committed, the upload and its file list are kept: no item of it expires any more.
+    const { Items } = await createAwsClients(runtime.env).dynamo.send(
+      new QueryCommand({
+        TableName: runtime.env.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :upload)',
+        ExpressionAttributeValues: { ':pk': `DATASET#${datasetId}`, ':upload': 'UPLOAD' },
+      }),
+    );
+    expect(Items!.length).toBeGreaterThan(1);
+    for (const item of Items!) expect(item[TABLE_KEYS.ttl]).toBeUndefined();
     const after = await graphql<{ dataset: { upload: { files: unknown[]; targets: unknown } } }>(
       runtime.url,
       'query ($d: ID!, $u: ID!) { dataset(id: $d) { upload(id: $u) { files { path } targets { nextCursor } } } }',

@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../../functions/store/aws.js';
 import { DynamoDatasetRepository } from '../../functions/store/datasets.js';
 import { ConcurrentUpdateError, NotFoundError } from '../../functions/store/errors.js';
-import { DynamoRunRepository, type SelectionRun } from '../../functions/store/runs.js';
+import { DynamoRunRepository, IDEMPOTENCY_KEY_TTL_DAYS, type SelectionRun } from '../../functions/store/runs.js';
+import { TABLE_KEYS } from '../../functions/store/table.js';
 
 const env = inject('winnowEnv');
 let clients: AwsClients;
@@ -32,16 +33,22 @@ const newRun = (datasetId: string): SelectionRun => ({
   createdAt: new Date().toISOString(),
 });
 
-const hasItem = async (pk: string, sk: string) =>
-  (await clients.dynamo.send(new GetCommand({ TableName: env.tableName, Key: { pk, sk }, ConsistentRead: true }))).Item !== undefined;
+const itemAt = async (pk: string, sk: string) => (await clients.dynamo.send(new GetCommand({ TableName: env.tableName, Key: { pk, sk }, ConsistentRead: true }))).Item;
+const hasItem = async (pk: string, sk: string) => (await itemAt(pk, sk)) !== undefined;
 
 describe('DynamoRunRepository.create', () => {
   it('writes the run with its query-use records and idempotency key, and a repeated key returns the first run', async () => {
     const dataset = await datasets.create({ tenantId, name: `reader-${randomUUID()}` });
     const queries = await datasets.create({ tenantId, name: `queries-${randomUUID()}` });
     const first = newRun(dataset.id);
+    const before = Math.floor(Date.now() / 1000);
     expect(await runs.create(first, 'key-1', [queries.id])).toEqual({ run: first, created: true });
     expect(await datasets.queryUses(queries.id)).toEqual([first.id]);
+    // The idempotency key expires (DynamoDB's TTL, in epoch seconds) a week on; the run is kept.
+    const keyTtl = (await itemAt(`DATASET#${dataset.id}`, 'RUNKEY#key-1'))![TABLE_KEYS.ttl] as number;
+    expect(keyTtl - before).toBeGreaterThanOrEqual(IDEMPOTENCY_KEY_TTL_DAYS * 86_400);
+    expect(keyTtl - before).toBeLessThan(IDEMPOTENCY_KEY_TTL_DAYS * 86_400 + 60);
+    expect((await itemAt(`RUN#${first.id}`, 'META'))![TABLE_KEYS.ttl]).toBeUndefined();
 
     const repeated = newRun(dataset.id);
     const again = await runs.create(repeated, 'key-1', [queries.id]);
