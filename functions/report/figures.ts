@@ -3,9 +3,12 @@
  * at the end of a successful selection, from the columns the selection already holds in memory plus a
  * bounded sample of embeddings, so the Select Lambda's memory and time stay what the selection needed.
  *
- * "Pool" here is what the greedy loop chose from: the input tag's rows (or all rows) minus rows lacking a
- * value a strategy needs and rows a THRESHOLD removed, preselected rows excluded. (The summary's
- * `poolSize` counts before thresholds, as the selection config defines it.) Picks are part of the pool.
+ * The report speaks of two figures, each with its own word: the **pool** (`summary.poolSize`, before
+ * thresholds, as the selection config defines it and the CLI prints it) and the **candidates**
+ * (`summary.candidates`): what the greedy loop chose from — the input tag's rows (or all rows) minus
+ * rows lacking a value a strategy needs and rows a THRESHOLD removed, preselected rows excluded. Every
+ * distribution compares the candidates with the picks; in report.json its counts keep the field name
+ * `pool` (format `winnow-selection-report/1`), the HTML labels them "candidates". Picks are candidates.
  *
  * Caps (documented in README and shown in the report):
  * - projection: a seeded sample of at most {@link REPORT_CAPS.projectionPool} pool rows that were not

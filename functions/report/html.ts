@@ -46,7 +46,7 @@ ${kv([
   ['input tag', f.run.inputTagName ?? 'initial-tag'],
   ['preselected tag', f.run.preselectedTagName],
   ['pool (before thresholds)', s.poolSize],
-  ['candidates (the pool after the input tag, rows lacking values and thresholds)', s.candidates],
+  ['candidates (the pool less the rows outside the input tag, lacking a value or removed by a threshold)', s.candidates],
   ['requested', s.requested],
   ['selected', s.selected],
   ['preselected', s.preselected],
@@ -67,7 +67,7 @@ function projectionSection(f: ReportFigures): string {
     { 'data-chart': 'projection' },
   );
   return `<section id="projection"><h2>Embeddings (PCA)</h2>
-<p class="muted">${p.poolShown} of ${p.poolTotal - p.picksTotal} pool samples that were not picked (a seeded sample, at most ${f.caps.projectionPool}) and ${p.picksShown} of ${p.picksTotal} picks (the first ${f.caps.projectionPicks} in pick order), projected on the sample's two principal components.${variance}</p>
+<p class="muted">${p.poolShown} of ${p.poolTotal - p.picksTotal} candidates that were not picked (a seeded sample, at most ${f.caps.projectionPool}) and ${p.picksShown} of ${p.picksTotal} picks (the first ${f.caps.projectionPicks} in pick order), projected on the sample's two principal components.${variance}</p>
 <div class="figure">${chart}</div></section>`;
 }
 
@@ -89,12 +89,12 @@ function balanceSection(figures: readonly BalanceFigure[]): string {
     const groups: BarGroup[] = b.classes.map((c) => ({ label: c.name, values: [{ value: c.pool }, { value: c.picks }, { value: c.target }] }));
     return `<h3>[${b.strategy}] BALANCE on ${esc(b.input)} <span class="muted">(${esc(b.distribution)})</span></h3>
 <div class="figure">${barChart(groups, [SERIES.pool, SERIES.picks, SERIES.target], { 'data-chart': 'balance', 'data-strategy': String(b.strategy) }, { percent: true })}</div>
-${table(['class', 'pool', 'picks', 'target'], b.classes.map((c) => [c.name, pct(c.pool), pct(c.picks), pct(c.target)]))}`;
+${table(['class', 'candidates', 'picks', 'target'], b.classes.map((c) => [c.name, pct(c.pool), pct(c.picks), pct(c.target)]))}`;
   });
-  return `<section id="balance"><h2>Class shares: pool, picks, target</h2>${charts.join('')}</section>`;
+  return `<section id="balance"><h2>Class shares: candidates, picks, target</h2>${charts.join('')}</section>`;
 }
 
-/** Pool and picks as shares of their own totals, so a few picks compare with a large pool. */
+/** Candidates and picks as shares of their own totals, so a few picks compare with many candidates. */
 function histogramGroups(bins: readonly HistogramBin[]): BarGroup[] {
   const poolTotal = bins.reduce((n, b) => n + b.pool, 0);
   const pickTotal = bins.reduce((n, b) => n + b.picks, 0);
@@ -108,7 +108,7 @@ function histogramGroups(bins: readonly HistogramBin[]): BarGroup[] {
   }));
 }
 
-const missingNote = (m: { pool: number; picks: number }) => (m.pool || m.picks ? `<p class="muted">Without a value: ${m.pool} in the pool, ${m.picks} picks.</p>` : '');
+const missingNote = (m: { pool: number; picks: number }) => (m.pool || m.picks ? `<p class="muted">Without a value: ${m.pool} candidates, ${m.picks} picks.</p>` : '');
 
 function scoreSection(figures: readonly ScoreFigure[]): string {
   if (!figures.length) return '';
@@ -116,7 +116,7 @@ function scoreSection(figures: readonly ScoreFigure[]): string {
     (s) => `<h3>[${s.strategy}] ${esc(s.type)} on ${esc(s.input)}</h3>
 <div class="figure">${barChart(histogramGroups(s.bins), [SERIES.pool, SERIES.picks], { 'data-chart': 'scores', 'data-strategy': String(s.strategy) }, { percent: true })}</div>${missingNote(s.missing)}`,
   );
-  return `<section id="scores"><h2>Scores and weights: pool vs picks</h2><p class="muted">Share of each series per bin.</p>${charts.join('')}</section>`;
+  return `<section id="scores"><h2>Scores and weights: candidates vs picks</h2><p class="muted">Share of each series per bin.</p>${charts.join('')}</section>`;
 }
 
 function metadataSection(figures: readonly MetadataFigure[]): string {
@@ -140,7 +140,7 @@ function metadataSection(figures: readonly MetadataFigure[]): string {
     return `<h3>${esc(m.key)} <span class="muted">(${m.kind}; read by ${esc(used)})</span></h3>
 <div class="figure">${barChart(groups, [SERIES.pool, SERIES.picks], { 'data-chart': 'metadata', 'data-key': m.key }, { percent: true })}</div>${missingNote(m.missing)}`;
   });
-  return `<section id="metadata"><h2>Metadata: pool vs picks</h2><p class="muted">Share of each series per value.</p>${charts.join('')}</section>`;
+  return `<section id="metadata"><h2>Metadata: candidates vs picks</h2><p class="muted">Share of each series per value.</p>${charts.join('')}</section>`;
 }
 
 function picksSection(f: ReportFigures): string {

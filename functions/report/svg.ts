@@ -17,7 +17,8 @@ export interface Series {
 }
 
 export const SERIES = {
-  pool: { name: 'pool', color: '#9aa5b1' },
+  // The rows the selection chose from (the report's "candidates"; the pool is counted before thresholds).
+  pool: { name: 'candidates', color: '#9aa5b1' },
   picks: { name: 'picks', color: '#d9480f' },
   target: { name: 'target', color: '#1971c2' },
 } as const satisfies Record<string, Series>;

@@ -108,6 +108,14 @@ describe('the report of a selection run', () => {
     expect(figures.summary.candidates).toBe(run.summary!.poolSize - thresholdDropped);
     expect(figures.timings.map((t) => t.phase)).toEqual(['plan', 'shards', 'select', 'total']);
     for (const id of ['summary', 'projection', 'contributions', 'balance', 'scores', 'metadata', 'picks', 'config']) expect(html).toContain(`<section id="${id}">`);
+    // One word per figure, as the CLI prints them: "pool" counts before thresholds, "candidates" what the
+    // selection chose from (every distribution's grey series).
+    expect(html).toContain(`${N_SAMPLES} picked of ${figures.summary.candidates} candidates (pool ${run.summary!.poolSize})`);
+    const text = html.replace(/<pre>[\s\S]*?<\/pre>/g, ' ').replace(/<[^>]*>/g, ' ');
+    const poolMentions = text.match(/\bpool\b.{0,20}/g) ?? [];
+    expect(poolMentions.length).toBeGreaterThan(0);
+    for (const mention of poolMentions) expect(mention).toMatch(/^pool (\(before thresholds\)|\d+\)|less the rows)/);
+    expect(html).toContain('Metadata: candidates vs picks');
   });
 
   it('projects the whole small pool with the picks highlighted', async () => {
