@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeWorkflowDefinition } from '../../infra/local/stateMachine.js';
 import { WinnowStack } from '../../infra/stack.js';
+import { TASK_TIMEOUT_SECONDS } from '../../functions/workflow/budgets.js';
 
 const validate = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
 
@@ -61,6 +62,12 @@ describe('the selection workflow', () => {
       expect(retry[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['Lambda.Unknown']), MaxAttempts: 0 });
       const retried = retry.slice(1).flatMap((r) => r.ErrorEquals);
       expect(retried).toEqual(expect.arrayContaining(['TransientError', 'Lambda.TooManyRequestsException']));
+    }
+    // Each state waits a minute longer than its Lambda runs, so the Lambda's own timeout (which names it) comes first.
+    const timeouts: Record<string, keyof typeof TASK_TIMEOUT_SECONDS> = { Plan: 'plan', Shard: 'shard', Select: 'select', Finish: 'finish', MarkFailed: 'markFailed', MarkShardFailed: 'markFailed' };
+    for (const [name, task] of tasks) expect(task.TimeoutSeconds, name).toBe(TASK_TIMEOUT_SECONDS[timeouts[name]!] + 60);
+    for (const [handler, task] of [['index.plan', 'plan'], ['index.shard', 'shard'], ['index.select', 'select'], ['index.finish', 'finish'], ['index.markFailed', 'markFailed']] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', { Handler: handler, Timeout: TASK_TIMEOUT_SECONDS[task] });
     }
   });
 
