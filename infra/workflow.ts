@@ -46,8 +46,9 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import { DEFAULT_TASK_MEMORY_MB, TASK_BUDGETS_ENV, TASK_TIMEOUT_SECONDS, type TaskBudgets, type WorkflowTask } from '../functions/workflow/budgets.js';
+import { DEFAULT_TASK_MEMORY_MB, TASK_BUDGETS_ENV, TASK_TIMEOUT_SECONDS, WORKFLOW_TASK_NAMES, type TaskBudgets, type WorkflowTask } from '../functions/workflow/budgets.js';
 import { RESOURCE_EXHAUSTED_ERRORS } from '../functions/workflow/errors.js';
+import { WORKFLOW_STATES } from '../functions/workflow/states.js';
 
 /**
  * The retry lists, by error class, in the order a state tries them (the first list naming the error
@@ -81,16 +82,8 @@ export const RETRY_POLICY = {
   },
 } satisfies Record<string, RetryProps>;
 
-/** Names of the task states; the local runtime maps each to its handler by these names. */
-export const WORKFLOW_STATES = {
-  plan: 'Plan',
-  shards: 'Shards',
-  shard: 'Shard',
-  select: 'Select',
-  finish: 'Finish',
-  markFailed: 'MarkFailed',
-  markShardFailed: 'MarkShardFailed',
-} as const;
+/** Names of the states, from the one task list that the local runtime and the Lambda handlers read too. */
+export { WORKFLOW_STATES };
 
 const seconds = (task: WorkflowTask) => Duration.seconds(TASK_TIMEOUT_SECONDS[task]);
 export const WORKFLOW_TIMEOUTS = {
@@ -127,15 +120,12 @@ export class SelectionWorkflow extends Construct {
     super(scope, id);
     const memoryMb = { ...DEFAULT_TASK_MEMORY_MB, ...props.memoryMb };
     this.budgets = Object.fromEntries(
-      (Object.keys(TASK_TIMEOUT_SECONDS) as WorkflowTask[]).map((task) => [task, { memoryMb: memoryMb[task], timeoutSeconds: TASK_TIMEOUT_SECONDS[task] }]),
+      WORKFLOW_TASK_NAMES.map((task) => [task, { memoryMb: memoryMb[task], timeoutSeconds: TASK_TIMEOUT_SECONDS[task] }]),
     );
-    this.functions = {
-      plan: this.taskFunction(props, 'PlanFunction', 'plan'),
-      shard: this.taskFunction(props, 'ShardFunction', 'shard'),
-      select: this.taskFunction(props, 'SelectFunction', 'select'),
-      finish: this.taskFunction(props, 'FinishFunction', 'finish'),
-      markFailed: this.taskFunction(props, 'MarkFailedFunction', 'markFailed'),
-    };
+    // One Lambda per task, each running the handler of the task's name (functions/workflow/handlers.ts).
+    this.functions = Object.fromEntries(
+      WORKFLOW_TASK_NAMES.map((task) => [task, this.taskFunction(props, `${task[0]!.toUpperCase()}${task.slice(1)}Function`, task)]),
+    ) as Record<WorkflowTask, NodejsFunction>;
 
     const definition = this.definition(props);
     this.logGroup = new LogGroup(this, 'StateMachineLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });

@@ -7,7 +7,9 @@
  * more memory, which needs the account's quota raised first (see the README's deployment section).
  */
 
-export type WorkflowTask = 'plan' | 'shard' | 'select' | 'finish' | 'markFailed';
+/** The workflow's tasks: each is a Lambda in AWS, and a handler of that name (handlers.ts). */
+export const WORKFLOW_TASK_NAMES = ['plan', 'shard', 'select', 'finish', 'markFailed'] as const;
+export type WorkflowTask = (typeof WORKFLOW_TASK_NAMES)[number];
 
 export const DEFAULT_TASK_MEMORY_MB: Readonly<Record<WorkflowTask, number>> = {
   plan: 1024,

@@ -19,8 +19,8 @@ import { TaskThreads } from './taskThreads.js';
 import { InProcessCommitDispatcher } from '../../functions/ingest/commitJobs.js';
 import { createStores } from '../../functions/store/stores.js';
 import { failInterruptedRuns, sweepStaleCommits } from '../../functions/sweep/sweep.js';
-import * as tasks from '../../functions/workflow/tasks.js';
-import { WORKFLOW_STATES, WORKFLOW_TIMEOUTS } from '../workflow.js';
+import { stateHandlers } from '../../functions/workflow/taskList.js';
+import { WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { selectBudgetMs, type TaskBudgets } from '../../functions/workflow/budgets.js';
 import { CONSOLE_DIST } from '../../console/build.js';
@@ -135,14 +135,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       taskDeps = createStores(storeEnv, taskClients);
     }
     const budgetMs = options.selectBudgetMs ?? selectBudgetMs(WORKFLOW_TIMEOUTS.select.toMilliseconds());
-    const handlers: Record<string, LocalTaskHandler> = {
-      [WORKFLOW_STATES.plan]: (input) => tasks.plan(taskDeps, input as tasks.RunEvent, { budgets: options.taskBudgets }),
-      [WORKFLOW_STATES.shard]: (input) => tasks.shard(taskDeps, input as tasks.RunEvent & { shard: number }),
-      [WORKFLOW_STATES.select]: (input) => tasks.select(taskDeps, input as tasks.RunEvent, { budgetMs }),
-      [WORKFLOW_STATES.finish]: (input) => tasks.finish(taskDeps, input as tasks.RunEvent),
-      [WORKFLOW_STATES.markFailed]: (input) => tasks.markFailed(taskDeps, input as tasks.FailedEvent),
-      [WORKFLOW_STATES.markShardFailed]: (input) => tasks.markFailed(taskDeps, input as tasks.FailedEvent),
-    };
+    const handlers: Record<string, LocalTaskHandler> = stateHandlers(taskDeps, { budgets: options.taskBudgets, selectBudgetMs: () => budgetMs });
     // Off the API's event loop: each task in a worker thread (`npm start`; see `taskThreads`).
     if (options.taskThreads === true && !options.instrumentTaskClients) {
       const threads = new TaskThreads({ env: storeEnv, budgetMs, ...(options.taskBudgets ? { budgets: options.taskBudgets } : {}) });

@@ -8,8 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { WinnowEnv } from '../../functions/store/aws.js';
 import { createStores } from '../../functions/store/stores.js';
 import type { TaskBudgets } from '../../functions/workflow/budgets.js';
-import * as tasks from '../../functions/workflow/tasks.js';
-import { WORKFLOW_STATES } from '../workflow.js';
+import { stateHandlers } from '../../functions/workflow/taskList.js';
 
 export interface TaskWorkerData {
   readonly env: WinnowEnv;
@@ -25,14 +24,7 @@ export type TaskResponse = { readonly id: number; readonly output: unknown } | {
 
 const { env, budgetMs, budgets } = workerData as TaskWorkerData;
 const deps = createStores(env);
-const run: Record<string, (input: unknown) => Promise<unknown>> = {
-  [WORKFLOW_STATES.plan]: (input) => tasks.plan(deps, input as tasks.RunEvent, { budgets }),
-  [WORKFLOW_STATES.shard]: (input) => tasks.shard(deps, input as tasks.RunEvent & { shard: number }),
-  [WORKFLOW_STATES.select]: (input) => tasks.select(deps, input as tasks.RunEvent, { budgetMs }),
-  [WORKFLOW_STATES.finish]: (input) => tasks.finish(deps, input as tasks.RunEvent),
-  [WORKFLOW_STATES.markFailed]: (input) => tasks.markFailed(deps, input as tasks.FailedEvent),
-  [WORKFLOW_STATES.markShardFailed]: (input) => tasks.markFailed(deps, input as tasks.FailedEvent),
-};
+const run = stateHandlers(deps, { budgets, selectBudgetMs: () => budgetMs });
 
 parentPort!.on('message', (request: TaskRequest) => {
   const task = run[request.state];
