@@ -16,15 +16,19 @@
  *                                                    server does on upload (same code)
  * ```
  *
- * The rows are the lines of `embeddings.csv`. Without it, the rows are the file names named by the
- * metadata and prediction records, sorted. Every file name a record, tag or object embedding names must
+ * Which file is what, and the rules between files (records need a schema, prediction files need
+ * `tasks.json` and every listed task its schema, no files of unlisted tasks), are those of an upload's
+ * commit: the same module reads both (ingest/lightlyFolder.ts). The rows are the lines of
+ * `embeddings.csv`. Without it, the rows are the file names named by the metadata and prediction
+ * records, sorted. Every file name a record, tag or object embedding names must
  * be a row. Any malformed file raises a {@link FormatError} naming the file (as a path under the folder
  * argument), the line and the JSON path.
  */
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { createInterface } from 'node:readline';
 import { computeImageMetadata, IMAGE_METADATA_SCHEMA } from '../ingest/imageMetadata.js';
+import { checkListedTasks, forEachRecord, lightlyFolderFiles, type FolderReader, type LightlyFolderFiles } from '../ingest/lightlyFolder.js';
 import {
   buildMetadataTable,
   buildObjectEmbeddings,
@@ -40,7 +44,6 @@ import {
   parseTagFile,
   parseTasksJson,
   parseTaskSchema,
-  PredictionsFormatError,
   EmbeddingsAccumulator,
   type MetadataRecord,
   type MetadataTable,
@@ -52,6 +55,7 @@ import {
   type TaskSchema,
 } from '../formats/index.js';
 import { createMemorySource, type MemorySource } from '../selection/memorySource.js';
+import { listFolder } from './upload/scan.js';
 
 export interface LoadFolderOptions {
   /** The dataset's id (query sets naming it refer to this dataset itself). */
@@ -78,103 +82,25 @@ export interface LoadedFolder {
 const STREAM_CHUNK = 1 << 20;
 
 export async function loadLightlyFolder(dir: string, options: LoadFolderOptions = {}): Promise<LoadedFolder> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a directory`);
-  const at = (rel: string) => join(dir, rel);
-
-  // Embeddings.
-  let embeddings: ParsedEmbeddings | undefined;
-  if (existsSync(at('embeddings.csv'))) embeddings = await readEmbeddings(at('embeddings.csv'), false);
-
-  // Records (read before the rows are known when there is no embeddings.csv).
-  let schema: MetadataSchemaEntry[] = [];
-  const metadataRecords: MetadataRecord[] = [];
-  const taskSchemas: TaskSchema[] = [];
-  const predictionRecords = new Map<string, PredictionRecord[]>();
-  if (!options.embeddingsOnly) {
-    const metadataDir = at('.lightly/metadata');
-    if (existsSync(metadataDir)) {
-      const schemaFile = join(metadataDir, 'schema.json');
-      if (existsSync(schemaFile)) schema = parseMetadataSchema(readFileSync(schemaFile, 'utf8'), schemaFile);
-      for (const file of recordFiles(metadataDir, 'metadata.jsonl')) {
-        if (file === join(metadataDir, 'metadata.jsonl')) {
-          for await (const { line, text } of readLines(file)) metadataRecords.push(parseMetadataLine(text, file, line));
-        } else {
-          metadataRecords.push(parseMetadataFile(readFileSync(file, 'utf8'), file));
-        }
-      }
-      if (metadataRecords.length > 0 && !existsSync(schemaFile)) {
-        throw new MetadataFormatError('missing_file', { file: schemaFile }, 'is missing: metadata records need a schema');
-      }
-    }
-    const predictionsDir = at('.lightly/predictions');
-    const tasksFile = join(predictionsDir, 'tasks.json');
-    if (existsSync(tasksFile)) {
-      for (const task of parseTasksJson(readFileSync(tasksFile, 'utf8'), tasksFile)) {
-        const taskDir = join(predictionsDir, task);
-        const schemaFile = join(taskDir, 'schema.json');
-        if (!existsSync(schemaFile)) {
-          throw new PredictionsFormatError('missing_file', { file: schemaFile }, `is missing: task "${task}" is listed in ${tasksFile}`);
-        }
-        const taskSchema = parseTaskSchema(readFileSync(schemaFile, 'utf8'), schemaFile, task);
-        taskSchemas.push(taskSchema);
-        const records: PredictionRecord[] = [];
-        for (const file of recordFiles(taskDir, 'predictions.jsonl')) {
-          if (file === join(taskDir, 'predictions.jsonl')) {
-            for await (const { line, text } of readLines(file)) records.push(parsePredictionLine(text, file, line, taskSchema));
-          } else {
-            records.push(parsePredictionFile(readFileSync(file, 'utf8'), file, taskSchema));
-          }
-        }
-        predictionRecords.set(task, records);
-      }
-    } else if (existsSync(predictionsDir) && readdirSync(predictionsDir).length > 0) {
-      throw new PredictionsFormatError('missing_file', { file: tasksFile }, 'is missing: it lists the prediction tasks');
-    }
-  }
-
-  // Rows.
-  let fileNames: string[];
-  if (embeddings) fileNames = embeddings.fileNames;
-  else {
-    const names = new Set<string>();
-    for (const r of metadataRecords) names.add(r.fileName);
-    for (const records of predictionRecords.values()) for (const r of records) names.add(r.fileName);
-    fileNames = [...names].sort();
-  }
+  const paths = listFolder(dir).map((file) => file.path);
+  const reader = diskReader(dir);
+  // A query dataset is read for its embeddings and tags only, whatever else its folder holds.
+  const files = lightlyFolderFiles(options.embeddingsOnly ? paths.filter((path) => path === 'embeddings.csv') : paths, reader.name);
+  const embeddings = files.embeddings ? await readEmbeddings(reader, files.embeddings, false) : undefined;
+  const records = await readRecords(reader, files);
+  const fileNames = embeddings ? embeddings.fileNames : namesOfRecords(records);
   const rowIndex = new Map<string, number>();
   fileNames.forEach((name, row) => rowIndex.set(name, row));
   const rowOf = (name: string) => rowIndex.get(name);
   const rowCount = fileNames.length;
 
-  const metadata = options.embeddingsOnly ? undefined : await withImageMetadata(buildMetadataTable(schema, metadataRecords, rowCount, rowOf), at('images'), dir, rowCount, rowOf);
+  const metadata = options.embeddingsOnly ? undefined : await withImageMetadata(buildMetadataTable(records.schema, records.metadata, rowCount, rowOf), files.images, dir, rowCount, rowOf);
   const tasks = new Map<string, TaskPredictions>();
-  for (const taskSchema of taskSchemas) {
-    tasks.set(taskSchema.name, buildTaskPredictions(taskSchema, predictionRecords.get(taskSchema.name) ?? [], rowCount, rowOf));
+  for (const taskSchema of records.taskSchemas) {
+    tasks.set(taskSchema.name, buildTaskPredictions(taskSchema, records.predictions.get(taskSchema.name) ?? [], rowCount, rowOf));
   }
-
-  // Object embeddings.
-  const objectEmbeddings = new Map<string, ObjectEmbeddingsData>();
-  const objectsDir = at('embeddings');
-  if (!options.embeddingsOnly && existsSync(objectsDir) && statSync(objectsDir).isDirectory()) {
-    for (const entry of readdirSync(objectsDir).sort()) {
-      if (!entry.endsWith('.csv')) continue;
-      const task = entry.slice(0, -'.csv'.length);
-      const parsed = await readEmbeddings(join(objectsDir, entry), true);
-      const predictions = tasks.get(task);
-      objectEmbeddings.set(task, buildObjectEmbeddings(parsed, rowOf, predictions ? (row) => predictions.rows[row]?.length : undefined));
-    }
-  }
-
-  // Tags.
-  const tags = new Map<string, Int32Array>();
-  const tagsDir = at('.lightly/tags');
-  if (existsSync(tagsDir)) {
-    for (const entry of readdirSync(tagsDir).sort()) {
-      if (!entry.endsWith('.txt')) continue;
-      const file = join(tagsDir, entry);
-      tags.set(entry.slice(0, -'.txt'.length), parseTagFile(readFileSync(file, 'utf8'), file, rowOf));
-    }
-  }
+  const objectEmbeddings = await readObjectEmbeddings(reader, files, tasks, rowOf);
+  const tags = readTags(dir, paths, rowOf);
 
   const input: Parameters<typeof createMemorySource>[0] = {
     fileNames,
@@ -201,21 +127,100 @@ export async function loadLightlyFolder(dir: string, options: LoadFolderOptions 
   };
 }
 
+/** A folder on disk as the layout reader reads it; errors name a file as a path under the folder argument. */
+function diskReader(dir: string): FolderReader {
+  return {
+    name: (path) => join(dir, path),
+    text: (path) => readFile(join(dir, path), 'utf8'),
+    stream: (path) => Promise.resolve(createReadStream(join(dir, path), { highWaterMark: STREAM_CHUNK })),
+  };
+}
+
+interface FolderRecords {
+  readonly schema: MetadataSchemaEntry[];
+  readonly metadata: MetadataRecord[];
+  readonly taskSchemas: TaskSchema[];
+  readonly predictions: Map<string, PredictionRecord[]>;
+}
+
+/** The metadata schema and records, and each listed task's schema and records. */
+async function readRecords(reader: FolderReader, files: LightlyFolderFiles): Promise<FolderRecords> {
+  const records: FolderRecords = { schema: [], metadata: [], taskSchemas: [], predictions: new Map() };
+  if (files.metadataSchema) records.schema.push(...parseMetadataSchema(await reader.text(files.metadataSchema), reader.name(files.metadataSchema)));
+  await forEachRecord(reader, files.metadataRecords, parseMetadataLine, parseMetadataFile, (record) => records.metadata.push(record));
+  if (!files.tasksFile) return records;
+  const listed = parseTasksJson(await reader.text(files.tasksFile), reader.name(files.tasksFile));
+  checkListedTasks(files, listed, reader.name);
+  for (const task of listed) {
+    const schemaFile = files.taskSchemas.get(task)!;
+    const schema = parseTaskSchema(await reader.text(schemaFile), reader.name(schemaFile), task);
+    records.taskSchemas.push(schema);
+    const predictions: PredictionRecord[] = [];
+    await forEachRecord(
+      reader,
+      files.predictionRecords.get(task) ?? [],
+      (text, file, line) => parsePredictionLine(text, file, line, schema),
+      (text, file) => parsePredictionFile(text, file, schema),
+      (record) => predictions.push(record),
+    );
+    records.predictions.set(task, predictions);
+  }
+  return records;
+}
+
+/** The rows of a folder without `embeddings.csv`: the file names its records name, sorted. */
+function namesOfRecords(records: FolderRecords): string[] {
+  const names = new Set<string>();
+  for (const r of records.metadata) names.add(r.fileName);
+  for (const list of records.predictions.values()) for (const r of list) names.add(r.fileName);
+  return [...names].sort();
+}
+
+/** Each task's object embeddings (`embeddings/<task>.csv`), checked against its predictions when it has any. */
+async function readObjectEmbeddings(
+  reader: FolderReader,
+  files: LightlyFolderFiles,
+  tasks: ReadonlyMap<string, TaskPredictions>,
+  rowOf: (name: string) => number | undefined,
+): Promise<Map<string, ObjectEmbeddingsData>> {
+  const objectEmbeddings = new Map<string, ObjectEmbeddingsData>();
+  for (const { task, path } of files.objectEmbeddings) {
+    const parsed = await readEmbeddings(reader, path, true);
+    const predictions = tasks.get(task);
+    objectEmbeddings.set(task, buildObjectEmbeddings(parsed, rowOf, predictions ? (row) => predictions.rows[row]?.length : undefined));
+  }
+  return objectEmbeddings;
+}
+
+/** The tags, `.lightly/tags/<tag>.txt` (not an upload file: a folder's own tags are read only here). */
+function readTags(dir: string, paths: readonly string[], rowOf: (name: string) => number | undefined): Map<string, Int32Array> {
+  const tags = new Map<string, Int32Array>();
+  for (const path of paths) {
+    const match = /^\.lightly\/tags\/([^/]+)\.txt$/.exec(path);
+    if (!match) continue;
+    const file = join(dir, path);
+    tags.set(match[1]!, parseTagFile(readFileSync(file, 'utf8'), file, rowOf));
+  }
+  return tags;
+}
+
 /**
  * Adds the `lightly.*` keys computed from `images/` (when the folder has one), exactly as an upload's
  * commit does: one numeric column per key, NaN for rows without an image.
  */
-async function withImageMetadata(table: MetadataTable, imagesDir: string, dir: string, rows: number, rowOf: (name: string) => number | undefined): Promise<MetadataTable> {
-  if (!existsSync(imagesDir) || !statSync(imagesDir).isDirectory()) return table;
-  const files = readdirSync(imagesDir, { recursive: true, encoding: 'utf8' }).filter((name) => statSync(join(imagesDir, name)).isFile());
-  if (files.length === 0) return table;
+async function withImageMetadata(
+  table: MetadataTable,
+  images: LightlyFolderFiles['images'],
+  dir: string,
+  rows: number,
+  rowOf: (name: string) => number | undefined,
+): Promise<MetadataTable> {
+  if (images.length === 0) return table;
   const columns = new Map(IMAGE_METADATA_SCHEMA.map((field) => [field.name, new Float64Array(rows).fill(NaN)]));
-  for (const name of files.sort()) {
-    const fileName = name.split(sep).join('/');
-    const path = relativeTo(dir, join(imagesDir, name));
+  for (const { fileName, path } of images) {
     const row = rowOf(fileName);
     if (row === undefined) throw new MetadataFormatError('unknown_file', { file: path }, `is an image of '${fileName}', which is not a sample of the dataset`);
-    const values = await computeImageMetadata(readFileSync(join(imagesDir, name)), path);
+    const values = await computeImageMetadata(readFileSync(join(dir, path)), path);
     for (const [key, column] of columns) column[row] = values[key];
   }
   const types = new Map(table.types);
@@ -227,40 +232,11 @@ async function withImageMetadata(table: MetadataTable, imagesDir: string, dir: s
   return { types, columns: merged };
 }
 
-async function readEmbeddings(file: string, objectLevel: boolean): Promise<ParsedEmbeddings> {
+async function readEmbeddings(reader: FolderReader, path: string, objectLevel: boolean): Promise<ParsedEmbeddings> {
   const sink = new EmbeddingsAccumulator();
-  await parseEmbeddingsCsvStream(createReadStream(file, { highWaterMark: STREAM_CHUNK }), file, { objectLevel }, sink);
+  const file = reader.name(path);
+  await parseEmbeddingsCsvStream(await reader.stream(path), file, { objectLevel }, sink);
   return sink.result(file);
-}
-
-/** Lines of a file with their 1-based numbers; blank lines skipped. */
-async function* readLines(file: string): AsyncGenerator<{ line: number; text: string }> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: STREAM_CHUNK }), crlfDelay: Infinity });
-  let line = 0;
-  for await (let text of lines) {
-    line++;
-    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (text.trim().length > 0) yield { line, text };
-  }
-}
-
-/**
- * The record files of a folder: its bulk JSON-lines file (when present) first, then every `.json` below it
- * (recursively, sorted) except the top-level `schema.json`.
- */
-function recordFiles(dir: string, bulkName: string): string[] {
-  const out: string[] = [];
-  if (existsSync(join(dir, bulkName))) out.push(join(dir, bulkName));
-  const walk = (current: string) => {
-    for (const entry of readdirSync(current, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const path = join(current, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (current === dir && entry.name === 'schema.json') continue;
-      else if (entry.name.endsWith('.json')) out.push(path);
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 /** The relative form of a path under a folder, with forward slashes. */

@@ -1,11 +1,11 @@
 /**
- * The files of a Lightly-layout folder that an upload sends: every path the API accepts
- * (`classifyUploadPath`, the same rule the server applies), with size and modification time so that a
+ * The files of a Lightly-layout folder that an upload sends: every path the API accepts (the same
+ * rules the server applies, from ingest/lightlyFolder.ts), with size and modification time so that a
  * resumed upload can tell whether the folder changed meanwhile.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { classifyUploadPath } from '../../ingest/layout.js';
+import { lightlyFolderFiles } from '../../ingest/lightlyFolder.js';
 
 export interface LocalFile {
   /** Path in the layout, with `/` separators. */
@@ -21,7 +21,8 @@ export interface ScannedFolder {
   readonly skipped: string[];
 }
 
-export function scanLightlyFolder(dir: string): ScannedFolder {
+/** Every file below a folder (recursively), by its layout path; an error if `dir` is no folder. */
+export function listFolder(dir: string): { path: string; absolutePath: string }[] {
   let isDirectory = false;
   try {
     isDirectory = statSync(dir).isDirectory();
@@ -29,23 +30,31 @@ export function scanLightlyFolder(dir: string): ScannedFolder {
     // reported below
   }
   if (!isDirectory) throw new Error(`${dir}: not a directory`);
-  const files: LocalFile[] = [];
-  const skipped: string[] = [];
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const absolutePath = join(entry.parentPath, entry.name);
-    const path = relative(dir, absolutePath).split(sep).join('/');
-    if ('error' in classifyUploadPath(path)) {
-      skipped.push(path);
-      continue;
-    }
-    const stat = statSync(absolutePath);
-    files.push({ path, absolutePath, size: stat.size, mtimeMs: stat.mtimeMs });
-  }
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => {
+      const absolutePath = join(entry.parentPath, entry.name);
+      return { path: relative(dir, absolutePath).split(sep).join('/'), absolutePath };
+    });
+}
+
+/**
+ * The upload files of a folder, checked by the rules an upload's commit applies (ingest/lightlyFolder.ts)
+ * before anything is sent.
+ */
+export function scanLightlyFolder(dir: string): ScannedFolder {
+  const listed = listFolder(dir);
+  const layout = lightlyFolderFiles(listed.map((file) => file.path), (path) => join(dir, path));
+  const skipped = new Set(layout.other);
+  const files: LocalFile[] = listed
+    .filter((file) => !skipped.has(file.path))
+    .map(({ path, absolutePath }) => {
+      const stat = statSync(absolutePath);
+      return { path, absolutePath, size: stat.size, mtimeMs: stat.mtimeMs };
+    });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  skipped.sort();
   if (!files.some((f) => f.path === 'embeddings.csv')) {
     throw new Error(`${dir}: no embeddings.csv (every upload needs it: it defines the samples the upload adds)`);
   }
-  return { files, skipped };
+  return { files, skipped: [...skipped] };
 }
