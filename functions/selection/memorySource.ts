@@ -15,13 +15,13 @@ import type { MetadataTable } from '../formats/metadata.js';
 import type { ObjectEmbeddingsData } from '../formats/objectEmbeddings.js';
 import type { TaskPredictions } from '../formats/predictions.js';
 import { INITIAL_TAG } from '../formats/tags.js';
+import { querySetOfRows } from './querySet.js';
 import { categoryCount, classCounts, isScoreName, scoreColumn, scoreNamesFor } from './scores/index.js';
 import type {
   ClassCounts,
   EmbeddingMatrix,
   MetadataColumn,
   MetadataValueType,
-  ObjectEmbeddings,
   QuerySet,
   SelectionSource,
   TaskInfo,
@@ -77,41 +77,14 @@ export function normalizeRows(data: Float32Array, dim: number): Float32Array {
 export function createMemorySource(input: MemoryDatasetInput): MemorySource {
   const fileNames = input.fileNames;
   const rowCount = fileNames.length;
-  const rowIndex = new Map<string, number>();
-  fileNames.forEach((name, row) => {
-    if (rowIndex.has(name)) throw new Error(`file name ${JSON.stringify(name)} appears twice`);
-    rowIndex.set(name, row);
-  });
-  if (input.embeddings && input.embeddings.data.length !== rowCount * input.embeddings.dim) {
-    throw new Error(`embeddings hold ${input.embeddings.data.length / input.embeddings.dim} rows, the dataset has ${rowCount}`);
-  }
-  for (const [name, task] of input.tasks ?? []) {
-    if (task.rows.length !== rowCount) throw new Error(`task "${name}" covers ${task.rows.length} rows, the dataset has ${rowCount}`);
-  }
-
-  let normalized: EmbeddingMatrix | undefined | null = null;
-  const objectCache = new Map<string, ObjectEmbeddings>();
-  const scoreCache = new Map<string, Float64Array>();
-  const classCache = new Map<string, ClassCounts>();
-  const countCache = new Map<string, Float64Array>();
-  const metadataCache = new Map<string, MetadataColumn>();
-  let taskInfos: Map<string, TaskInfo> | undefined;
-
-  const embeddings = (): EmbeddingMatrix | undefined => {
-    if (normalized === null) {
-      const e = input.embeddings;
-      normalized = e ? { rows: rowCount, dim: e.dim, data: normalizeRows(e.data, e.dim) } : undefined;
-    }
-    return normalized;
-  };
-
+  const rowIndex = indexRows(input);
+  const embeddings = once(() => (input.embeddings ? { rows: rowCount, dim: input.embeddings.dim, data: normalizeRows(input.embeddings.data, input.embeddings.dim) } : undefined));
   const tagRows = (name: string): Int32Array | undefined => {
     const rows = input.tags?.get(name);
     if (rows) return rows;
     if (name === INITIAL_TAG) return Int32Array.from({ length: rowCount }, (_, i) => i);
     return undefined;
   };
-
   const source: MemorySource = {
     id: input.id,
     rowCount,
@@ -123,93 +96,19 @@ export function createMemorySource(input: MemoryDatasetInput): MemorySource {
     rowOf: (name) => rowIndex.get(name),
     rawEmbeddings: () => (input.embeddings ? { rows: rowCount, dim: input.embeddings.dim, data: input.embeddings.data } : undefined),
     embeddings,
-    objectEmbeddings: (task) => {
-      const cached = objectCache.get(task);
-      if (cached) return cached;
+    objectEmbeddings: memoize((task) => {
       const raw = input.objectEmbeddings?.get(task);
       if (!raw) return undefined;
-      const value: ObjectEmbeddings = {
-        rows: raw.sampleRow.length,
-        dim: raw.dim,
-        data: normalizeRows(raw.data, raw.dim),
-        sampleRow: raw.sampleRow,
-        objectIndex: raw.objectIndex,
-      };
-      objectCache.set(task, value);
-      return value;
-    },
-    querySet: (datasetId, tagName): QuerySet | undefined => {
-      const self = input.id !== undefined && datasetId === input.id;
-      const dataset = self ? source : input.resolveDataset?.(datasetId);
-      if (!dataset) return undefined;
-      const rows = dataset.tagRows(tagName);
-      const matrix = dataset.embeddings();
-      if (!rows || !matrix) return undefined;
-      const data = new Float32Array(rows.length * matrix.dim);
-      rows.forEach((row, k) => data.set(matrix.data.subarray(row * matrix.dim, (row + 1) * matrix.dim), k * matrix.dim));
-      const result: { embeddings: EmbeddingMatrix; inQuerySet?: Uint8Array } = { embeddings: { rows: rows.length, dim: matrix.dim, data } };
-      if (self) {
-        const mark = new Uint8Array(rowCount);
-        for (const row of rows) mark[row] = 1;
-        result.inQuerySet = mark;
-      }
-      return result;
-    },
+      return { rows: raw.sampleRow.length, dim: raw.dim, data: normalizeRows(raw.data, raw.dim), sampleRow: raw.sampleRow, objectIndex: raw.objectIndex };
+    }),
+    querySet: (datasetId, tagName) => querySetOf(input, source, datasetId, tagName),
     metadataKeys: () => input.metadata?.types ?? new Map<string, MetadataValueType>(),
-    metadata: (key) => {
-      const cached = metadataCache.get(key);
-      if (cached) return cached;
+    metadata: memoize((key): MetadataColumn | undefined => {
       const column = input.metadata?.columns.get(key);
       if (!column) return undefined;
-      const value: MetadataColumn =
-        column.kind === 'numeric' ? { kind: 'numeric', values: column.values } : { kind: 'categorical', codes: column.codes, categories: column.categories };
-      metadataCache.set(key, value);
-      return value;
-    },
-    tasks: () => {
-      if (!taskInfos) {
-        taskInfos = new Map();
-        for (const [name, task] of input.tasks ?? []) {
-          taskInfos.set(name, { name, type: task.schema.type, categories: new Map(task.schema.categories.map((c) => [c.id, c.name])) });
-        }
-      }
-      return taskInfos;
-    },
-    score: (task, scoreName) => {
-      const predictions = input.tasks?.get(task);
-      if (!predictions || !isScoreName(predictions.schema.type, scoreName)) return undefined;
-      const key = `${task}\u0000${scoreName}`;
-      let column = scoreCache.get(key);
-      if (!column) {
-        column = scoreColumn(predictions, scoreName);
-        scoreCache.set(key, column);
-      }
-      return column;
-    },
-    scoreNames: (task) => {
-      const predictions = input.tasks?.get(task);
-      return predictions ? scoreNamesFor(predictions.schema.type) : [];
-    },
-    classCounts: (task) => {
-      const predictions = input.tasks?.get(task);
-      if (!predictions) return undefined;
-      let counts = classCache.get(task);
-      if (!counts) {
-        counts = classCounts(predictions);
-        classCache.set(task, counts);
-      }
-      return counts;
-    },
-    categoryCount: (task) => {
-      const predictions = input.tasks?.get(task);
-      if (!predictions) return undefined;
-      let counts = countCache.get(task);
-      if (!counts) {
-        counts = categoryCount(predictions);
-        countCache.set(task, counts);
-      }
-      return counts;
-    },
+      return column.kind === 'numeric' ? { kind: 'numeric', values: column.values } : { kind: 'categorical', codes: column.codes, categories: column.categories };
+    }),
+    ...predictionColumns(input.tasks ?? new Map()),
     tagRows,
     tagNames: () => {
       const names = new Set(input.tags?.keys() ?? []);
@@ -218,4 +117,83 @@ export function createMemorySource(input: MemoryDatasetInput): MemorySource {
     },
   };
   return source;
+}
+
+/** The row of each file name, after checking that names are distinct and every column covers every row. */
+function indexRows(input: MemoryDatasetInput): Map<string, number> {
+  const rowCount = input.fileNames.length;
+  const rowIndex = new Map<string, number>();
+  input.fileNames.forEach((name, row) => {
+    if (rowIndex.has(name)) throw new Error(`file name ${JSON.stringify(name)} appears twice`);
+    rowIndex.set(name, row);
+  });
+  if (input.embeddings && input.embeddings.data.length !== rowCount * input.embeddings.dim) {
+    throw new Error(`embeddings hold ${input.embeddings.data.length / input.embeddings.dim} rows, the dataset has ${rowCount}`);
+  }
+  for (const [name, task] of input.tasks ?? []) {
+    if (task.rows.length !== rowCount) throw new Error(`task "${name}" covers ${task.rows.length} rows, the dataset has ${rowCount}`);
+  }
+  return rowIndex;
+}
+
+/** A value computed on first use. */
+function once<V>(compute: () => V): () => V {
+  let value: { v: V } | undefined;
+  return () => (value ??= { v: compute() }).v;
+}
+
+/** A derived column by key, computed on first use; an undefined answer is not kept. */
+function memoize<V>(compute: (key: string) => V | undefined): (key: string) => V | undefined {
+  const cache = new Map<string, V>();
+  return (key) => {
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    const value = compute(key);
+    if (value !== undefined) cache.set(key, value);
+    return value;
+  };
+}
+
+/**
+ * A query set: the normalized embeddings of a tag's rows, in this dataset (which then also marks its rows
+ * in `inQuerySet`) or one `resolveDataset` finds.
+ */
+function querySetOf(input: MemoryDatasetInput, source: MemorySource, datasetId: string, tagName: string): QuerySet | undefined {
+  const self = input.id !== undefined && datasetId === input.id;
+  const dataset = self ? source : input.resolveDataset?.(datasetId);
+  if (!dataset) return undefined;
+  const rows = dataset.tagRows(tagName);
+  const matrix = dataset.embeddings();
+  if (!rows || !matrix) return undefined;
+  return querySetOfRows(matrix, rows, self ? source.rowCount : undefined);
+}
+
+/** The columns derived from the prediction tasks: task infos, scores, class vectors, category counts. */
+function predictionColumns(tasks: ReadonlyMap<string, TaskPredictions>): Pick<SelectionSource, 'tasks' | 'score' | 'scoreNames' | 'classCounts' | 'categoryCount'> {
+  const score = memoize((key) => {
+    const at = key.lastIndexOf('\u0000');
+    const task = key.slice(0, at);
+    const scoreName = key.slice(at + 1);
+    const predictions = tasks.get(task);
+    return predictions && isScoreName(predictions.schema.type, scoreName) ? scoreColumn(predictions, scoreName) : undefined;
+  });
+  const classCache = memoize((task): ClassCounts | undefined => {
+    const predictions = tasks.get(task);
+    return predictions ? classCounts(predictions) : undefined;
+  });
+  const countCache = memoize((task) => {
+    const predictions = tasks.get(task);
+    return predictions ? categoryCount(predictions) : undefined;
+  });
+  const infos = once(() => new Map<string, TaskInfo>([...tasks].map(([name, task]) => [name, { name, type: task.schema.type, categories: new Map(task.schema.categories.map((c) => [c.id, c.name])) }])));
+  return {
+    tasks: infos,
+    score: (task, scoreName) => score(`${task}\u0000${scoreName}`),
+    scoreNames: (task) => {
+      const predictions = tasks.get(task);
+      return predictions ? scoreNamesFor(predictions.schema.type) : [];
+    },
+    classCounts: classCache,
+    categoryCount: countCache,
+  };
 }

@@ -241,48 +241,8 @@ export function prepareSequenceSelection(config: SelectionConfig, source: Select
   const length = config.selectedSequenceLength ?? 1;
   const rowCount = source.rowCount;
   const names = frameNames(source);
-
-  // Frame groups: preselected (a preselected tag, the pool), candidates, and the rest (in no sequence).
-  const preselected = rowSet(options.preselectedRows, rowCount);
-  for (const row of rowSet(options.datapool?.rows, rowCount)) preselected.add(row);
-  const inputRows = options.inputRows ? rowSet(options.inputRows, rowCount) : undefined;
-  const newFrom = options.datapool?.newFrom ?? 0;
-  const candidateFrames: number[] = [];
-  for (let row = Math.max(0, newFrom); row < rowCount; row++) if (!preselected.has(row) && (!inputRows || inputRows.has(row))) candidateFrames.push(row);
-
-  const cut = chunkFrames(candidateFrames, names, length, false);
-  const kept = chunkFrames([...preselected], names, length, true);
-  const sequences: Chunk[] = [...cut.chunks.map((frames) => ({ frames, preselected: false })), ...kept.chunks.map((frames) => ({ frames, preselected: true }))];
-  sequences.sort((a, b) => a.frames[0]! - b.frames[0]!);
-
-  // Frame-level filters: a sequence is a candidate only if every frame is readable and passes every THRESHOLD.
-  const candidate = sequences.map((s) => !s.preselected);
-  const dropped: DroppedRows[] = [];
-  const dropWhere = (fails: (frame: number) => boolean, reason: string) => {
-    let count = 0;
-    sequences.forEach((s, i) => {
-      if (candidate[i] && s.frames.some(fails)) {
-        candidate[i] = false;
-        count += s.frames.length;
-      }
-    });
-    if (count > 0) dropped.push({ reason, count });
-  };
-  if (options.corruptRows && options.corruptRows.size > 0) {
-    const corrupt = options.corruptRows;
-    dropWhere((frame) => corrupt.has(frame), 'corrupt image in the sequence');
-  }
-  config.strategies.forEach(({ input, strategy }, index) => {
-    const { filter } = strategyDefinition(strategy.type);
-    if (!filter) return;
-    const column = numericColumn(input, source);
-    if (!column) return; // reported by the selection's own validation
-    // A missing value is not a failed threshold: the sequence's mean is missing, and dropped as such.
-    dropWhere(
-      (frame) => !Number.isNaN(column[frame]!) && !filter.passes(strategy, column[frame]!),
-      `${strategy.type} strategies[${index}]: ${describeInput(input)} ${filter.describe(strategy)} does not hold for every frame of the sequence`,
-    );
-  });
+  const { sequences, preselected, tailFrames } = cutSequences(names, length, rowCount, options);
+  const { candidate, dropped } = candidateSequences(config, source, sequences, options.corruptRows);
 
   const sequenceRows = sequences.map((_, i) => i);
   const dedupe = config.removeExactDuplicates ?? options.removeExactDuplicates ?? false;
@@ -307,9 +267,9 @@ export function prepareSequenceSelection(config: SelectionConfig, source: Select
     length,
     sequenceCount: sequences.length,
     candidateCount: candidate.filter(Boolean).length,
-    incompleteTailFrames: cut.tailFrames,
+    incompleteTailFrames: tailFrames,
     preselectedFrames,
-    dropped: [...(cut.tailFrames > 0 ? [{ reason: `incomplete sequence at the end of a video (fewer than ${length} consecutive frames)`, count: cut.tailFrames }] : []), ...dropped],
+    dropped: [...(tailFrames > 0 ? [{ reason: `incomplete sequence at the end of a video (fewer than ${length} consecutive frames)`, count: tailFrames }] : []), ...dropped],
     frames: (sequence) => sequences[sequence]!.frames,
     describe: (sequence) => {
       const frames = sequences[sequence]!.frames;
@@ -326,4 +286,56 @@ export function prepareSequenceSelection(config: SelectionConfig, source: Select
     ? { requested: inner.target, target: inner.target + inner.preselectedRows.length, datapool: { poolSize: rowSet(options.datapool.rows, rowCount).size, processAll: options.datapool.newFrom === undefined } }
     : {};
   return { ...inner, ...datapool, dropped: frameCounts, sequences: plan };
+}
+
+/**
+ * The frames in sequences of `length`, in frame order: the candidate frames (not preselected, in the
+ * input, new to the pool) cut into sequences, with the incomplete tail of a video left out, and the
+ * preselected frames (a preselected tag, the pool) grouped the same way.
+ */
+function cutSequences(names: readonly FrameName[], length: number, rowCount: number, options: SelectionOptions) {
+  const preselected = rowSet(options.preselectedRows, rowCount);
+  for (const row of rowSet(options.datapool?.rows, rowCount)) preselected.add(row);
+  const inputRows = options.inputRows ? rowSet(options.inputRows, rowCount) : undefined;
+  const newFrom = options.datapool?.newFrom ?? 0;
+  const candidateFrames: number[] = [];
+  for (let row = Math.max(0, newFrom); row < rowCount; row++) if (!preselected.has(row) && (!inputRows || inputRows.has(row))) candidateFrames.push(row);
+
+  const cut = chunkFrames(candidateFrames, names, length, false);
+  const kept = chunkFrames([...preselected], names, length, true);
+  const sequences: Chunk[] = [...cut.chunks.map((frames) => ({ frames, preselected: false })), ...kept.chunks.map((frames) => ({ frames, preselected: true }))];
+  sequences.sort((a, b) => a.frames[0]! - b.frames[0]!);
+  return { sequences, preselected, tailFrames: cut.tailFrames };
+}
+
+/**
+ * Frame-level filters: a sequence is a candidate only if it is not preselected and every frame is
+ * readable and passes every THRESHOLD. The frames dropped, by reason.
+ */
+function candidateSequences(config: SelectionConfig, source: SelectionSource, sequences: readonly Chunk[], corruptRows: SelectionOptions['corruptRows']) {
+  const candidate = sequences.map((s) => !s.preselected);
+  const dropped: DroppedRows[] = [];
+  const dropWhere = (fails: (frame: number) => boolean, reason: string) => {
+    let count = 0;
+    sequences.forEach((s, i) => {
+      if (candidate[i] && s.frames.some(fails)) {
+        candidate[i] = false;
+        count += s.frames.length;
+      }
+    });
+    if (count > 0) dropped.push({ reason, count });
+  };
+  if (corruptRows && corruptRows.size > 0) dropWhere((frame) => corruptRows.has(frame), 'corrupt image in the sequence');
+  config.strategies.forEach(({ input, strategy }, index) => {
+    const { filter } = strategyDefinition(strategy.type);
+    if (!filter) return;
+    const column = numericColumn(input, source);
+    if (!column) return; // reported by the selection's own validation
+    // A missing value is not a failed threshold: the sequence's mean is missing, and dropped as such.
+    dropWhere(
+      (frame) => !Number.isNaN(column[frame]!) && !filter.passes(strategy, column[frame]!),
+      `${strategy.type} strategies[${index}]: ${describeInput(input)} ${filter.describe(strategy)} does not hold for every frame of the sequence`,
+    );
+  });
+  return { candidate, dropped };
 }

@@ -17,6 +17,7 @@ import type {
   TaskInfo,
 } from '../selection/types.js';
 import { mapLimit } from '../store/mapLimit.js';
+import { querySetOfRows } from '../selection/querySet.js';
 
 /** What a selection reads. */
 export interface ColumnNeeds {
@@ -97,78 +98,15 @@ export async function loadColumnSource(
   querySets: readonly ResolvedQuerySet[] = [],
 ): Promise<SelectionSource & { fileNames(): Promise<string[]> }> {
   const reader = new ColumnReader(blobs, manifest);
-  const rowCount = manifest.rowCount;
   const embeddings = needs.embeddings || (needs.querySets ?? []).length > 0 ? await cachedEmbeddings(reader, datasetId) : undefined;
-
-  const metadata = new Map<string, MetadataColumn>();
-  for (const key of needs.metadata ?? []) {
-    const info = manifest.metadata[key];
-    if (!info) continue;
-    if (info.categories) {
-      const codes = new Int32Array(rowCount).fill(-1);
-      await mapLimit(manifest.shards, SHARD_CONCURRENCY, async (shard) => {
-        const values = await reader.int32(shard, `metadata/${key}`);
-        if (values) codes.set(values, shard.rowStart);
-      });
-      metadata.set(key, { kind: 'categorical', codes, categories: info.categories });
-    } else {
-      metadata.set(key, { kind: 'numeric', values: await loadFloat64(reader, `metadata/${key}`) });
-    }
-  }
-
-  const scores = new Map<string, Float64Array>();
-  for (const { task, score } of needs.scores ?? []) {
-    if (manifest.tasks[task]?.scoreNames.includes(score)) scores.set(`${task}/${score}`, await loadFloat64(reader, `tasks/${task}/score/${score}`));
-  }
-  const classCounts = new Map<string, ClassCounts>();
-  for (const task of needs.classCounts ?? []) {
-    const info = manifest.tasks[task];
-    if (!info) continue;
-    const k = info.classes.length;
-    const counts = await loadFloat64(reader, `tasks/${task}/classCounts`, k);
-    const present = new Uint8Array(rowCount);
-    await mapLimit(manifest.shards, SHARD_CONCURRENCY, async (shard) => {
-      const bytes = await reader.bytes(shard, `tasks/${task}/present`);
-      if (bytes) present.set(bytes, shard.rowStart);
-    });
-    // Rows without a prediction record read NaN; the engine wants zeros there and `present` = 0.
-    for (let i = 0; i < counts.length; i++) if (Number.isNaN(counts[i])) counts[i] = 0;
-    classCounts.set(task, { classes: info.classes, counts, present });
-  }
-  const categoryCounts = new Map<string, Float64Array>();
-  for (const task of needs.categoryCount ?? []) {
-    if (manifest.tasks[task]) categoryCounts.set(task, await loadFloat64(reader, `tasks/${task}/categoryCount`));
-  }
-  const objects = new Map<string, ObjectEmbeddings>();
-  for (const task of needs.objectEmbeddings ?? []) {
-    const info = manifest.tasks[task];
-    if (!info?.objectEmbeddings || !info.objectDim) continue;
-    const parts = await mapLimit(manifest.shards, SHARD_CONCURRENCY, async (shard) => ({
-      data: (await reader.float32(shard, `objects/${task}/embeddings`)) ?? new Float32Array(0),
-      sampleRow: (await reader.int32(shard, `objects/${task}/sampleRow`)) ?? new Int32Array(0),
-      objectIndex: (await reader.int32(shard, `objects/${task}/objectIndex`)) ?? new Int32Array(0),
-    }));
-    const data = concatFloat32(parts.map((p) => p.data));
-    const sampleRow = Int32Array.from(parts.flatMap((p) => [...p.sampleRow]));
-    const objectIndex = Int32Array.from(parts.flatMap((p) => [...p.objectIndex]));
-    objects.set(task, { rows: sampleRow.length, dim: info.objectDim, data, sampleRow, objectIndex });
-  }
-
+  const metadata = await loadMetadataColumns(reader, needs.metadata ?? []);
+  const { scores, classCounts, categoryCounts } = await loadTaskColumns(reader, needs);
+  const objects = await loadObjectEmbeddings(reader, needs.objectEmbeddings ?? []);
   const queries = new Map<string, QuerySet>();
   for (const query of querySets) {
     const self = query.datasetId === datasetId;
     const matrix = self ? embeddings! : await loadEmbeddings(new ColumnReader(blobs, query.manifest));
-    const data = new Float32Array(query.rows.length * matrix.dim);
-    query.rows.forEach((row, k) => data.set(matrix.data.subarray(row * matrix.dim, (row + 1) * matrix.dim), k * matrix.dim));
-    let inQuerySet: Uint8Array | undefined;
-    if (self) {
-      inQuerySet = new Uint8Array(rowCount);
-      for (const row of query.rows) inQuerySet[row] = 1;
-    }
-    queries.set(`${query.datasetId}\u0000${query.tagName}`, {
-      embeddings: { rows: query.rows.length, dim: matrix.dim, data },
-      ...(inQuerySet ? { inQuerySet } : {}),
-    });
+    queries.set(`${query.datasetId}\u0000${query.tagName}`, querySetOfRows(matrix, query.rows, self ? manifest.rowCount : undefined));
   }
 
   let fileNames: string[] | undefined;
@@ -177,7 +115,7 @@ export async function loadColumnSource(
     Object.entries(manifest.tasks).map(([name, info]) => [name, { name, type: info.type, categories: new Map(info.categories.map((c) => [c.id, c.name])) }]),
   );
   return {
-    rowCount,
+    rowCount: manifest.rowCount,
     fileName: (row) => {
       if (!fileNames) throw new Error('file names are not loaded; call fileNames() first');
       return fileNames[row]!;
@@ -194,4 +132,73 @@ export async function loadColumnSource(
     classCounts: (task) => classCounts.get(task),
     categoryCount: (task) => categoryCounts.get(task),
   };
+}
+
+/** The metadata columns a selection reads (keys the dataset does not have are left out). */
+async function loadMetadataColumns(reader: ColumnReader, keys: readonly string[]): Promise<Map<string, MetadataColumn>> {
+  const { manifest } = reader;
+  const metadata = new Map<string, MetadataColumn>();
+  for (const key of keys) {
+    const info = manifest.metadata[key];
+    if (!info) continue;
+    if (info.categories) {
+      const codes = new Int32Array(manifest.rowCount).fill(-1);
+      await mapLimit(manifest.shards, SHARD_CONCURRENCY, async (shard) => {
+        const values = await reader.int32(shard, `metadata/${key}`);
+        if (values) codes.set(values, shard.rowStart);
+      });
+      metadata.set(key, { kind: 'categorical', codes, categories: info.categories });
+    } else {
+      metadata.set(key, { kind: 'numeric', values: await loadFloat64(reader, `metadata/${key}`) });
+    }
+  }
+  return metadata;
+}
+
+/** The prediction columns a selection reads: scores (by `task/score`), class vectors and category counts. */
+async function loadTaskColumns(reader: ColumnReader, needs: ColumnNeeds) {
+  const { manifest } = reader;
+  const scores = new Map<string, Float64Array>();
+  for (const { task, score } of needs.scores ?? []) {
+    if (manifest.tasks[task]?.scoreNames.includes(score)) scores.set(`${task}/${score}`, await loadFloat64(reader, `tasks/${task}/score/${score}`));
+  }
+  const classCounts = new Map<string, ClassCounts>();
+  for (const task of needs.classCounts ?? []) {
+    const info = manifest.tasks[task];
+    if (!info) continue;
+    const counts = await loadFloat64(reader, `tasks/${task}/classCounts`, info.classes.length);
+    const present = new Uint8Array(manifest.rowCount);
+    await mapLimit(manifest.shards, SHARD_CONCURRENCY, async (shard) => {
+      const bytes = await reader.bytes(shard, `tasks/${task}/present`);
+      if (bytes) present.set(bytes, shard.rowStart);
+    });
+    // Rows without a prediction record read NaN; the engine wants zeros there and `present` = 0.
+    for (let i = 0; i < counts.length; i++) if (Number.isNaN(counts[i])) counts[i] = 0;
+    classCounts.set(task, { classes: info.classes, counts, present });
+  }
+  const categoryCounts = new Map<string, Float64Array>();
+  for (const task of needs.categoryCount ?? []) {
+    if (manifest.tasks[task]) categoryCounts.set(task, await loadFloat64(reader, `tasks/${task}/categoryCount`));
+  }
+  return { scores, classCounts, categoryCounts };
+}
+
+/** The object embeddings of the tasks a selection reads, rows concatenated across shards. */
+async function loadObjectEmbeddings(reader: ColumnReader, taskNames: readonly string[]): Promise<Map<string, ObjectEmbeddings>> {
+  const { manifest } = reader;
+  const objects = new Map<string, ObjectEmbeddings>();
+  for (const task of taskNames) {
+    const info = manifest.tasks[task];
+    if (!info?.objectEmbeddings || !info.objectDim) continue;
+    const parts = await mapLimit(manifest.shards, SHARD_CONCURRENCY, async (shard) => ({
+      data: (await reader.float32(shard, `objects/${task}/embeddings`)) ?? new Float32Array(0),
+      sampleRow: (await reader.int32(shard, `objects/${task}/sampleRow`)) ?? new Int32Array(0),
+      objectIndex: (await reader.int32(shard, `objects/${task}/objectIndex`)) ?? new Int32Array(0),
+    }));
+    const data = concatFloat32(parts.map((p) => p.data));
+    const sampleRow = Int32Array.from(parts.flatMap((p) => [...p.sampleRow]));
+    const objectIndex = Int32Array.from(parts.flatMap((p) => [...p.objectIndex]));
+    objects.set(task, { rows: sampleRow.length, dim: info.objectDim, data, sampleRow, objectIndex });
+  }
+  return objects;
 }

@@ -84,7 +84,15 @@ describe('forEachRecord', () => {
     const reader: FolderReader = {
       name: (path) => `dir/${path}`,
       text: (path) => Promise.resolve(texts[path]!),
-      stream: (path) => Promise.resolve([new TextEncoder().encode(texts[path]!)]),
+      stream: (path) =>
+        Promise.resolve(
+          (async function* () {
+            // Split inside the CRLF, so that the line end is put together across chunks.
+            const bytes = new TextEncoder().encode(texts[path]!);
+            yield bytes.subarray(0, 11);
+            yield bytes.subarray(11);
+          })(),
+        ),
     };
     const seen: string[] = [];
     await forEachRecord(

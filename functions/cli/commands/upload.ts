@@ -77,129 +77,172 @@ export function makeUploadCommand(): Command {
 
       const { files, skipped } = scanLightlyFolder(dir);
       if (skipped.length > 0) io.stderr(`skipping ${skipped.length} file${skipped.length === 1 ? '' : 's'} outside the upload layout (e.g. ${skipped[0]})\n`);
-      const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
-
       const api = connect();
-      if (!values.create && !(await api.findDataset(name))) {
-        throw new NameNotFoundError(`no dataset named "${name}": add --create to create it (list yours with "winnow datasets")`);
-      }
-      const [dataset, created] = await api.ensureDataset(name);
-      if (created) io.stderr(`created dataset ${name} (${dataset.id})\n`);
-      /** A rejected upload into the dataset this command created leaves no dataset behind. */
-      const rejected = async (message: string, cause?: unknown): Promise<UploadRejectedError> => {
-        let note = '';
-        if (created) {
-          await api.deleteDataset(dataset.id).then(
-            () => (note = `; the dataset ${name} created for it was deleted again`),
-            () => (note = `; the dataset ${name} created for it is left empty`),
-          );
-        }
-        return new UploadRejectedError(`the upload was rejected, nothing was added: ${message}${note}`, cause === undefined ? undefined : { cause });
-      };
-      const file = stateFile(api.url, dataset.id, dir);
-
-      const saved = await resumable(api, io, file, files);
-      let state = saved?.state;
-      if (saved && state) {
-        if (saved.server.status === 'COMMITTED') {
-          clearState(file);
-          io.stderr(`upload ${state.uploadId} was already committed: ${saved.server.samplesAdded ?? 0} samples added to ${name}\n`);
-          return EXIT.ok;
-        }
-        if (saved.server.status === 'COMMITTING') {
-          throw new Error(`the server is committing upload ${state.uploadId}; run the same command again in a moment to see the result`);
-        }
-        io.stderr(`resuming upload ${state.uploadId}: ${formatBytes(sentBytes(state))} of ${formatBytes(totalBytes)} already sent\n`);
-      } else {
-        const upload = await api.createUpload(dataset.id, files.map((f) => ({ path: f.path, size: f.size })));
-        const local = new Map(files.map((f) => [f.path, f]));
-        state = {
-          version: 1,
-          apiUrl: api.url,
-          datasetId: dataset.id,
-          dir,
-          uploadId: upload.id,
-          expiresAt: upload.expiresAt,
-          files: upload.files.map((f) => ({
-            path: f.path,
-            size: f.size,
-            mtimeMs: local.get(f.path)!.mtimeMs,
-            ...(f.url ? { url: f.url } : { partSize: f.partSize!, parts: f.parts!.map((p) => ({ partNumber: p.partNumber, url: p.url })) }),
-          })),
-        };
-        saveState(file, state);
-        io.stderr(`upload ${upload.id}: ${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(totalBytes)}\n`);
-      }
-
-      const absolute = new Map(files.map((f) => [f.path, f.absolutePath]));
-      let done = sentBytes(state);
-      const progress = byteProgress(io, totalBytes, 'uploading', done);
-      const current = state;
-      const steps = pendingSteps(current);
-      // Saving the state after every small file would rewrite it O(files²) bytes in all: save after every
-      // part, and otherwise at most every SAVE_INTERVAL_MS. A file sent but not yet recorded is sent again
-      // on a resume, which is harmless (same object key).
-      let lastSave = Date.now();
-      let sentSteps = 0;
-      try {
-        await sendSteps({
-          steps,
-          absolutePath: (path) => absolute.get(path)!,
-          concurrency,
-          onSent: (step) => {
-            if (step.partNumber !== undefined || Date.now() - lastSave >= SAVE_INTERVAL_MS) {
-              saveState(file, current);
-              lastSave = Date.now();
-            }
-            done += step.bytes;
-            sentSteps += 1;
-            progress.update(done, step.label, plainLine(step, sentSteps, steps.length));
-          },
-        });
-      } catch (err) {
-        saveState(file, current);
-        progress.stop();
-        const message = err instanceof Error ? err.message : String(err);
-        throw new Error(`${message}\n${formatBytes(done)} of ${formatBytes(totalBytes)} sent; run the same command again to resume`, { cause: err });
-      }
-      saveState(file, current);
-      progress.stop();
-
-      const multipart = current.files
-        .filter((f) => f.parts)
-        .map((f) => ({ path: f.path, parts: f.parts!.map((p) => ({ partNumber: p.partNumber, etag: p.etag! })) }));
-      io.stderr(`committing upload ${current.uploadId} (the server checks every file)…\n`);
-      try {
-        let committed = await api.commitUpload(dataset.id, current.uploadId, multipart);
-        if (committed.status === 'COMMITTING') {
-          // Large uploads are converted after the request; follow the upload until it is done.
-          io.stderr(`the server is converting the upload in the background…\n`);
-          for (;;) {
-            await new Promise((resolve) => setTimeout(resolve, COMMIT_POLL_MS));
-            const now = await api.upload(dataset.id, current.uploadId);
-            if (!now) throw new Error(`upload ${current.uploadId} is gone from the server (its dataset was deleted?)`);
-            committed = now;
-            if (committed.status !== 'COMMITTING') break;
-          }
-        }
-        if (committed.status === 'REJECTED') {
-          clearState(file);
-          throw await rejected(committed.error ?? 'no reason given');
-        }
-        if (committed.status !== 'COMMITTED') {
-          throw new Error(`the commit did not finish (upload ${current.uploadId} is ${committed.status}); run the same command again to retry`);
-        }
-        clearState(file);
-        const total = await api.sampleCount(dataset.id);
-        io.stderr(`committed: ${committed.samplesAdded ?? 0} samples added to ${name} (now ${total})\n`);
-      } catch (err) {
-        if (err instanceof ApiError && err.code === 'BAD_USER_INPUT') {
-          clearState(file);
-          throw await rejected(err.message, err);
-        }
-        throw err;
-      }
+      const target = await openDataset(api, io, name, values.create === true);
+      const upload: UploadRun = { api, io, target, dir, files, stateFile: stateFile(api.url, target.dataset.id, dir), totalBytes: files.reduce((sum, f) => sum + f.size, 0) };
+      const state = await startOrResume(upload);
+      if (!state) return EXIT.ok;
+      await sendFiles(upload, state, concurrency);
+      await commit(upload, state);
       return EXIT.ok;
     },
   });
+}
+
+/** The dataset an upload goes to, and whether this command created it. */
+interface UploadTarget {
+  readonly name: string;
+  readonly dataset: { readonly id: string };
+  readonly created: boolean;
+  /** The error of a rejected upload; a dataset this command created is deleted again first. */
+  readonly rejected: (message: string, cause?: unknown) => Promise<UploadRejectedError>;
+}
+
+/** What each step of one upload command works on. */
+interface UploadRun {
+  readonly api: WinnowApi;
+  readonly io: CliIo;
+  readonly target: UploadTarget;
+  readonly dir: string;
+  readonly files: readonly LocalFile[];
+  /** Where the upload's progress is saved, for a resume. */
+  readonly stateFile: string;
+  readonly totalBytes: number;
+}
+
+/** Finds the dataset NAME, or creates it with `--create` (a typo must not make a new dataset). */
+async function openDataset(api: WinnowApi, io: CliIo, name: string, create: boolean): Promise<UploadTarget> {
+  if (!create && !(await api.findDataset(name))) {
+    throw new NameNotFoundError(`no dataset named "${name}": add --create to create it (list yours with "winnow datasets")`);
+  }
+  const [dataset, created] = await api.ensureDataset(name);
+  if (created) io.stderr(`created dataset ${name} (${dataset.id})\n`);
+  const rejected = async (message: string, cause?: unknown): Promise<UploadRejectedError> => {
+    let note = '';
+    if (created) {
+      await api.deleteDataset(dataset.id).then(
+        () => (note = `; the dataset ${name} created for it was deleted again`),
+        () => (note = `; the dataset ${name} created for it is left empty`),
+      );
+    }
+    return new UploadRejectedError(`the upload was rejected, nothing was added: ${message}${note}`, cause === undefined ? undefined : { cause });
+  };
+  return { name, dataset, created, rejected };
+}
+
+/**
+ * The upload to send: a saved one that can go on, or a new one (`createUpload`, then saved). Undefined
+ * when the saved upload was committed already (nothing left to do).
+ */
+async function startOrResume({ api, io, target, dir, files, stateFile: file, totalBytes }: UploadRun): Promise<UploadState | undefined> {
+  const saved = await resumable(api, io, file, files);
+  if (saved) {
+    const { state, server } = saved;
+    if (server.status === 'COMMITTED') {
+      clearState(file);
+      io.stderr(`upload ${state.uploadId} was already committed: ${server.samplesAdded ?? 0} samples added to ${target.name}\n`);
+      return undefined;
+    }
+    if (server.status === 'COMMITTING') {
+      throw new Error(`the server is committing upload ${state.uploadId}; run the same command again in a moment to see the result`);
+    }
+    io.stderr(`resuming upload ${state.uploadId}: ${formatBytes(sentBytes(state))} of ${formatBytes(totalBytes)} already sent\n`);
+    return state;
+  }
+  const upload = await api.createUpload(target.dataset.id, files.map((f) => ({ path: f.path, size: f.size })));
+  const local = new Map(files.map((f) => [f.path, f]));
+  const state: UploadState = {
+    version: 1,
+    apiUrl: api.url,
+    datasetId: target.dataset.id,
+    dir,
+    uploadId: upload.id,
+    expiresAt: upload.expiresAt,
+    files: upload.files.map((f) => ({
+      path: f.path,
+      size: f.size,
+      mtimeMs: local.get(f.path)!.mtimeMs,
+      ...(f.url ? { url: f.url } : { partSize: f.partSize!, parts: f.parts!.map((p) => ({ partNumber: p.partNumber, url: p.url })) }),
+    })),
+  };
+  saveState(file, state);
+  io.stderr(`upload ${upload.id}: ${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(totalBytes)}\n`);
+  return state;
+}
+
+/** Sends what S3 has not acknowledged yet, with progress, saving the state as parts and files arrive. */
+async function sendFiles({ io, files, stateFile: file, totalBytes }: UploadRun, state: UploadState, concurrency: number): Promise<void> {
+  const absolute = new Map(files.map((f) => [f.path, f.absolutePath]));
+  let done = sentBytes(state);
+  const progress = byteProgress(io, totalBytes, 'uploading', done);
+  const steps = pendingSteps(state);
+  // Saving the state after every small file would rewrite it O(files²) bytes in all: save after every
+  // part, and otherwise at most every SAVE_INTERVAL_MS. A file sent but not yet recorded is sent again
+  // on a resume, which is harmless (same object key).
+  let lastSave = Date.now();
+  let sentSteps = 0;
+  try {
+    await sendSteps({
+      steps,
+      absolutePath: (path) => absolute.get(path)!,
+      concurrency,
+      onSent: (step) => {
+        if (step.partNumber !== undefined || Date.now() - lastSave >= SAVE_INTERVAL_MS) {
+          saveState(file, state);
+          lastSave = Date.now();
+        }
+        done += step.bytes;
+        sentSteps += 1;
+        progress.update(done, step.label, plainLine(step, sentSteps, steps.length));
+      },
+    });
+  } catch (err) {
+    saveState(file, state);
+    progress.stop();
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`${message}\n${formatBytes(done)} of ${formatBytes(totalBytes)} sent; run the same command again to resume`, { cause: err });
+  }
+  saveState(file, state);
+  progress.stop();
+}
+
+/** `commitUpload`, then (for a commit in the background) following the upload until it is done. */
+async function commit({ api, io, target, stateFile: file }: UploadRun, state: UploadState): Promise<void> {
+  const multipart = state.files
+    .filter((f) => f.parts)
+    .map((f) => ({ path: f.path, parts: f.parts!.map((p) => ({ partNumber: p.partNumber, etag: p.etag! })) }));
+  io.stderr(`committing upload ${state.uploadId} (the server checks every file)…\n`);
+  try {
+    let committed = await api.commitUpload(target.dataset.id, state.uploadId, multipart);
+    if (committed.status === 'COMMITTING') {
+      io.stderr(`the server is converting the upload in the background…\n`);
+      committed = await committedInBackground(api, target.dataset.id, state.uploadId);
+    }
+    if (committed.status === 'REJECTED') {
+      clearState(file);
+      throw await target.rejected(committed.error ?? 'no reason given');
+    }
+    if (committed.status !== 'COMMITTED') {
+      throw new Error(`the commit did not finish (upload ${state.uploadId} is ${committed.status}); run the same command again to retry`);
+    }
+    clearState(file);
+    const total = await api.sampleCount(target.dataset.id);
+    io.stderr(`committed: ${committed.samplesAdded ?? 0} samples added to ${target.name} (now ${total})\n`);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'BAD_USER_INPUT') {
+      clearState(file);
+      throw await target.rejected(err.message, err);
+    }
+    throw err;
+  }
+}
+
+/** Large uploads are converted after the request: the upload as it is once it is no longer COMMITTING. */
+async function committedInBackground(api: WinnowApi, datasetId: string, uploadId: string): Promise<UploadOutcome> {
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, COMMIT_POLL_MS));
+    const now = await api.upload(datasetId, uploadId);
+    if (!now) throw new Error(`upload ${uploadId} is gone from the server (its dataset was deleted?)`);
+    if (now.status !== 'COMMITTING') return now;
+  }
 }
