@@ -25,7 +25,7 @@ import { SelectionWorkflow } from './workflow.js';
 import { grantObjectsUnder, grantTableItems, TABLE_ITEM_ACTIONS } from './access.js';
 import { ConsoleSite } from './console.js';
 import { COMMIT_TIMEOUT_MINUTES } from '../functions/ingest/limits.js';
-import { settingsFromContext } from './settings.js';
+import { settingsFromContext, type StackSettings } from './settings.js';
 
 export { CONTEXT_DEFAULTS, settingsFromContext, type StackSettings } from './settings.js';
 
@@ -52,11 +52,45 @@ export class WinnowStack extends Stack {
   constructor(scope: Construct, id: string, props: WinnowStackProps) {
     super(scope, id, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const { partitionKey, sortKey, gsi1 } = TABLE_KEYS;
     const settings = settingsFromContext(this);
-    const production = props.stage === 'prod';
+    this.table = this.createTable(removalPolicy, props.stage === 'prod');
+    this.bucket = this.createBucket(removalPolicy);
+    this.workflow = new SelectionWorkflow(this, 'Workflow', {
+      table: this.table,
+      bucket: this.bucket,
+      environment: this.baseEnvironment(props),
+      removalPolicy,
+      maxConcurrency: settings.shardConcurrency,
+      memoryMb: { plan: settings.planMemoryMb, shard: settings.shardMemoryMb, select: settings.selectMemoryMb, finish: settings.selectMemoryMb },
+    });
+    [this.commitFunction, this.commitFailures] = this.createCommitFunction(props, settings, removalPolicy);
+    this.apiFunction = this.createApiFunction(props, settings, removalPolicy);
+    const sweepFunction = this.createSweepFunction(props, removalPolicy);
+    this.httpApi = this.createHttpApi(props, settings, removalPolicy);
+    this.addAlarms(sweepFunction);
+    // The web console and the API under one CloudFront origin (output ConsoleUrl).
+    new ConsoleSite(this, 'Console', { httpApi: this.httpApi, removalPolicy });
 
-    this.table = new Table(this, 'Table', {
+    new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/graphql` });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
+    // The deploy preflight counts this function's reserved concurrency back on a redeploy.
+    new CfnOutput(this, 'ApiFunctionName', { value: this.apiFunction.functionName });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    // The region the table lives in: the post-deploy step (infra/scripts/postDeploy.ts) writes the first
+    // API key there, whatever region the shell that deploys is configured for.
+    new CfnOutput(this, 'Region', { value: this.region });
+  }
+
+  /** What every Lambda of the stack is told: the table, the bucket, the stage. */
+  private baseEnvironment(props: WinnowStackProps): Record<string, string> {
+    return { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage };
+  }
+
+  /** The one table (keys from functions/store/table.ts), with its index. */
+  private createTable(removalPolicy: RemovalPolicy, production: boolean): Table {
+    const { partitionKey, sortKey, gsi1 } = TABLE_KEYS;
+    const table = new Table(this, 'Table', {
       partitionKey: { name: partitionKey, type: AttributeType.STRING },
       sortKey: { name: sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -67,13 +101,17 @@ export class WinnowStack extends Stack {
       deletionProtection: production,
       removalPolicy,
     });
-    this.table.addGlobalSecondaryIndex({
+    table.addGlobalSecondaryIndex({
       indexName: gsi1.indexName,
       partitionKey: { name: gsi1.partitionKey, type: AttributeType.STRING },
       sortKey: { name: gsi1.sortKey, type: AttributeType.STRING },
     });
+    return table;
+  }
 
-    this.bucket = new Bucket(this, 'Bucket', {
+  /** The bucket: datasets' columns and uploads, runs' results and intermediates. */
+  private createBucket(removalPolicy: RemovalPolicy): Bucket {
+    return new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -92,19 +130,14 @@ export class WinnowStack extends Stack {
       ],
     });
 
-    this.workflow = new SelectionWorkflow(this, 'Workflow', {
-      table: this.table,
-      bucket: this.bucket,
-      environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage },
-      removalPolicy,
-      maxConcurrency: settings.shardConcurrency,
-      memoryMb: { plan: settings.planMemoryMb, shard: settings.shardMemoryMb, select: settings.selectMemoryMb, finish: settings.selectMemoryMb },
-    });
+  }
 
+  /** The commit Lambda and the queue of commits that failed every attempt. */
+  private createCommitFunction(props: WinnowStackProps, settings: StackSettings, removalPolicy: RemovalPolicy): [NodejsFunction, Queue] {
     // Commits of uploads too large to convert within an API request (29 s): invoked asynchronously by
     // the API (functions/ingest/commitJobs.ts); the event's two automatic retries cover a crash.
-    this.commitFailures = new Queue(this, 'CommitFailures', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
-    this.commitFunction = new NodejsFunction(this, 'CommitFunction', {
+    const commitFailures = new Queue(this, 'CommitFailures', { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    const commitFunction = new NodejsFunction(this, 'CommitFunction', {
       entry: entry('ingest/handler.ts'),
       handler: 'handler',
       ...LAMBDA_RUNTIME,
@@ -112,17 +145,22 @@ export class WinnowStack extends Stack {
       timeout: Duration.minutes(COMMIT_TIMEOUT_MINUTES),
       tracing: Tracing.ACTIVE,
       // A commit that failed every attempt lands here (its upload is back to PENDING or COMMITTING).
-      onFailure: new SqsDestination(this.commitFailures),
+      onFailure: new SqsDestination(commitFailures),
       retryAttempts: 2,
       logGroup: new LogGroup(this, 'CommitLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
-      environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage },
+      environment: this.baseEnvironment(props),
       bundling: IMAGE_DECODER_BUNDLING,
     });
-    grantTableItems(this.table, this.commitFunction);
+    grantTableItems(this.table, commitFunction);
     // Commits read the upload's files and write the dataset's columns and manifests.
-    grantObjectsUnder(this.bucket, this.commitFunction, ['datasets/']);
+    grantObjectsUnder(this.bucket, commitFunction, ['datasets/']);
 
-    this.apiFunction = new NodejsFunction(this, 'ApiFunction', {
+    return [commitFunction, commitFailures];
+  }
+
+  /** The GraphQL API's Lambda and what it may do. */
+  private createApiFunction(props: WinnowStackProps, settings: StackSettings, removalPolicy: RemovalPolicy): NodejsFunction {
+    const apiFunction = new NodejsFunction(this, 'ApiFunction', {
       entry: entry('api/handler.ts'),
       handler: 'handler',
       ...LAMBDA_RUNTIME,
@@ -132,9 +170,7 @@ export class WinnowStack extends Stack {
       ...(settings.apiReservedConcurrency > 0 ? { reservedConcurrentExecutions: settings.apiReservedConcurrency } : {}),
       logGroup: new LogGroup(this, 'ApiLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
       environment: {
-        WINNOW_TABLE_NAME: this.table.tableName,
-        WINNOW_BUCKET_NAME: this.bucket.bucketName,
-        WINNOW_STAGE: props.stage,
+        ...this.baseEnvironment(props),
         WINNOW_STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
         WINNOW_INTROSPECTION: String(props.introspection ?? props.stage !== 'prod'),
         WINNOW_COMMIT_FUNCTION: this.commitFunction.functionName,
@@ -144,13 +180,18 @@ export class WinnowStack extends Stack {
       },
       bundling: IMAGE_DECODER_BUNDLING,
     });
-    this.commitFunction.grantInvoke(this.apiFunction);
-    grantTableItems(this.table, this.apiFunction);
+    this.commitFunction.grantInvoke(apiFunction);
+    grantTableItems(this.table, apiFunction);
     // Presigned uploads and downloads, commits, and deleting a dataset with its runs' objects.
-    grantObjectsUnder(this.bucket, this.apiFunction, ['datasets/', 'runs/', 'runs-work/']);
-    this.workflow.stateMachine.grantStartExecution(this.apiFunction);
-    this.workflow.stateMachine.grantExecution(this.apiFunction, 'states:StopExecution', 'states:DescribeExecution');
+    grantObjectsUnder(this.bucket, apiFunction, ['datasets/', 'runs/', 'runs-work/']);
+    this.workflow.stateMachine.grantStartExecution(apiFunction);
+    this.workflow.stateMachine.grantExecution(apiFunction, 'states:StopExecution', 'states:DescribeExecution');
 
+    return apiFunction;
+  }
+
+  /** The sweeper, every 15 minutes. */
+  private createSweepFunction(props: WinnowStackProps, removalPolicy: RemovalPolicy): NodejsFunction {
     // Nothing stays stuck: uploads COMMITTING past their lease are handed back to the commit worker, or
     // rejected (functions/sweep/sweep.ts).
     const sweepFunction = new NodejsFunction(this, 'SweepFunction', {
@@ -160,7 +201,7 @@ export class WinnowStack extends Stack {
       memorySize: 512,
       timeout: Duration.minutes(5),
       logGroup: new LogGroup(this, 'SweepLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy }),
-      environment: { WINNOW_TABLE_NAME: this.table.tableName, WINNOW_BUCKET_NAME: this.bucket.bucketName, WINNOW_STAGE: props.stage, WINNOW_COMMIT_FUNCTION: this.commitFunction.functionName },
+      environment: { ...this.baseEnvironment(props), WINNOW_COMMIT_FUNCTION: this.commitFunction.functionName },
       tracing: Tracing.ACTIVE,
       bundling: ESM_BUNDLING,
     });
@@ -169,7 +210,12 @@ export class WinnowStack extends Stack {
     this.commitFunction.grantInvoke(sweepFunction);
     new Rule(this, 'SweepSchedule', { schedule: Schedule.rate(Duration.minutes(15)), targets: [new LambdaFunction(sweepFunction)] });
 
-    this.httpApi = new HttpApi(this, 'HttpApi', {
+    return sweepFunction;
+  }
+
+  /** The HTTP API in front of the API Lambda, throttled, with access logs. */
+  private createHttpApi(props: WinnowStackProps, settings: StackSettings, removalPolicy: RemovalPolicy): HttpApi {
+    const httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `winnow-${props.stage}`,
       corsPreflight: {
         allowOrigins: ['*'],
@@ -178,11 +224,11 @@ export class WinnowStack extends Stack {
       },
     });
     const integration = new HttpLambdaIntegration('ApiIntegration', this.apiFunction);
-    this.httpApi.addRoutes({ path: '/graphql', integration });
+    httpApi.addRoutes({ path: '/graphql', integration });
     // Stage throttling caps what unauthenticated floods cost (each request is a Lambda and a key read);
     // access logs record every request.
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy });
-    const stage = this.httpApi.defaultStage!.node.defaultChild as CfnStage;
+    const stage = httpApi.defaultStage!.node.defaultChild as CfnStage;
     stage.defaultRouteSettings = { throttlingRateLimit: settings.apiRateLimit, throttlingBurstLimit: settings.apiBurstLimit };
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
@@ -197,6 +243,11 @@ export class WinnowStack extends Stack {
       }),
     };
 
+    return httpApi;
+  }
+
+  /** Alarms on every Lambda, the executions, the API and the commits that failed for good. */
+  private addAlarms(sweepFunction: NodejsFunction): void {
     // Alarms: failed or timed-out selections, Lambda errors and throttles, API 5xx, commits that failed for good.
     const alarm = (id: string, metric: Metric, description: string) =>
       new Alarm(this, id, {
@@ -221,17 +272,5 @@ export class WinnowStack extends Stack {
     alarm('Api5xxAlarm', this.httpApi.metricServerError(period), 'the HTTP API answered 5xx');
     alarm('CommitFailuresAlarm', this.commitFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), 'a commit failed every attempt');
 
-    // The web console and the API under one CloudFront origin (output ConsoleUrl).
-    new ConsoleSite(this, 'Console', { httpApi: this.httpApi, removalPolicy });
-
-    new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/graphql` });
-    new CfnOutput(this, 'TableName', { value: this.table.tableName });
-    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
-    // The deploy preflight counts this function's reserved concurrency back on a redeploy.
-    new CfnOutput(this, 'ApiFunctionName', { value: this.apiFunction.functionName });
-    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
-    // The region the table lives in: the post-deploy step (infra/scripts/postDeploy.ts) writes the first
-    // API key there, whatever region the shell that deploys is configured for.
-    new CfnOutput(this, 'Region', { value: this.region });
   }
 }

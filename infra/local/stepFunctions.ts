@@ -74,30 +74,7 @@ export async function startLocalStepFunctions(options: {
     const name = body.name ?? crypto.randomUUID();
     const arn = `arn:aws:states:us-east-1:000000000000:execution:winnow-local:${name}`;
     if (executions.has(arn)) throw new ServiceError('ExecutionAlreadyExists', `execution ${name} already exists`);
-    const input = body.input ?? '{}';
-    const run = machine.run(JSON.parse(input) as never, {
-      overrides: { taskResourceLocalHandlers: options.handlers as never },
-      context: { Execution: { Id: arn, Name: name, Input: JSON.parse(input) as never, StartTime: new Date().toISOString() } },
-    });
-    const execution: Execution = { arn, status: 'RUNNING', startDate: Date.now(), input, abort: run.abort, done: Promise.resolve() };
-    execution.done = run.result.then(
-      (output) => {
-        execution.status = 'SUCCEEDED';
-        execution.output = JSON.stringify(output);
-      },
-      (error: unknown) => {
-        if (error instanceof ExecutionAbortedError) {
-          execution.status = 'ABORTED';
-          return;
-        }
-        execution.status = (error as Error).name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
-        const cause = (error as { cause?: { name?: string; message?: string } }).cause;
-        execution.error = cause?.name ?? (error as Error).name;
-        execution.cause = cause?.message ?? (error as Error).message;
-      },
-    ).finally(() => {
-      execution.stopDate = Date.now();
-    });
+    const execution = startExecution(machine, options.handlers, arn, name, body.input ?? '{}');
     executions.set(arn, execution);
     return { executionArn: arn, startDate: execution.startDate / 1000 };
   };
@@ -130,7 +107,58 @@ export async function startLocalStepFunctions(options: {
     },
   };
 
-  const server: Server = createServer((request, response) => {
+  const server = serveActions(actions);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const idle = async () => {
+    await Promise.all([...executions.values()].map((e) => e.done));
+  };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stateMachineArn,
+    idle,
+    close: async () => {
+      for (const e of executions.values()) if (e.status === 'RUNNING') e.abort();
+      await idle();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Runs one execution of the machine, its tasks played by `handlers`; the record follows its end. */
+function startExecution(machine: StateMachine, handlers: Record<string, LocalTaskHandler>, arn: string, name: string, input: string): Execution {
+  const run = machine.run(JSON.parse(input) as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never },
+    context: { Execution: { Id: arn, Name: name, Input: JSON.parse(input) as never, StartTime: new Date().toISOString() } },
+  });
+  const execution: Execution = { arn, status: 'RUNNING', startDate: Date.now(), input, abort: run.abort, done: Promise.resolve() };
+  execution.done = run.result
+    .then(
+      (output) => {
+        execution.status = 'SUCCEEDED';
+        execution.output = JSON.stringify(output);
+      },
+      (error: unknown) => {
+        if (error instanceof ExecutionAbortedError) {
+          execution.status = 'ABORTED';
+          return;
+        }
+        execution.status = (error as Error).name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
+        const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+        execution.error = cause?.name ?? (error as Error).name;
+        execution.cause = cause?.message ?? (error as Error).message;
+      },
+    )
+    .finally(() => {
+      execution.stopDate = Date.now();
+    });
+  return execution;
+}
+
+/** The Step Functions JSON protocol over HTTP: `X-Amz-Target: AWSStepFunctions.<Action>`, a JSON body. */
+function serveActions(actions: Record<string, (body: Record<string, string | undefined>) => unknown>): Server {
+  return createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -148,22 +176,6 @@ export async function startLocalStepFunctions(options: {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const idle = async () => {
-    await Promise.all([...executions.values()].map((e) => e.done));
-  };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stateMachineArn,
-    idle,
-    close: async () => {
-      for (const e of executions.values()) if (e.status === 'RUNNING') e.abort();
-      await idle();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 /** Locally, parallelism is bounded by the machine: Map states run at most `limit` iterations at once. */
