@@ -1,6 +1,9 @@
 /**
  * What can go wrong in the client commands, as named errors. `main` prints `err.message` and exits 1, so
  * every message says what failed, where, and what to do about it.
+ *
+ * The classes repeat one shape on purpose (a class per fault, its `name` set): callers tell faults apart
+ * by class or by `name` (Step Functions, GraphQL codes), which a shared factory would hide from tsc.
  */
 
 /** Neither `winnow login` nor `WINNOW_API_URL` / `WINNOW_API_KEY` gave the API's URL or key. */

@@ -3,6 +3,9 @@
  * the file is line-oriented (CSV, JSON lines, tag lists), the JSON path of the fault inside a JSON value
  * (`$.predictions[2].category_id`) when there is one, and a message for a human. `message` is the whole
  * thing formatted as `file:line: path: reason`, so printing it is enough.
+ *
+ * The classes repeat one shape on purpose (a class per fault, its `name` set): callers tell faults apart
+ * by class or by `name` (Step Functions, GraphQL codes), which a shared factory would hide from tsc.
  */
 
 /** Stable machine-readable reason codes. */

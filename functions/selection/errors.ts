@@ -2,6 +2,9 @@
  * Errors of the selection engine, one class per kind of fault, all under {@link SelectionError} so a
  * caller can catch the engine's faults apart from bugs. Config faults carry the JSON path of each field
  * at fault; syntax faults the line and column.
+ *
+ * The classes repeat one shape on purpose (a class per fault, its `name` set): callers tell faults apart
+ * by class or by `name` (Step Functions, GraphQL codes), which a shared factory would hide from tsc.
  */
 
 export interface ConfigIssue {

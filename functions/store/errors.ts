@@ -1,4 +1,9 @@
-/** Errors raised by the persistence layer; the API maps each to a stable GraphQL error code. */
+/**
+ * Errors raised by the persistence layer; the API maps each to a stable GraphQL error code.
+ *
+ * The classes repeat one shape on purpose (a class per fault, its `name` set): callers tell faults apart
+ * by class or by `name` (Step Functions, GraphQL codes), which a shared factory would hide from tsc.
+ */
 
 /**
  * Worth retrying (S3 or DynamoDB throttled, a 5xx, a network fault, after the SDK's own retries): the
