@@ -68,6 +68,8 @@ export interface SequencePlan {
   /** The frames (rows) of a sequence, in frame order. */
   frames(sequence: number): readonly number[];
   describe(sequence: number): PickedSequence;
+  /** The dataset seen as sequences, as the selection read it (the report draws from it). */
+  readonly source: SelectionSource;
 }
 
 interface Chunk {
@@ -255,7 +257,8 @@ export function prepareSequenceSelection(config: SelectionConfig, source: Select
   const sequences: Chunk[] = [...cut.chunks.map((frames) => ({ frames, preselected: false })), ...kept.chunks.map((frames) => ({ frames, preselected: true }))];
   sequences.sort((a, b) => a.frames[0]! - b.frames[0]!);
 
-  // Frame-level filters: a sequence is a candidate only if every frame is readable and passes every THRESHOLD.
+  // Frame-level filters, thresholds first: a sequence is a candidate only if every frame passes every
+  // THRESHOLD and is readable.
   const candidate = sequences.map((s) => !s.preselected);
   const dropped: DroppedRows[] = [];
   const dropWhere = (fails: (frame: number) => boolean, reason: string) => {
@@ -268,10 +271,6 @@ export function prepareSequenceSelection(config: SelectionConfig, source: Select
     });
     if (count > 0) dropped.push({ reason, count });
   };
-  if (options.corruptRows && options.corruptRows.size > 0) {
-    const corrupt = options.corruptRows;
-    dropWhere((frame) => corrupt.has(frame), 'corrupt image in the sequence');
-  }
   config.strategies.forEach(({ input, strategy }, index) => {
     const { filter } = strategyDefinition(strategy.type);
     if (!filter) return;
@@ -283,14 +282,20 @@ export function prepareSequenceSelection(config: SelectionConfig, source: Select
       `${strategy.type} strategies[${index}]: ${describeInput(input)} ${filter.describe(strategy)} does not hold for every frame of the sequence`,
     );
   });
+  // Then the pre-selection filters: corrupt frames, then (in the selection over sequences) duplicates.
+  if (options.corruptRows && options.corruptRows.size > 0) {
+    const corrupt = options.corruptRows;
+    dropWhere((frame) => corrupt.has(frame), 'corrupt image in the sequence');
+  }
 
   const sequenceRows = sequences.map((_, i) => i);
   const dedupe = config.removeExactDuplicates ?? options.removeExactDuplicates ?? false;
   const frameMatrix = !dedupe || options.canonicalRows ? undefined : (source.rawEmbeddings?.() ?? source.embeddings());
   const frameCanonical = dedupe ? (options.canonicalRows ?? (frameMatrix ? canonicalRows(frameMatrix) : undefined)) : undefined;
+  const sequencesAsRows = sequenceSource(source, sequences);
   const inner = prepareSelection(
     { ...config, selectedSequenceLength: 1, ...(config.nSamples !== undefined ? { nSamples: config.nSamples / length } : {}) },
-    sequenceSource(source, sequences),
+    sequencesAsRows,
     {
       inputRows: sequenceRows.filter((i) => candidate[i]),
       preselectedRows: sequenceRows.filter((i) => sequences[i]!.preselected),
@@ -311,6 +316,7 @@ export function prepareSequenceSelection(config: SelectionConfig, source: Select
     preselectedFrames,
     dropped: [...(cut.tailFrames > 0 ? [{ reason: `incomplete sequence at the end of a video (fewer than ${length} consecutive frames)`, count: cut.tailFrames }] : []), ...dropped],
     frames: (sequence) => sequences[sequence]!.frames,
+    source: sequencesAsRows,
     describe: (sequence) => {
       const frames = sequences[sequence]!.frames;
       return {
