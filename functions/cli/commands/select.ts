@@ -17,7 +17,9 @@ export const SELECT_USAGE = `Usage: winnow select --config CONFIG --input DIR [o
        winnow select --dataset NAME --config FILE --tag NAME [--wait]   (on the server; see below)
 
 Offline: selects samples of the Lightly-layout dataset folder DIR with a selection config (JSON; comments and
-trailing commas allowed) and prints the selected file names, one per line.
+trailing commas allowed) and prints the selected file names, one per line. Sequences (selected_sequence_length)
+and exact-duplicate removal work as on the server; an image in DIR/images/ that cannot be decoded marks its
+sample corrupt: never selected, and listed on stderr and in the --explain JSON (corruptSamples).
 
 Options:
   --config FILE            the selection config (required)
@@ -161,6 +163,7 @@ export function makeSelectCommand(engine: () => Promise<SelectionEngine>): Comma
         result = selection.run(parsed.config, source, {
           ...(inputRows ? { inputRows } : {}),
           ...(preselectedRows ? { preselectedRows } : {}),
+          ...(loaded.corruptSamples.length > 0 ? { corruptRows: new Map(loaded.corruptSamples.map((c) => [c.row, c.reason])) } : {}),
         });
       } catch (err) {
         if (!(err instanceof ConfigMismatchError)) throw err;
@@ -191,11 +194,13 @@ export function makeSelectCommand(engine: () => Promise<SelectionEngine>): Comma
           rowCount: source.rowCount,
           selected: names.length,
           summary: result.summary,
+          corruptSamples: loaded.corruptSamples.map(({ fileName, reason }) => ({ fileName, reason })),
           picks: result.picks.map((pick) => ({ ...pick, fileName: source.fileName(pick.row) })),
         };
         writeFileSync(args.explain, JSON.stringify(explanation, null, 2) + '\n');
       }
       io.stderr(`${selection.describe(result, loaded.source.rowCount)}\n`);
+      for (const { fileName, reason } of loaded.corruptSamples) io.stderr(`corrupt (never selected): ${fileName}: ${reason}\n`);
       return EXIT.ok;
     },
   };
