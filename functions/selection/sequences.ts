@@ -235,30 +235,15 @@ export function frameNames(source: SelectionSource): FrameName[] {
 }
 
 /**
- * Prepares a sequence selection over a dataset of frames: the returned selection's rows are sequences
- * ({@link PreparedSelection.sequences} maps them to frames). Options are as for single frames, in frame
- * rows; `precomputed` is not used (the static parts are computed over sequences here).
+ * Frame-level filters, thresholds first, then corrupt frames: a sequence is a candidate only if every
+ * frame passes every THRESHOLD and is readable. Removals are counted in frames.
  */
-export function prepareSequenceSelection(config: SelectionConfig, source: SelectionSource, options: SelectionOptions = {}): PreparedSelection {
-  const length = config.selectedSequenceLength ?? 1;
-  const rowCount = source.rowCount;
-  const names = frameNames(source);
-
-  // Frame groups: preselected (a preselected tag, the pool), candidates, and the rest (in no sequence).
-  const preselected = rowSet(options.preselectedRows, rowCount);
-  for (const row of rowSet(options.datapool?.rows, rowCount)) preselected.add(row);
-  const inputRows = options.inputRows ? rowSet(options.inputRows, rowCount) : undefined;
-  const newFrom = options.datapool?.newFrom ?? 0;
-  const candidateFrames: number[] = [];
-  for (let row = Math.max(0, newFrom); row < rowCount; row++) if (!preselected.has(row) && (!inputRows || inputRows.has(row))) candidateFrames.push(row);
-
-  const cut = chunkFrames(candidateFrames, names, length, false);
-  const kept = chunkFrames([...preselected], names, length, true);
-  const sequences: Chunk[] = [...cut.chunks.map((frames) => ({ frames, preselected: false })), ...kept.chunks.map((frames) => ({ frames, preselected: true }))];
-  sequences.sort((a, b) => a.frames[0]! - b.frames[0]!);
-
-  // Frame-level filters, thresholds first: a sequence is a candidate only if every frame passes every
-  // THRESHOLD and is readable.
+function frameFilters(
+  config: SelectionConfig,
+  source: SelectionSource,
+  sequences: readonly Chunk[],
+  corruptRows: ReadonlyMap<number, string> | undefined,
+): { candidate: boolean[]; dropped: DroppedRows[] } {
   const candidate = sequences.map((s) => !s.preselected);
   const dropped: DroppedRows[] = [];
   const dropWhere = (fails: (frame: number) => boolean, reason: string) => {
@@ -282,11 +267,35 @@ export function prepareSequenceSelection(config: SelectionConfig, source: Select
       `${strategy.type} strategies[${index}]: ${describeInput(input)} ${filter.describe(strategy)} does not hold for every frame of the sequence`,
     );
   });
-  // Then the pre-selection filters: corrupt frames, then (in the selection over sequences) duplicates.
-  if (options.corruptRows && options.corruptRows.size > 0) {
-    const corrupt = options.corruptRows;
-    dropWhere((frame) => corrupt.has(frame), 'corrupt image in the sequence');
-  }
+  // Then corrupt frames (duplicates come after, in the selection over sequences).
+  if (corruptRows && corruptRows.size > 0) dropWhere((frame) => corruptRows.has(frame), 'corrupt image in the sequence');
+  return { candidate, dropped };
+}
+
+/**
+ * Prepares a sequence selection over a dataset of frames: the returned selection's rows are sequences
+ * ({@link PreparedSelection.sequences} maps them to frames). Options are as for single frames, in frame
+ * rows; `precomputed` is not used (the static parts are computed over sequences here).
+ */
+export function prepareSequenceSelection(config: SelectionConfig, source: SelectionSource, options: SelectionOptions = {}): PreparedSelection {
+  const length = config.selectedSequenceLength ?? 1;
+  const rowCount = source.rowCount;
+  const names = frameNames(source);
+
+  // Frame groups: preselected (a preselected tag, the pool), candidates, and the rest (in no sequence).
+  const preselected = rowSet(options.preselectedRows, rowCount);
+  for (const row of rowSet(options.datapool?.rows, rowCount)) preselected.add(row);
+  const inputRows = options.inputRows ? rowSet(options.inputRows, rowCount) : undefined;
+  const newFrom = options.datapool?.newFrom ?? 0;
+  const candidateFrames: number[] = [];
+  for (let row = Math.max(0, newFrom); row < rowCount; row++) if (!preselected.has(row) && (!inputRows || inputRows.has(row))) candidateFrames.push(row);
+
+  const cut = chunkFrames(candidateFrames, names, length, false);
+  const kept = chunkFrames([...preselected], names, length, true);
+  const sequences: Chunk[] = [...cut.chunks.map((frames) => ({ frames, preselected: false })), ...kept.chunks.map((frames) => ({ frames, preselected: true }))];
+  sequences.sort((a, b) => a.frames[0]! - b.frames[0]!);
+
+  const { candidate, dropped } = frameFilters(config, source, sequences, options.corruptRows);
 
   const sequenceRows = sequences.map((_, i) => i);
   const dedupe = config.removeExactDuplicates ?? options.removeExactDuplicates ?? false;

@@ -7,10 +7,10 @@
  */
 import { realpathSync, writeFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadLightlyFolder } from '../folder.js';
+import { loadLightlyFolder, type LoadedFolder } from '../folder.js';
 import { EXIT, UsageError, type CliIo, type Command } from '../io.js';
 import type { MemorySource } from '../../selection/memorySource.js';
-import { ConfigMismatchError, type SelectionEngine } from '../engine.js';
+import { ConfigMismatchError, type EngineResult, type SelectionEngine } from '../engine.js';
 import { REMOTE_SELECT_USAGE, runRemoteSelect } from './remoteSelect.js';
 
 export const SELECT_USAGE = `Usage: winnow select --config CONFIG --input DIR [options]   (offline, on a folder)
@@ -113,6 +113,22 @@ function tagRows(source: MemorySource, name: string, dir: string, option: string
   return rows;
 }
 
+/** The `--explain` JSON: the run's inputs, the engine's summary, every pick, the corrupt samples. */
+function writeExplanation(args: SelectArgs, source: MemorySource, names: readonly string[], result: EngineResult, corrupt: LoadedFolder['corruptSamples']): void {
+  const explanation = {
+    config: args.config,
+    input: args.input,
+    ...(args.inputTag !== undefined ? { inputTag: args.inputTag } : {}),
+    ...(args.preselectedTag !== undefined ? { preselectedTag: args.preselectedTag } : {}),
+    rowCount: source.rowCount,
+    selected: names.length,
+    summary: result.summary,
+    corruptSamples: corrupt.map(({ fileName, reason }) => ({ fileName, reason })),
+    picks: result.picks.map((pick) => ({ ...pick, fileName: source.fileName(pick.row) })),
+  };
+  writeFileSync(args.explain!, JSON.stringify(explanation, null, 2) + '\n');
+}
+
 export function makeSelectCommand(engine: () => Promise<SelectionEngine>): Command {
   return {
     name: 'select',
@@ -185,20 +201,7 @@ export function makeSelectCommand(engine: () => Promise<SelectionEngine>): Comma
       const listing = names.map((n) => `${n}\n`).join('');
       if (args.out !== undefined) writeFileSync(args.out, listing);
       else io.stdout(listing);
-      if (args.explain !== undefined) {
-        const explanation = {
-          config: args.config,
-          input: args.input,
-          ...(args.inputTag !== undefined ? { inputTag: args.inputTag } : {}),
-          ...(args.preselectedTag !== undefined ? { preselectedTag: args.preselectedTag } : {}),
-          rowCount: source.rowCount,
-          selected: names.length,
-          summary: result.summary,
-          corruptSamples: loaded.corruptSamples.map(({ fileName, reason }) => ({ fileName, reason })),
-          picks: result.picks.map((pick) => ({ ...pick, fileName: source.fileName(pick.row) })),
-        };
-        writeFileSync(args.explain, JSON.stringify(explanation, null, 2) + '\n');
-      }
+      if (args.explain !== undefined) writeExplanation(args, source, names, result, loaded.corruptSamples);
       io.stderr(`${selection.describe(result, loaded.source.rowCount)}\n`);
       for (const { fileName, reason } of loaded.corruptSamples) io.stderr(`corrupt (never selected): ${fileName}: ${reason}\n`);
       return EXIT.ok;
