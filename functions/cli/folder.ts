@@ -13,7 +13,8 @@
  * DIR/.lightly/predictions/<task>/**\/*.json          one record per file
  * DIR/.lightly/tags/<tag>.txt                        a tag: one file name per line
  * DIR/images/<file name>                             images: their `lightly.*` metadata is computed, as the
- *                                                    server does on upload (same code)
+ *                                                    server does on upload (same code); one that cannot be
+ *                                                    decoded marks its sample corrupt (never selected)
  * ```
  *
  * The rows are the lines of `embeddings.csv`. Without it, the rows are the file names named by the
@@ -24,6 +25,7 @@
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { createInterface } from 'node:readline';
+import { corruptReason, ImageDecodeError } from '../ingest/errors.js';
 import { computeImageMetadata, IMAGE_METADATA_SCHEMA } from '../ingest/imageMetadata.js';
 import {
   buildMetadataTable,
@@ -64,6 +66,8 @@ export interface LoadFolderOptions {
 export interface LoadedFolder {
   readonly dir: string;
   readonly source: MemorySource;
+  /** Samples whose image in `images/` cannot be decoded, by row. */
+  readonly corruptSamples: readonly CorruptFolderSample[];
   /** What was read, for a summary line. */
   readonly counts: {
     readonly rows: number;
@@ -146,7 +150,8 @@ export async function loadLightlyFolder(dir: string, options: LoadFolderOptions 
   const rowOf = (name: string) => rowIndex.get(name);
   const rowCount = fileNames.length;
 
-  const metadata = options.embeddingsOnly ? undefined : await withImageMetadata(buildMetadataTable(schema, metadataRecords, rowCount, rowOf), at('images'), dir, rowCount, rowOf);
+  const withImages = options.embeddingsOnly ? undefined : await withImageMetadata(buildMetadataTable(schema, metadataRecords, rowCount, rowOf), at('images'), dir, rowCount, rowOf);
+  const metadata = withImages?.table;
   const tasks = new Map<string, TaskPredictions>();
   for (const taskSchema of taskSchemas) {
     tasks.set(taskSchema.name, buildTaskPredictions(taskSchema, predictionRecords.get(taskSchema.name) ?? [], rowCount, rowOf));
@@ -190,6 +195,7 @@ export async function loadLightlyFolder(dir: string, options: LoadFolderOptions 
   return {
     dir,
     source,
+    corruptSamples: withImages?.corrupt ?? [],
     counts: {
       rows: rowCount,
       dim: embeddings?.dim,
@@ -201,21 +207,44 @@ export async function loadLightlyFolder(dir: string, options: LoadFolderOptions 
   };
 }
 
+/** A sample whose image cannot be decoded: kept, never selected. */
+export interface CorruptFolderSample {
+  readonly row: number;
+  readonly fileName: string;
+  readonly reason: string;
+}
+
 /**
  * Adds the `lightly.*` keys computed from `images/` (when the folder has one), exactly as an upload's
- * commit does: one numeric column per key, NaN for rows without an image.
+ * commit does: one numeric column per key, NaN for rows without an image or with one that cannot be
+ * decoded — those are the corrupt samples, with the commit's reasons.
  */
-async function withImageMetadata(table: MetadataTable, imagesDir: string, dir: string, rows: number, rowOf: (name: string) => number | undefined): Promise<MetadataTable> {
-  if (!existsSync(imagesDir) || !statSync(imagesDir).isDirectory()) return table;
+async function withImageMetadata(
+  table: MetadataTable,
+  imagesDir: string,
+  dir: string,
+  rows: number,
+  rowOf: (name: string) => number | undefined,
+): Promise<{ table: MetadataTable; corrupt: CorruptFolderSample[] }> {
+  if (!existsSync(imagesDir) || !statSync(imagesDir).isDirectory()) return { table, corrupt: [] };
   const files = readdirSync(imagesDir, { recursive: true, encoding: 'utf8' }).filter((name) => statSync(join(imagesDir, name)).isFile());
-  if (files.length === 0) return table;
+  if (files.length === 0) return { table, corrupt: [] };
   const columns = new Map(IMAGE_METADATA_SCHEMA.map((field) => [field.name, new Float64Array(rows).fill(NaN)]));
+  const corrupt: CorruptFolderSample[] = [];
   for (const name of files.sort()) {
     const fileName = name.split(sep).join('/');
     const path = relativeTo(dir, join(imagesDir, name));
     const row = rowOf(fileName);
     if (row === undefined) throw new MetadataFormatError('unknown_file', { file: path }, `is an image of '${fileName}', which is not a sample of the dataset`);
-    const values = await computeImageMetadata(readFileSync(join(imagesDir, name)), path);
+    const bytes = readFileSync(join(imagesDir, name));
+    let values;
+    try {
+      values = await computeImageMetadata(bytes, path);
+    } catch (error) {
+      if (!(error instanceof ImageDecodeError)) throw error;
+      corrupt.push({ row, fileName, reason: corruptReason(bytes, error) });
+      continue;
+    }
     for (const [key, column] of columns) column[row] = values[key];
   }
   const types = new Map(table.types);
@@ -224,7 +253,7 @@ async function withImageMetadata(table: MetadataTable, imagesDir: string, dir: s
     types.set(field.name, field.valueDataType);
     merged.set(field.name, { kind: 'numeric', values: columns.get(field.name)! });
   }
-  return { types, columns: merged };
+  return { table: { types, columns: merged }, corrupt: corrupt.sort((a, b) => a.row - b.row) };
 }
 
 async function readEmbeddings(file: string, objectLevel: boolean): Promise<ParsedEmbeddings> {

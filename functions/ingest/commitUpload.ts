@@ -57,7 +57,7 @@ import {
 } from '../formats/index.js';
 import { normalizeRows } from '../selection/memorySource.js';
 import { scoreNamesFor } from '../selection/scores/index.js';
-import { ImageDecodeError, UploadStateError, UploadValidationError } from './errors.js';
+import { corruptReason, ImageDecodeError, UploadStateError, UploadValidationError } from './errors.js';
 import { COMMIT_LEASE_MS } from './limits.js';
 import { computeImageMetadata, IMAGE_METADATA_SCHEMA } from './imageMetadata.js';
 import { classifyUploadPath, uploadObjectKey, type UploadFileKind } from './layout.js';
@@ -595,11 +595,3 @@ class UploadConversion {
 }
 
 const COMPUTED_KEYS = new Set<string>(IMAGE_METADATA_SCHEMA.map((field) => field.name));
-
-/** Why an image cannot be used, in words a user can act on. */
-export function corruptReason(bytes: Uint8Array, error: ImageDecodeError): string {
-  if (bytes.length === 0) return 'empty file (0 bytes)';
-  if (/unsupported image format|bad seek|not a known file format/i.test(error.reason)) return 'not an image (unsupported format)';
-  if (/premature end|truncat|end of (file|data)|unexpected end/i.test(error.reason)) return `truncated image (${error.reason.split('\n')[0]!.trim()})`;
-  return `cannot be decoded (${error.reason.split('\n')[0]!.trim()})`;
-}
