@@ -96,6 +96,10 @@ export interface DatasetsData {
   };
 }
 
+export interface DatasetNameData {
+  dataset: { id: string; name: string };
+}
+
 export interface TagSummary {
   name: string;
   count: number;

@@ -1,6 +1,6 @@
 /** Small pieces every page uses: error and loading states, status badges, dates, breadcrumbs. */
-import type { ComponentChildren } from 'preact';
 import type { ApiError, RunStatus } from './api.js';
+import { href } from './router.js';
 
 export function ErrorMessage({ error }: { error: ApiError | undefined }) {
   if (!error) return null;
@@ -29,10 +29,24 @@ export function When({ at }: { at: string | null | undefined }) {
   return <time dateTime={at} title={at}>{date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</time>;
 }
 
-export function Crumbs({ children }: { children: ComponentChildren }) {
+/**
+ * Where a page sits: Datasets › the dataset, by name › this page (marked as the current one). The name
+ * reads `dataset…` until it has loaded.
+ */
+export function Crumbs({ dataset, current }: { dataset?: { id: string; name: string | undefined }; current: string }) {
   return (
     <nav aria-label="Breadcrumb" class="crumbs">
-      {children}
+      <ol>
+        <li>
+          <a href={href.datasets()}>Datasets</a>
+        </li>
+        {dataset && (
+          <li>
+            <a href={href.dataset(dataset.id)}>{dataset.name ?? 'dataset…'}</a>
+          </li>
+        )}
+        <li aria-current="page">{current}</li>
+      </ol>
     </nav>
   );
 }

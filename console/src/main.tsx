@@ -1,6 +1,6 @@
 /** The Winnow console: sign in, then datasets, runs, reports and tags, page by page (hash routes). */
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { onKeyRefused, session, type ApiError } from './api.js';
 import { CombineTags } from './pages/CombineTags.js';
 import { Dataset } from './pages/Dataset.js';
@@ -37,8 +37,18 @@ function Page({ route }: { route: Route }) {
   }
 }
 
+/** One key per page: a page keeps its state (a tag's page number, a list's cursors) for its own route only. */
+const routeKey = (route: Route) => JSON.stringify(route);
+
+/** Moves keyboard focus to the content (the skip link's target, and where a new page starts). */
+function focusContent(): void {
+  document.getElementById('content')?.focus();
+}
+
 function App() {
   const route = useRoute();
+  const key = routeKey(route);
+  const firstRoute = useRef(key);
   const [signedIn, setSignedIn] = useState(() => session.key() !== null);
   const [refusal, setRefusal] = useState<ApiError | undefined>();
 
@@ -58,6 +68,13 @@ function App() {
     document.title = signedIn ? `Winnow · ${route.page === 'notFound' ? 'not found' : route.page}` : 'Winnow · sign in';
   }, [route, signedIn]);
 
+  // After a link to another page, focus starts at its content (as after a full page load, but past the
+  // header), so the next Tab reaches the page's first control and screen readers read the new page.
+  useEffect(() => {
+    if (key !== firstRoute.current) focusContent();
+    firstRoute.current = key;
+  }, [key]);
+
   const signOut = () => {
     session.signOut();
     setRefusal(undefined);
@@ -66,7 +83,15 @@ function App() {
 
   return (
     <>
-      <a class="skip" href="#content">
+      {/* Not a plain `#content` link: the hash holds the route, and a fragment would replace it. */}
+      <a
+        class="skip"
+        href="#content"
+        onClick={(event) => {
+          event.preventDefault();
+          focusContent();
+        }}
+      >
         Skip to content
       </a>
       <header class="top">
@@ -82,9 +107,9 @@ function App() {
           </nav>
         )}
       </header>
-      <div id="content">
+      <div id="content" tabIndex={-1}>
         {signedIn ? (
-          <Page route={route} />
+          <Page key={key} route={route} />
         ) : (
           <SignIn
             notice={refusal}

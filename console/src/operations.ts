@@ -19,6 +19,7 @@ export const OPERATIONS = {
       selectionRuns(first: 50) { items { id status phase resultTagName createdAt finishedAt picksSoFar } nextCursor }
     }
   }`,
+  datasetName: /* GraphQL */ `query DatasetName($id: ID!) { dataset(id: $id) { id name } }`,
   run: /* GraphQL */ `query Run($id: ID!) {
     selectionRun(id: $id) {
       id datasetId status phase config resultTagName inputTagName preselectedTagName

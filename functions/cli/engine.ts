@@ -36,7 +36,7 @@ export interface EngineResult {
 
 export interface SelectionEngine {
   parseConfig(text: string, file: string): { ok: true; config: unknown } | { ok: false; errors: readonly ConfigProblem[] };
-  run(config: unknown, source: SelectionSource, options: { inputRows?: Int32Array; preselectedRows?: Int32Array }): EngineResult;
+  run(config: unknown, source: SelectionSource, options: { inputRows?: Int32Array; preselectedRows?: Int32Array; corruptRows?: ReadonlyMap<number, string> }): EngineResult;
   /** A one-line summary of a result for humans. */
   describe(result: EngineResult, rowCount: number): string;
 }

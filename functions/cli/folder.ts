@@ -13,7 +13,8 @@
  * DIR/.lightly/predictions/<task>/**\/*.json          one record per file
  * DIR/.lightly/tags/<tag>.txt                        a tag: one file name per line
  * DIR/images/<file name>                             images: their `lightly.*` metadata is computed, as the
- *                                                    server does on upload (same code)
+ *                                                    server does on upload (same code); one that cannot be
+ *                                                    decoded marks its sample corrupt (never selected)
  * ```
  *
  * Which file is what, and the rules between files (records need a schema, prediction files need
@@ -27,6 +28,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { corruptReason, ImageDecodeError } from '../ingest/errors.js';
 import { computeImageMetadata, IMAGE_METADATA_SCHEMA } from '../ingest/imageMetadata.js';
 import { checkListedTasks, forEachRecord, lightlyFolderFiles, type FolderReader, type LightlyFolderFiles } from '../ingest/lightlyFolder.js';
 import {
@@ -68,6 +70,8 @@ export interface LoadFolderOptions {
 export interface LoadedFolder {
   readonly dir: string;
   readonly source: MemorySource;
+  /** Samples whose image in `images/` cannot be decoded, by row. */
+  readonly corruptSamples: readonly CorruptFolderSample[];
   /** What was read, for a summary line. */
   readonly counts: {
     readonly rows: number;
@@ -94,7 +98,8 @@ export async function loadLightlyFolder(dir: string, options: LoadFolderOptions 
   const rowOf = (name: string) => rowIndex.get(name);
   const rowCount = fileNames.length;
 
-  const metadata = options.embeddingsOnly ? undefined : await withImageMetadata(buildMetadataTable(records.schema, records.metadata, rowCount, rowOf), files.images, dir, rowCount, rowOf);
+  const withImages = options.embeddingsOnly ? undefined : await withImageMetadata(buildMetadataTable(records.schema, records.metadata, rowCount, rowOf), files.images, dir, rowCount, rowOf);
+  const metadata = withImages?.table;
   const tasks = new Map<string, TaskPredictions>();
   for (const taskSchema of records.taskSchemas) {
     tasks.set(taskSchema.name, buildTaskPredictions(taskSchema, records.predictions.get(taskSchema.name) ?? [], rowCount, rowOf));
@@ -116,6 +121,7 @@ export async function loadLightlyFolder(dir: string, options: LoadFolderOptions 
   return {
     dir,
     source,
+    corruptSamples: withImages?.corrupt ?? [],
     counts: {
       rows: rowCount,
       dim: embeddings?.dim,
@@ -204,9 +210,17 @@ function readTags(dir: string, paths: readonly string[], rowOf: (name: string) =
   return tags;
 }
 
+/** A sample whose image cannot be decoded: kept, never selected. */
+export interface CorruptFolderSample {
+  readonly row: number;
+  readonly fileName: string;
+  readonly reason: string;
+}
+
 /**
  * Adds the `lightly.*` keys computed from `images/` (when the folder has one), exactly as an upload's
- * commit does: one numeric column per key, NaN for rows without an image.
+ * commit does: one numeric column per key, NaN for rows without an image or with one that cannot be
+ * decoded — those are the corrupt samples, with the commit's reasons.
  */
 async function withImageMetadata(
   table: MetadataTable,
@@ -214,13 +228,22 @@ async function withImageMetadata(
   dir: string,
   rows: number,
   rowOf: (name: string) => number | undefined,
-): Promise<MetadataTable> {
-  if (images.length === 0) return table;
+): Promise<{ table: MetadataTable; corrupt: CorruptFolderSample[] }> {
+  if (images.length === 0) return { table, corrupt: [] };
   const columns = new Map(IMAGE_METADATA_SCHEMA.map((field) => [field.name, new Float64Array(rows).fill(NaN)]));
+  const corrupt: CorruptFolderSample[] = [];
   for (const { fileName, path } of images) {
     const row = rowOf(fileName);
     if (row === undefined) throw new MetadataFormatError('unknown_file', { file: path }, `is an image of '${fileName}', which is not a sample of the dataset`);
-    const values = await computeImageMetadata(readFileSync(join(dir, path)), path);
+    const bytes = readFileSync(join(dir, path));
+    let values;
+    try {
+      values = await computeImageMetadata(bytes, path);
+    } catch (error) {
+      if (!(error instanceof ImageDecodeError)) throw error;
+      corrupt.push({ row, fileName, reason: corruptReason(bytes, error) });
+      continue;
+    }
     for (const [key, column] of columns) column[row] = values[key];
   }
   const types = new Map(table.types);
@@ -229,7 +252,7 @@ async function withImageMetadata(
     types.set(field.name, field.valueDataType);
     merged.set(field.name, { kind: 'numeric', values: columns.get(field.name)! });
   }
-  return { types, columns: merged };
+  return { table: { types, columns: merged }, corrupt: corrupt.sort((a, b) => a.row - b.row) };
 }
 
 async function readEmbeddings(reader: FolderReader, path: string, objectLevel: boolean): Promise<ParsedEmbeddings> {

@@ -38,6 +38,14 @@ export class ImageDecodeError extends Error {
   }
 }
 
+/** Why an image cannot be used, in words a user can act on (a commit and the offline CLI mark it corrupt with this). */
+export function corruptReason(bytes: Uint8Array, error: ImageDecodeError): string {
+  if (bytes.length === 0) return 'empty file (0 bytes)';
+  if (/unsupported image format|bad seek|not a known file format/i.test(error.reason)) return 'not an image (unsupported format)';
+  if (/premature end|truncat|end of (file|data)|unexpected end/i.test(error.reason)) return `truncated image (${error.reason.split('\n')[0]!.trim()})`;
+  return `cannot be decoded (${error.reason.split('\n')[0]!.trim()})`;
+}
+
 /**
  * The image decoder (sharp and its native libvips) cannot be loaded here, e.g. a bundle without the
  * binaries for this platform: a fault of the deployment, not of any image.

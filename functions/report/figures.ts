@@ -16,7 +16,12 @@
  * - histograms: {@link REPORT_CAPS.histogramBins} equal-width bins over the values of pool and picks;
  * - categorical keys: the {@link REPORT_CAPS.categories} most frequent categories of the pool, the rest
  *   folded into "(other)";
- * - the table of picks: the first {@link REPORT_CAPS.tablePicks}.
+ * - the table of picks: the first {@link REPORT_CAPS.tablePicks};
+ * - the tables of picked sequences and of exact duplicates: the first {@link REPORT_CAPS.tableListed}
+ *   (as many as the run's summary lists).
+ *
+ * A sequence selection's figures are drawn per sequence (its mean embedding, its mean values), as the
+ * selection saw them; the caller passes the sequences' source and embeddings. Its counts are frames.
  */
 import type { SelectionConfig } from '../selection/config.js';
 import { describeInput, numericColumn } from '../selection/inputs.js';
@@ -32,6 +37,7 @@ export const REPORT_CAPS = {
   histogramBins: 20,
   categories: 24,
   tablePicks: 25,
+  tableListed: 200,
 } as const;
 
 /** Sampling seed of the projection's pool sample: the same run always shows the same points. */
@@ -139,6 +145,14 @@ export interface ReportFigures {
   readonly scores: readonly ScoreFigure[];
   readonly contributions: readonly ContributionFigure[];
   readonly topPicks: readonly { readonly rank: number; readonly fileName: string; readonly score: number }[];
+  /** A sequence selection: the clip length and the picked sequences (the first {@link REPORT_CAPS.tableListed}). */
+  readonly sequences?: {
+    readonly length: number;
+    readonly total: number;
+    readonly picked: readonly { readonly video: string; readonly firstFrame: number; readonly lastFrame: number; readonly frames: number }[];
+  };
+  /** Candidates removed as exact duplicates, each with the sample it duplicates (the first {@link REPORT_CAPS.tableListed}). */
+  readonly duplicates?: { readonly count: number; readonly listed: readonly { readonly fileName: string; readonly duplicateOf: string }[] };
 }
 
 /** 1 for each row of the pool the loop chose from. */
@@ -243,6 +257,8 @@ export async function computeReportFigures(input: ReportInput, now: () => Date =
   const pool = poolRowsOf(input.prepared);
   let candidates = 0;
   for (let row = 0; row < pool.length; row++) candidates += pool[row]!;
+  // Counts are in samples: a sequence counts its frames.
+  candidates *= input.summary.sequences?.length ?? 1;
   const picked = input.picks.map((p) => p.row);
   const { summary } = input;
   return {
@@ -272,5 +288,32 @@ export async function computeReportFigures(input: ReportInput, now: () => Date =
     scores: scoreFigures(input, pool, picked),
     contributions: contributionFigures(input),
     topPicks: input.picks.slice(0, REPORT_CAPS.tablePicks).map((pick, rank) => ({ rank, fileName: input.fileName(pick.row), score: pick.score })),
+    ...listFigures(summary),
+  };
+}
+
+/** The lists of the summary the report shows as tables: picked sequences, exact duplicates. */
+function listFigures(summary: SelectionSummary): Pick<ReportFigures, 'sequences' | 'duplicates'> {
+  const { sequences, duplicates } = summary;
+  return {
+    ...(sequences
+      ? {
+          sequences: {
+            length: sequences.length,
+            total: summary.selected / sequences.length,
+            picked: sequences.picked.slice(0, REPORT_CAPS.tableListed).map((p) => ({ video: p.video, firstFrame: p.firstFrame, lastFrame: p.lastFrame, frames: p.fileNames.length })),
+          },
+        }
+      : {}),
+    ...(duplicates
+      ? {
+          duplicates: {
+            count: duplicates.count,
+            listed: duplicates.listed
+              .slice(0, REPORT_CAPS.tableListed)
+              .map((d) => ({ fileName: d.fileName ?? `row ${d.row}`, duplicateOf: d.duplicateOfFileName ?? `row ${d.duplicateOf}` })),
+          },
+        }
+      : {}),
   };
 }

@@ -148,6 +148,28 @@ function picksSection(f: ReportFigures): string {
   return `<section id="picks"><h2>First picks</h2>${table(['rank', 'file name', 'score'], f.topPicks.map((p) => [p.rank, p.fileName, p.score]), 'picks')}${more}</section>`;
 }
 
+function sequencesSection(f: ReportFigures): string {
+  const s = f.sequences;
+  if (!s) return '';
+  const more = s.total > s.picked.length ? `<p class="muted">The first ${s.picked.length} of ${s.total}; all of them are in the result tag.</p>` : '';
+  return `<section id="sequences"><h2>Picked sequences</h2><p class="muted">Clips of ${s.length} consecutive frames, in pick order; the result tag holds every frame.</p>${table(
+    ['video', 'first frame', 'last frame', 'frames'],
+    s.picked.map((p) => [p.video, p.firstFrame, p.lastFrame, p.frames]),
+    'sequences',
+  )}${more}</section>`;
+}
+
+function duplicatesSection(f: ReportFigures): string {
+  const d = f.duplicates;
+  if (!d) return '';
+  const more = d.count > d.listed.length ? `<p class="muted">The first ${d.listed.length} of ${d.count}.</p>` : '';
+  return `<section id="duplicates"><h2>Exact duplicates removed</h2><p class="muted">Each removed sample's embedding row is bit-identical to the one it duplicates, which was kept (the first in upload order).</p>${table(
+    ['removed sample', 'duplicate of'],
+    d.listed.map((x) => [x.fileName, x.duplicateOf]),
+    'duplicates',
+  )}${more}</section>`;
+}
+
 export function renderReportHtml(f: ReportFigures): string {
   const title = `Selection ${f.run.resultTagName} — ${f.run.datasetName}`;
   return `<!doctype html>
@@ -165,6 +187,8 @@ ${balanceSection(f.balance)}
 ${scoreSection(f.scores)}
 ${metadataSection(f.metadata)}
 ${picksSection(f)}
+${sequencesSection(f)}
+${duplicatesSection(f)}
 <section id="config"><h2>Config</h2><pre>${esc(JSON.stringify(f.config, null, 2))}</pre></section>
 <p class="muted">The same figures are in report.json next to this file.</p>
 </body></html>

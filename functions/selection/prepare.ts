@@ -1,7 +1,9 @@
 /**
  * {@link prepareSelection}: from config and dataset to what the greedy combiner runs — the candidate pool
- * (input tag, datapool, corrupt samples, rows lacking a value a strategy needs, filters, exact
- * duplicates), then the strategies over it. Each step below is one function; what a strategy type reads,
+ * (input tag, datapool, rows lacking a value a strategy needs; then, in this order, the THRESHOLD filters,
+ * corrupt samples and exact duplicates, each removal counted under its reason), then the strategies over
+ * it. A corrupt sample has no image metadata: its missing values leave it to the corrupt filter, so it
+ * is counted as corrupt, unless a value it does have fails a threshold first. Each step below is one function; what a strategy type reads,
  * filters or builds comes from its definition (strategies/registry.ts).
  */
 import type { SelectionConfig, StrategyEntry } from './config.js';
@@ -32,7 +34,11 @@ function toRows(values: ArrayLike<number> | undefined, rowCount: number): number
 class RowPool {
   readonly rows: Uint8Array;
   readonly dropped: DroppedRows[] = [];
-  constructor(readonly rowCount: number) {
+  constructor(
+    readonly rowCount: number,
+    /** Corrupt samples (row → reason): removed by their own filter, after the thresholds. */
+    readonly corrupt: ReadonlyMap<number, string> = new Map(),
+  ) {
     this.rows = new Uint8Array(rowCount);
   }
 
@@ -55,9 +61,9 @@ class RowPool {
   }
 }
 
-/** The input tag's rows (or all), minus a datapool's rows (and rows before its new ones), minus corrupt samples. */
+/** The input tag's rows (or all), minus a datapool's rows (and rows before its new ones). */
 function initialPool(options: SelectionOptions, rowCount: number): { pool: RowPool; datapoolRows: number[] | undefined } {
-  const pool = new RowPool(rowCount);
+  const pool = new RowPool(rowCount, options.corruptRows);
   const inputRows = toRows(options.inputRows, rowCount);
   if (inputRows) for (const row of inputRows) pool.rows[row] = 1;
   else pool.rows.fill(1);
@@ -68,16 +74,18 @@ function initialPool(options: SelectionOptions, rowCount: number): { pool: RowPo
     const newFrom = options.datapool.newFrom ?? 0;
     for (let row = 0; row < Math.min(newFrom, rowCount); row++) pool.rows[row] = 0;
   }
-  if (options.corruptRows && options.corruptRows.size > 0) {
-    const byReason = new Map<string, number>();
-    for (const [row, reason] of options.corruptRows) {
-      if (!pool.rows[row]) continue;
-      pool.rows[row] = 0;
-      byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
-    }
-    for (const [reason, count] of byReason) pool.dropped.push({ reason: `corrupt image: ${reason}`, count });
-  }
   return { pool, datapoolRows };
+}
+
+/** Corrupt samples, after the thresholds: never candidates, counted per reason. */
+function removeCorrupt(pool: RowPool): void {
+  const byReason = new Map<string, number>();
+  for (const [row, reason] of pool.corrupt) {
+    if (!pool.rows[row]) continue;
+    pool.rows[row] = 0;
+    byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+  }
+  for (const [reason, count] of byReason) pool.dropped.push({ reason: `corrupt image: ${reason}`, count });
 }
 
 /** The column an entry reads, by what its strategy reads. */
@@ -99,12 +107,12 @@ function resolveColumns(config: SelectionConfig, source: SelectionSource, units:
       const column = numericColumn(input, source);
       if (!column) return unavailable();
       columns.set(index, { numeric: column });
-      pool.drop((row) => Number.isNaN(column[row]!), lacking);
+      pool.drop((row) => Number.isNaN(column[row]!) && !pool.corrupt.has(row), lacking);
     } else if (reads === 'classes') {
       const column = classColumn(input, source);
       if (!column) return unavailable();
       columns.set(index, { classes: column });
-      pool.drop((row) => !column.counts.present[row], lacking);
+      pool.drop((row) => !column.counts.present[row] && !pool.corrupt.has(row), lacking);
     } else if (input.type === 'EMBEDDINGS') {
       const { matrix } = unitEmbeddings(input, source, units);
       const expected = input.task !== undefined ? units.count : source.rowCount;
@@ -117,7 +125,7 @@ function resolveColumns(config: SelectionConfig, source: SelectionSource, units:
   return columns;
 }
 
-/** Filters (THRESHOLD), before anything else: rows whose value fails the condition leave the pool. */
+/** Filters (THRESHOLD), first: rows whose value fails the condition leave the pool (a corrupt sample's missing value is no failure). */
 function applyFilters(config: SelectionConfig, columns: ReadonlyMap<number, EntryColumn>, pool: RowPool): void {
   config.strategies.forEach(({ input, strategy }, index) => {
     const { filter } = strategyDefinition(strategy.type);
@@ -125,7 +133,7 @@ function applyFilters(config: SelectionConfig, columns: ReadonlyMap<number, Entr
     if (!filter || !column || !('numeric' in column)) return;
     const values = column.numeric;
     pool.drop(
-      (row) => !filter.passes(strategy, values[row]!),
+      (row) => !(Number.isNaN(values[row]!) && pool.corrupt.has(row)) && !filter.passes(strategy, values[row]!),
       `${strategy.type} strategies[${index}]: ${describeInput(input)} ${filter.describe(strategy)} does not hold`,
     );
   });
@@ -220,6 +228,7 @@ export function prepareSelection(config: SelectionConfig, source: SelectionSourc
   const columns = resolveColumns(config, source, units, pool);
   const poolSize = pool.size();
   applyFilters(config, columns, pool);
+  removeCorrupt(pool);
   const preselected = new Set([...(toRows(options.preselectedRows, source.rowCount) ?? []), ...(datapoolRows ?? [])]);
   const duplicates = removeDuplicates(config, source, options, pool, preselected);
   const candidates = candidateUnits(units, pool, preselected);

@@ -68,6 +68,8 @@ export interface SequencePlan {
   /** The frames (rows) of a sequence, in frame order. */
   frames(sequence: number): readonly number[];
   describe(sequence: number): PickedSequence;
+  /** The dataset seen as sequences, as the selection read it (the report draws from it). */
+  readonly source: SelectionSource;
 }
 
 interface Chunk {
@@ -233,6 +235,44 @@ export function frameNames(source: SelectionSource): FrameName[] {
 }
 
 /**
+ * Frame-level filters, thresholds first, then corrupt frames: a sequence is a candidate only if every
+ * frame passes every THRESHOLD and is readable. Removals are counted in frames.
+ */
+function frameFilters(
+  config: SelectionConfig,
+  source: SelectionSource,
+  sequences: readonly Chunk[],
+  corruptRows: ReadonlyMap<number, string> | undefined,
+): { candidate: boolean[]; dropped: DroppedRows[] } {
+  const candidate = sequences.map((s) => !s.preselected);
+  const dropped: DroppedRows[] = [];
+  const dropWhere = (fails: (frame: number) => boolean, reason: string) => {
+    let count = 0;
+    sequences.forEach((s, i) => {
+      if (candidate[i] && s.frames.some(fails)) {
+        candidate[i] = false;
+        count += s.frames.length;
+      }
+    });
+    if (count > 0) dropped.push({ reason, count });
+  };
+  config.strategies.forEach(({ input, strategy }, index) => {
+    const { filter } = strategyDefinition(strategy.type);
+    if (!filter) return;
+    const column = numericColumn(input, source);
+    if (!column) return; // reported by the selection's own validation
+    // A missing value is not a failed threshold: the sequence's mean is missing, and dropped as such.
+    dropWhere(
+      (frame) => !Number.isNaN(column[frame]!) && !filter.passes(strategy, column[frame]!),
+      `${strategy.type} strategies[${index}]: ${describeInput(input)} ${filter.describe(strategy)} does not hold for every frame of the sequence`,
+    );
+  });
+  // Then corrupt frames (duplicates come after, in the selection over sequences).
+  if (corruptRows && corruptRows.size > 0) dropWhere((frame) => corruptRows.has(frame), 'corrupt image in the sequence');
+  return { candidate, dropped };
+}
+
+/**
  * Prepares a sequence selection over a dataset of frames: the returned selection's rows are sequences
  * ({@link PreparedSelection.sequences} maps them to frames). Options are as for single frames, in frame
  * rows; `precomputed` is not used (the static parts are computed over sequences here).
@@ -242,15 +282,16 @@ export function prepareSequenceSelection(config: SelectionConfig, source: Select
   const rowCount = source.rowCount;
   const names = frameNames(source);
   const { sequences, preselected, tailFrames } = cutSequences(names, length, rowCount, options);
-  const { candidate, dropped } = candidateSequences(config, source, sequences, options.corruptRows);
+  const { candidate, dropped } = frameFilters(config, source, sequences, options.corruptRows);
 
   const sequenceRows = sequences.map((_, i) => i);
   const dedupe = config.removeExactDuplicates ?? options.removeExactDuplicates ?? false;
   const frameMatrix = !dedupe || options.canonicalRows ? undefined : (source.rawEmbeddings?.() ?? source.embeddings());
   const frameCanonical = dedupe ? (options.canonicalRows ?? (frameMatrix ? canonicalRows(frameMatrix) : undefined)) : undefined;
+  const sequencesAsRows = sequenceSource(source, sequences);
   const inner = prepareSelection(
     { ...config, selectedSequenceLength: 1, ...(config.nSamples !== undefined ? { nSamples: config.nSamples / length } : {}) },
-    sequenceSource(source, sequences),
+    sequencesAsRows,
     {
       inputRows: sequenceRows.filter((i) => candidate[i]),
       preselectedRows: sequenceRows.filter((i) => sequences[i]!.preselected),
@@ -271,6 +312,7 @@ export function prepareSequenceSelection(config: SelectionConfig, source: Select
     preselectedFrames,
     dropped: [...(tailFrames > 0 ? [{ reason: `incomplete sequence at the end of a video (fewer than ${length} consecutive frames)`, count: tailFrames }] : []), ...dropped],
     frames: (sequence) => sequences[sequence]!.frames,
+    source: sequencesAsRows,
     describe: (sequence) => {
       const frames = sequences[sequence]!.frames;
       return {
@@ -306,36 +348,4 @@ function cutSequences(names: readonly FrameName[], length: number, rowCount: num
   const sequences: Chunk[] = [...cut.chunks.map((frames) => ({ frames, preselected: false })), ...kept.chunks.map((frames) => ({ frames, preselected: true }))];
   sequences.sort((a, b) => a.frames[0]! - b.frames[0]!);
   return { sequences, preselected, tailFrames: cut.tailFrames };
-}
-
-/**
- * Frame-level filters: a sequence is a candidate only if it is not preselected and every frame is
- * readable and passes every THRESHOLD. The frames dropped, by reason.
- */
-function candidateSequences(config: SelectionConfig, source: SelectionSource, sequences: readonly Chunk[], corruptRows: SelectionOptions['corruptRows']) {
-  const candidate = sequences.map((s) => !s.preselected);
-  const dropped: DroppedRows[] = [];
-  const dropWhere = (fails: (frame: number) => boolean, reason: string) => {
-    let count = 0;
-    sequences.forEach((s, i) => {
-      if (candidate[i] && s.frames.some(fails)) {
-        candidate[i] = false;
-        count += s.frames.length;
-      }
-    });
-    if (count > 0) dropped.push({ reason, count });
-  };
-  if (corruptRows && corruptRows.size > 0) dropWhere((frame) => corruptRows.has(frame), 'corrupt image in the sequence');
-  config.strategies.forEach(({ input, strategy }, index) => {
-    const { filter } = strategyDefinition(strategy.type);
-    if (!filter) return;
-    const column = numericColumn(input, source);
-    if (!column) return; // reported by the selection's own validation
-    // A missing value is not a failed threshold: the sequence's mean is missing, and dropped as such.
-    dropWhere(
-      (frame) => !Number.isNaN(column[frame]!) && !filter.passes(strategy, column[frame]!),
-      `${strategy.type} strategies[${index}]: ${describeInput(input)} ${filter.describe(strategy)} does not hold for every frame of the sequence`,
-    );
-  });
-  return { candidate, dropped };
 }

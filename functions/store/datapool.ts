@@ -1,21 +1,25 @@
 /**
  * A dataset's datapool: the samples picked by its earlier pool runs (`DATASET#<id>` / `DATAPOOL`). The
- * pool's rows are a bitset in S3 (`datasets/<id>/datapool/<run id>.bits`, written once per run); the
- * record points at the committed one and keeps the pool's history.
+ * pool's rows are a bitset in S3 (`datasets/<id>/datapool/<run id>.bits`, written once per run, before
+ * the run commits); the record points at the committed one and keeps the pool's history.
  *
- * The commit point is the run's own status (the pool's bitset lives in S3, which no DynamoDB transaction covers). A pool run first
- * claims the pool (`pending = {runId}`, refused while another pool run is live), then, when it has its
- * picks, stages pool ∪ picks (`pending.bitsKey`), then writes its result tag, then turns SUCCEEDED with
- * the run record's conditional update. Whoever reads the pool next *settles* it: a pending run that
- * SUCCEEDED is folded into the committed pool; one that FAILED or was CANCELLED is dropped, leaving the
- * pool as it was; a live one leaves the committed pool as the pool. So the pool changes if and only if
- * the run (and so its tag) succeeded, whatever crashes in between. Every step is a conditional write on
- * `pending.runId`, so a retried task repeats it safely.
+ * Every change is one item of a DynamoDB transaction with the run record, so the pool and the run cannot
+ * disagree:
+ *
+ * - **claim** (`activeRunId`): written in the transaction that creates the pool run, on condition that no
+ *   other run holds the pool — the second of two concurrent pool runs is refused as a whole;
+ * - **commit**: written in the transaction that writes the run's result tag and turns it SUCCEEDED, on
+ *   condition that the run still holds the claim; it replaces the bitset, appends to the history and
+ *   releases the claim. A run that fails or is cancelled never writes it, so its pool stays as it was;
+ * - **release**: when the run fails or is cancelled (a conditional update, a no-op if the run no longer
+ *   holds the claim). Should a process die between a run's final status and the release, the claim is
+ *   stale — held by a finished or vanished run — and the next claim or reset takes it over.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from './errors.js';
 import type { RunStatus } from './runs.js';
+import type { TransactItem } from './transactions.js';
 
 export interface DatapoolEvent {
   readonly event: 'RUN' | 'RESET';
@@ -28,16 +32,6 @@ export interface DatapoolEvent {
   readonly count: number;
 }
 
-export interface PendingPoolRun {
-  readonly runId: string;
-  readonly claimedAt: string;
-  /** Staged by the run when it has its picks: pool ∪ picks. */
-  readonly bitsKey?: string;
-  readonly rowCount?: number;
-  readonly count?: number;
-  readonly added?: number;
-}
-
 export interface Datapool {
   readonly datasetId: string;
   /** The committed pool's bitset (absent while empty), its length and size. */
@@ -46,9 +40,18 @@ export interface Datapool {
   readonly count: number;
   /** Rows at and past this one were added since the last pool run: the default candidates. */
   readonly newFrom: number;
-  readonly version: number;
   readonly history: readonly DatapoolEvent[];
-  readonly pending?: PendingPoolRun;
+  /** The pool run that holds the pool (queued or running); absent when the pool is free. */
+  readonly activeRunId?: string;
+  readonly claimedAt?: string;
+}
+
+/** What a successful pool run commits: pool ∪ its picks. */
+export interface CommittedPool {
+  readonly bitsKey: string;
+  readonly rowCount: number;
+  readonly count: number;
+  readonly added: number;
 }
 
 /** Another pool run on the dataset is queued or running. */
@@ -56,34 +59,38 @@ export class DatapoolBusyError extends StoreError {
   override name = 'DatapoolBusyError';
   constructor(
     readonly datasetId: string,
-    readonly runId: string,
+    /** The run holding the pool, when known (a claim lost to a concurrent start names none). */
+    readonly runId?: string,
   ) {
-    super(`the datapool of dataset '${datasetId}' is in use by selection run '${runId}' (queued or running); wait for it or cancel it`);
+    super(`the datapool of dataset '${datasetId}' is in use by ${runId !== undefined ? `selection run '${runId}'` : 'another selection run'} (queued or running); wait for it or cancel it`);
   }
 }
 
 /** How the store learns a run's status (undefined: no such run). */
 export type RunStatusOf = (runId: string) => Promise<RunStatus | undefined>;
 
-/** A claim whose run record never appeared (the start failed half-way) is released after this long. */
-const ORPHAN_CLAIM_MS = 5 * 60_000;
+const LIVE: readonly (RunStatus | undefined)[] = ['QUEUED', 'RUNNING'];
 
 export const datapoolBitsKey = (datasetId: string, runId: string) => `datasets/${datasetId}/datapool/${runId}.bits`;
 
 export interface DatapoolRepository {
-  /** The pool after settling a finished pending run. */
+  /** The pool; a stale claim (its run finished or vanished) is shown as no claim. */
   get(datasetId: string, statusOf: RunStatusOf): Promise<Datapool>;
-  /** Claims the pool for a run; {@link DatapoolBusyError} while another pool run is live. */
-  claim(datasetId: string, runId: string, statusOf: RunStatusOf): Promise<Datapool>;
-  /** Releases a claim that never became a run (idempotent). */
+  /**
+   * The claim for a new run, as an item of the transaction that creates it, after checking the claim
+   * now held: {@link DatapoolBusyError} if a live run holds it; a stale one is taken over. The item's
+   * condition repeats the check, so a run that claimed meanwhile makes the transaction fail.
+   */
+  claimItem(datasetId: string, runId: string, statusOf: RunStatusOf): Promise<TransactItem>;
+  /** pool := committed, with a history entry, releasing the claim: an item of the run's commit. */
+  commitItem(datasetId: string, runId: string, committed: CommittedPool): TransactItem;
+  /** Releases the run's claim, if it still holds it (idempotent). */
   release(datasetId: string, runId: string): Promise<void>;
-  /** Records pool ∪ picks for the claiming run (repeatable). */
-  stage(datasetId: string, runId: string, staged: { bitsKey: string; rowCount: number; count: number; added: number }): Promise<void>;
   /** Empties the pool; {@link DatapoolBusyError} while a pool run is live. */
   reset(datasetId: string, statusOf: RunStatusOf): Promise<Datapool>;
 }
 
-const emptyPool = (datasetId: string): Datapool => ({ datasetId, rowCount: 0, count: 0, newFrom: 0, version: 0, history: [] });
+const emptyPool = (datasetId: string): Datapool => ({ datasetId, rowCount: 0, count: 0, newFrom: 0, history: [] });
 
 export class DynamoDatapoolRepository implements DatapoolRepository {
   constructor(
@@ -99,90 +106,92 @@ export class DynamoDatapoolRepository implements DatapoolRepository {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: this.key(datasetId), ConsistentRead: true }));
     if (!Item) return emptyPool(datasetId);
     const { pk: _pk, sk: _sk, ...pool } = Item;
-    return pool as unknown as Datapool;
+    return { ...emptyPool(datasetId), ...(pool as Partial<Datapool>) };
   }
 
-  /** Writes `next` if the record is still at `current.version` (every change bumps it). */
-  private async write(current: Datapool, next: Datapool): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...this.key(current.datasetId), ...next, version: current.version + 1 },
-          ...(current.version === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': current.version } }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  /** The live claim's run, or undefined when the pool is free or its claim is stale. */
+  private async liveClaim(pool: Datapool, statusOf: RunStatusOf): Promise<string | undefined> {
+    if (pool.activeRunId === undefined) return undefined;
+    return LIVE.includes(await statusOf(pool.activeRunId)) ? pool.activeRunId : undefined;
   }
 
-  /** Folds a finished pending run in (SUCCEEDED) or drops it (FAILED, CANCELLED, orphaned). */
-  private async settle(datasetId: string, statusOf: RunStatusOf): Promise<Datapool> {
-    for (;;) {
-      const pool = await this.read(datasetId);
-      const pending = pool.pending;
-      if (!pending) return pool;
-      const status = await statusOf(pending.runId);
-      let next: Datapool;
-      if (status === 'SUCCEEDED' && pending.bitsKey) {
-        const { pending: _done, ...rest } = pool;
-        next = {
-          ...rest,
-          bitsKey: pending.bitsKey,
-          rowCount: pending.rowCount!,
-          count: pending.count!,
-          newFrom: pending.rowCount!,
-          history: [...pool.history, { event: 'RUN', runId: pending.runId, at: new Date().toISOString(), added: pending.added ?? 0, count: pending.count! }],
-        };
-      } else if (status === 'FAILED' || status === 'CANCELLED' || status === 'SUCCEEDED' || (status === undefined && Date.now() - Date.parse(pending.claimedAt) > ORPHAN_CLAIM_MS)) {
-        const { pending: _dropped, ...rest } = pool;
-        next = rest;
-      } else return pool;
-      if (await this.write(pool, next)) return { ...next, version: pool.version + 1 };
-    }
+  /** The condition that the claim is still what was read (`:held`, absent when it was free). */
+  private claimUnchanged(pool: Datapool): { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> } {
+    return pool.activeRunId === undefined
+      ? { ConditionExpression: 'attribute_not_exists(activeRunId)' }
+      : { ConditionExpression: 'activeRunId = :held', ExpressionAttributeValues: { ':held': pool.activeRunId } };
   }
 
-  get(datasetId: string, statusOf: RunStatusOf): Promise<Datapool> {
-    return this.settle(datasetId, statusOf);
+  async get(datasetId: string, statusOf: RunStatusOf): Promise<Datapool> {
+    const pool = await this.read(datasetId);
+    if (pool.activeRunId === undefined || (await this.liveClaim(pool, statusOf))) return pool;
+    const { activeRunId: _stale, claimedAt: _at, ...free } = pool;
+    return free;
   }
 
-  async claim(datasetId: string, runId: string, statusOf: RunStatusOf): Promise<Datapool> {
-    for (;;) {
-      const pool = await this.settle(datasetId, statusOf);
-      if (pool.pending?.runId === runId) return pool;
-      if (pool.pending) throw new DatapoolBusyError(datasetId, pool.pending.runId);
-      const next = { ...pool, pending: { runId, claimedAt: new Date().toISOString() } };
-      if (await this.write(pool, next)) return { ...next, version: pool.version + 1 };
-    }
+  async claimItem(datasetId: string, runId: string, statusOf: RunStatusOf): Promise<TransactItem> {
+    const pool = await this.read(datasetId);
+    const live = await this.liveClaim(pool, statusOf);
+    if (live !== undefined) throw new DatapoolBusyError(datasetId, live);
+    const unchanged = this.claimUnchanged(pool);
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: this.key(datasetId),
+        UpdateExpression:
+          'SET activeRunId = :run, claimedAt = :now, datasetId = :dataset, history = if_not_exists(history, :none), ' +
+          '#count = if_not_exists(#count, :zero), rowCount = if_not_exists(rowCount, :zero), newFrom = if_not_exists(newFrom, :zero)',
+        ConditionExpression: unchanged.ConditionExpression,
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: {
+          ...unchanged.ExpressionAttributeValues,
+          ':run': runId,
+          ':now': new Date().toISOString(),
+          ':dataset': datasetId,
+          ':none': [],
+          ':zero': 0,
+        },
+      },
+    };
+  }
+
+  commitItem(datasetId: string, runId: string, committed: CommittedPool): TransactItem {
+    const event: DatapoolEvent = { event: 'RUN', runId, at: new Date().toISOString(), added: committed.added, count: committed.count };
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: this.key(datasetId),
+        UpdateExpression: 'SET bitsKey = :bits, rowCount = :rows, #count = :count, newFrom = :rows, history = list_append(history, :event) REMOVE activeRunId, claimedAt',
+        ConditionExpression: 'activeRunId = :run',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':bits': committed.bitsKey, ':rows': committed.rowCount, ':count': committed.count, ':event': [event], ':run': runId },
+      },
+    };
   }
 
   async release(datasetId: string, runId: string): Promise<void> {
-    for (;;) {
-      const pool = await this.read(datasetId);
-      if (pool.pending?.runId !== runId) return;
-      const { pending: _released, ...rest } = pool;
-      if (await this.write(pool, rest)) return;
-    }
-  }
-
-  async stage(datasetId: string, runId: string, staged: { bitsKey: string; rowCount: number; count: number; added: number }): Promise<void> {
-    for (;;) {
-      const pool = await this.read(datasetId);
-      if (pool.pending?.runId !== runId) throw new StoreError(`the datapool of dataset '${datasetId}' is no longer claimed by run '${runId}'`);
-      if (await this.write(pool, { ...pool, pending: { ...pool.pending, ...staged } })) return;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(datasetId),
+          UpdateExpression: 'REMOVE activeRunId, claimedAt',
+          ConditionExpression: 'activeRunId = :run',
+          ExpressionAttributeValues: { ':run': runId },
+        }),
+      );
+    } catch (error) {
+      // Not (or no longer) this run's claim: nothing to release.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
   async reset(datasetId: string, statusOf: RunStatusOf): Promise<Datapool> {
     for (;;) {
-      const pool = await this.settle(datasetId, statusOf);
-      if (pool.pending) throw new DatapoolBusyError(datasetId, pool.pending.runId);
-      const { bitsKey: _gone, ...rest } = pool;
+      const pool = await this.read(datasetId);
+      const live = await this.liveClaim(pool, statusOf);
+      if (live !== undefined) throw new DatapoolBusyError(datasetId, live);
+      const { bitsKey: _gone, activeRunId: _stale, claimedAt: _at, ...rest } = pool;
       const next: Datapool = {
         ...rest,
         rowCount: 0,
@@ -190,7 +199,29 @@ export class DynamoDatapoolRepository implements DatapoolRepository {
         newFrom: 0,
         history: [...pool.history, { event: 'RESET', at: new Date().toISOString(), added: 0, count: 0 }],
       };
-      if (await this.write(pool, next)) return { ...next, version: pool.version + 1 };
+      const unchanged = this.claimUnchanged(pool);
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.key(datasetId),
+            UpdateExpression: 'SET datasetId = :dataset, rowCount = :zero, #count = :zero, newFrom = :zero, history = :history REMOVE bitsKey, activeRunId, claimedAt',
+            ConditionExpression: `(${unchanged.ConditionExpression}) AND (attribute_not_exists(history) OR size(history) = :length)`,
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: {
+              ...unchanged.ExpressionAttributeValues,
+              ':dataset': datasetId,
+              ':zero': 0,
+              ':history': next.history,
+              ':length': pool.history.length,
+            },
+          }),
+        );
+        return next;
+      } catch (error) {
+        // A run claimed or committed meanwhile: read again.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
     }
   }
 }

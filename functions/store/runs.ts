@@ -93,13 +93,20 @@ export interface RunRepository {
    * {@link queryUseItems}) are written in one transaction: all or none. Throws
    * {@link ConcurrentUpdateError} (`CONFLICT`) when a query dataset is gone or being deleted meanwhile.
    */
-  create(run: SelectionRun, idempotencyKey?: string, queryDatasetIds?: readonly string[]): Promise<{ run: SelectionRun; created: boolean }>;
+  create(run: SelectionRun, idempotencyKey?: string, queryDatasetIds?: readonly string[], alsoWrite?: readonly GuardedItem[]): Promise<{ run: SelectionRun; created: boolean }>;
+  /** The run an idempotency key of the dataset started, if any. */
+  findByIdempotencyKey(datasetId: string, idempotencyKey: string): Promise<SelectionRun | undefined>;
   get(id: string): Promise<SelectionRun>;
   listForDataset(datasetId: string, page: PageRequest): Promise<Page<SelectionRun>>;
   /**
    * Sets fields if the run's status is one of `from`; throws {@link ConcurrentUpdateError} otherwise.
    */
   update(id: string, from: readonly RunStatus[], fields: Partial<Omit<SelectionRun, 'id' | 'tenantId' | 'datasetId'>>): Promise<SelectionRun>;
+  /**
+   * {@link update} and `alsoWrite` in one transaction: all or none. Throws {@link ConcurrentUpdateError}
+   * when the run's status is not one of `from` (checked first), else the failed item's own error.
+   */
+  updateWith(id: string, from: readonly RunStatus[], fields: RunFields, alsoWrite: readonly GuardedItem[]): Promise<void>;
   /**
    * Records that a shard is done. Idempotent (a set of shard indices), so a retried shard task counts
    * once; `shardsDone` is the size of that set.
@@ -113,7 +120,38 @@ export interface RunRepository {
   listUnfinished(): Promise<SelectionRun[]>;
 }
 
+/** The fields an update may set. */
+export type RunFields = Partial<Omit<SelectionRun, 'id' | 'tenantId' | 'datasetId'>>;
+
+/** An item written in a run's transaction, with the error when its condition fails. */
+export interface GuardedItem {
+  readonly item: TransactItem;
+  readonly conflict: () => Error;
+}
+
 const runKey = (id: string) => ({ pk: `RUN#${id}`, sk: 'META' });
+
+/** The update of {@link RunRepository.update}: set `fields` if the status is one of `from`. */
+function runUpdate(tableName: string, id: string, from: readonly RunStatus[], fields: RunFields) {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    names[`#${name}`] = name;
+    values[`:${name}`] = value;
+    sets.push(`#${name} = :${name}`);
+  }
+  from.forEach((status, i) => (values[`:from${i}`] = status));
+  return {
+    TableName: tableName,
+    Key: runKey(id),
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
 
 function toRun(item: Record<string, unknown>): SelectionRun {
   const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, shardsCompleted, deletingAt: _deleting, ...run } = item;
@@ -127,7 +165,7 @@ export class DynamoRunRepository implements RunRepository {
     private readonly tableName: string,
   ) {}
 
-  async create(run: SelectionRun, idempotencyKey?: string, queryDatasetIds: readonly string[] = []): Promise<{ run: SelectionRun; created: boolean }> {
+  async create(run: SelectionRun, idempotencyKey?: string, queryDatasetIds: readonly string[] = [], alsoWrite: readonly GuardedItem[] = []): Promise<{ run: SelectionRun; created: boolean }> {
     const keyItem = { pk: `DATASET#${run.datasetId}`, sk: `RUNKEY#${idempotencyKey}` };
     const items: TransactItem[] = [
       ...(idempotencyKey !== undefined
@@ -147,11 +185,16 @@ export class DynamoRunRepository implements RunRepository {
       },
       ...queryDatasetIds.flatMap((datasetId) => queryUseItems(this.tableName, datasetId, run.id)),
     ];
+    const guardedFrom = items.length;
+    items.push(...alsoWrite.map((guarded) => guarded.item));
     const keyTaken = new Error('idempotency key taken');
     try {
       await writeTransaction(this.client, items, {
         conflict: (failed) => {
+          // A used key answers with its run whatever else failed: a repeated request is no conflict.
           if (idempotencyKey !== undefined && failed.includes(0)) return keyTaken;
+          const guarded = failed.find((index) => index >= guardedFrom);
+          if (guarded !== undefined && failed.every((index) => index >= guardedFrom)) return alsoWrite[guarded - guardedFrom]!.conflict();
           const check = items[failed[0] ?? -1]?.ConditionCheck;
           const datasetId = typeof check?.Key?.pk === 'string' ? check.Key.pk.replace(/^DATASET#/, '') : run.datasetId;
           return new ConcurrentUpdateError('dataset', datasetId);
@@ -163,6 +206,13 @@ export class DynamoRunRepository implements RunRepository {
       return { run: await this.get(Item!.runId as string), created: false };
     }
     return { run, created: true };
+  }
+
+  async findByIdempotencyKey(datasetId: string, idempotencyKey: string): Promise<SelectionRun | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `DATASET#${datasetId}`, sk: `RUNKEY#${idempotencyKey}` }, ConsistentRead: true }),
+    );
+    return Item ? this.get(Item.runId as string) : undefined;
   }
 
   async get(id: string): Promise<SelectionRun> {
@@ -190,38 +240,24 @@ export class DynamoRunRepository implements RunRepository {
     return { items: (result.Items ?? []).map(toRun), ...(nextCursor ? { nextCursor } : {}) };
   }
 
-  async update(
-    id: string,
-    from: readonly RunStatus[],
-    fields: Partial<Omit<SelectionRun, 'id' | 'tenantId' | 'datasetId'>>,
-  ): Promise<SelectionRun> {
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = {};
-    const sets: string[] = [];
-    for (const [name, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
-      names[`#${name}`] = name;
-      values[`:${name}`] = value;
-      sets.push(`#${name} = :${name}`);
-    }
-    from.forEach((status, i) => (values[`:from${i}`] = status));
+  async update(id: string, from: readonly RunStatus[], fields: RunFields): Promise<SelectionRun> {
     try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKey(id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const { Attributes } = await this.client.send(new UpdateCommand({ ...runUpdate(this.tableName, id, from, fields), ReturnValues: 'ALL_NEW' }));
       return toRun(Attributes!);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError('selection run', id);
       throw error;
     }
+  }
+
+  async updateWith(id: string, from: readonly RunStatus[], fields: RunFields, alsoWrite: readonly GuardedItem[]): Promise<void> {
+    await writeTransaction(this.client, [{ Update: runUpdate(this.tableName, id, from, fields) }, ...alsoWrite.map((guarded) => guarded.item)], {
+      conflict: (failed) => {
+        const first = failed[0];
+        if (first === undefined || first === 0) return new ConcurrentUpdateError('selection run', id);
+        return alsoWrite[first - 1]!.conflict();
+      },
+    });
   }
 
   async markShardDone(id: string, shard: number): Promise<void> {

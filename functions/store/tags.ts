@@ -48,6 +48,11 @@ export interface NewTag {
 export interface TagRepository {
   /** Throws {@link AlreadyExistsError} when the dataset has a tag of that name. */
   create(tag: NewTag): Promise<Tag>;
+  /**
+   * Writes the bitset of a tag whose record is written by the caller's transaction, with the record's
+   * item (on condition that the name is free). `tagId` fixes the bitset's key, so a retry overwrites it.
+   */
+  stage(tag: NewTag, tagId: string): Promise<{ tag: Tag; item: TransactItem }>;
   /** The all-rows `initial-tag`; creating it again is a no-op. */
   ensureInitialTag(datasetId: string): Promise<void>;
   /** {@link ensureInitialTag} as one item of a transaction (a commit writes it with the new version). */
@@ -65,7 +70,22 @@ function initialTag(datasetId: string): Tag {
 }
 
 const tagKey = (datasetId: string, name: string) => ({ pk: `DATASET#${datasetId}`, sk: `TAG#${name}` });
-const bitsKey = (datasetId: string, tagId: string) => `datasets/${datasetId}/tags/${tagId}.bits`;
+/** Where a tag's bitset lives. */
+export const tagBitsKey = (datasetId: string, tagId: string) => `datasets/${datasetId}/tags/${tagId}.bits`;
+const bitsKey = tagBitsKey;
+
+function tagRecord({ datasetId, name, bits, createdBy, parent }: NewTag, tagId: string): Tag {
+  return {
+    datasetId,
+    tagId,
+    name,
+    count: bits.count(),
+    rowCount: bits.length,
+    createdAt: new Date().toISOString(),
+    createdBy,
+    ...(parent !== undefined ? { parent } : {}),
+  };
+}
 
 function toTag(item: Record<string, unknown>): Tag {
   const { pk: _pk, sk: _sk, ...tag } = item;
@@ -79,25 +99,22 @@ export class DynamoTagRepository implements TagRepository {
     private readonly blobs: BlobStore,
   ) {}
 
-  async create({ datasetId, name, bits, createdBy, parent }: NewTag): Promise<Tag> {
-    const tag: Tag = {
-      datasetId,
-      tagId: randomUUID(),
-      name,
-      count: bits.count(),
-      rowCount: bits.length,
-      createdAt: new Date().toISOString(),
-      createdBy,
-      ...(parent !== undefined ? { parent } : {}),
-    };
-    await this.blobs.put(bitsKey(datasetId, tag.tagId), bits.toBytes());
+  async create(newTag: NewTag): Promise<Tag> {
+    const tag = tagRecord(newTag, randomUUID());
+    await this.blobs.put(bitsKey(tag.datasetId, tag.tagId), newTag.bits.toBytes());
     try {
       await this.putNew(tag);
     } catch (error) {
-      await this.blobs.delete(bitsKey(datasetId, tag.tagId));
+      await this.blobs.delete(bitsKey(tag.datasetId, tag.tagId));
       throw error;
     }
     return tag;
+  }
+
+  async stage(newTag: NewTag, tagId: string): Promise<{ tag: Tag; item: TransactItem }> {
+    const tag = tagRecord(newTag, tagId);
+    await this.blobs.put(bitsKey(tag.datasetId, tag.tagId), newTag.bits.toBytes());
+    return { tag, item: { Put: { TableName: this.tableName, Item: { ...tagKey(tag.datasetId, tag.name), ...tag }, ConditionExpression: 'attribute_not_exists(pk)' } } };
   }
 
   async ensureInitialTag(datasetId: string): Promise<void> {

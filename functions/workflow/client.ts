@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { BlobStore } from '../store/blobs.js';
 import type { DatasetManifest } from '../store/columns.js';
-import type { DatapoolRepository } from '../store/datapool.js';
+import { DatapoolBusyError, type DatapoolRepository } from '../store/datapool.js';
 import type { DatasetRepository } from '../store/datasets.js';
 import { ConcurrentUpdateError, NotFoundError } from '../store/errors.js';
 import type { RunRepository, SelectionRun } from '../store/runs.js';
@@ -53,6 +53,11 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
   }
 
   const dataset = await deps.datasets.get(request.tenantId, request.datasetId);
+  // A repeated request returns the run of the first before anything is checked: it is no conflict.
+  if (request.idempotencyKey !== undefined) {
+    const existing = await deps.runs.findByIdempotencyKey(dataset.id, request.idempotencyKey);
+    if (existing) return existing;
+  }
   if (dataset.sampleCount === 0) throw new ConfigRejectedError('the dataset has no samples yet; upload some first', 'datasetId');
   await checkTagName(deps, dataset.id, request.resultTagName);
   for (const [name, path] of [
@@ -77,12 +82,12 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
     if (input.type === 'EMBEDDINGS' && input.datasetId !== undefined && input.datasetId !== dataset.id) queryDatasets.add(input.datasetId);
   }
 
-  // A pool run claims the pool first (CONFLICT while another one holds it); a repeated request releases
-  // its fresh claim and returns the run of the first.
-  if (request.datapool) await deps.datapools.claim(dataset.id, runId, runStatusOf(deps.runs));
-  let recorded;
-  try {
-    recorded = await deps.runs.create(
+  // A pool run claims the pool in the transaction that creates it: of two concurrent pool runs, the
+  // second is refused (CONFLICT) and nothing of it is written.
+  const claim = request.datapool
+    ? [{ item: await deps.datapools.claimItem(dataset.id, runId, runStatusOf(deps.runs)), conflict: () => new DatapoolBusyError(dataset.id) }]
+    : [];
+  const { run, created } = await deps.runs.create(
     {
       id: runId,
       tenantId: request.tenantId,
@@ -97,16 +102,9 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
     },
     request.idempotencyKey,
     [...queryDatasets],
+    claim,
   );
-  } catch (error) {
-    if (request.datapool) await deps.datapools.release(dataset.id, runId);
-    throw error;
-  }
-  const { run, created } = recorded;
-  if (!created) {
-    if (request.datapool) await deps.datapools.release(dataset.id, runId);
-    return run;
-  }
+  if (!created) return run;
   if (!deps.stateMachineArn) throw new Error('WINNOW_STATE_MACHINE_ARN is not set');
   try {
     const started = await deps.sfn.send(
@@ -124,6 +122,7 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
       failureReason: 'the workflow could not be started',
       finishedAt: new Date().toISOString(),
     });
+    if (run.datapool) await deps.datapools.release(run.datasetId, run.id);
     throw error;
   }
 }
@@ -143,6 +142,8 @@ async function checkTagName(deps: WorkflowClientDeps, datasetId: string, name: s
 export async function cancelSelectionRun(deps: WorkflowClientDeps, run: SelectionRun): Promise<SelectionRun> {
   if (run.status !== 'QUEUED' && run.status !== 'RUNNING') return run;
   const cancelled = await deps.runs.update(run.id, ['QUEUED', 'RUNNING'], { status: 'CANCELLED', finishedAt: new Date().toISOString() });
+  // A cancelled pool run never commits, so its pool stays as it was and is free at once.
+  if (run.datapool) await deps.datapools.release(run.datasetId, run.id);
   if (run.executionArn) {
     await deps.sfn.send(new StopExecutionCommand({ executionArn: run.executionArn, cause: 'cancelled by the user' }));
   }

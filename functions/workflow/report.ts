@@ -10,6 +10,7 @@ import { ReportGenerationError } from '../report/errors.js';
 import { storeReport } from '../report/store.js';
 import type { BlobStore } from '../store/blobs.js';
 import { ColumnReader, type DatasetManifest } from '../store/columns.js';
+import type { SequencePlan } from '../selection/sequences.js';
 import type { SelectionSource } from '../selection/types.js';
 
 /**
@@ -37,6 +38,27 @@ export function embeddingRowsOf(source: SelectionSource, blobs: BlobStore, manif
         if (values) data.set(values.subarray(local * dim, (local + 1) * dim), i * dim);
       }
     }
+    return { dim, data };
+  };
+}
+
+/**
+ * A sequence selection's points: the mean of each sequence's frames' normalized embeddings (what the
+ * selection measured), read through `frameRows`.
+ */
+export function sequenceEmbeddingRows(frameRows: EmbeddingRows, plan: SequencePlan): EmbeddingRows {
+  return async (sequences) => {
+    const frames = [...new Set(sequences.flatMap((s) => plan.frames(s)))].sort((a, b) => a - b);
+    const { dim, data: frameData } = await frameRows(frames);
+    const at = new Map(frames.map((row, i) => [row, i]));
+    const data = new Float32Array(sequences.length * dim);
+    sequences.forEach((s, i) => {
+      const members = plan.frames(s);
+      for (const frame of members) {
+        const offset = at.get(frame)! * dim;
+        for (let j = 0; j < dim; j++) data[i * dim + j]! += frameData[offset + j]! / members.length;
+      }
+    });
     return { dim, data };
   };
 }

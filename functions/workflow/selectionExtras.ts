@@ -1,14 +1,14 @@
 /**
  * What a run adds around the engine for the weekly selection loop: the pre-selection filters' inputs
  * (corrupt samples from the manifest, exact duplicates decided on the raw embeddings) and the datapool
- * (the pool a pool run starts from, staging pool ∪ picks, settling). The pool's commit protocol is in
- * store/datapool.ts.
+ * (the pool a pool run starts from, pool ∪ picks to commit, releasing the claim of a run that ended).
+ * The pool's commit protocol is in store/datapool.ts.
  */
 import type { BlobStore } from '../store/blobs.js';
 import { ColumnReader, type DatasetManifest } from '../store/columns.js';
-import { datapoolBitsKey, type DatapoolRepository, type RunStatusOf } from '../store/datapool.js';
+import { datapoolBitsKey, type CommittedPool, type DatapoolRepository, type RunStatusOf } from '../store/datapool.js';
 import { NotFoundError } from '../store/errors.js';
-import type { RunRepository, SelectionRun } from '../store/runs.js';
+import { FINAL_STATUSES, type RunRepository, type SelectionRun } from '../store/runs.js';
 import { TagBitset } from '../store/tagBitset.js';
 import { canonicalRows, type DatapoolOptions, type SelectionConfig } from '../selection/index.js';
 import type { SelectionSource } from '../selection/types.js';
@@ -88,7 +88,7 @@ export interface RunPool {
 export async function poolForRun(deps: ExtrasDeps, run: SelectionRun, rowCount: number): Promise<RunPool> {
   if (!deps.datapools) throw new Error('the datapool store is not configured');
   const pool = await deps.datapools.get(run.datasetId, runStatusOf(deps.runs));
-  if (pool.pending?.runId !== run.id) throw new SelectionRunError('the datapool is no longer reserved for this run (it was reset or taken over)');
+  if (pool.activeRunId !== run.id) throw new SelectionRunError('the datapool is no longer reserved for this run (it was reset or taken over)');
   let rows: number[] = [];
   if (pool.bitsKey) {
     const bytes = await deps.blobs.get(pool.bitsKey);
@@ -98,14 +98,25 @@ export async function poolForRun(deps: ExtrasDeps, run: SelectionRun, rowCount: 
   return { rows, options: { rows, ...(run.datapool?.processAll ? {} : { newFrom: pool.newFrom }) } };
 }
 
-/** Writes pool ∪ picks and stages it on the pool record (repeatable: the same run writes the same object). */
-export async function stagePool(deps: ExtrasDeps, run: SelectionRun, pool: RunPool, rowCount: number, picked: readonly number[]): Promise<void> {
+/**
+ * Writes pool ∪ picks to S3 (the same object on a retry), for the run's commit to point the pool at; an
+ * object no commit points at is never read.
+ */
+export async function writePoolBits(deps: ExtrasDeps, run: SelectionRun, pool: RunPool, rowCount: number, picked: readonly number[]): Promise<CommittedPool> {
   const bits = TagBitset.fromRows(rowCount, [...pool.rows, ...picked]);
   const bitsKey = datapoolBitsKey(run.datasetId, run.id);
   await deps.blobs.put(bitsKey, bits.toBytes());
-  await deps.datapools!.stage(run.datasetId, run.id, { bitsKey, rowCount, count: bits.count(), added: bits.count() - pool.rows.length });
+  return { bitsKey, rowCount, count: bits.count(), added: bits.count() - pool.rows.length };
 }
 
-export async function settleDatapool(deps: ExtrasDeps, datasetId: string): Promise<void> {
-  await deps.datapools?.get(datasetId, runStatusOf(deps.runs));
+/** Releases the pool a pool run held once it has ended (FAILED, CANCELLED); a no-op otherwise. */
+export async function releasePoolOfEndedRun(deps: ExtrasDeps, runId: string): Promise<void> {
+  let run: SelectionRun;
+  try {
+    run = await deps.runs.get(runId);
+  } catch (error) {
+    if (error instanceof NotFoundError) return;
+    throw error;
+  }
+  if (run.datapool && FINAL_STATUSES.includes(run.status)) await deps.datapools?.release(run.datasetId, run.id);
 }

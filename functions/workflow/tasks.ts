@@ -7,9 +7,11 @@
  *   its units against all units, the nearest-query distances for SIMILARITY — to S3.
  * - **Select**: load what the strategies read and the shards' results, run the greedy combiner until done
  *   or near the time limit, and checkpoint the picks (the state machine calls Select again until done).
- * - **Finish**: from the final checkpoint, write the per-pick explanation, then the tag, then the report
- *   (report.ts; a report failure is only a note), then SUCCEEDED.
- * - **MarkFailed**: FAILED with a readable reason (a cancelled run stays CANCELLED).
+ * - **Finish**: from the final checkpoint, write the per-pick explanation and the report (report.ts; a
+ *   report failure is only a note), then commit: the result tag, SUCCEEDED and a pool run's pool in one
+ *   transaction (commit.ts).
+ * - **MarkFailed**: FAILED with a readable reason (a cancelled run stays CANCELLED); a pool run frees its
+ *   pool, unchanged.
  *
  * Every step can be repeated (the state machine retries): writes are whole objects or conditional.
  */
@@ -17,10 +19,10 @@ import type { BlobStore } from '../store/blobs.js';
 import type { DatapoolRepository } from '../store/datapool.js';
 import type { DatasetManifest } from '../store/columns.js';
 import type { Dataset, DatasetRepository } from '../store/datasets.js';
-import { AlreadyExistsError, ConcurrentUpdateError, NotFoundError } from '../store/errors.js';
+import { ConcurrentUpdateError, NotFoundError } from '../store/errors.js';
 import type { RunRepository, SelectionRun } from '../store/runs.js';
 import { TagBitset } from '../store/tagBitset.js';
-import { INITIAL_TAG, type TagRepository } from '../store/tags.js';
+import type { TagRepository } from '../store/tags.js';
 import {
   computeHeavyStatic,
   GreedyRun,
@@ -41,9 +43,10 @@ import { loadColumnSource, type ResolvedQuerySet } from './columnSource.js';
 import { checkConfigAgainstDataset, columnNeeds } from './config.js';
 import { sizeRefusal, type TaskBudgets } from './budgets.js';
 import { ConfigRejectedError, failureReason, RunCancelledError, SelectionRunError, type FailedTask } from './errors.js';
-import { embeddingRowsOf, writeRunReport } from './report.js';
+import { embeddingRowsOf, sequenceEmbeddingRows, writeRunReport } from './report.js';
 import { runKeys, type PickExplanation } from './results.js';
-import { poolForRun, selectionFilters, settleDatapool, stagePool, SUMMARY_LIST_LIMIT } from './selectionExtras.js';
+import { commitRun } from './commit.js';
+import { poolForRun, releasePoolOfEndedRun, selectionFilters, SUMMARY_LIST_LIMIT, writePoolBits } from './selectionExtras.js';
 
 export interface WorkflowDeps {
   readonly datasets: DatasetRepository;
@@ -265,7 +268,10 @@ export async function select(deps: WorkflowDeps, { runId }: RunEvent, options: S
   return { done: result.done };
 }
 
-/** After the last pick: the explanation, then the tag, then the report, then SUCCEEDED. */
+/**
+ * After the last pick: the explanation and the report, then the commit — the result tag, SUCCEEDED and
+ * (for a pool run) the pool, in one transaction (commit.ts).
+ */
 export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<null> {
   let run: SelectionRun;
   try {
@@ -293,25 +299,6 @@ export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<n
   }));
   await deps.blobs.putJson(runKeys.picks(runId), picks);
   const pickedRows = result.state.picks.flatMap((p) => rowsOfPick(prepared, p.row));
-  const bits = TagBitset.fromRows(manifest.rowCount, pickedRows);
-  // A pool run stages pool ∪ picks before its tag; the pool takes it when the run turns SUCCEEDED.
-  if (pool) await stagePool(deps, run, pool, manifest.rowCount, pickedRows);
-  try {
-    await deps.tags.create({
-      datasetId: dataset.id,
-      name: run.resultTagName,
-      bits,
-      createdBy: `selection:${runId}`,
-      parent: `selection from ${run.inputTagName ?? INITIAL_TAG}`,
-    });
-  } catch (error) {
-    if (!(error instanceof AlreadyExistsError)) throw error;
-    // A retried Finish may find its own tag; anyone else's means the name was taken meanwhile.
-    const existing = await deps.tags.get(dataset.id, run.resultTagName);
-    if (existing.createdBy !== `selection:${runId}`) {
-      throw new SelectionRunError(`tag '${run.resultTagName}' was created by someone else while the selection ran; nothing was written`);
-    }
-  }
   const finished = Date.now();
   const planMs = run.timings?.plan ?? 0;
   const runStart = run.startedAt ? Date.parse(run.startedAt) : selectStartedAt;
@@ -320,49 +307,47 @@ export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<n
 
   // The report: never fails the run (a failure becomes a note in the summary).
   const finishedAt = new Date(finished).toISOString();
-  // The report's figures are drawn per sample; a sequence run's clips are listed in its summary instead.
-  const sequenceRun = (config.selectedSequenceLength ?? 1) > 1;
-  const report = sequenceRun
-    ? { note: 'no HTML report for sequence selections yet: the picked sequences are listed in the summary (sequences.picked)' }
-    : await writeRunReport(deps.blobs, {
-    run: {
-      id: runId,
-      datasetId: dataset.id,
-      datasetName: dataset.name,
-      resultTagName: run.resultTagName,
-      ...(run.inputTagName ? { inputTagName: run.inputTagName } : {}),
-      ...(run.preselectedTagName ? { preselectedTagName: run.preselectedTagName } : {}),
-      createdAt: run.createdAt,
-      ...(run.startedAt ? { startedAt: run.startedAt } : {}),
-      finishedAt,
-    },
+  const report = await writeRunReport(deps.blobs, {
+    run: reportRunInfo(run, dataset, finishedAt),
     rawConfig: run.config,
     config,
     summary,
     timings,
-    source,
+    // A sequence run's figures are per sequence, as the selection saw them.
+    source: prepared.sequences?.source ?? source,
     prepared,
     picks: result.state.picks,
     fileName: (row) => names[rowsOfPick(prepared, row)[0]!]!,
-    embeddingRows: embeddingRowsOf(source, deps.blobs, manifest),
+    embeddingRows: prepared.sequences
+      ? sequenceEmbeddingRows(embeddingRowsOf(source, deps.blobs, manifest), prepared.sequences)
+      : embeddingRowsOf(source, deps.blobs, manifest),
   });
-  try {
-    await deps.runs.update(runId, ['RUNNING'], {
-      status: 'SUCCEEDED',
-      phase: 'DONE',
+  await commitRun(deps, {
+    run,
+    bits: TagBitset.fromRows(manifest.rowCount, pickedRows),
+    ...(pool ? { pool: await writePoolBits(deps, run, pool, manifest.rowCount, pickedRows) } : {}),
+    fields: {
       picksSoFar: picks.length,
       finishedAt,
       summary: report.note ? { ...summary, notes: [...(summary.notes ?? []), report.note] } : summary,
       timings: { ...timings, report: Date.now() - finished },
-    });
-  } catch (error) {
-    if (!(error instanceof ConcurrentUpdateError)) throw error;
-    // Cancelled at the last moment: the run stays CANCELLED and its tag goes.
-    await deps.tags.delete(dataset.id, run.resultTagName).catch(() => undefined);
-  }
-  // The run's status decided the pool's fate; folding it in now spares the next reader (best effort).
-  if (pool) await settleDatapool(deps, dataset.id).catch(() => undefined);
+    },
+  });
   return null;
+}
+
+function reportRunInfo(run: SelectionRun, dataset: Dataset, finishedAt: string) {
+  return {
+    id: run.id,
+    datasetId: dataset.id,
+    datasetName: dataset.name,
+    resultTagName: run.resultTagName,
+    ...(run.inputTagName ? { inputTagName: run.inputTagName } : {}),
+    ...(run.preselectedTagName ? { preselectedTagName: run.preselectedTagName } : {}),
+    createdAt: run.createdAt,
+    ...(run.startedAt ? { startedAt: run.startedAt } : {}),
+    finishedAt,
+  };
 }
 
 /** What MarkFailed gets: the error a Catch recorded and, where the state machine names it, the failed task. */
@@ -372,17 +357,20 @@ export interface FailedEvent extends RunEvent {
 }
 
 export async function markFailed(deps: WorkflowDeps, event: FailedEvent): Promise<null> {
-  if (event.error?.Error === 'RunCancelledError') return null;
-  try {
-    await deps.runs.update(event.runId, ['QUEUED', 'RUNNING'], {
-      status: 'FAILED',
-      failureReason: failureReason(event.error, event.failedTask),
-      finishedAt: now(),
-    });
-  } catch (error) {
-    // Already final (cancelled, or failed by an earlier attempt): nothing to change.
-    if (!(error instanceof ConcurrentUpdateError)) throw error;
+  if (event.error?.Error !== 'RunCancelledError') {
+    try {
+      await deps.runs.update(event.runId, ['QUEUED', 'RUNNING'], {
+        status: 'FAILED',
+        failureReason: failureReason(event.error, event.failedTask),
+        finishedAt: now(),
+      });
+    } catch (error) {
+      // Already final (cancelled, or failed by an earlier attempt): nothing to change.
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+    }
   }
+  // A pool run that ended without its commit frees the pool, which it left unchanged.
+  await releasePoolOfEndedRun(deps, event.runId);
   return null;
 }
 

@@ -7,8 +7,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import S3rver from 's3rver';
 
@@ -154,5 +155,34 @@ export async function startS3StandIn(options: { port?: number; directory: string
     vhostBuckets: false,
   });
   const { port } = await server.run();
-  return { endpoint: `http://${LOOPBACK}:${port}`, close: () => server.close() };
+  // close() waits for every socket to end, and our own clients would hold it: the SDK's agent keeps idle
+  // sockets alive, and a commit cut short by the stop leaves requests it no longer reads. So a stopping
+  // stand-in cuts every socket but those of a request whose body is still arriving (a client mid-upload,
+  // left to finish or to the stop's deadline) — and keeps doing so until the last socket has gone.
+  const httpServer = (server as unknown as { httpServer: Server }).httpServer;
+  const receiving = new Map<Socket, IncomingMessage>();
+  httpServer.on('request', (request: IncomingMessage) => {
+    receiving.set(request.socket, request);
+    request.socket.once('close', () => receiving.delete(request.socket));
+  });
+  const sockets = new Set<Socket>();
+  httpServer.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const cutAllButUploads = () => {
+    for (const socket of sockets) if (!(receiving.get(socket)?.complete === false)) socket.destroy();
+  };
+  return {
+    endpoint: `http://${LOOPBACK}:${port}`,
+    close: async () => {
+      const cutting = setInterval(cutAllButUploads, 100);
+      cutAllButUploads();
+      try {
+        await server.close();
+      } finally {
+        clearInterval(cutting);
+      }
+    },
+  };
 }

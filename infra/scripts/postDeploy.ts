@@ -21,6 +21,8 @@ import { PostDeployError } from './errors.js';
 /** The stack outputs this step reads (infra/stack.ts). */
 export interface WinnowStackOutputs {
   readonly ApiUrl: string;
+  /** The web console (CloudFront); absent from stacks deployed before it existed. */
+  readonly ConsoleUrl?: string;
   readonly TableName: string;
   readonly BucketName: string;
   readonly Region?: string;
@@ -114,6 +116,7 @@ export async function postDeploy(options: PostDeployOptions, io: CliIo): Promise
     [
       '',
       `Winnow is deployed (stack ${stack}).`,
+      ...(outputs.ConsoleUrl ? [`  Console:  ${outputs.ConsoleUrl}   (sign in with the key below)`] : []),
       `  API URL:  ${outputs.ApiUrl}`,
       `  API key:  ${apiKey}   (tenant ${options.tenant}; shown only now — keep it)`,
       '',

@@ -1,7 +1,8 @@
-/** `winnow select --input DIR` offline: sequences and the exact-duplicate filter. */
+/** `winnow select --input DIR` offline: sequences, the exact-duplicate filter and corrupt images. */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { embeddingsCsv } from '../../infra/local/lightlyFolder.js';
 import { runCli } from './support.js';
@@ -48,6 +49,55 @@ describe('winnow select offline', () => {
     expect(run.code).toBe(0);
     expect([...run.lines].sort()).toEqual(['a.png', 'b.png']);
     expect(JSON.parse(readFileSync(explain, 'utf8')).summary.duplicates.listed).toEqual([{ row: 2, duplicateOf: 0, fileName: 'a-copy.png', duplicateOfFileName: 'a.png' }]);
+  });
+});
+
+/** Writes DIR/images/<name> for each entry. */
+function images(dir: string, files: Record<string, Uint8Array>): void {
+  for (const [name, bytes] of Object.entries(files)) {
+    mkdirSync(join(dir, 'images', name, '..'), { recursive: true });
+    writeFileSync(join(dir, 'images', name), bytes);
+  }
+}
+const jpeg = () => sharp({ create: { width: 32, height: 32, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+
+describe('winnow select offline with images/', () => {
+  it('marks an image that cannot be decoded corrupt: never selected, listed on stderr and in the explanation', async () => {
+    const good = await jpeg();
+    const names = ['ok.jpg', 'cut.jpg', 'empty.jpg', 'twin.jpg', 'other.jpg'];
+    const rows = [[1, 0], [0, 1], [-1, 0], [1, 0], [0, -1]];
+    const { dir, config } = folder(names, rows, { n_samples: 5, strategies: [diversity] });
+    images(dir, { 'ok.jpg': good, 'cut.jpg': good.subarray(0, good.length >> 1), 'empty.jpg': new Uint8Array(0), 'twin.jpg': good, 'other.jpg': good });
+    const explain = join(dir, 'explain.json');
+    const run = await runCli(['select', '--config', config, '--input', dir, '--explain', explain]);
+    expect(run.code, run.stderr).toBe(0);
+    expect([...run.lines].sort()).toEqual(['ok.jpg', 'other.jpg']);
+    expect(run.stderr).toMatch(/corrupt \(never selected\): cut\.jpg: (truncated image|cannot be decoded)/);
+    expect(run.stderr).toMatch(/corrupt \(never selected\): empty\.jpg: empty file \(0 bytes\)/);
+    const explanation = JSON.parse(readFileSync(explain, 'utf8'));
+    expect(explanation.corruptSamples).toEqual([
+      { fileName: 'cut.jpg', reason: expect.stringMatching(/^(truncated image|cannot be decoded)/) },
+      { fileName: 'empty.jpg', reason: 'empty file (0 bytes)' },
+    ]);
+    // Counted per reason, after the thresholds and before the duplicates (twin.jpg is a copy of ok.jpg).
+    const dropped: { reason: string; count: number }[] = explanation.summary.dropped;
+    expect(dropped.map((d) => d.reason)).toEqual([expect.stringMatching(/^corrupt image: /), 'corrupt image: empty file (0 bytes)', expect.stringMatching(/exact duplicate/)]);
+    expect(explanation.summary.duplicates.listed).toEqual([{ row: 3, duplicateOf: 0, fileName: 'twin.jpg', duplicateOfFileName: 'ok.jpg' }]);
+  });
+
+  it('leaves out a sequence with a corrupt frame', async () => {
+    const good = await jpeg();
+    const names = Array.from({ length: 10 }, (_, i) => `drive/cam-${String(i).padStart(4, '0')}-mp4.png`);
+    const rows = names.map((_, i) => [Math.cos(i * 0.3), Math.sin(i * 0.3)]);
+    const { dir, config } = folder(names, rows, { n_samples: 10, selected_sequence_length: 5, strategies: [diversity] });
+    images(dir, { [names[2]!]: good, [names[7]!]: good.subarray(0, 40) });
+    const explain = join(dir, 'explain.json');
+    const run = await runCli(['select', '--config', config, '--input', dir, '--explain', explain]);
+    expect(run.code, run.stderr).toBe(0);
+    expect([...run.lines].sort()).toEqual(names.slice(0, 5));
+    expect(run.stderr).toMatch(/dropped 5: corrupt image in the sequence/);
+    expect(run.stderr).toContain(`corrupt (never selected): ${names[7]}`);
+    expect(JSON.parse(readFileSync(explain, 'utf8')).corruptSamples.map((c: { fileName: string }) => c.fileName)).toEqual([names[7]]);
   });
 });
 

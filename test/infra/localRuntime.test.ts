@@ -240,8 +240,10 @@ describe('npm start stops on a signal', () => {
     const sent = await putUpload(server.url, other, lightlyUploadFiles({ samples: 4_000, dim: 32, seed: 7, layout: 'jsonl' }).files);
     const committing = commitUpload(server.url, other, sent.upload.id).catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await stopBy(server, 'SIGINT', 'group')).toBeLessThan(STOP_WITHIN_MS);
-    expect(server.output()).toMatch(/SIGINT: stopping…[\s\S]*\n(stopped|not stopped after 4 s: exiting anyway)\n/);
+    const tookMs = await stopBy(server, 'SIGINT', 'group');
+    expect(tookMs, server.output().slice(-2_000)).toBeLessThan(STOP_WITHIN_MS);
+    // The orderly stop, not the deadline: nothing in flight (a socket kept alive by a client) holds it.
+    expect(server.output()).toMatch(/SIGINT: stopping…[\s\S]*\nstopped\n/);
     await committing;
     await expectEndpointsClosed(server);
   }, 300_000);

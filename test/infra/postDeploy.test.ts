@@ -30,6 +30,7 @@ afterAll(() => runtime.stop());
 function outputsOf(overrides: Record<string, string> = {}) {
   return {
     ApiUrl: runtime.url,
+    ConsoleUrl: 'https://d111111abcdef8.cloudfront.net/',
     TableName: env.tableName,
     BucketName: env.bucketName,
     StateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:winnow-test',
@@ -74,6 +75,7 @@ describe('npm run postdeploy', () => {
     const key = /API key: {2}(wn_\S+)/.exec(stdout)?.[1];
     expect(key, stdout).toBeDefined();
     expect(stdout).toContain(`API URL:  ${runtime.url}`);
+    expect(stdout).toContain('Console:  https://d111111abcdef8.cloudfront.net/   (sign in with the key below)');
     expect(stdout).toContain(`WINNOW_API_URL=${runtime.url} WINNOW_API_KEY=${key} npm run test:e2e`);
 
     // The key works, for its own tenant: a new tenant sees no datasets.

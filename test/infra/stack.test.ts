@@ -296,7 +296,7 @@ describe('WinnowStack, least privilege', () => {
 describe('WinnowStack, web console', () => {
   it('serves the console from a private bucket through CloudFront, with /graphql routed to the HTTP API', () => {
     const distributions = Object.values(template.findResources('AWS::CloudFront::Distribution')) as {
-      Properties: { DistributionConfig: { DefaultRootObject: string; Origins: { Id: string; DomainName: unknown; S3OriginConfig?: unknown; OriginAccessControlId?: unknown; CustomOriginConfig?: { OriginProtocolPolicy: string } }[]; DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string; ResponseHeadersPolicyId: unknown }; CacheBehaviors: { PathPattern: string; TargetOriginId: string; AllowedMethods: string[]; CachePolicyId: string }[] } };
+      Properties: { DistributionConfig: { DefaultRootObject: string; Origins: { Id: string; DomainName: unknown; S3OriginConfig?: unknown; OriginAccessControlId?: unknown; CustomOriginConfig?: { OriginProtocolPolicy: string } }[]; DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string; ResponseHeadersPolicyId: unknown }; CacheBehaviors: { PathPattern: string; TargetOriginId: string; AllowedMethods: string[]; CachePolicyId: string; OriginRequestPolicyId: string }[] } };
     }[];
     expect(distributions).toHaveLength(1);
     const config = distributions[0]!.Properties.DistributionConfig;
@@ -309,6 +309,9 @@ describe('WinnowStack, web console', () => {
     expect(api.AllowedMethods).toEqual(expect.arrayContaining(['POST', 'OPTIONS']));
     // CloudFront's managed CachingDisabled policy: the API's answers are never cached.
     expect(api.CachePolicyId).toBe('4135ea2d-6df8-44a3-9df3-4b5a84be39ad');
+    // The managed AllViewerExceptHostHeader policy: the request reaches the API as the console sent it
+    // (CloudFront keeps the Authorization header of a POST), under the API's own host name.
+    expect(api.OriginRequestPolicyId).toBe('b689b0a8-53d0-40ab-baf2-68738e2966ac');
     const apiOrigin = config.Origins.find((o) => o.Id === api.TargetOriginId)!;
     expect(apiOrigin.CustomOriginConfig?.OriginProtocolPolicy).toBe('https-only');
     expect(JSON.stringify(apiOrigin.DomainName)).toMatch(/HttpApi/);
@@ -326,6 +329,14 @@ describe('WinnowStack, web console', () => {
           ContentSecurityPolicy: { ContentSecurityPolicy: Match.stringLikeRegexp("connect-src 'self'"), Override: true },
           FrameOptions: { FrameOption: 'DENY', Override: true },
           ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
+        }),
+      },
+    });
+    // The report is framed from the data bucket's presigned URL, and nothing else is.
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: { ContentSecurityPolicy: Match.stringLikeRegexp("frame-src https://\\*\\.amazonaws\\.com(;|$)"), Override: true },
         }),
       },
     });

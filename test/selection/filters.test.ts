@@ -66,6 +66,40 @@ describe('corrupt samples', () => {
   });
 });
 
+describe('the order of the filters: thresholds, then corrupt samples, then duplicates', () => {
+  // Rows: 0 ok; 1 corrupt with no value (its image could not be read); 2 corrupt with a value failing the
+  // threshold; 3 a copy of 0; 4 fails the threshold, and 5 is its copy; 6 ok.
+  const luminance = [0.5, NaN, 0.01, 0.5, 0.01, 0.01, 0.9];
+  const source = createMemorySource({
+    fileNames: names(7),
+    embeddings: matrix([[1, 0], [0, 1], [-1, 0], [1, 0], [1, 1], [1, 1], [0, -1]]),
+    metadata: { types: new Map([['lightly.luminance', 'NUMERIC_FLOAT']]), columns: new Map([['lightly.luminance', { kind: 'numeric', values: Float64Array.from(luminance) }]]) } as never,
+  });
+  const config = selectionConfig({
+    n_samples: 7,
+    remove_exact_duplicates: true,
+    strategies: [diversity, { input: { type: 'METADATA', key: 'lightly.luminance' }, strategy: { type: 'THRESHOLD', threshold: 0.1, operation: 'BIGGER' } }],
+  });
+  const result = runSelection(config, source, { corruptRows: new Map([[1, 'truncated image'], [2, 'truncated image']]) });
+
+  it('counts each removal once, under the first filter that removes it', () => {
+    expect(result.summary.dropped).toEqual([
+      { reason: expect.stringMatching(/^THRESHOLD strategies\[1\]/), count: 3 },
+      { reason: 'corrupt image: truncated image', count: 1 },
+      { reason: expect.stringMatching(/exact duplicate/), count: 1 },
+    ]);
+    expect([...result.rows].sort()).toEqual([0, 6]);
+  });
+
+  it('a copy of a sample a threshold removed is no duplicate: the threshold removed both', () => {
+    expect(result.summary.duplicates?.listed.map((d) => [d.row, d.duplicateOf])).toEqual([[3, 0]]);
+  });
+
+  it('the pool size is before the thresholds and filters (a corrupt sample without a value is in it)', () => {
+    expect(result.summary.poolSize).toBe(7);
+  });
+});
+
 describe('datapool', () => {
   // Rows 0–3 picked before (the pool); rows 4–5 existed then but were not picked; rows 6–9 are new.
   const rows = [[1, 0], [0, 1], [-1, 0], [0, -1], [0.7, 0.7], [-0.7, 0.7], [0.7, -0.7], [0.99, 0.05], [-0.7, -0.7], [0.05, 0.99]];

@@ -168,7 +168,79 @@ describe('datapool', () => {
   });
 });
 
+/** The rows of a table in a section of the run's HTML report, as cell texts. */
+async function reportTable(runId: string, section: string): Promise<string[][]> {
+  const read = await graphql<{ selectionRun: { report: { htmlUrl: string } | null } }>(runtime.url, 'query ($id: ID!) { selectionRun(id: $id) { report { htmlUrl } } }', { id: runId });
+  const html = await (await fetch(read.data!.selectionRun.report!.htmlUrl)).text();
+  const body = new RegExp(`<section id="${section}">([\\s\\S]*?)</section>`).exec(html)?.[1];
+  if (body === undefined) return [];
+  return [...body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) => [...row[1]!.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((cell) => cell[1]!.replace(/&amp;/g, '&')));
+}
+
+const frame = (video: string, index: number) => `${video}-${String(index).padStart(4, '0')}-mp4.png`;
+/** Frames whose directions differ, so DIVERSITY tells clips apart. */
+const frameRows = (count: number, offset: number) => Array.from({ length: count }, (_, i) => [Math.cos((i + offset) / 3), Math.sin((i + offset) / 3)]);
+
+interface SequencesView {
+  length: number;
+  incompleteTailFrames: number;
+  picked: { video: string; firstFrame: number; lastFrame: number; fileNames: string[] }[];
+}
+async function sequencesOf(runId: string): Promise<SequencesView> {
+  const listed = await graphql<{ selectionRun: { summary: { sequences: SequencesView } } }>(
+    runtime.url,
+    'query ($id: ID!) { selectionRun(id: $id) { summary { sequences { length incompleteTailFrames picked { video firstFrame lastFrame fileNames } } } } }',
+    { id: runId },
+  );
+  if (!listed.data) throw new Error(JSON.stringify(listed.errors));
+  return listed.data.selectionRun.summary.sequences;
+}
+
 describe('sequences and filters', () => {
+  it('cuts a 12-frame video into 0–4 and 5–9, the tail counted, and lists the clips in the report', async () => {
+    const datasetId = await createDataset(runtime.url, uniqueName('clips-12'));
+    // Uploaded out of order: frames are ordered by their index, not by name or upload order.
+    const indices = Array.from({ length: 12 }, (_, i) => (i * 5) % 12);
+    await upload(datasetId, indices.map((i) => frame('drive/long', i)), indices.map((i) => frameRows(1, i)[0]!));
+    const result = await run(datasetId, { n_samples: 10, selected_sequence_length: 5, strategies: [diversity()] }, 'long');
+    expect(result.status).toBe('SUCCEEDED');
+    const sequences = await sequencesOf(result.id);
+    expect(sequences.picked.map((p) => [p.video, p.firstFrame, p.lastFrame]).sort()).toEqual([
+      ['drive/long.mp4', 0, 4],
+      ['drive/long.mp4', 5, 9],
+    ]);
+    expect(sequences.picked.find((p) => p.firstFrame === 5)?.fileNames).toEqual([5, 6, 7, 8, 9].map((i) => frame('drive/long', i)));
+    expect(sequences.incompleteTailFrames).toBe(2);
+    expect(result.summary?.dropped).toContainEqual({ reason: expect.stringMatching(/incomplete sequence/), count: 2 });
+    expect((await tagFileNames(runtime.url, datasetId, 'long')).sort()).toEqual(Array.from({ length: 10 }, (_, i) => frame('drive/long', i)).sort());
+
+    // The report's table of picked sequences: video, first frame, last frame, frames.
+    const table = await reportTable(result.id, 'sequences');
+    expect(table[0]).toEqual(['video', 'first frame', 'last frame', 'frames']);
+    expect(table.slice(1).sort()).toEqual([
+      ['drive/long.mp4', '0', '4', '5'],
+      ['drive/long.mp4', '5', '9', '5'],
+    ]);
+  });
+
+  it('cuts two 7-frame videos into one clip each, none crossing from one video to the other', async () => {
+    const datasetId = await createDataset(runtime.url, uniqueName('clips-7'));
+    const names = [...Array.from({ length: 7 }, (_, i) => frame('drive/a', i)), ...Array.from({ length: 7 }, (_, i) => frame('drive/b', i))];
+    await upload(datasetId, names, [...frameRows(7, 0), ...frameRows(7, 20)]);
+    // Asking for three clips: only two whole ones exist (frames 5–6 of a and 0–2 of b are no clip).
+    const result = await run(datasetId, { n_samples: 15, selected_sequence_length: 5, strategies: [diversity()] }, 'two');
+    expect(result.status).toBe('SUCCEEDED');
+    const sequences = await sequencesOf(result.id);
+    expect(sequences.picked.map((p) => [p.video, p.firstFrame, p.lastFrame]).sort()).toEqual([
+      ['drive/a.mp4', 0, 4],
+      ['drive/b.mp4', 0, 4],
+    ]);
+    for (const picked of sequences.picked) expect(picked.fileNames.every((n) => n.startsWith(picked.video.replace('.mp4', '-')))).toBe(true);
+    expect(sequences.incompleteTailFrames).toBe(4);
+    expect(result.summary).toMatchObject({ selected: 10 });
+    expect(result.resultTag?.count).toBe(10);
+  });
+
   it('selects whole sequences: 15 frames, L = 5, n = 10 → frames 0–4 and 10–14', async () => {
     const datasetId = await createDataset(runtime.url, uniqueName('frames'));
     const names = Array.from({ length: 15 }, (_, i) => `drive/cam_1-${String(i).padStart(4, '0')}-mp4.png`);
@@ -229,6 +301,12 @@ describe('sequences and filters', () => {
       { id: result.id },
     );
     expect(named.data?.selectionRun.summary.duplicates).toEqual({ count: 1, listed: [{ fileName: 'twin.jpg', duplicateOfFileName: 'ok.jpg' }] });
+    // The report's table of removed duplicates: the removed sample and the one it duplicates.
+    expect(await reportTable(result.id, 'duplicates')).toEqual([
+      ['removed sample', 'duplicate of'],
+      ['twin.jpg', 'ok.jpg'],
+    ]);
+    expect(await reportTable(result.id, 'sequences')).toEqual([]);
     expect(result.summary?.dropped).toEqual(
       expect.arrayContaining([
         { reason: expect.stringMatching(/^corrupt image: /), count: 1 },

@@ -53,9 +53,7 @@ export function CombineTags({ datasetId }: { datasetId: string }) {
   ));
   return (
     <main class="narrow">
-      <Crumbs>
-        <a href={href.datasets()}>Datasets</a> › <a href={href.dataset(datasetId)}>{data?.dataset.name ?? 'dataset'}</a>
-      </Crumbs>
+      <Crumbs dataset={{ id: datasetId, name: data?.dataset.name }} current="Combine tags" />
       <h1>Combine tags</h1>
       <ErrorMessage error={loadError} />
       {loading && !data && <Loading what="the tags" />}

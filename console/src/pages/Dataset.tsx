@@ -9,9 +9,7 @@ export function Dataset({ datasetId }: { datasetId: string }) {
   const dataset = data?.dataset;
   return (
     <main>
-      <Crumbs>
-        <a href={href.datasets()}>Datasets</a>
-      </Crumbs>
+      <Crumbs current={dataset ? dataset.name : 'dataset…'} />
       <h1>{dataset ? dataset.name : 'Dataset'}</h1>
       <ErrorMessage error={error} />
       {loading && !dataset && <Loading what="the dataset" />}

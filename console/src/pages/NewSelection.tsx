@@ -71,9 +71,7 @@ export function NewSelection({ datasetId }: { datasetId: string }) {
   const groups = [...new Set(TEMPLATES.map((t) => t.group))];
   return (
     <main>
-      <Crumbs>
-        <a href={href.datasets()}>Datasets</a> › <a href={href.dataset(datasetId)}>{data?.dataset.name ?? 'dataset'}</a>
-      </Crumbs>
+      <Crumbs dataset={{ id: datasetId, name: data?.dataset.name }} current="New selection" />
       <h1>New selection{data ? ` on ${data.dataset.name}` : ''}</h1>
       <ErrorMessage error={loadError} />
       {loading && !data && <Loading what="the dataset" />}

@@ -4,8 +4,7 @@
  * cancelled from here.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { ApiError} from '../api.js';
-import { request, RUN_ACTIVE, type RunData } from '../api.js';
+import { request, RUN_ACTIVE, type ApiError, type DatasetNameData, type RunData } from '../api.js';
 import { Crumbs, ErrorMessage, formatCount, Loading, StatusBadge, When } from '../components.js';
 import { toApiError, useLoad } from '../hooks.js';
 import { href } from '../router.js';
@@ -17,6 +16,9 @@ export function Run({ runId }: { runId: string }) {
   const [cancelError, setCancelError] = useState<ApiError | undefined>();
   const [cancelling, setCancelling] = useState(false);
   const run = data?.selectionRun;
+  // The run names its dataset by id only: its name, for the breadcrumb, is one small query, asked once.
+  const datasetId = run?.datasetId;
+  const datasetName = useLoad(() => (datasetId ? request<DatasetNameData>('datasetName', { id: datasetId }) : Promise.resolve(undefined)), [datasetId]);
   const active = run !== undefined && RUN_ACTIVE.includes(run.status);
 
   // Poll while the run can still change (a failed poll is retried on the next tick).
@@ -41,15 +43,7 @@ export function Run({ runId }: { runId: string }) {
 
   return (
     <main>
-      <Crumbs>
-        <a href={href.datasets()}>Datasets</a>
-        {run && (
-          <>
-            {' '}
-            › <a href={href.dataset(run.datasetId)}>dataset</a>
-          </>
-        )}
-      </Crumbs>
+      <Crumbs dataset={run && { id: run.datasetId, name: datasetName.data?.dataset.name }} current={`Selection ${runId.slice(0, 8)}`} />
       <h1>
         Selection <code>{runId.slice(0, 8)}</code>
       </h1>

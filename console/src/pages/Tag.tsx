@@ -3,11 +3,9 @@
  * the whole list as a text file.
  */
 import { useState } from 'preact/hooks';
-import type { ApiError} from '../api.js';
-import { request, type TagData } from '../api.js';
+import { request, type ApiError, type TagData } from '../api.js';
 import { Crumbs, ErrorMessage, formatCount, Loading, When } from '../components.js';
 import { toApiError, useLoad } from '../hooks.js';
-import { href } from '../router.js';
 
 const PAGE_SIZE = 100;
 /** The square each thumbnail is fitted into, in CSS pixels (thumbnails have up to 256 px: sharp on HiDPI screens). */
@@ -45,9 +43,7 @@ export function Tag({ datasetId, tagName }: { datasetId: string; tagName: string
 
   return (
     <main>
-      <Crumbs>
-        <a href={href.datasets()}>Datasets</a> › <a href={href.dataset(datasetId)}>{data?.dataset.name ?? 'dataset'}</a>
-      </Crumbs>
+      <Crumbs dataset={{ id: datasetId, name: data?.dataset.name }} current={`Tag ${tagName}`} />
       <h1>Tag {tagName}</h1>
       <ErrorMessage error={error} />
       {loading && !tag && <Loading what="the tag" />}

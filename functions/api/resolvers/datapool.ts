@@ -30,7 +30,7 @@ export const datapoolFields: DatapoolResolvers = {
   tagName: () => DATAPOOL_TAG_NAME,
   count: ({ pool }) => pool.count,
   newSamplesFrom: ({ pool }) => pool.newFrom,
-  activeRunId: ({ pool }) => pool.pending?.runId ?? null,
+  activeRunId: ({ pool }) => pool.activeRunId ?? null,
   history: ({ pool }) => pool.history.map((h) => ({ event: h.event, runId: h.runId ?? null, at: h.at, added: h.added, count: h.count })),
   fileNames: async ({ pool, dataset }, { first, after }, context) => {
     const limit = checkPageSize(first, 'first', 100, PAGE_MAX);

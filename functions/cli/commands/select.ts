@@ -7,17 +7,19 @@
  */
 import { realpathSync, writeFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadLightlyFolder } from '../folder.js';
+import { loadLightlyFolder, type LoadedFolder } from '../folder.js';
 import { EXIT, UsageError, type CliIo, type Command } from '../io.js';
 import type { MemorySource } from '../../selection/memorySource.js';
-import { ConfigMismatchError, type SelectionEngine } from '../engine.js';
+import { ConfigMismatchError, type EngineResult, type SelectionEngine } from '../engine.js';
 import { REMOTE_SELECT_USAGE, runRemoteSelect } from './remoteSelect.js';
 
 export const SELECT_USAGE = `Usage: winnow select --config CONFIG --input DIR [options]   (offline, on a folder)
        winnow select --dataset NAME --config FILE --tag NAME [--wait]   (on the server; see below)
 
 Offline: selects samples of the Lightly-layout dataset folder DIR with a selection config (JSON; comments and
-trailing commas allowed) and prints the selected file names, one per line.
+trailing commas allowed) and prints the selected file names, one per line. Sequences (selected_sequence_length)
+and exact-duplicate removal work as on the server; an image in DIR/images/ that cannot be decoded marks its
+sample corrupt: never selected, and listed on stderr and in the --explain JSON (corruptSamples).
 
 Options:
   --config FILE            the selection config (required)
@@ -111,6 +113,22 @@ function tagRows(source: MemorySource, name: string, dir: string, option: string
   return rows;
 }
 
+/** The `--explain` JSON: the run's inputs, the engine's summary, every pick, the corrupt samples. */
+function writeExplanation(args: SelectArgs, source: MemorySource, names: readonly string[], result: EngineResult, corrupt: LoadedFolder['corruptSamples']): void {
+  const explanation = {
+    config: args.config,
+    input: args.input,
+    ...(args.inputTag !== undefined ? { inputTag: args.inputTag } : {}),
+    ...(args.preselectedTag !== undefined ? { preselectedTag: args.preselectedTag } : {}),
+    rowCount: source.rowCount,
+    selected: names.length,
+    summary: result.summary,
+    corruptSamples: corrupt.map(({ fileName, reason }) => ({ fileName, reason })),
+    picks: result.picks.map((pick) => ({ ...pick, fileName: source.fileName(pick.row) })),
+  };
+  writeFileSync(args.explain!, JSON.stringify(explanation, null, 2) + '\n');
+}
+
 export function makeSelectCommand(engine: () => Promise<SelectionEngine>): Command {
   return {
     name: 'select',
@@ -161,6 +179,7 @@ export function makeSelectCommand(engine: () => Promise<SelectionEngine>): Comma
         result = selection.run(parsed.config, source, {
           ...(inputRows ? { inputRows } : {}),
           ...(preselectedRows ? { preselectedRows } : {}),
+          ...(loaded.corruptSamples.length > 0 ? { corruptRows: new Map(loaded.corruptSamples.map((c) => [c.row, c.reason])) } : {}),
         });
       } catch (err) {
         if (!(err instanceof ConfigMismatchError)) throw err;
@@ -182,20 +201,9 @@ export function makeSelectCommand(engine: () => Promise<SelectionEngine>): Comma
       const listing = names.map((n) => `${n}\n`).join('');
       if (args.out !== undefined) writeFileSync(args.out, listing);
       else io.stdout(listing);
-      if (args.explain !== undefined) {
-        const explanation = {
-          config: args.config,
-          input: args.input,
-          ...(args.inputTag !== undefined ? { inputTag: args.inputTag } : {}),
-          ...(args.preselectedTag !== undefined ? { preselectedTag: args.preselectedTag } : {}),
-          rowCount: source.rowCount,
-          selected: names.length,
-          summary: result.summary,
-          picks: result.picks.map((pick) => ({ ...pick, fileName: source.fileName(pick.row) })),
-        };
-        writeFileSync(args.explain, JSON.stringify(explanation, null, 2) + '\n');
-      }
+      if (args.explain !== undefined) writeExplanation(args, source, names, result, loaded.corruptSamples);
       io.stderr(`${selection.describe(result, loaded.source.rowCount)}\n`);
+      for (const { fileName, reason } of loaded.corruptSamples) io.stderr(`corrupt (never selected): ${fileName}: ${reason}\n`);
       return EXIT.ok;
     },
   };

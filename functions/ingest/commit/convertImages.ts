@@ -4,7 +4,7 @@
  */
 import type { CorruptSample, MetadataKeyManifest } from '../../store/columns.js';
 import { mapLimit } from '../../store/mapLimit.js';
-import { ImageDecodeError, UploadValidationError } from '../errors.js';
+import { corruptReason, ImageDecodeError, UploadValidationError } from '../errors.js';
 import { computeImageMetadata, IMAGE_METADATA_SCHEMA } from '../imageMetadata.js';
 import { makeThumbnail, THUMBNAIL_CONTENT_TYPE } from '../thumbnails.js';
 import type { ConversionStep } from './step.js';
@@ -60,12 +60,4 @@ async function writeThumbnail({ writer }: ConversionStep, row: number, bytes: Ui
   if (!thumbnail) return false;
   await writer.putThumbnail(row, thumbnail, THUMBNAIL_CONTENT_TYPE);
   return true;
-}
-
-/** Why an image cannot be used, in words a user can act on. */
-export function corruptReason(bytes: Uint8Array, error: ImageDecodeError): string {
-  if (bytes.length === 0) return 'empty file (0 bytes)';
-  if (/unsupported image format|bad seek|not a known file format/i.test(error.reason)) return 'not an image (unsupported format)';
-  if (/premature end|truncat|end of (file|data)|unexpected end/i.test(error.reason)) return `truncated image (${error.reason.split('\n')[0]!.trim()})`;
-  return `cannot be decoded (${error.reason.split('\n')[0]!.trim()})`;
 }
