@@ -12,6 +12,7 @@ import type { LocalRuntime } from './runtime.js';
 import { demoBanner, demoEnabled, ensureDemoDatasets } from './demo.js';
 import { localRuntimeOptionsFromEnv, startLocalRuntime } from './runtime.js';
 import { assertJavaAvailable, JavaMissingError } from './standins.js';
+import { installCrashPointsFromEnv } from './crashPoints.js';
 
 /** An orderly stop gets this long before the process exits regardless (the promise to users is 5 s). */
 const STOP_DEADLINE_MS = 4_000;
@@ -64,6 +65,8 @@ try {
   console.error(error.message);
   process.exit(1);
 }
+// The crash suite's hook (test/faults/): nothing unless WINNOW_CRASH_PLAN is set.
+installCrashPointsFromEnv();
 const starting: Promise<LocalRuntime> = startLocalRuntime(localRuntimeOptionsFromEnv());
 const runtime = await starting;
 if (!stopping) {

@@ -159,11 +159,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     started.push({ close: () => commits.idle() });
     // Nothing stays stuck. With its own stand-ins, the runtime is the only writer: runs left QUEUED or
     // RUNNING by the last process (their executions lived in it) are FAILED with a reason, and commits
-    // past their lease are retried or rejected — at start and then every `sweepIntervalMs`.
+    // left COMMITTING by it are retried or rejected at start, whatever their lease (their process is
+    // gone); then every `sweepIntervalMs`, commits past their lease.
     if (!options.standIns) {
       await failInterruptedRuns(deps.runs);
-      const sweep = () => sweepStaleCommits({ ...deps, commits }).catch((error: unknown) => jsonLogger({ level: 'error', msg: 'sweep failed', error: String(error) }));
-      await sweep();
+      const sweep = (leaseMs?: number) =>
+        sweepStaleCommits({ ...deps, commits }, new Date(), leaseMs).catch((error: unknown) => jsonLogger({ level: 'error', msg: 'sweep failed', error: String(error) }));
+      await sweep(0);
       const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
       timer.unref();
       started.push({ close: async () => clearInterval(timer) });
