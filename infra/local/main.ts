@@ -5,8 +5,8 @@
  * running a selection — stops the runtime in order (the API first, then the workflow, then the stores)
  * and exits. A second signal exits at once; and should an orderly stop take longer than
  * `STOP_DEADLINE_MS`, the process exits anyway: every server lives in this process, so exiting closes
- * them all. What an exit cuts short is safe to cut: a commit in flight leaves its upload COMMITTING until
- * its lease ends, and no half-converted upload is ever visible.
+ * them all. What an exit cuts short is safe to cut: a commit in flight leaves its upload COMMITTING, and
+ * the next start commits it again; no half-converted upload is ever visible.
  */
 import type { LocalRuntime } from './runtime.js';
 import { demoBanner, demoEnabled, ensureDemoDatasets } from './demo.js';
