@@ -103,6 +103,18 @@ export function clientOptions(env: WinnowEnv, endpoint: string | undefined) {
   return { region: env.region, ...(env.credentials ? { credentials: env.credentials } : {}), ...(endpoint ? { endpoint } : {}) };
 }
 
+/** Called with the DynamoDB and S3 clients of every set {@link createAwsClients} builds. */
+export type AwsClientsHook = (clients: { readonly dynamo: DynamoDBClient; readonly s3: S3Client }) => void;
+const clientsHooks: AwsClientsHook[] = [];
+
+/**
+ * Adds a hook for the clients built from now on in this thread. Only the local runtime's crash points
+ * (infra/local/crashPoints.ts) use it, and only when the crash suite asks for them.
+ */
+export function onAwsClientsCreated(hook: AwsClientsHook): void {
+  clientsHooks.push(hook);
+}
+
 export function createAwsClients(env: WinnowEnv): AwsClients {
   const { endpoints } = env;
   const dynamoClient = new DynamoDBClient(clientOptions(env, endpoints.dynamodb));
@@ -117,5 +129,6 @@ export function createAwsClients(env: WinnowEnv): AwsClients {
   // Throttling, 5xx and network faults left after the SDK's retries become TransientError (retried by the workflow).
   reportTransientErrors(dynamoClient);
   reportTransientErrors(s3);
+  for (const hook of clientsHooks) hook({ dynamo: dynamoClient, s3 });
   return { dynamo, s3, sfn };
 }

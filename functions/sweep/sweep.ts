@@ -34,10 +34,15 @@ export interface SweepReport {
 export const STALE_COMMIT_REASON = `its commit stopped ${MAX_COMMIT_SWEEPS + 1} times without finishing (the process ran out of memory or time); upload the files again, in smaller parts`;
 const GONE_DATASET_REASON = 'its dataset was deleted while it was committing';
 
-export async function sweepStaleCommits(deps: SweepDeps, now = new Date()): Promise<SweepReport> {
+/**
+ * Sweeps the commits begun more than `leaseMs` before `now`. A process that knows it is the only writer
+ * and has just started (the local runtime on its own stores) passes 0: every commit in flight died with
+ * the process before it.
+ */
+export async function sweepStaleCommits(deps: SweepDeps, now = new Date(), leaseMs = COMMIT_LEASE_MS): Promise<SweepReport> {
   const retried: string[] = [];
   const rejected: string[] = [];
-  const stale = await deps.uploads.listStaleCommits(new Date(now.getTime() - COMMIT_LEASE_MS).toISOString());
+  const stale = await deps.uploads.listStaleCommits(new Date(now.getTime() - leaseMs).toISOString());
   for (const upload of stale) {
     try {
       const sweeps = await deps.uploads.countSweep(upload.datasetId, upload.id, upload.commitStartedAt);

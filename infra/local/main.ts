@@ -5,13 +5,14 @@
  * running a selection — stops the runtime in order (the API first, then the workflow, then the stores)
  * and exits. A second signal exits at once; and should an orderly stop take longer than
  * `STOP_DEADLINE_MS`, the process exits anyway: every server lives in this process, so exiting closes
- * them all. What an exit cuts short is safe to cut: a commit in flight leaves its upload COMMITTING until
- * its lease ends, and no half-converted upload is ever visible.
+ * them all. What an exit cuts short is safe to cut: a commit in flight leaves its upload COMMITTING, and
+ * the next start commits it again; no half-converted upload is ever visible.
  */
 import type { LocalRuntime } from './runtime.js';
 import { demoBanner, demoEnabled, ensureDemoDatasets } from './demo.js';
 import { localRuntimeOptionsFromEnv, startLocalRuntime } from './runtime.js';
 import { assertJavaAvailable, JavaMissingError } from './standins.js';
+import { installCrashPointsFromEnv } from './crashPoints.js';
 
 /** An orderly stop gets this long before the process exits regardless (the promise to users is 5 s). */
 const STOP_DEADLINE_MS = 4_000;
@@ -64,6 +65,8 @@ try {
   console.error(error.message);
   process.exit(1);
 }
+// The crash suite's hook (test/faults/): nothing unless WINNOW_CRASH_PLAN is set.
+installCrashPointsFromEnv();
 const starting: Promise<LocalRuntime> = startLocalRuntime(localRuntimeOptionsFromEnv());
 const runtime = await starting;
 if (!stopping) {

@@ -60,6 +60,17 @@ export interface LocalRuntimeOptions {
    * the tasks in this thread (`instrumentTaskClients` always runs them here).
    */
   readonly taskThreads?: boolean;
+  /**
+   * The workflow definition to run instead of synthesizing the stack's, which takes seconds: for a
+   * process started many times over (the crash suite's), given what `synthesizeWorkflowDefinition` returned.
+   */
+  readonly definition?: StateMachineDefinition;
+  /**
+   * This runtime is the only writer of its stores, so what it finds in flight at start died with the
+   * process before it: runs QUEUED or RUNNING are failed, commits COMMITTING are swept. Default: true
+   * with its own stand-ins, false with `standIns` (the test suite shares them between runtimes).
+   */
+  readonly soleWriter?: boolean;
   /** Edits the synthesized definition before it runs (tests shorten timeouts and retry waits). */
   readonly editDefinition?: (definition: StateMachineDefinition) => StateMachineDefinition;
   /**
@@ -143,20 +154,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       for (const state of Object.keys(handlers)) handlers[state] = threads.handler(state);
     }
     const wrapped = Object.fromEntries(Object.entries(handlers).map(([state, handler]) => [state, options.wrapTask ? options.wrapTask(state, handler) : handler]));
-    let definition = synthesizeWorkflowDefinition(storeEnv.bucketName);
+    let definition = options.definition ?? synthesizeWorkflowDefinition(storeEnv.bucketName);
     if (options.editDefinition) definition = options.editDefinition(definition);
     const stepFunctions = await startLocalStepFunctions({ definition, handlers: wrapped });
     started.push(stepFunctions);
     // Commits of large uploads: after the request, in this process (the commit Lambda's work in AWS).
     const commits = new InProcessCommitDispatcher(deps);
     started.push({ close: () => commits.idle() });
-    // Nothing stays stuck. With its own stand-ins, the runtime is the only writer: runs left QUEUED or
-    // RUNNING by the last process (their executions lived in it) are FAILED with a reason, and commits
-    // past their lease are retried or rejected — at start and then every `sweepIntervalMs`.
-    if (!options.standIns) {
+    // Nothing stays stuck. As the stores' only writer (`soleWriter`: by default with its own stand-ins),
+    // the runtime FAILS with a reason the runs left QUEUED or RUNNING by the last process (their
+    // executions lived in it), and retries or rejects the commits it left COMMITTING, whatever their
+    // lease (their process is gone); then, every `sweepIntervalMs`, the commits past their lease.
+    if (options.soleWriter ?? !options.standIns) {
       await failInterruptedRuns(deps.runs);
-      const sweep = () => sweepStaleCommits({ ...deps, commits }).catch((error: unknown) => jsonLogger({ level: 'error', msg: 'sweep failed', error: String(error) }));
-      await sweep();
+      const sweep = (leaseMs?: number) =>
+        sweepStaleCommits({ ...deps, commits }, new Date(), leaseMs).catch((error: unknown) => jsonLogger({ level: 'error', msg: 'sweep failed', error: String(error) }));
+      await sweep(0);
       const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
       timer.unref();
       started.push({ close: async () => clearInterval(timer) });

@@ -4,11 +4,15 @@
  * `{ id, state, input }` messages with `{ id, output }` or `{ id, error: { name, message } }` — the
  * error's name is what the state machine's Retry and Catch match, as Lambda's `errorType`.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { basename } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { WinnowEnv } from '../../functions/store/aws.js';
 import { createStores } from '../../functions/store/stores.js';
 import type { TaskBudgets } from '../../functions/workflow/budgets.js';
 import { stateHandlers } from '../../functions/workflow/taskList.js';
+import { installCrashPointsFromEnv } from './crashPoints.js';
 
 export interface TaskWorkerData {
   readonly env: WinnowEnv;
@@ -22,6 +26,22 @@ export interface TaskRequest {
 }
 export type TaskResponse = { readonly id: number; readonly output: unknown } | { readonly id: number; readonly error: { readonly name: string; readonly message: string } };
 
+/**
+ * A task is batch work and the API interactive: the thread runs at a lower priority (nice 10), so on a
+ * machine with fewer idle cores than busy threads the scheduler serves a GraphQL request (and the
+ * stores it reads) before the next slice of a Select. Linux gives each thread its own nice value, set
+ * through the thread's id; elsewhere the thread keeps the process's priority.
+ */
+function lowerThreadPriority(): void {
+  try {
+    setPriority(Number(basename(readlinkSync('/proc/thread-self'))), 10);
+  } catch {
+    // No /proc/thread-self (not Linux), or not permitted: the default priority still works, only less smoothly.
+  }
+}
+
+lowerThreadPriority();
+installCrashPointsFromEnv();
 const { env, budgetMs, budgets } = workerData as TaskWorkerData;
 const deps = createStores(env);
 const run = stateHandlers(deps, { budgets, selectBudgetMs: () => budgetMs });

@@ -1,8 +1,9 @@
 /**
  * Nothing stays stuck across a restart of the local runtime (its own DynamoDB Local and S3 stand-in,
  * persisted in a temporary data directory): a run left RUNNING by the stopped process is FAILED with a
- * reason; an upload left COMMITTING past its lease is committed again by the sweep at start; one whose
- * commit already died after the sweeps allowed is REJECTED with a reason.
+ * reason; an upload left COMMITTING is committed again by the sweep at start — past its lease or within
+ * it (its commit died with the process); one whose commit already died after the sweeps allowed is
+ * REJECTED with a reason.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,11 @@ describe('the local runtime restarted', () => {
     // Sweeps before this one handed the commit back, and it died each time.
     for (let i = 0; i < MAX_COMMIT_SWEEPS; i++) await stores.uploads.countSweep(rejectedDataset, rejected.id, stale.commitStartedAt);
 
+    // Begun just now: within its lease, but its process is gone.
+    const freshDataset = await createDataset(first.url, `fresh-${randomUUID()}`);
+    const { upload: fresh } = await putUpload(first.url, freshDataset, lightlyUploadFiles({ seed: 5, samples: 9, dim: 4, layout: 'jsonl' }).files);
+    await beginCommit(stores, tenantId, freshDataset, fresh.id);
+
     const runId = randomUUID();
     await stores.runs.create({ id: runId, tenantId, datasetId: retriedDataset, status: 'RUNNING', config: {}, resultTagName: 'never', createdAt: longAgo.toISOString() });
     await first.stop();
@@ -70,5 +76,13 @@ describe('the local runtime restarted', () => {
     }
     expect(status).toBe('COMMITTED');
     expect((await after.datasets.get(tenantId, retriedDataset)).sampleCount).toBe(12);
+
+    status = '';
+    for (let attempt = 0; attempt < 400 && status !== 'COMMITTED'; attempt++) {
+      status = (await after.uploads.get(freshDataset, fresh.id)).status;
+      if (status === 'COMMITTING') await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(status).toBe('COMMITTED');
+    expect((await after.datasets.get(tenantId, freshDataset)).sampleCount).toBe(9);
   });
 });
