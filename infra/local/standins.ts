@@ -161,15 +161,15 @@ export async function startS3StandIn(options: { port?: number; directory: string
   // left to finish or to the stop's deadline) — and keeps doing so until the last socket has gone.
   const httpServer = (server as unknown as { httpServer: Server }).httpServer;
   const receiving = new Map<Socket, IncomingMessage>();
-  httpServer.on('request', (request: IncomingMessage) => {
-    receiving.set(request.socket, request);
-    request.socket.once('close', () => receiving.delete(request.socket));
-  });
   const sockets = new Set<Socket>();
   httpServer.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      receiving.delete(socket);
+    });
   });
+  httpServer.on('request', (request: IncomingMessage) => receiving.set(request.socket, request));
   const cutAllButUploads = () => {
     for (const socket of sockets) if (!(receiving.get(socket)?.complete === false)) socket.destroy();
   };
