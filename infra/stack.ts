@@ -193,7 +193,7 @@ export class WinnowStack extends Stack {
   /** The sweeper, every 15 minutes. */
   private createSweepFunction(props: WinnowStackProps, removalPolicy: RemovalPolicy): NodejsFunction {
     // Nothing stays stuck: uploads COMMITTING past their lease are handed back to the commit worker, or
-    // rejected (functions/sweep/sweep.ts).
+    // rejected; orphaned objects are deleted once provably safe (functions/sweep/).
     const sweepFunction = new NodejsFunction(this, 'SweepFunction', {
       entry: entry('sweep/handler.ts'),
       handler: 'handler',
@@ -208,6 +208,10 @@ export class WinnowStack extends Stack {
     // The sweeper alone scans: stale commits are rare, and an index on every upload write would cost more.
     grantTableItems(this.table, sweepFunction, [...TABLE_ITEM_ACTIONS, 'dynamodb:Scan']);
     this.commitFunction.grantInvoke(sweepFunction);
+    // Orphaned objects: it lists the datasets' objects, reads the manifests they are judged against and
+    // deletes the orphans.
+    this.bucket.grantRead(sweepFunction, 'datasets/*');
+    this.bucket.grantDelete(sweepFunction, 'datasets/*');
     new Rule(this, 'SweepSchedule', { schedule: Schedule.rate(Duration.minutes(15)), targets: [new LambdaFunction(sweepFunction)] });
 
     return sweepFunction;

@@ -19,6 +19,7 @@
  * validation failure marks the upload REJECTED with the reason; an unexpected one puts it back to
  * PENDING so the commit can be retried.
  */
+import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../store/blobs.js';
 import { mapLimit } from '../store/mapLimit.js';
 import { EMPTY_MANIFEST, manifestKey, type DatasetManifest, type MetadataKeyManifest, type TaskManifest } from '../store/columns.js';
@@ -205,7 +206,7 @@ class UploadConversion {
    */
   private async commitManifest(next: DatasetManifest, rows: number): Promise<void> {
     const { blobs, uploads, tags, datasets } = this.deps;
-    const key = manifestKey(this.dataset.id, next.version);
+    const key = manifestKey(this.dataset.id, next.version, randomUUID());
     this.written.push(key);
     await blobs.putJson(key, next);
     await datasets.commitVersion(

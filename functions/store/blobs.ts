@@ -31,6 +31,12 @@ export interface StoredObject {
   readonly sha256: string;
 }
 
+/** An object as a listing shows it. */
+export interface ListedObject {
+  readonly key: string;
+  readonly lastModified: Date;
+}
+
 /** S3's limit of keys per listing page and per DeleteObjects request. */
 export const S3_PAGE_MAX = 1000;
 
@@ -105,31 +111,45 @@ export class BlobStore {
   }
 
   /**
+   * One page of the objects whose key starts with `prefix`, in key order, after `marker` (the last key of
+   * the page before). Pages are requested with ListObjects (v1) and a marker: the v2 listing's
+   * continuation tokens make s3rver fail on every truncated page under OpenSSL 3, while the marker pages
+   * alike on S3, LocalStack and s3rver. No delimiter: s3rver returns no common prefixes.
+   */
+  async listPage(prefix: string, marker?: string, pageSize = S3_PAGE_MAX): Promise<{ objects: ListedObject[]; nextMarker?: string }> {
+    const page = await this.client.send(
+      new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, MaxKeys: Math.min(pageSize, S3_PAGE_MAX), ...(marker ? { Marker: marker } : {}) }),
+    );
+    const objects = (page.Contents ?? []).map((object) => ({ key: object.Key!, lastModified: object.LastModified ?? new Date(0) }));
+    const last = objects.at(-1)?.key;
+    return { objects, ...(page.IsTruncated && last ? { nextMarker: last } : {}) };
+  }
+
+  /** Deletes the keys (at most {@link S3_PAGE_MAX}) with one request; throws when S3 refuses any. */
+  async deleteKeys(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const result = await this.client.send(
+      new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+    );
+    const failures = (result.Errors ?? []).map((e) => ({ key: e.Key ?? '', code: e.Code ?? 'unknown' }));
+    if (failures.length > 0) throw new BatchDeleteError(failures);
+  }
+
+  /**
    * Deletes every object whose key starts with `prefix`, a page at a time (one listing, one batch delete);
-   * returns how many. Pages are requested with ListObjects (v1) and a marker, the last key seen: the v2
-   * listing's continuation tokens make s3rver fail on every truncated page under OpenSSL 3, while the
-   * marker pages alike on S3, LocalStack and s3rver.
+   * returns how many.
    */
   async deletePrefix(prefix: string, pageSize = S3_PAGE_MAX): Promise<number> {
     if (!prefix.endsWith('/')) throw new RangeError(`a prefix to delete must end with '/': '${prefix}'`);
     let deleted = 0;
     let marker: string | undefined;
-    for (;;) {
-      const page = await this.client.send(
-        new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, MaxKeys: Math.min(pageSize, S3_PAGE_MAX), ...(marker ? { Marker: marker } : {}) }),
-      );
-      const keys = (page.Contents ?? []).map((object) => object.Key!);
-      if (keys.length > 0) {
-        const result = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
-        );
-        const failures = (result.Errors ?? []).map((e) => ({ key: e.Key ?? '', code: e.Code ?? 'unknown' }));
-        if (failures.length > 0) throw new BatchDeleteError(failures);
-        deleted += keys.length;
-      }
-      if (!page.IsTruncated || keys.length === 0) return deleted;
-      marker = keys.at(-1);
-    }
+    do {
+      const page = await this.listPage(prefix, marker, pageSize);
+      await this.deleteKeys(page.objects.map((object) => object.key));
+      deleted += page.objects.length;
+      marker = page.nextMarker;
+    } while (marker);
+    return deleted;
   }
 
   presignGet(key: string, expiresIn: number, downloadName?: string): Promise<string> {

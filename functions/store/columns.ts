@@ -2,7 +2,7 @@
  * The columnar form of a dataset in S3, as the workflow reads it.
  *
  * Rows are stored in row-range shards of at most {@link SHARD_ROWS} rows. Each shard holds one object per
- * column (`datasets/<id>/columns/<shardId>/<column>`), and a manifest (`datasets/<id>/manifests/v<n>.json`)
+ * column (`datasets/<id>/columns/<shardId>/<column>`), and a manifest (`datasets/<id>/manifests/v<n>-<commit>.json`)
  * lists every shard with its row range and every column object with its size and SHA-256. The dataset
  * record in DynamoDB names the current manifest; committing an upload writes new shards and a new
  * manifest and then moves that pointer with a conditional update, so readers see either the old dataset
@@ -79,7 +79,14 @@ export interface CorruptSample {
   readonly reason: string;
 }
 
-export const manifestKey = (datasetId: string, version: number) => `datasets/${datasetId}/manifests/v${version}.json`;
+/**
+ * A manifest's key. Each commit names its manifest with an id of its own (`commitId`), so no two commits
+ * ever write the same key: a commit that died before its transaction leaves an object that no later
+ * commit rewrites, which the sweeper can then delete safely (functions/sweep/orphans.ts). Manifests
+ * written before this rule have no commit id (`v<n>.json`).
+ */
+export const manifestKey = (datasetId: string, version: number, commitId?: string) =>
+  `datasets/${datasetId}/manifests/v${version}${commitId === undefined ? '' : `-${commitId}`}.json`;
 export const columnKey = (datasetId: string, shardId: string, column: string) =>
   `datasets/${datasetId}/columns/${shardId}/${column}`;
 

@@ -60,7 +60,8 @@ export interface TagRepository {
   get(datasetId: string, name: string): Promise<Tag>;
   /** Membership over the dataset's current `sampleCount` rows. */
   bits(tag: Tag, sampleCount: number): Promise<TagBitset>;
-  list(datasetId: string, page: PageRequest): Promise<Page<Tag>>;
+  /** Tags in name order (`forward: false`: reversed). */
+  list(datasetId: string, page: PageRequest & { readonly forward?: boolean }): Promise<Page<Tag>>;
   rename(datasetId: string, from: string, to: string): Promise<Tag>;
   delete(datasetId: string, name: string): Promise<void>;
 }
@@ -155,7 +156,7 @@ export class DynamoTagRepository implements TagRepository {
     return TagBitset.fromBytes(tag.rowCount, bytes);
   }
 
-  async list(datasetId: string, { limit, cursor }: PageRequest): Promise<Page<Tag>> {
+  async list(datasetId: string, { limit, cursor, forward = true }: PageRequest & { readonly forward?: boolean }): Promise<Page<Tag>> {
     const pk = `DATASET#${datasetId}`;
     const result = await this.client.send(
       new QueryCommand({
@@ -165,6 +166,7 @@ export class DynamoTagRepository implements TagRepository {
         Limit: limit,
         ExclusiveStartKey: decodeCursor(cursor, { pk }),
         ConsistentRead: true,
+        ScanIndexForward: forward,
       }),
     );
     const nextCursor = encodeCursor(result.LastEvaluatedKey);

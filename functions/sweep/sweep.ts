@@ -9,6 +9,8 @@
  * - Selection runs QUEUED or RUNNING when the local runtime starts: their executions lived in the
  *   process that stopped, so they are marked FAILED with a reason (in AWS, Step Functions outlives
  *   any Lambda, and a run's Catch always ends it).
+ * - Orphaned objects (column shards and manifests no committed manifest uses, tag bitsets no tag names,
+ *   objects of deleted datasets), once provably safe to delete: see orphans.ts.
  */
 import type { CommitDispatcher } from '../ingest/commitJobs.js';
 import { COMMIT_LEASE_MS } from '../ingest/limits.js';
@@ -16,6 +18,7 @@ import type { DatasetRepository } from '../store/datasets.js';
 import { ConcurrentUpdateError } from '../store/errors.js';
 import type { RunRepository } from '../store/runs.js';
 import type { UploadRepository } from '../store/uploads.js';
+import { sweepOrphans, type OrphanReport, type OrphanSweepDeps } from './orphans.js';
 
 /** Times a stale commit is handed back to the commit worker before the upload is rejected. */
 export const MAX_COMMIT_SWEEPS = 2;
@@ -29,6 +32,17 @@ export interface SweepDeps {
 export interface SweepReport {
   readonly retried: readonly string[];
   readonly rejected: readonly string[];
+}
+
+/** What a whole sweep did: the stale commits, then the orphans. */
+export interface FullSweepReport extends SweepReport {
+  readonly orphans: OrphanReport;
+}
+
+/** The scheduled sweep: stale commits past their lease, then orphaned objects past their grace period. */
+export async function sweep(deps: SweepDeps & OrphanSweepDeps, now = new Date()): Promise<FullSweepReport> {
+  const commits = await sweepStaleCommits(deps, now);
+  return { ...commits, orphans: await sweepOrphans(deps, now) };
 }
 
 export const STALE_COMMIT_REASON = `its commit stopped ${MAX_COMMIT_SWEEPS + 1} times without finishing (the process ran out of memory or time); upload the files again, in smaller parts`;

@@ -18,6 +18,7 @@ import { startLocalStepFunctions, type LocalTaskHandler } from './stepFunctions.
 import { TaskThreads } from './taskThreads.js';
 import { InProcessCommitDispatcher } from '../../functions/ingest/commitJobs.js';
 import { createStores } from '../../functions/store/stores.js';
+import { sweepOrphans } from '../../functions/sweep/orphans.js';
 import { failInterruptedRuns, sweepStaleCommits } from '../../functions/sweep/sweep.js';
 import { stateHandlers } from '../../functions/workflow/taskList.js';
 import { WORKFLOW_TIMEOUTS } from '../workflow.js';
@@ -164,12 +165,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // Nothing stays stuck. As the stores' only writer (`soleWriter`: by default with its own stand-ins),
     // the runtime FAILS with a reason the runs left QUEUED or RUNNING by the last process (their
     // executions lived in it), and retries or rejects the commits it left COMMITTING, whatever their
-    // lease (their process is gone); then, every `sweepIntervalMs`, the commits past their lease.
+    // lease (their process is gone); then, every `sweepIntervalMs`, the commits past their lease. Orphaned
+    // objects past their grace period go at start (not awaited: it lists every dataset object) and on
+    // each sweep, by the same rule as in AWS (functions/sweep/orphans.ts).
     if (options.soleWriter ?? !options.standIns) {
       await failInterruptedRuns(deps.runs);
-      const sweep = (leaseMs?: number) =>
-        sweepStaleCommits({ ...deps, commits }, new Date(), leaseMs).catch((error: unknown) => jsonLogger({ level: 'error', msg: 'sweep failed', error: String(error) }));
+      const logFailure = (error: unknown) => jsonLogger({ level: 'error', msg: 'sweep failed', error: String(error) });
+      const sweep = async (leaseMs?: number) => {
+        await sweepStaleCommits({ ...deps, commits }, new Date(), leaseMs).catch(logFailure);
+        if (leaseMs === undefined) await sweepOrphans(deps).catch(logFailure);
+      };
       await sweep(0);
+      void sweepOrphans(deps).catch(logFailure);
       const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
       timer.unref();
       started.push({ close: async () => clearInterval(timer) });

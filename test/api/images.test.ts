@@ -9,6 +9,7 @@ import { startTestRuntime } from '../support/runtime.js';
 import { embeddingsCsv } from '../../infra/local/lightlyFolder.js';
 import { createDataset, datasetState, presignedUpload } from '../support/datasets.js';
 import { uniqueName } from '../support/graphql.js';
+import { manifestOfVersion } from '../support/manifests.js';
 
 const env = inject('winnowEnv');
 let runtime: LocalRuntime;
@@ -41,7 +42,7 @@ describe('computed metadata', () => {
       ['lightly.contrast', 'lightly.height', 'lightly.luminance', 'lightly.sharpness', 'lightly.sizeInBytes', 'lightly.snr', 'lightly.uniformRowRatio', 'lightly.width'].sort(),
     );
 
-    const manifest = (await blobs.getJson<DatasetManifest>(`datasets/${datasetId}/manifests/v1.json`))!;
+    const manifest = await manifestOfVersion(blobs, datasetId, 1);
     const column = async (key: string) =>
       new Float64Array((await blobs.get(manifest.shards[0]!.columns[`metadata/${key}`]!.key))!.slice().buffer);
     expect([...(await column('lightly.width'))]).toEqual([40, 64, NaN]);
@@ -70,7 +71,7 @@ describe('computed metadata', () => {
     ]);
     expect(corrupt.commit.errors).toBeUndefined();
     expect((await datasetState(runtime.url, datasetId)).sampleCount).toBe(1);
-    const manifest = (await blobs.getJson<DatasetManifest>(`datasets/${datasetId}/manifests/v1.json`))!;
+    const manifest = await manifestOfVersion(blobs, datasetId, 1);
     expect(manifest.corruptSamples).toEqual([{ row: 0, fileName: 'a.png', reason: 'not an image (unsupported format)' }]);
   });
 });

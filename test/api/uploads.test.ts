@@ -22,6 +22,7 @@ import {
   tagFileNames,
 } from '../support/datasets.js';
 import { graphql, uniqueName } from '../support/graphql.js';
+import { manifestOfVersion } from '../support/manifests.js';
 
 const env = inject('winnowEnv');
 let runtime: LocalRuntime;
@@ -118,7 +119,7 @@ describe('a Lightly folder through presigned URLs', () => {
   it('stores checksummed shards: raw embeddings as uploaded, a unit-norm copy beside them', async () => {
     const record = await graphql<{ dataset: { id: string } }>(url, 'query ($id: ID!) { dataset(id: $id) { id } }', { id: datasetId });
     expect(record.data!.dataset.id).toBe(datasetId);
-    const manifest = (await blobs.getJson<DatasetManifest>(`datasets/${datasetId}/manifests/v1.json`))!;
+    const manifest = await manifestOfVersion(blobs, datasetId, 1);
     expect(manifest.rowCount).toBe(60);
     const shard = manifest.shards[0]!;
     for (const stored of Object.values(shard.columns)) {
@@ -159,7 +160,7 @@ describe('CSV and JSON-lines spellings, read from S3 as byte streams', () => {
     expect(result.errors).toBeUndefined();
     expect(result.data!.uploadInline).toMatchObject({ status: 'COMMITTED', samplesAdded: 3 });
     expect(await tagFileNames(url, datasetId, 'initial-tag')).toEqual(['dir/a,"b".png', 'ünï/日本.png', 'last.png']);
-    const manifest = (await blobs.getJson<DatasetManifest>(`datasets/${datasetId}/manifests/v1.json`))!;
+    const manifest = await manifestOfVersion(blobs, datasetId, 1);
     const shard = manifest.shards[0]!;
     const raw = new Float32Array((await blobs.get(shard.columns['embeddings.raw']!.key))!.slice().buffer);
     expect([...raw]).toEqual([150, 0.25, -0.7, 3, 0.1234567891, -2.5e-3].map(Math.fround));
@@ -228,7 +229,7 @@ describe('appending', () => {
     const result = await inlineUpload(url, datasetId, onlyEmbeddings);
     expect(result.errors).toBeUndefined();
     const dataset = await graphql<{ dataset: { id: string } }>(url, 'query ($id: ID!) { dataset(id: $id) { id } }', { id: datasetId });
-    const manifest = (await blobs.getJson<DatasetManifest>(`datasets/${dataset.data!.dataset.id}/manifests/v2.json`))!;
+    const manifest = await manifestOfVersion(blobs, dataset.data!.dataset.id, 2);
     const shard = manifest.shards[1]!;
     const codes = new Int32Array((await blobs.get(shard.columns['metadata/weather.description']!.key))!.slice().buffer);
     expect(manifest.metadata['weather.description']!.categories![codes[0]!]).toBe('unknown');

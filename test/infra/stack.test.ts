@@ -2,7 +2,9 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ORPHAN_GRACE_MS } from '../../functions/sweep/orphans.js';
 import { WinnowStack } from '../../infra/stack.js';
+import { WORKFLOW_TIMEOUTS } from '../../infra/workflow.js';
 import { synthesizeWorkflowDefinition } from '../../infra/local/stateMachine.js';
 
 let template: Template;
@@ -92,6 +94,23 @@ describe('WinnowStack', () => {
       Handler: 'index.handler',
       Environment: { Variables: Match.objectLike({ WINNOW_COMMIT_FUNCTION: { Ref: commitId } }) },
     });
+  });
+
+  it('lets the sweeper list, read and delete the datasets\' objects, waiting longer than any selection runs', () => {
+    const sweepId = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('SweepFunction'))!;
+    const sweepFunction = template.findResources('AWS::Lambda::Function')[sweepId] as { Properties: { Role: { 'Fn::GetAtt': [string, string] } } };
+    const roleId = sweepFunction.Properties.Role['Fn::GetAtt'][0];
+    type Statement = { Action: string | string[]; Resource: unknown };
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }[];
+    const statements = policies.filter((p) => p.Properties.Roles.some((role) => role.Ref === roleId)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const s3Statements = statements.filter((s) => [s.Action].flat().some((action) => action.startsWith('s3:')));
+    const actions = s3Statements.flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['s3:List*', 's3:GetObject*', 's3:DeleteObject*']));
+    // Object actions only under datasets/.
+    for (const statement of s3Statements.filter((s) => [s.Action].flat().includes('s3:DeleteObject*'))) {
+      expect(JSON.stringify(statement.Resource)).toContain('/datasets/*');
+    }
+    expect(ORPHAN_GRACE_MS).toBeGreaterThan(WORKFLOW_TIMEOUTS.execution.toMilliseconds());
   });
 
   it('routes /graphql of an HTTP API to the function and outputs the URL', () => {

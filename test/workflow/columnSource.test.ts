@@ -2,12 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../functions/store/aws.js';
 import { BlobStore } from '../../functions/store/blobs.js';
-import { manifestKey, type DatasetManifest } from '../../functions/store/columns.js';
+import type { DatasetManifest } from '../../functions/store/columns.js';
 import { loadColumnSource } from '../../functions/workflow/columnSource.js';
 import { createDataset, inlineUpload } from '../support/datasets.js';
 import { uniqueName } from '../support/graphql.js';
 import { startTestRuntime } from '../support/runtime.js';
 import type { LocalRuntime } from '../../infra/local/runtime.js';
+import { manifestOfVersion } from '../support/manifests.js';
 
 let runtime: LocalRuntime;
 beforeAll(async () => {
@@ -25,7 +26,7 @@ describe('embedding matrix reuse', () => {
     const datasetId = await createDataset(runtime.url, uniqueName('reuse'));
     expect((await inlineUpload(runtime.url, datasetId, [{ path: 'embeddings.csv', content: csv([['a.png', 1, 0], ['b.png', 0, 1]]) }])).errors).toBeUndefined();
     expect((await inlineUpload(runtime.url, datasetId, [{ path: 'embeddings.csv', content: csv([['c.png', 3, 4]]) }])).errors).toBeUndefined();
-    const manifest = async (version: number) => (await blobs.getJson<DatasetManifest>(manifestKey(datasetId, version)))!;
+    const manifest = (version: number) => manifestOfVersion(blobs, datasetId, version);
     const [v1, v2] = [await manifest(1), await manifest(2)];
     const load = async (m: DatasetManifest) => (await loadColumnSource(blobs, datasetId, m, { embeddings: true })).embeddings()!;
 
