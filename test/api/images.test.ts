@@ -3,7 +3,6 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAwsClients } from '../../functions/store/aws.js';
 import { BlobStore } from '../../functions/store/blobs.js';
-import type { DatasetManifest } from '../../functions/store/columns.js';
 import type { LocalRuntime } from '../../infra/local/runtime.js';
 import { startTestRuntime } from '../support/runtime.js';
 import { embeddingsCsv } from '../../infra/local/lightlyFolder.js';
