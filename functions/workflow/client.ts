@@ -7,11 +7,12 @@ import { StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aw
 import type { BlobStore } from '../store/blobs.js';
 import type { DatasetManifest } from '../store/columns.js';
 import { DatapoolBusyError, type DatapoolRepository } from '../store/datapool.js';
-import type { DatasetRepository } from '../store/datasets.js';
+import type { Dataset, DatasetRepository } from '../store/datasets.js';
 import { ConcurrentUpdateError, NotFoundError } from '../store/errors.js';
 import type { RunRepository, SelectionRun } from '../store/runs.js';
 import type { TagRepository } from '../store/tags.js';
 import { checkConfigAgainstDataset, parseConfigForRun, typedConfigToJson, type TypedConfig } from './config.js';
+import type { SelectionConfig } from '../selection/config.js';
 import { ConfigRejectedError } from './errors.js';
 import { runStatusOf } from './selectionExtras.js';
 
@@ -42,7 +43,25 @@ export interface StartSelectionRequest {
   readonly datapool?: { readonly processAll: boolean };
 }
 
+/**
+ * Starts a selection: the request is checked against the dataset, the run (with its query-use records
+ * and, for a pool run, the pool's claim) is created in one transaction, and its workflow is started.
+ */
 export async function startSelectionRun(deps: WorkflowClientDeps, request: StartSelectionRequest): Promise<SelectionRun> {
+  const { raw, config, rootPath } = parseRequestConfig(request);
+  const dataset = await deps.datasets.get(request.tenantId, request.datasetId);
+  // A repeated request returns the run of the first before anything is checked: it is no conflict.
+  if (request.idempotencyKey !== undefined) {
+    const existing = await deps.runs.findByIdempotencyKey(dataset.id, request.idempotencyKey);
+    if (existing) return existing;
+  }
+  await checkRequestAgainstDataset(deps, request, dataset, config, rootPath);
+  const { run, created } = await createRun(deps, request, dataset.id, raw, config);
+  return created ? startWorkflow(deps, run) : run;
+}
+
+/** The run's config, from exactly one of `config` and `typedConfig`, parsed and within the sample limit. */
+function parseRequestConfig(request: StartSelectionRequest): { raw: unknown; config: SelectionConfig; rootPath: string } {
   const given = (request.config !== undefined && request.config !== null ? 1 : 0) + (request.typedConfig ? 1 : 0);
   if (given !== 1) throw new ConfigRejectedError('give exactly one of config and typedConfig', 'config');
   const raw = request.typedConfig ? typedConfigToJson(request.typedConfig) : request.config;
@@ -51,13 +70,11 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
   if ((config.nSamples ?? 0) > MAX_SAMPLES) {
     throw new ConfigRejectedError(`n_samples must be at most ${MAX_SAMPLES}`, `${rootPath}.n_samples`);
   }
+  return { raw, config, rootPath };
+}
 
-  const dataset = await deps.datasets.get(request.tenantId, request.datasetId);
-  // A repeated request returns the run of the first before anything is checked: it is no conflict.
-  if (request.idempotencyKey !== undefined) {
-    const existing = await deps.runs.findByIdempotencyKey(dataset.id, request.idempotencyKey);
-    if (existing) return existing;
-  }
+/** The dataset has samples, the result tag is free, the input tags exist, and the config fits the data. */
+async function checkRequestAgainstDataset(deps: WorkflowClientDeps, request: StartSelectionRequest, dataset: Dataset, config: SelectionConfig, rootPath: string): Promise<void> {
   if (dataset.sampleCount === 0) throw new ConfigRejectedError('the dataset has no samples yet; upload some first', 'datasetId');
   await checkTagName(deps, dataset.id, request.resultTagName);
   for (const [name, path] of [
@@ -73,25 +90,27 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
     }
   }
   await checkConfigAgainstDataset(deps, request.tenantId, dataset, await deps.manifest(dataset), config, rootPath);
+}
 
+/** Creates the QUEUED run in one transaction with what must hold while it runs; `created` is false for a repeated key. */
+async function createRun(deps: WorkflowClientDeps, request: StartSelectionRequest, datasetId: string, raw: unknown, config: SelectionConfig): Promise<{ run: SelectionRun; created: boolean }> {
   // Datasets whose embeddings this run reads as SIMILARITY queries refuse deletion while it runs: their
   // records are written in the transaction that creates the run, so no queued run lacks them.
   const runId = randomUUID();
   const queryDatasets = new Set<string>();
   for (const { input } of config.strategies) {
-    if (input.type === 'EMBEDDINGS' && input.datasetId !== undefined && input.datasetId !== dataset.id) queryDatasets.add(input.datasetId);
+    if (input.type === 'EMBEDDINGS' && input.datasetId !== undefined && input.datasetId !== datasetId) queryDatasets.add(input.datasetId);
   }
-
   // A pool run claims the pool in the transaction that creates it: of two concurrent pool runs, the
   // second is refused (CONFLICT) and nothing of it is written.
   const claim = request.datapool
-    ? [{ item: await deps.datapools.claimItem(dataset.id, runId, runStatusOf(deps.runs)), conflict: () => new DatapoolBusyError(dataset.id) }]
+    ? [{ item: await deps.datapools.claimItem(datasetId, runId, runStatusOf(deps.runs)), conflict: () => new DatapoolBusyError(datasetId) }]
     : [];
-  const { run, created } = await deps.runs.create(
+  return deps.runs.create(
     {
       id: runId,
       tenantId: request.tenantId,
-      datasetId: dataset.id,
+      datasetId,
       status: 'QUEUED',
       config: raw,
       resultTagName: request.resultTagName,
@@ -104,7 +123,10 @@ export async function startSelectionRun(deps: WorkflowClientDeps, request: Start
     [...queryDatasets],
     claim,
   );
-  if (!created) return run;
+}
+
+/** Starts the run's execution; a run whose workflow cannot be started is FAILED and frees the pool. */
+async function startWorkflow(deps: WorkflowClientDeps, run: SelectionRun): Promise<SelectionRun> {
   if (!deps.stateMachineArn) throw new Error('WINNOW_STATE_MACHINE_ARN is not set');
   try {
     const started = await deps.sfn.send(
