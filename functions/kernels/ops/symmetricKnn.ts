@@ -40,6 +40,8 @@ export function knnPairs(contexts: ThreadContexts, op: KnnPairsOp, thread: numbe
   });
 }
 
+// Opens with the same reads of the context as knnPairs on purpose: each op stands alone, as the
+// worker runs it, and a shared helper would hide what the hot loop reads.
 export function knnMerge(contexts: ThreadContexts, op: KnnMergeOp, thread: number): void {
   const cc = contexts.get(op.c);
   const b = cc.blocks[0]!;

@@ -23,6 +23,7 @@ export function similarityObjective(nearest: Float32Array | Float64Array, pool: 
   return out;
 }
 
+// The static strategies share this constructor's shape on purpose: each reads whole in its own file.
 export class SimilarityStrategy implements SelectionStrategy {
   readonly type = 'SIMILARITY';
   constructor(

@@ -62,6 +62,7 @@ export function typicalityFromKnn(knn: Float32Array, units: number, k: number): 
   return out;
 }
 
+// The static strategies share this constructor's shape on purpose: each reads whole in its own file.
 export class TypicalityStrategy implements SelectionStrategy {
   readonly type = 'TYPICALITY';
   constructor(
