@@ -19,7 +19,7 @@ import { TaskThreads } from './taskThreads.js';
 import { InProcessCommitDispatcher } from '../../functions/ingest/commitJobs.js';
 import { createStores } from '../../functions/store/stores.js';
 import { sweepOrphans } from '../../functions/sweep/orphans.js';
-import { failInterruptedRuns, sweepStaleCommits } from '../../functions/sweep/sweep.js';
+import { failInterruptedRuns, sweep, sweepStaleCommits } from '../../functions/sweep/sweep.js';
 import { stateHandlers } from '../../functions/workflow/taskList.js';
 import { WORKFLOW_TIMEOUTS } from '../workflow.js';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -171,13 +171,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (options.soleWriter ?? !options.standIns) {
       await failInterruptedRuns(deps.runs);
       const logFailure = (error: unknown) => jsonLogger({ level: 'error', msg: 'sweep failed', error: String(error) });
-      const sweep = async (leaseMs?: number) => {
-        await sweepStaleCommits({ ...deps, commits }, new Date(), leaseMs).catch(logFailure);
-        if (leaseMs === undefined) await sweepOrphans(deps).catch(logFailure);
-      };
-      await sweep(0);
+      await sweepStaleCommits({ ...deps, commits }, new Date(), 0).catch(logFailure);
       void sweepOrphans(deps).catch(logFailure);
-      const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+      const timer = setInterval(() => void sweep({ ...deps, commits }).catch(logFailure), options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
       timer.unref();
       started.push({ close: async () => clearInterval(timer) });
     }
