@@ -27,7 +27,7 @@
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { corruptReason, ImageDecodeError } from '../ingest/errors.js';
 import { computeImageMetadata, IMAGE_METADATA_SCHEMA } from '../ingest/imageMetadata.js';
 import { checkListedTasks, forEachRecord, lightlyFolderFiles, type FolderReader, type LightlyFolderFiles } from '../ingest/lightlyFolder.js';
@@ -260,11 +260,6 @@ async function readEmbeddings(reader: FolderReader, path: string, objectLevel: b
   const file = reader.name(path);
   await parseEmbeddingsCsvStream(await reader.stream(path), file, { objectLevel }, sink);
   return sink.result(file);
-}
-
-/** The relative form of a path under a folder, with forward slashes. */
-export function relativeTo(dir: string, path: string): string {
-  return relative(dir, path).split(sep).join('/');
 }
 
 export { FormatError };
