@@ -73,7 +73,6 @@ function initialTag(datasetId: string): Tag {
 const tagKey = (datasetId: string, name: string) => ({ pk: `DATASET#${datasetId}`, sk: `TAG#${name}` });
 /** Where a tag's bitset lives. */
 export const tagBitsKey = (datasetId: string, tagId: string) => `datasets/${datasetId}/tags/${tagId}.bits`;
-const bitsKey = tagBitsKey;
 
 function tagRecord({ datasetId, name, bits, createdBy, parent }: NewTag, tagId: string): Tag {
   return {
@@ -102,11 +101,11 @@ export class DynamoTagRepository implements TagRepository {
 
   async create(newTag: NewTag): Promise<Tag> {
     const tag = tagRecord(newTag, randomUUID());
-    await this.blobs.put(bitsKey(tag.datasetId, tag.tagId), newTag.bits.toBytes());
+    await this.blobs.put(tagBitsKey(tag.datasetId, tag.tagId), newTag.bits.toBytes());
     try {
       await this.putNew(tag);
     } catch (error) {
-      await this.blobs.delete(bitsKey(tag.datasetId, tag.tagId));
+      await this.blobs.delete(tagBitsKey(tag.datasetId, tag.tagId));
       throw error;
     }
     return tag;
@@ -114,7 +113,7 @@ export class DynamoTagRepository implements TagRepository {
 
   async stage(newTag: NewTag, tagId: string): Promise<{ tag: Tag; item: TransactItem }> {
     const tag = tagRecord(newTag, tagId);
-    await this.blobs.put(bitsKey(tag.datasetId, tag.tagId), newTag.bits.toBytes());
+    await this.blobs.put(tagBitsKey(tag.datasetId, tag.tagId), newTag.bits.toBytes());
     return { tag, item: { Put: { TableName: this.tableName, Item: { ...tagKey(tag.datasetId, tag.name), ...tag }, ConditionExpression: 'attribute_not_exists(pk)' } } };
   }
 
@@ -151,7 +150,7 @@ export class DynamoTagRepository implements TagRepository {
 
   async bits(tag: Tag, sampleCount: number): Promise<TagBitset> {
     if (tag.allRows) return TagBitset.all(sampleCount);
-    const bytes = await this.blobs.get(bitsKey(tag.datasetId, tag.tagId));
+    const bytes = await this.blobs.get(tagBitsKey(tag.datasetId, tag.tagId));
     if (!bytes) throw new NotFoundError('tag bitset', tag.name);
     return TagBitset.fromBytes(tag.rowCount, bytes);
   }
@@ -216,7 +215,7 @@ export class DynamoTagRepository implements TagRepository {
     const tag = deleted ? toTag(deleted) : undefined;
     // Renames are transactions, so a bitset belongs to exactly one record: once that record is gone, so
     // may the bitset go. A crash between the two leaves an unreferenced bitset, never a tag without one.
-    if (tag && !tag.allRows) await this.blobs.delete(bitsKey(datasetId, tag.tagId));
+    if (tag && !tag.allRows) await this.blobs.delete(tagBitsKey(datasetId, tag.tagId));
   }
 
   private async putNew(tag: Tag): Promise<void> {

@@ -307,6 +307,7 @@ export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<n
 
   // The report: never fails the run (a failure becomes a note in the summary).
   const finishedAt = new Date(finished).toISOString();
+  const frameEmbeddingRows = embeddingRowsOf(source, deps.blobs, manifest);
   const report = await writeRunReport(deps.blobs, {
     run: reportRunInfo(run, dataset, finishedAt),
     rawConfig: run.config,
@@ -318,9 +319,7 @@ export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<n
     prepared,
     picks: result.state.picks,
     fileName: (row) => names[rowsOfPick(prepared, row)[0]!]!,
-    embeddingRows: prepared.sequences
-      ? sequenceEmbeddingRows(embeddingRowsOf(source, deps.blobs, manifest), prepared.sequences)
-      : embeddingRowsOf(source, deps.blobs, manifest),
+    embeddingRows: prepared.sequences ? sequenceEmbeddingRows(frameEmbeddingRows, prepared.sequences) : frameEmbeddingRows,
   });
   await commitRun(deps, {
     run,
