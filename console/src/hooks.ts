@@ -14,22 +14,27 @@ export function toApiError(error: unknown): ApiError {
 }
 
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
-  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
+  // `loadedFor` is the deps the state answers. Between a change of deps and the effect that starts the
+  // new request, Preact renders once with the old state: comparing deps here makes that render say
+  // "loading" too, so a page never shows the old data under the new page's numbers.
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean; loadedFor?: readonly unknown[] }>({ loading: true });
   const [generation, setGeneration] = useState(0);
   const current = useRef(0);
   useEffect(() => {
     const ticket = ++current.current;
+    const loadedFor = [...deps];
     setState((previous) => ({ ...previous, loading: true }));
     // A late answer to an older request (the page changed meanwhile) is dropped.
     load().then(
       (data) => {
-        if (ticket === current.current) setState({ data, loading: false });
+        if (ticket === current.current) setState({ data, loading: false, loadedFor });
       },
       (error: unknown) => {
-        if (ticket === current.current) setState({ error: toApiError(error), loading: false });
+        if (ticket === current.current) setState({ error: toApiError(error), loading: false, loadedFor });
       },
     );
   }, [...deps, generation]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload };
+  const answersDeps = state.loadedFor !== undefined && state.loadedFor.length === deps.length && state.loadedFor.every((value, i) => Object.is(value, deps[i]));
+  return { data: state.data, error: state.error, loading: state.loading || !answersDeps, reload };
 }
