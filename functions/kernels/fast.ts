@@ -8,8 +8,8 @@
  *   the same (they can differ only between candidates at equal distance up to float32 rounding).
  *
  * A matrix is copied once into WebAssembly memory (kept per Float32Array, released when it is collected)
- * in blocks of rows, each block one memory of at most 4 GiB. `precision: 'int8'` scans an int8 copy with
- * a scale per row instead (a quarter of the bytes; see the README of this folder for its effect on picks).
+ * in blocks of rows, each block one memory of at most 4 GiB. `precision: 'int8'` adds int8 codes of the
+ * rows (a scale per row), which the k-center scan reads first — a quarter of the bytes, the same picks.
  */
 import { availableParallelism } from 'node:os';
 import { KernelOptionError } from './errors.js';
@@ -24,14 +24,16 @@ import { makeOp } from './ops/types.js';
 import { KernelPool } from './pool.js';
 
 export { kernelModule, kernelModuleVariant } from './fast/module.js';
-export { quantise } from './fast/matrices.js';
 
 export interface FastKernelOptions {
   /** Threads including the main one; default `os.availableParallelism()`. */
   readonly threads?: number;
   /** Largest WebAssembly memory per block of rows, bytes; default 4 GiB (the most a memory can hold). */
   readonly blockBytes?: number;
-  /** Storage the k-center scan reads: float32 (exact, the default) or int8 with a float32 scale per row. */
+  /**
+   * What the k-center scan reads: float32 rows (the default), or int8 codes of them first (a scale per
+   * row), the float32 row only where the codes cannot rule out that it gets closer — the same results.
+   */
   readonly precision?: 'float32' | 'int8';
   /**
    * Skip rows in the fused k-center update whose projection onto 16 principal directions shows they
@@ -79,7 +81,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   const prune = options.prune ?? true;
   const pool = new KernelPool(variant.module, threads);
   const runtime = new FastRuntime(variant.module, pool, threads);
-  const matrices = new Matrices(runtime, { blockBytes, prune });
+  const matrices = new Matrices(runtime, { blockBytes, prune, codes: precision === 'int8' });
   const kcenter = new KCenter(runtime, matrices, { precision, prune });
   const neighbours = new Neighbours(runtime, matrices);
   return {
@@ -90,7 +92,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     get workerRecycles() {
       return pool.recycles;
     },
-    rowsPerBlock: (dim) => matrices.rowsPerBlock(dim, precision),
+    rowsPerBlock: (dim) => matrices.rowsPerBlock(dim, 'float32'),
     sharedFloat64: (length, matrix) => kcenter.stateArray(length, matrix),
     kCenterUpdate: (data, dim, center, active, activeCount, minDistSq, changed) => kcenter.update(data, dim, center, active, activeCount, minDistSq, changed),
     knnDistances: (data, dim, rows, start, end, k, candidates) => neighbours.knnDistances(data, dim, rows, start, end, k, candidates),

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { blockAreas, neighbourScratch, placeBlock, rowsPerBlock, scratchPerThread, tileRowsFitting, TILE, MARGIN, type BlockShape } from '../../functions/kernels/ops/layout.js';
 
 const shapes: BlockShape[] = [
-  { dim: 128, kind: 'float32', threads: 2, scratchPerThread: scratchPerThread(128), prune: true },
-  { dim: 3, kind: 'float32', threads: 1, scratchPerThread: scratchPerThread(3), prune: false },
-  { dim: 130, kind: 'int8', threads: 4, scratchPerThread: scratchPerThread(130), prune: true },
+  { dim: 128, kind: 'float32', threads: 2, scratchPerThread: scratchPerThread(128), prune: true, codes: false },
+  { dim: 3, kind: 'float32', threads: 1, scratchPerThread: scratchPerThread(3), prune: false, codes: false },
+  { dim: 130, kind: 'float32', threads: 4, scratchPerThread: scratchPerThread(130), prune: true, codes: true },
 ];
 
-describe.each(shapes)('a block of $kind rows of $dim columns, $threads threads', (shape) => {
+describe.each(shapes)('a block of $kind rows of $dim columns (int8 codes: $codes), $threads threads', (shape) => {
   it('places every area 64-byte aligned, in declaration order, each sized for its rows', () => {
     const rows = 1001;
     const { at, end } = placeBlock(shape, rows);

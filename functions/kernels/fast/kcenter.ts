@@ -2,11 +2,13 @@
  * k-center on the fast kernels: the update of every active row's minimum squared distance to the picks,
  * fused with the arg-max. With the state beside the rows (`sharedFloat64` given the matrix) each thread
  * runs the whole update of its units in WebAssembly, skipping rows the projection bound rules out;
- * otherwise a JavaScript merge follows each unit of distances.
+ * otherwise a JavaScript merge follows each unit of distances. With `precision: 'int8'` the scan reads
+ * each row's int8 codes first and its float32 values only where the codes cannot rule out that it gets
+ * closer (wasm/simd.as, quantiseRows): float32's results, bit for bit, from a quarter of the bytes.
  */
 import { dot, dot32 } from '../index.js';
 import { BOUND_DIMS, CHUNK, type BlockDescription } from '../ops/layout.js';
-import { makeOp } from '../ops/types.js';
+import { makeOp, type CenterCodes } from '../ops/types.js';
 import { principalBasis } from '../principalBasis.js';
 import type { Matrices, MatrixContext } from './matrices.js';
 import { sharedFloat64, sharedInt32, type FastRuntime } from './runtime.js';
@@ -29,6 +31,8 @@ export class KCenter {
   /** Shared scratch for the active and changed lists of the unfused update, grown as needed. */
   private activeScratch = sharedInt32(0);
   private changedScratch = sharedInt32(0);
+  /** Matrices whose int8 codes are filled (quantised on their first coded update). */
+  private readonly coded = new WeakSet<MatrixContext>();
 
   constructor(
     private readonly runtime: FastRuntime,
@@ -38,7 +42,7 @@ export class KCenter {
 
   /** A zeroed minDistSq, beside the rows when the matrix is one float32 block and nobody holds that place. */
   stateArray(length: number, matrix?: { readonly data: Float32Array; readonly dim: number }): Float64Array {
-    if (matrix && this.options.precision === 'float32' && matrix.dim > 0) {
+    if (matrix && matrix.dim > 0) {
       const ctx = this.matrices.contextFor(matrix.data, matrix.dim, matrix.data.length / matrix.dim, 'float32');
       const b = ctx.blocks[0]!;
       if (ctx.blocks.length === 1 && b.rows === length && !ctx.stateOwner?.deref()) {
@@ -52,14 +56,14 @@ export class KCenter {
 
   update(data: Float32Array, dim: number, center: Float32Array, active: Int32Array, activeCount: number, minDistSq: Float64Array, changed: Int32Array): KCenterResult {
     if (activeCount === 0) return { max: 0, argMax: -1, changedCount: 0 };
-    const precision = this.options.precision;
-    const ctx = this.matrices.contextFor(data, dim, data.length / dim, precision);
+    const ctx = this.matrices.contextFor(data, dim, data.length / dim, 'float32');
     for (const view of ctx.centers) view.set(center.subarray(0, dim));
-    const centerNorm = precision === 'int8' ? dot(center, 0, center, 0, dim) : dot32(center, 0, center, 0, dim);
+    const centerNorm = dot32(center, 0, center, 0, dim);
+    const codes = this.options.precision === 'int8' ? this.centerCodes(ctx, center) : null;
     const only = ctx.blocks.length === 1 ? ctx.blocks[0]! : undefined;
     // The state handed out beside the rows (not by its buffer: a grown memory gives a new buffer object).
-    if (only && precision === 'float32' && ctx.stateOwner?.deref() === minDistSq) {
-      return this.fusedUpdate(ctx, only, center, centerNorm, activeCount, active, changed);
+    if (only && ctx.stateOwner?.deref() === minDistSq) {
+      return this.fusedUpdate(ctx, only, center, centerNorm, codes, activeCount, active, changed);
     }
     const parallel = minDistSq.buffer instanceof SharedArrayBuffer && this.runtime.worthThreads(activeCount * dim);
     let activeArray = active;
@@ -74,13 +78,46 @@ export class KCenter {
       changedArray = this.changedScratch;
     }
     const units = Math.ceil(activeCount / CHUNK);
-    const result = parallel ? sharedFloat64(units * 3) : new Float64Array(units * 3);
-    this.runtime.run(makeOp('kcenter', { from: 0, to: activeCount, step: CHUNK, parallel }, { ctx: ctx.id, active: activeArray, minDistSq, changed: changedArray, result, centerNorm }));
-    return mergeUnits(result, 3, units, CHUNK, changedArray, changed);
+    const result = parallel ? sharedFloat64(units * 4) : new Float64Array(units * 4);
+    this.runtime.run(makeOp('kcenter', { from: 0, to: activeCount, step: CHUNK, parallel }, { ctx: ctx.id, active: activeArray, minDistSq, changed: changedArray, result, centerNorm, codes }));
+    for (let unit = 0; unit < units; unit++) this.runtime.stats.float32Rows += result[unit * 4 + 3]!;
+    return mergeUnits(result, 4, units, CHUNK, changedArray, changed);
+  }
+
+  /**
+   * The centre's int16 codes, written into every block, and the constants of the codes' lower bound
+   * (wasm/simd.as): p = round(c / t) with |p| ≤ 2³¹ / (127·dim), so that q·p is exact in int32; the
+   * rows' codes are made on the first call for a matrix.
+   */
+  private centerCodes(ctx: MatrixContext, center: Float32Array): CenterCodes {
+    const dim = ctx.dim;
+    if (!this.coded.has(ctx)) {
+      for (const b of ctx.blocks) this.runtime.kernelsOn(b.memory).quantiseRows(b.data, dim, b.rows, b.codes, b.scales, b.codeErrors);
+      this.coded.add(ctx);
+    }
+    const limit = Math.min(32767, Math.floor(2147483647 / (127 * dim)));
+    let maxAbs = 0;
+    for (let d = 0; d < dim; d++) maxAbs = Math.max(maxAbs, Math.abs(center[d]!));
+    const scale = maxAbs > 0 && Number.isFinite(maxAbs) ? maxAbs / limit : 0;
+    const codes = new Int16Array(dim);
+    let errorSq = 0;
+    for (let d = 0; d < dim; d++) {
+      const p = scale > 0 ? Math.max(-limit, Math.min(limit, Math.round(center[d]! / scale))) : 0;
+      codes[d] = p;
+      errorSq += (center[d]! - scale * p) ** 2;
+    }
+    for (const b of ctx.blocks) new Int16Array(b.memory.buffer, b.centerCodes, dim).set(codes);
+    // Upper bounds of ‖c‖ and ‖c − t·p‖, with room for their float64 rounding; γ as in wasm/simd.as.
+    const slack = 1 + 2 ** -30;
+    const a = Math.sqrt(dot(center, 0, center, 0, dim)) * slack;
+    const errorNorm = Math.sqrt(errorSq) * slack;
+    const gamma = (dim + 16) * 2 ** -23;
+    // A centre that is not finite: no bound (NaN compares false, so every row is computed in float32).
+    return { scale, a: Number.isFinite(a) ? a : NaN, b: 128 * Math.sqrt(dim) * (errorNorm + gamma * a) };
   }
 
   /** The whole update in WebAssembly, the state beside the rows: the active list is copied in once. */
-  private fusedUpdate(ctx: MatrixContext, b: BlockDescription, center: Float32Array, centerNorm: number, activeCount: number, active: Int32Array, changed: Int32Array): KCenterResult {
+  private fusedUpdate(ctx: MatrixContext, b: BlockDescription, center: Float32Array, centerNorm: number, codes: CenterCodes | null, activeCount: number, active: Int32Array, changed: Int32Array): KCenterResult {
     const stats = this.runtime.stats;
     stats.fusedOps++;
     const buffer = b.memory.buffer;
@@ -88,12 +125,13 @@ export class KCenter {
     const bounded = this.options.prune && ctx.rows >= BOUND_MIN_ROWS && this.boundReady(ctx, b, center);
     const parallel = this.runtime.worthThreads(activeCount * ctx.dim);
     const units = Math.ceil(activeCount / FUSED_CHUNK);
-    const result = parallel ? sharedFloat64(units * 4) : new Float64Array(units * 4);
-    this.runtime.run(makeOp('kcenterFused', { from: 0, to: activeCount, step: FUSED_CHUNK, parallel }, { ctx: ctx.id, result, centerNorm, bounded }));
-    const merged = mergeUnits(result, 4, units, FUSED_CHUNK, new Int32Array(buffer, b.changed, activeCount), changed);
+    const result = parallel ? sharedFloat64(units * 5) : new Float64Array(units * 5);
+    this.runtime.run(makeOp('kcenterFused', { from: 0, to: activeCount, step: FUSED_CHUNK, parallel }, { ctx: ctx.id, result, centerNorm, bounded, codes }));
+    const merged = mergeUnits(result, 5, units, FUSED_CHUNK, new Int32Array(buffer, b.changed, activeCount), changed);
+    for (let unit = 0; unit < units; unit++) stats.float32Rows += result[unit * 5 + 4]!;
     if (bounded && ctx.bound) {
       let skipped = 0;
-      for (let unit = 0; unit < units; unit++) skipped += result[unit * 4 + 3]!;
+      for (let unit = 0; unit < units; unit++) skipped += result[unit * 5 + 3]!;
       stats.boundedOps++;
       stats.skippedRows += skipped;
       // The bound costs a 64-byte read per row: where it skips little (unstructured data, or early picks

@@ -1,6 +1,7 @@
 /**
  * Matrices copied into WebAssembly memory, once per Float32Array and storage (kept while the array
- * lives, released on every thread when it is collected or forgotten), laid out as ops/layout.ts declares.
+ * lives, released on every thread when it is collected or forgotten), laid out as ops/layout.ts declares;
+ * with room for int8 codes of the rows when the k-center scan reads codes (fast/kcenter.ts fills it).
  */
 import { rowNormsSq } from '../index.js';
 import { CHUNK, MAX_MEMORY_BYTES, PAGE, placeBlock, rowsPerBlock, scratchPerThread, type BlockDescription, type BlockShape, type ContextDescription, type Storage } from '../ops/layout.js';
@@ -22,8 +23,10 @@ export interface MatrixContext extends ContextDescription {
 export interface MatrixOptions {
   /** Largest WebAssembly memory per block of rows, bytes. */
   readonly blockBytes: number;
-  /** Whether float32 blocks keep the rows' projections for the k-center bound. */
+  /** Whether blocks keep the rows' projections for the k-center bound. */
   readonly prune: boolean;
+  /** Whether blocks have room for int8 codes of the rows, which the k-center scan reads first. */
+  readonly codes: boolean;
 }
 
 export class Matrices {
@@ -40,7 +43,7 @@ export class Matrices {
 
   /** The shape of a block of a matrix of `dim` columns stored as `kind`. */
   shape(dim: number, kind: Storage): BlockShape {
-    return { dim, kind, threads: this.runtime.threads, scratchPerThread: scratchPerThread(dim), prune: this.options.prune };
+    return { dim, kind, threads: this.runtime.threads, scratchPerThread: scratchPerThread(dim), prune: this.options.prune, codes: this.options.codes };
   }
 
   rowsPerBlock(dim: number, kind: Storage): number {
@@ -76,8 +79,7 @@ export class Matrices {
   private copyIn(matrix: Float32Array, dim: number, rows: number, kind: Storage): MatrixContext {
     const shape = this.shape(dim, kind);
     const perBlock = rowsPerBlock(shape, this.options.blockBytes);
-    const quantised = kind === 'int8' ? quantise(matrix, dim, rows) : undefined;
-    const norms = quantised ? dequantisedNorms(quantised.values, quantised.scales, dim, rows) : rowNormsSq(matrix, dim);
+    const norms = rowNormsSq(matrix, dim);
     const blocks: BlockDescription[] = [];
     const centers: Float32Array[] = [];
     for (let rowStart = 0; rowStart < rows || (rows === 0 && blocks.length === 0); rowStart += perBlock) {
@@ -87,46 +89,15 @@ export class Matrices {
       const memory = new wasm.Memory({ initial: Math.ceil(end / PAGE), maximum: MAX_MEMORY_BYTES / PAGE, shared: true });
       const buffer = memory.buffer;
       const span = [rowStart * dim, (rowStart + blockRows) * dim] as const;
-      if (quantised) {
-        new Int8Array(buffer, at.data, blockRows * dim).set(quantised.values.subarray(...span));
-        new Float32Array(buffer, at.scales, blockRows).set(quantised.scales.subarray(rowStart, rowStart + blockRows));
-      } else {
-        new Float32Array(buffer, at.data, blockRows * dim).set(matrix.subarray(...span));
-      }
+      new Float32Array(buffer, at.data, blockRows * dim).set(matrix.subarray(...span));
       centers.push(new Float32Array(buffer, at.center, dim));
       new Float64Array(buffer, at.norms64, blockRows).set(norms.subarray(rowStart, rowStart + blockRows));
       // float32 norms: k-center's (dot32, computed in WebAssembly: the reference's values ~20× faster
       // than its Math.fround loop), also the keys of the float32 neighbour pass.
-      if (quantised) new Float32Array(buffer, at.norms32, blockRows).set(norms.subarray(rowStart, rowStart + blockRows));
-      else this.runtime.kernelsOn(memory).rowNorms32(at.data, dim, blockRows, at.norms32);
+      this.runtime.kernelsOn(memory).rowNorms32(at.data, dim, blockRows, at.norms32);
       blocks.push({ memory, rowStart, rows: blockRows, ...at });
       if (rows === 0) break;
     }
-    return { id: this.nextId++, kind, dim, rows, rowsPerBlock: perBlock, chunk: CHUNK, scratchPerThread: shape.scratchPerThread, blocks, centers };
+    return { id: this.nextId++, kind, dim, rows, rowsPerBlock: perBlock, chunk: CHUNK, scratchPerThread: shape.scratchPerThread, codes: shape.codes, blocks, centers };
   }
-}
-
-/** int8 per row: q = round(v / s), s = max |v| / 127 (a zero row keeps s = 0). */
-export function quantise(data: Float32Array, dim: number, rows: number): { values: Int8Array; scales: Float32Array } {
-  const values = new Int8Array(rows * dim);
-  const scales = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let maxAbs = 0;
-    for (let d = 0; d < dim; d++) maxAbs = Math.max(maxAbs, Math.abs(data[r * dim + d]!));
-    const scale = Math.fround(maxAbs / 127);
-    scales[r] = scale;
-    if (scale === 0) continue;
-    for (let d = 0; d < dim; d++) values[r * dim + d] = Math.round(data[r * dim + d]! / scale);
-  }
-  return { values, scales };
-}
-
-function dequantisedNorms(values: Int8Array, scales: Float32Array, dim: number, rows: number): Float64Array {
-  const norms = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += values[r * dim + d]! ** 2;
-    norms[r] = s * scales[r]! * scales[r]!;
-  }
-  return norms;
 }

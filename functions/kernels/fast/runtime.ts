@@ -12,13 +12,15 @@ export interface FastStats {
   fusedOps: number;
   boundedOps: number;
   skippedRows: number;
+  /** Rows the k-center update computed in float32 (with int8 codes: those the codes could not rule out). */
+  float32Rows: number;
   symmetricOps: number;
   exactRows: number;
   referenceCalls: number;
 }
 
 export class FastRuntime {
-  readonly stats: FastStats = { parallelOps: 0, fusedOps: 0, boundedOps: 0, skippedRows: 0, symmetricOps: 0, exactRows: 0, referenceCalls: 0 };
+  readonly stats: FastStats = { parallelOps: 0, fusedOps: 0, boundedOps: 0, skippedRows: 0, float32Rows: 0, symmetricOps: 0, exactRows: 0, referenceCalls: 0 };
 
   constructor(
     readonly module: WasmModule,

@@ -7,8 +7,9 @@ import type { KCenterFusedOp, KCenterOp } from './types.js';
 /**
  * k-center over a unit of active entries: the squared distances to the centre (already written into
  * every block's centre area), merged into minDistSq with the arg-max exactly as the scalar reference
- * does. Unit u writes its changed rows from changed[a] on and [max, argMax, changedCount] at result[3u];
- * the caller concatenates the units in order.
+ * does. Unit u writes its changed rows from changed[a] on and [max, argMax, changedCount, computed in
+ * float32] at result[4u]; the caller concatenates the units in order. With codes (op.codes) only the
+ * rows the codes cannot rule out are computed; the others keep their distance, as they would.
  */
 export function kcenter(contexts: ThreadContexts, op: KCenterOp, thread: number): void {
   const ctx = contexts.get(op.ctx);
@@ -20,13 +21,15 @@ export function kcenter(contexts: ThreadContexts, op: KCenterOp, thread: number)
     let max = 0;
     let argMax = -1;
     let changedCount = 0;
+    let computed = 0;
     let values: Float64Array;
     let valuesBase: number;
     if (single) {
       const b = ctx.blocks[0]!;
       const s = kcenterScratch(scratchOf(b, ctx, thread), ctx.chunk);
       b.v.i32.set(active.subarray(a, a + n), s.rows >>> 2);
-      distances(ctx, b, s, n, op.centerNorm);
+      if (op.codes) for (let i = 0; i < n; i++) b.v.f64[(s.distances >>> 3) + i] = minDistSq[active[a + i]!]!;
+      computed += distances(ctx, b, s, n, op);
       values = b.v.f64;
       valuesBase = s.distances >>> 3;
     } else {
@@ -42,7 +45,8 @@ export function kcenter(contexts: ThreadContexts, op: KCenterOp, thread: number)
           }
         }
         if (positions.length === 0) continue;
-        distances(ctx, b, s, positions.length, op.centerNorm);
+        if (op.codes) for (let p = 0; p < positions.length; p++) b.v.f64[(s.distances >>> 3) + p] = minDistSq[active[a + positions[p]!]!]!;
+        computed += distances(ctx, b, s, positions.length, op);
         const out = b.v.f64;
         const outBase = s.distances >>> 3;
         for (let p = 0; p < positions.length; p++) dist![positions[p]!] = out[outBase + p]!;
@@ -63,22 +67,31 @@ export function kcenter(contexts: ThreadContexts, op: KCenterOp, thread: number)
         argMax = u;
       }
     }
-    result[unit * 3] = max;
-    result[unit * 3 + 1] = argMax;
-    result[unit * 3 + 2] = changedCount;
+    result[unit * 4] = max;
+    result[unit * 4 + 1] = argMax;
+    result[unit * 4 + 2] = changedCount;
+    result[unit * 4 + 3] = computed;
   });
 }
 
-/** The distances of the rows listed in the scratch to the block's centre, into the scratch. */
-function distances(ctx: ThreadContext, b: ThreadBlock, s: { rows: number; distances: number }, n: number, centerNorm: number): void {
-  if (ctx.kind === 'int8') b.exports.kcenterDistancesInt8(b.data, b.scales, b.norms64, ctx.dim, b.center, centerNorm, s.rows, n, s.distances);
-  else b.exports.kcenterDistances(b.data, b.norms32, ctx.dim, b.center, centerNorm, s.rows, n, s.distances);
+/**
+ * The distances of the rows listed in the scratch to the block's centre, into the scratch (with codes:
+ * only where they cannot rule out a lower one, the scratch holding the current ones); how many were computed.
+ */
+function distances(ctx: ThreadContext, b: ThreadBlock, s: { rows: number; distances: number }, n: number, op: KCenterOp): number {
+  const c = op.codes;
+  if (!c) {
+    b.exports.kcenterDistances(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, s.rows, n, s.distances);
+    return n;
+  }
+  return b.exports.kcenterDistancesCoded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, s.rows, n, s.distances, b.codes, b.scales, b.codeErrors, b.centerCodes, c.scale, c.a, c.b);
 }
 
 /**
  * The fused k-center update: minimum distances, active and changed rows all in the block's memory, so
- * each unit is one WebAssembly call; [max, argMax, changedCount, skipped] of unit u go to result[4u].
- * op.bounded: rows whose projection shows they cannot get closer are skipped (same results).
+ * each unit is one WebAssembly call; [max, argMax, changedCount, skipped, computed in float32] of unit u
+ * go to result[5u]. op.bounded: rows whose projection shows they cannot get closer are skipped; op.codes:
+ * likewise rows whose int8 codes show it (same results either way).
  */
 export function kcenterFused(contexts: ThreadContexts, op: KCenterFusedOp, thread: number): void {
   const ctx = contexts.get(op.ctx);
@@ -86,11 +99,17 @@ export function kcenterFused(contexts: ThreadContexts, op: KCenterFusedOp, threa
   const s = scratchOf(b, ctx, thread);
   const r = fusedResult(s);
   const proj = op.bounded ? b.proj : 0;
+  const c = op.codes;
   claimAll(op, (unit, a, end) => {
-    b.exports.kcenterUpdate(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, proj, b.projCenter);
-    op.result[unit * 4] = b.v.f64[r.max >>> 3]!;
-    op.result[unit * 4 + 1] = b.v.i32[r.argMax >>> 2]!;
-    op.result[unit * 4 + 2] = b.v.i32[r.changedCount >>> 2]!;
-    op.result[unit * 4 + 3] = b.v.i32[r.skipped >>> 2]!;
+    if (c) {
+      b.exports.kcenterUpdateCoded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, proj, b.projCenter, b.codes, b.scales, b.codeErrors, b.centerCodes, c.scale, c.a, c.b);
+    } else {
+      b.exports.kcenterUpdate(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, proj, b.projCenter);
+    }
+    op.result[unit * 5] = b.v.f64[r.max >>> 3]!;
+    op.result[unit * 5 + 1] = b.v.i32[r.argMax >>> 2]!;
+    op.result[unit * 5 + 2] = b.v.i32[r.changedCount >>> 2]!;
+    op.result[unit * 5 + 3] = b.v.i32[r.skipped >>> 2]!;
+    op.result[unit * 5 + 4] = c ? b.v.i32[r.computed >>> 2]! : end - a - b.v.i32[r.skipped >>> 2]!;
   });
 }

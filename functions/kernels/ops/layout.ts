@@ -21,7 +21,7 @@ export const TILE = 128;
 /** Candidates per row kept by the float32 pass beyond those asked for, re-ranked exactly. */
 export const MARGIN = 4;
 
-export type Storage = 'float32' | 'int8';
+export type Storage = 'float32';
 
 export const align = (n: number, to: number): number => Math.ceil(n / to) * to;
 
@@ -31,37 +31,40 @@ export interface BlockShape {
   readonly kind: Storage;
   readonly threads: number;
   readonly scratchPerThread: number;
-  /** Whether the fused k-center update keeps each row's projection (float32 only). */
+  /** Whether the fused k-center update keeps each row's projection. */
   readonly prune: boolean;
+  /** Whether the rows also have int8 codes, which the k-center scan reads first (wasm/simd.as, quantiseRows). */
+  readonly codes: boolean;
 }
 
 /**
- * A block's areas in memory order, each as [bytes per row, fixed bytes]. float32 blocks carry the
- * k-center state (minimum distance, active and changed rows) and, when pruning, each row's projection
- * onto {@link BOUND_DIMS} principal directions.
+ * A block's areas in memory order, each as [bytes per row, fixed bytes]: the float32 rows, their int8
+ * codes when kept, the k-center state (minimum distance, active and changed rows) and, when pruning,
+ * each row's projection onto {@link BOUND_DIMS} principal directions.
  */
-export function blockAreas({ dim, kind, threads, scratchPerThread, prune }: BlockShape) {
-  const state = kind === 'float32';
-  const bound = state && prune;
+export function blockAreas({ dim, threads, scratchPerThread, prune, codes }: BlockShape) {
   return {
-    /** The rows: float32, or int8 with a scale per row. */
-    data: [kind === 'int8' ? dim : dim * 4, 0],
-    scales: [kind === 'int8' ? 4 : 0, 0],
+    data: [dim * 4, 0],
+    /** int8 codes (dim bytes a row), a float32 scale and the norm of the rounding error per row. */
+    codes: [codes ? dim : 0, 0],
+    scales: [codes ? 4 : 0, 0],
+    codeErrors: [codes ? 4 : 0, 0],
     /** Squared norms: the reference's (float64) and k-center's (float32, also the neighbour filter's keys). */
     norms64: [8, 0],
     norms32: [4, 0],
-    /** The k-center centre (float32), written before each update. */
+    /** The k-center centre (float32), written before each update, and its int16 codes. */
     center: [0, dim * 8],
+    centerCodes: [0, codes ? align(dim * 2, 16) : 0],
     scratch: [0, threads * scratchPerThread],
-    /** k-center state beside the rows (float32 blocks): minimum distances (f64), active and changed rows (i32). */
-    minDist: [state ? 8 : 0, 0],
-    active: [state ? 4 : 0, 0],
-    changed: [state ? 4 : 0, 0],
+    /** k-center state beside the rows: minimum distances (f64), active and changed rows (i32). */
+    minDist: [8, 0],
+    active: [4, 0],
+    changed: [4, 0],
     /** The projection bound: 16 floats per row, the basis (16 × dim), the centre's projection. */
-    proj: [bound ? BOUND_DIMS * 4 : 0, 0],
-    basis: [0, bound ? BOUND_DIMS * dim * 4 : 0],
-    // With the state even when not pruning: the fused update reads it before it knows.
-    projCenter: [0, state ? BOUND_DIMS * 4 : 0],
+    proj: [prune ? BOUND_DIMS * 4 : 0, 0],
+    basis: [0, prune ? BOUND_DIMS * dim * 4 : 0],
+    // Even when not pruning: the fused update reads it before it knows.
+    projCenter: [0, BOUND_DIMS * 4],
   } satisfies Record<string, readonly [number, number]>;
 }
 
@@ -82,6 +85,8 @@ export interface ContextDescription {
   readonly rowsPerBlock: number;
   readonly chunk: number;
   readonly scratchPerThread: number;
+  /** Whether the blocks hold int8 codes of the rows for the k-center scan. */
+  readonly codes: boolean;
   readonly blocks: readonly BlockDescription[];
 }
 
@@ -118,9 +123,9 @@ export function kcenterScratch(scratch: number, chunk: number): { rows: number; 
   return { rows: scratch, distances: scratch + chunk * 4 };
 }
 
-/** Where the fused k-center update leaves a unit's result in the scratch: max (f64), then argMax, changed, skipped (i32). */
-export function fusedResult(scratch: number): { max: number; argMax: number; changedCount: number; skipped: number } {
-  return { max: scratch, argMax: scratch + 8, changedCount: scratch + 12, skipped: scratch + 16 };
+/** Where the fused k-center update leaves a unit's result in the scratch: max (f64), then argMax, changed, skipped and (coded update) computed in float32 (i32). */
+export function fusedResult(scratch: number): { max: number; argMax: number; changedCount: number; skipped: number; computed: number } {
+  return { max: scratch, argMax: scratch + 8, changedCount: scratch + 12, skipped: scratch + 16, computed: scratch + 20 };
 }
 
 /**

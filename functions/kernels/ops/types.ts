@@ -8,7 +8,23 @@ import type { WasmMemory } from '../wasm/api.js';
 /** The exports of wasm/simd.as; every pointer is a byte offset into the block's memory. */
 export interface KernelExports {
   kcenterDistances(data: number, norms: number, dim: number, center: number, centerNorm: number, rows: number, count: number, out: number): void;
-  kcenterDistancesInt8(data: number, scales: number, norms: number, dim: number, center: number, centerNorm: number, rows: number, count: number, out: number): void;
+  kcenterDistancesCoded(
+    data: number,
+    norms: number,
+    dim: number,
+    center: number,
+    centerNorm: number,
+    rows: number,
+    count: number,
+    out: number,
+    codes: number,
+    scales: number,
+    errors: number,
+    centerCodes: number,
+    codeScale: number,
+    codeA: number,
+    codeB: number,
+  ): number;
   kcenterUpdate(
     data: number,
     norms: number,
@@ -24,6 +40,29 @@ export interface KernelExports {
     proj: number,
     projCenter: number,
   ): void;
+  kcenterUpdateCoded(
+    data: number,
+    norms: number,
+    dim: number,
+    center: number,
+    centerNorm: number,
+    active: number,
+    from: number,
+    count: number,
+    minDist: number,
+    changed: number,
+    result: number,
+    proj: number,
+    projCenter: number,
+    codes: number,
+    scales: number,
+    errors: number,
+    centerCodes: number,
+    codeScale: number,
+    codeA: number,
+    codeB: number,
+  ): void;
+  quantiseRows(data: number, dim: number, rows: number, codes: number, scales: number, errors: number): void;
   rowNorms32(data: number, dim: number, rows: number, norms: number): void;
   projectRows(data: number, dim: number, rows: number, basis: number, out: number): void;
   knnTile(
@@ -58,7 +97,21 @@ export interface OpRange {
   readonly progress: Int32Array;
 }
 
-/** k-center over a list of active rows, the distances merged in JavaScript; [max, argMax, changedCount] per unit in `result`. */
+/**
+ * The centre's int16 codes (in each block's centerCodes area) and the constants of the codes' lower bound
+ * (wasm/simd.as, quantiseRows): the scan reads the rows' int8 codes first, float32 only where they cannot
+ * rule a row out.
+ */
+export interface CenterCodes {
+  readonly scale: number;
+  readonly a: number;
+  readonly b: number;
+}
+
+/**
+ * k-center over a list of active rows, the distances merged in JavaScript; [max, argMax, changedCount,
+ * rows computed in float32] per unit in `result`.
+ */
 export interface KCenterOp extends OpRange {
   readonly type: 'kcenter';
   readonly ctx: number;
@@ -67,14 +120,19 @@ export interface KCenterOp extends OpRange {
   readonly changed: Int32Array;
   readonly result: Float64Array;
   readonly centerNorm: number;
+  readonly codes: CenterCodes | null;
 }
 
-/** The fused k-center update, state beside the rows; [max, argMax, changedCount, skipped] per unit in `result`. */
+/**
+ * The fused k-center update, state beside the rows; [max, argMax, changedCount, skipped, rows computed in
+ * float32] per unit in `result`.
+ */
 export interface KCenterFusedOp extends OpRange {
   readonly type: 'kcenterFused';
   readonly ctx: number;
   readonly result: Float64Array;
   readonly centerNorm: number;
+  readonly codes: CenterCodes | null;
   /** Skip rows whose projection shows they cannot get closer (same results). */
   readonly bounded: boolean;
 }

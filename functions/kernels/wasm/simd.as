@@ -143,34 +143,137 @@ export function kcenterUpdate(data: usize, norms: usize, dim: i32, center: usize
   return <f64>((f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
 }
 
+// ---------------------------------------------------------------------------------------------------
+// int8 codes for the k-center scan, with float32 picks. Each row also has int8 codes q (x ≈ s·q, one
+// float32 scale s per row) and the exact norm of its rounding error, e = ‖x − s·q‖; the centre is coded
+// in int16 (c ≈ t·p, error ‖c − t·p‖ ≤ eC). Then
+//   x·c = s·t·(q·p) + s·(q·(c − t·p)) + (x − s·q)·c,   |x·c − s·t·(q·p)| ≤ s·‖q‖·eC + e·‖c‖,
+// and float32's dot32 differs from x·c by at most γ·Σ|x_d·c_d| ≤ γ·‖x‖·‖c‖, γ = (dim + 16)·2⁻²³, with
+// ‖q‖ ≤ 127·√dim and ‖x‖ ≤ 128·s·√dim. So the float32 distance (|x|² + |c|²) − 2·dot32 is at least
+//   lb = (|x|² + |c|²)·(1 − 2⁻⁴⁰) − 2·(s·(t·(q·p) + B) + e·A),  A ≥ ‖c‖,  B = 128·√dim·(eC + γ·A),
+// the 2⁻⁴⁰ covering the float64 rounding of either side. A row whose lb exceeds its minimum distance
+// cannot get closer to the new centre: its float32 row is not read. Every other row is computed in
+// float32 exactly as `kcenterUpdate` does, so the minimum distances, changed rows, maxima and picks are
+// float32's bit for bit; the scan reads dim + 20 bytes a row instead of 4·dim + 12.
+// q·p is exact in int32: |q| ≤ 127 and |p| ≤ 2³¹ / (127·dim) (fast/kcenter.ts).
+// ---------------------------------------------------------------------------------------------------
+
+/** Codes of rows [0, rows): q = round(x / s), s = max|x| / 127; the error ‖x − s·q‖ rounded up (∞ when s is not finite). */
+export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, scales: usize, errors: usize): void {
+  const stride = <usize>dim << 2;
+  for (let r = 0; r < rows; r++) {
+    const p = data + <usize>r * stride;
+    const q = codes + <usize>r * <usize>dim;
+    let maxAbs: f32 = 0;
+    for (let d = 0; d < dim; d++) maxAbs = max<f32>(maxAbs, abs<f32>(load<f32>(p + (<usize>d << 2))));
+    let scale: f32 = maxAbs / 127;
+    const finite = isFinite<f32>(scale);
+    if (!finite) scale = 0;
+    let err: f64 = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = load<f32>(p + (<usize>d << 2));
+      const code: f32 = scale > 0 ? min<f32>(127, max<f32>(-127, nearest<f32>(v / scale))) : 0;
+      store<i8>(q + <usize>d, <i8>code);
+      const e = <f64>v - <f64>scale * <f64>code;
+      err += e * e;
+    }
+    store<f32>(scales + (<usize>r << 2), scale);
+    store<f32>(errors + (<usize>r << 2), finite ? <f32>(sqrt<f64>(err) * (1 + 9.5367431640625e-7)) : Infinity);
+  }
+}
+
+/** q·p: int8 codes of a row against the int16 codes of the centre, exact in int32. */
+// @ts-ignore: decorator
+@inline function codeDot(row: usize, centerCodes: usize, dim: i32): i32 {
+  const end16 = dim & ~15;
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
+  let d = 0;
+  for (; d < end16; d += 16) {
+    const q = v128.load(row + <usize>d);
+    const c = centerCodes + (<usize>d << 1);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q), v128.load(c)));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q), v128.load(c, 16)));
+  }
+  const v = i32x4.add(a0, a1);
+  let s = (i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1)) + (i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
+  for (; d < dim; d++) s += <i32>load<i8>(row + <usize>d) * <i32>load<i16>(centerCodes + (<usize>d << 1));
+  return s;
+}
+
+/** The lower bound lb above of row r's float32 distance to the centre (`normSum` = |x|² + |c|²). */
+// @ts-ignore: decorator
+@inline function codedLowerBound(r: i32, normSum: f64, codes: usize, scales: usize, errors: usize, dim: i32, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64): f64 {
+  const s = <f64>load<f32>(scales + (<usize>r << 2));
+  const e = <f64>load<f32>(errors + (<usize>r << 2));
+  const qp = <f64>codeDot(codes + <usize>r * <usize>dim, centerCodes, dim);
+  return normSum * (1 - 9.094947017729282e-13) - 2 * (s * (codeScale * qp + codeB) + e * codeA);
+}
+
 /**
- * Reduced precision: the same distances from int8 rows with a float32 scale per row (value ≈ q·scale).
- * `norms` are the float64 squared norms of the dequantised rows, so a row is at distance 0 from itself.
- * Reads a quarter of the bytes of float32; the products are summed in float32 (not bit-identical to
- * anything — the point is the bandwidth).
+ * `kcenterDistances` for rows that may get closer: out[i] holds row rows[i]'s minimum distance on entry
+ * and its float32 distance to the centre on return when the codes cannot rule out that it is lower
+ * (left as it was otherwise). Returns how many rows were computed in float32.
  */
-export function kcenterDistancesInt8(data: usize, scales: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, rows: usize, count: i32, out: usize): void {
-  const vecEnd = dim & ~15;
+export function kcenterDistancesCoded(data: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, rows: usize, count: i32, out: usize, codes: usize, scales: usize, errors: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64): i32 {
+  const stride = <usize>dim << 2;
+  let computed: i32 = 0;
   for (let i = 0; i < count; i++) {
     const r = load<i32>(rows + (<usize>i << 2));
-    const p = data + <usize>r * <usize>dim;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    for (let d = 0; d < vecEnd; d += 16) {
-      const q = v128.load(p + <usize>d);
-      const lo = i16x8.extend_low_i8x16_s(q);
-      const hi = i16x8.extend_high_i8x16_s(q);
-      const c = center + (<usize>d << 2);
-      a0 = f32x4.add(a0, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), v128.load(c)));
-      a1 = f32x4.add(a1, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), v128.load(c, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), v128.load(c, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), v128.load(c, 48)));
-    }
-    const s = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
-    let sum = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
-    for (let d = vecEnd; d < dim; d++) sum += <f32>load<i8>(p + <usize>d) * load<f32>(center + (<usize>d << 2));
-    const dotValue = <f64>sum * <f64>load<f32>(scales + (<usize>r << 2));
-    store<f64>(out + (<usize>i << 3), distance(dotValue, load<f64>(norms + (<usize>r << 3)), centerNorm));
+    const at = out + (<usize>i << 3);
+    const norm = <f64>load<f32>(norms + (<usize>r << 2));
+    if (codedLowerBound(r, norm + centerNorm, codes, scales, errors, dim, centerCodes, codeScale, codeA, codeB) > load<f64>(at)) continue;
+    store<f64>(at, distance(<f64>dot32(data + <usize>r * stride, center, dim), norm, centerNorm));
+    computed++;
   }
+  return computed;
+}
+
+/**
+ * `kcenterUpdate` reading the codes first: a row the projection bound (when `proj`) or the codes rule
+ * out is skipped; the rest are computed in float32. Stores what `kcenterUpdate` stores (skipped: by the
+ * projection bound), and at result + 20 the number of rows computed in float32 (i32).
+ */
+export function kcenterUpdateCoded(
+  data: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, active: usize, from: i32, count: i32, minDist: usize, changed: usize, result: usize, proj: usize, projCenter: usize,
+  codes: usize, scales: usize, errors: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64,
+): void {
+  const stride = <usize>dim << 2;
+  const bounded = proj != 0;
+  const c0 = v128.load(projCenter), c1 = v128.load(projCenter, 16), c2 = v128.load(projCenter, 32), c3 = v128.load(projCenter, 48);
+  let max: f64 = -1;
+  let argMax: i32 = -1;
+  let changedCount: i32 = 0;
+  let skipped: i32 = 0;
+  let computed: i32 = 0;
+  const end = from + count;
+  for (let i = from; i < end; i++) {
+    const r = load<i32>(active + (<usize>i << 2));
+    const at = minDist + (<usize>r << 3);
+    const old = load<f64>(at);
+    const norm = <f64>load<f32>(norms + (<usize>r << 2));
+    let m = old;
+    if (bounded && projectedDistance(proj + (<usize>r << 6), c0, c1, c2, c3) > old * (1 + 0.0009765625) + 0.0009765625 * (norm + centerNorm)) {
+      skipped++;
+    } else if (!(codedLowerBound(r, norm + centerNorm, codes, scales, errors, dim, centerCodes, codeScale, codeA, codeB) > old)) {
+      const d = distance(<f64>dot32(data + <usize>r * stride, center, dim), norm, centerNorm);
+      computed++;
+      if (d < old) {
+        m = d;
+        store<f64>(at, d);
+        store<i32>(changed + (<usize>(from + changedCount) << 2), r);
+        changedCount++;
+      }
+    }
+    if (m > max || (m == max && r < argMax)) {
+      max = m;
+      argMax = r;
+    }
+  }
+  store<f64>(result, argMax < 0 ? 0 : max);
+  store<i32>(result, argMax, 8);
+  store<i32>(result, changedCount, 12);
+  store<i32>(result, skipped, 16);
+  store<i32>(result, computed, 20);
 }
 
 // ---------------------------------------------------------------------------------------------------
