@@ -10,11 +10,15 @@
  * on the Lambda runtime (Node 22) — `npm run bench` turns it on under Node 20 too, and
  * `WINNOW_RELAXED_SIMD=off` turns it off for a before/after.
  *
- *   kcenter             N=1M, D=128, k=1,000 farthest-first picks        target ≥ 30 GB/s (≤ 17 ms/pick)
+ *   kcenter             N=1M, D=128, k=1,000 farthest-first picks        target ≤ 1.0× numpy per pick
+ *                       (`numpySeconds`: bench/reference/kcenter.py, farthest-first with numpy's `X @ c`
+ *                       on the same matrix, run beside it; `ratio`: ours per pick / numpy's per pick)
  *   knn                 N=100k, D=128, K=20, every row a query           target ≥ 120 GFLOP/s (≤ 22 s)
  *   nearest             N=1M, D=128, Q=1,000 queries                     target ≤ 4 s
- *   kcenter-int8        kcenter on int8 rows (scale per row), N=1M, 200 picks: overlap of its picks with
- *                       float32's, and the covering radius of its picks relative to float32's
+ *   kcenter-int8        kcenter reading int8 codes first (`precision: 'int8'`), N=1M, 1,000 picks: ratio
+ *                       to numpy float32 (target ≤ 0.4×), whether its picks are float32's (`same_picks`,
+ *                       measured against a float32 run in the same process, whose seconds it prints
+ *                       too), covering radius relative to float32's, the share of rows read in float32
  *   typicality-approx   kNN within k-means clusters, N=1M (clustered data) and its recall@20 against
  *                       exact kNN on 1,000 sampled rows
  *   kcenter-clustered   kcenter on clustered data (32 clusters, 1,000 picks), where the projection bound skips rows:
@@ -22,16 +26,22 @@
  *   kcenter-100k        kcenter at the size of kcenter-scalar, for a before/after under the same load
  *   kcenter-scalar, knn-scalar, nearest-scalar: the plain TypeScript reference ("before"), at sizes it
  *                       finishes in reasonable time (printed in the line)
+ *
+ * `WINNOW_BENCH_KCENTER_ROWS` and `WINNOW_BENCH_KCENTER_PICKS` change N and k of kcenter and kcenter-int8
+ * (a quick check of the benchmark itself).
  */
 import { loadavg } from 'node:os';
 import { approximateKnnDistances } from '../functions/selection/approximateKnn.js';
 import { createFastKernels, type FastKernels } from '../functions/kernels/fast.js';
 import { scalarKernels, type Kernels } from '../functions/kernels/index.js';
 import { clusteredMatrix, gaussianMatrix } from '../test/kernels/matrices.js';
+import { numpyFields, numpyKCenter } from './support/numpyReference.js';
 
 export const names = ['kcenter', 'kcenter-clustered', 'kcenter-100k', 'knn', 'nearest', 'kcenter-int8', 'typicality-approx', 'kcenter-scalar', 'knn-scalar', 'nearest-scalar'] as const;
 
 const D = 128;
+const KCENTER_ROWS = Number(process.env.WINNOW_BENCH_KCENTER_ROWS ?? 1_000_000);
+const KCENTER_PICKS = Number(process.env.WINNOW_BENCH_KCENTER_PICKS ?? 1000);
 
 function line(fields: Record<string, number | string>): void {
   const rounded = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v]));
@@ -84,12 +94,40 @@ function farthestFirst(kernels: Kernels, data: Float32Array, rows: number, k: nu
   return { picks, seconds, radius };
 }
 
-function kcenter(name: string, kernels: Kernels, rows: number, k: number, memGbps: number, extra: () => Record<string, number> = () => ({}), data = gaussianMatrix(1, rows, D)): ReturnType<typeof farthestFirst> {
+type KCenterRun = ReturnType<typeof farthestFirst>;
+
+function kcenter(name: string, kernels: Kernels, rows: number, k: number, memGbps: number, extra: (result: KCenterRun) => Record<string, number | string> = () => ({}), data = gaussianMatrix(1, rows, D)): KCenterRun {
   // The one-off copy into WebAssembly memory, outside the timing.
   if ('readAll' in kernels) (kernels as FastKernels).readAll(data, D);
   const result = farthestFirst(kernels, data, rows, k);
-  line({ bench: name, N: rows, D, k, seconds: result.seconds, gbps: (rows * D * 4 * k) / result.seconds / 1e9, ms_per_pick: (1000 * result.seconds) / k, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1, ...extra() });
+  line({ bench: name, N: rows, D, k, seconds: result.seconds, gbps: (rows * D * 4 * k) / result.seconds / 1e9, ms_per_pick: (1000 * result.seconds) / k, mem_gbps: memGbps, threads: 'threads' in kernels ? (kernels as FastKernels).threads : 1, ...extra(result) });
   return result;
+}
+
+/**
+ * kcenter-int8: float32 first (its picks are the ones to match), then the int8 scan on the same matrix,
+ * then numpy beside both.
+ */
+async function kcenterInt8(fast: FastKernels, memGbps: number): Promise<void> {
+  const rows = KCENTER_ROWS;
+  const k = KCENTER_PICKS;
+  const data = gaussianMatrix(1, rows, D);
+  fast.readAll(data, D);
+  const exact = farthestFirst(fast, data, rows, k);
+  fast.forget(data);
+  const int8 = createFastKernels({ precision: 'int8' });
+  kcenter('kcenter-int8', int8, rows, k, memGbps, (reduced) => {
+    // Active rows over all picks (each pick leaves the active list before its update).
+    const scanned = k * rows - (k * (k + 1)) / 2;
+    return {
+      same_picks: String(reduced.picks.every((p, i) => p === exact.picks[i])),
+      radius_ratio: reduced.radius / exact.radius,
+      float32_rows: int8.stats.float32Rows / scanned,
+      float32_seconds: exact.seconds,
+      ...numpyFields(numpyKCenter(data, rows, D, k), reduced.seconds, k),
+    };
+  }, data);
+  await int8.close();
 }
 
 function knn(name: string, kernels: Kernels, rows: number, memGbps: number): void {
@@ -137,7 +175,11 @@ export async function run(only?: string): Promise<void> {
   const fast = createFastKernels();
   // The bandwidth reference: 512 MB of rows.
   const memGbps = memoryBandwidth(fast, gaussianMatrix(9, 1_000_000, D));
-  if (wants('kcenter')) kcenter('kcenter', fast, 1_000_000, 1000, memGbps);
+  if (wants('kcenter')) {
+    const data = gaussianMatrix(1, KCENTER_ROWS, D);
+    kcenter('kcenter', fast, KCENTER_ROWS, KCENTER_PICKS, memGbps, (result) => numpyFields(numpyKCenter(data, KCENTER_ROWS, D, KCENTER_PICKS), result.seconds, KCENTER_PICKS), data);
+    fast.forget(data);
+  }
   if (wants('kcenter-clustered')) {
     const rows = 1_000_000;
     const data = clusteredMatrix(5, rows, D, 32, 0.04);
@@ -150,20 +192,7 @@ export async function run(only?: string): Promise<void> {
     await pruning.close();
   }
   if (wants('kcenter-100k')) kcenter('kcenter-100k', fast, 100_000, 1000, memGbps);
-  if (wants('kcenter-int8')) {
-    const int8 = createFastKernels({ precision: 'int8' });
-    const picks = 200;
-    const exact = farthestFirst(fast, gaussianMatrix(1, 1_000_000, D), 1_000_000, picks);
-    const data = gaussianMatrix(1, 1_000_000, D);
-    int8.readAll(data, D);
-    const reduced = farthestFirst(int8, data, 1_000_000, picks);
-    const exactSet = new Set(exact.picks);
-    const overlap = reduced.picks.filter((p) => exactSet.has(p)).length / exact.picks.length;
-    // The radius of the int8 picks measured exactly: one more float32 pass over their minimum distances.
-    const radius = coveringRadius(fast, data, 1_000_000, reduced.picks);
-    line({ bench: 'kcenter-int8', N: 1_000_000, D, k: picks, seconds: reduced.seconds, gbps: (1_000_000 * D * picks) / reduced.seconds / 1e9, overlap, radius_ratio: radius / exact.radius, mem_gbps: memGbps, threads: int8.threads });
-    await int8.close();
-  }
+  if (wants('kcenter-int8')) await kcenterInt8(fast, memGbps);
   if (wants('knn')) knn('knn', fast, 100_000, memGbps);
   if (wants('nearest')) nearest('nearest', fast, 1_000_000, memGbps);
   if (wants('typicality-approx')) typicalityApprox(fast, memGbps);
@@ -171,14 +200,4 @@ export async function run(only?: string): Promise<void> {
   if (wants('knn-scalar')) knn('knn-scalar', scalarKernels, 20_000, memGbps);
   if (wants('nearest-scalar')) nearest('nearest-scalar', scalarKernels, 100_000, memGbps);
   await fast.close();
-}
-
-/** The largest distance from any row to its nearest pick (float32, exact kernels). */
-function coveringRadius(kernels: Kernels, data: Float32Array, rows: number, picks: number[]): number {
-  const active = Int32Array.from({ length: rows }, (_, i) => i);
-  const minDistSq = (kernels.sharedFloat64?.(rows) ?? new Float64Array(rows)).fill(Infinity);
-  const changed = new Int32Array(rows);
-  let max = Infinity;
-  for (const p of picks) max = kernels.kCenterUpdate(data, D, data.slice(p * D, (p + 1) * D), active, rows, minDistSq, changed).max;
-  return Math.sqrt(max);
 }

@@ -6,6 +6,7 @@
  * most rows are never read in float32.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { engineKernels, kCenterPrecision } from '../../functions/kernels/engine.js';
 import { createFastKernels, type FastKernels } from '../../functions/kernels/fast.js';
 import { scalarKernels, type Kernels } from '../../functions/kernels/index.js';
 import { clusteredMatrix, gaussianMatrix } from './matrices.js';
@@ -91,4 +92,14 @@ it('rows far from the origin against their spread (codes cannot tell them apart)
   const data = gaussianMatrix(8, rows, dim).map((v, i) => (i % dim === 0 ? 1000 : 0) + 1e-3 * v);
   const reference = trace(scalarKernels, data, dim, rows, 40);
   for (const { kernels } of variants) expect(trace(kernels, data, dim, rows, 40, true).steps).toEqual(reference.steps);
+});
+
+describe('the engine', () => {
+  it('scans int8 codes for k-center by default; WINNOW_KCENTER_PRECISION=float32 scans float32 alone; anything else is refused by name', () => {
+    expect((engineKernels() as FastKernels).precision).toBe(process.env.WINNOW_KCENTER_PRECISION === 'float32' ? 'float32' : 'int8');
+    expect(kCenterPrecision(undefined)).toBe('int8');
+    expect(kCenterPrecision('float32')).toBe('float32');
+    expect(kCenterPrecision('int8')).toBe('int8');
+    expect(() => kCenterPrecision('float16')).toThrow(/WINNOW_KCENTER_PRECISION: must be float32 or int8, got "float16"/);
+  });
 });

@@ -44,6 +44,8 @@ export class KCenter {
   stateArray(length: number, matrix?: { readonly data: Float32Array; readonly dim: number }): Float64Array {
     if (matrix && matrix.dim > 0) {
       const ctx = this.matrices.contextFor(matrix.data, matrix.dim, matrix.data.length / matrix.dim, 'float32');
+      // The codes now, with the copy, rather than in the first pick.
+      if (this.options.precision === 'int8') this.ensureCodes(ctx);
       const b = ctx.blocks[0]!;
       if (ctx.blocks.length === 1 && b.rows === length && !ctx.stateOwner?.deref()) {
         const view = new Float64Array(b.memory.buffer, b.minDist, length).fill(0);
@@ -86,15 +88,11 @@ export class KCenter {
 
   /**
    * The centre's int16 codes, written into every block, and the constants of the codes' lower bound
-   * (wasm/simd.as): p = round(c / t) with |p| ≤ 2³¹ / (127·dim), so that q·p is exact in int32; the
-   * rows' codes are made on the first call for a matrix.
+   * (wasm/simd.as): p = round(c / t) with |p| ≤ 2³¹ / (127·dim), so that q·p is exact in int32.
    */
   private centerCodes(ctx: MatrixContext, center: Float32Array): CenterCodes {
     const dim = ctx.dim;
-    if (!this.coded.has(ctx)) {
-      for (const b of ctx.blocks) this.runtime.kernelsOn(b.memory).quantiseRows(b.data, dim, b.rows, b.codes, b.scales, b.codeErrors);
-      this.coded.add(ctx);
-    }
+    this.ensureCodes(ctx);
     const limit = Math.min(32767, Math.floor(2147483647 / (127 * dim)));
     let maxAbs = 0;
     for (let d = 0; d < dim; d++) maxAbs = Math.max(maxAbs, Math.abs(center[d]!));
@@ -114,6 +112,13 @@ export class KCenter {
     const gamma = (dim + 16) * 2 ** -23;
     // A centre that is not finite: no bound (NaN compares false, so every row is computed in float32).
     return { scale, a: Number.isFinite(a) ? a : NaN, b: 128 * Math.sqrt(dim) * (errorNorm + gamma * a) };
+  }
+
+  /** The rows' int8 codes, made once per matrix (wasm/simd.as, quantiseRows). */
+  private ensureCodes(ctx: MatrixContext): void {
+    if (this.coded.has(ctx)) return;
+    for (const b of ctx.blocks) this.runtime.kernelsOn(b.memory).quantiseRows(b.data, ctx.dim, b.rows, b.codes, b.scales, b.codeErrors);
+    this.coded.add(ctx);
   }
 
   /** The whole update in WebAssembly, the state beside the rows: the active list is copied in once. */

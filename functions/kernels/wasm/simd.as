@@ -185,16 +185,26 @@ export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, sca
 /** q·p: int8 codes of a row against the int16 codes of the centre, exact in int32. */
 // @ts-ignore: decorator
 @inline function codeDot(row: usize, centerCodes: usize, dim: i32): i32 {
-  const end16 = dim & ~15;
-  let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
+  const end32 = dim & ~31;
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
   let d = 0;
-  for (; d < end16; d += 16) {
+  for (; d < end32; d += 32) {
+    const q0 = v128.load(row + <usize>d);
+    const q1 = v128.load(row + <usize>d, 16);
+    const c = centerCodes + (<usize>d << 1);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q0), v128.load(c)));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q0), v128.load(c, 16)));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q1), v128.load(c, 32)));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q1), v128.load(c, 48)));
+  }
+  if (d + 16 <= dim) {
     const q = v128.load(row + <usize>d);
     const c = centerCodes + (<usize>d << 1);
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q), v128.load(c)));
     a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q), v128.load(c, 16)));
+    d += 16;
   }
-  const v = i32x4.add(a0, a1);
+  const v = i32x4.add(i32x4.add(a0, a1), i32x4.add(a2, a3));
   let s = (i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1)) + (i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
   for (; d < dim; d++) s += <i32>load<i8>(row + <usize>d) * <i32>load<i16>(centerCodes + (<usize>d << 1));
   return s;
