@@ -8,7 +8,8 @@
  *   the same (they can differ only between candidates at equal distance up to float32 rounding).
  *
  * A matrix is copied once into WebAssembly memory (kept per Float32Array, released when it is collected)
- * in blocks of rows, each block one memory of at most 4 GiB. `precision: 'int8'` scans an int8 copy with
+ * in blocks of rows, each block one memory of at most 4 GiB — unless it was allocated there
+ * (`allocateMatrix`: a view of a block's memory, which the kernels read without a copy). `precision: 'int8'` scans an int8 copy with
  * a scale per row instead (a quarter of the bytes; see the README of this folder for its effect on picks).
  */
 import { availableParallelism } from 'node:os';
@@ -96,6 +97,8 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     knnDistances: (data, dim, rows, start, end, k, candidates) => neighbours.knnDistances(data, dim, rows, start, end, k, candidates),
     nearestDistances: (data, dim, start, end, queries, queryRows) => neighbours.nearestDistances(data, dim, start, end, queries, queryRows),
     nearestRows: (data, dim, start, end, candidates, candidateRows, m) => neighbours.nearestRows(data, dim, start, end, candidates, candidateRows, m),
+    allocateMatrix: (rows, dim) => matrices.allocate(rows, dim),
+    matrixWritten: (data) => matrices.written(data),
     readAll(data, dim) {
       const ctx = matrices.contextFor(data, dim, data.length / dim, 'float32');
       const rows = ctx.blocks[0]!.rows;
