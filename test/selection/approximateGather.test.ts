@@ -9,14 +9,15 @@ import { createFastKernels } from '../../functions/kernels/fast.js';
 import { scalarKernels, type Kernels } from '../../functions/kernels/index.js';
 import { clusteredMatrix } from '../kernels/matrices.js';
 
-const variants = [
-  { name: 'scalar', kernels: scalarKernels },
-  { name: 'fast, one thread', kernels: createFastKernels({ threads: 1 }) },
-  { name: 'fast, two threads', kernels: createFastKernels({ threads: 2 }) },
-];
+const fast = [createFastKernels({ threads: 1 }), createFastKernels({ threads: 2 })];
 afterAll(async () => {
-  for (const { kernels } of variants) if ('close' in kernels) await kernels.close();
+  for (const kernels of fast) await kernels.close();
 });
+const variants: { name: string; kernels: Kernels }[] = [
+  { name: 'scalar', kernels: scalarKernels },
+  { name: 'fast, one thread', kernels: fast[0]! },
+  { name: 'fast, two threads', kernels: fast[1]! },
+];
 
 const rows = 5003;
 const dim = 24;
