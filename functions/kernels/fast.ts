@@ -8,8 +8,10 @@
  *   the same (they can differ only between candidates at equal distance up to float32 rounding).
  *
  * A matrix is copied once into WebAssembly memory (kept per Float32Array, released when it is collected)
- * in blocks of rows, each block one memory of at most 4 GiB. `precision: 'int8'` adds int8 codes of the
- * rows (a scale per row), which the k-center scan reads first — a quarter of the bytes, the same picks.
+ * in blocks of rows, each block one memory of at most 4 GiB — unless it was allocated there
+ * (`allocateMatrix`: a view of a block's memory, which the kernels read without a copy). `precision: 'int8'`
+ * adds int8 codes of the rows (a scale per row), which the k-center scan reads first — a quarter of the
+ * bytes, the same picks.
  */
 import { availableParallelism } from 'node:os';
 import { KernelOptionError } from './errors.js';
@@ -98,6 +100,8 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     knnDistances: (data, dim, rows, start, end, k, candidates) => neighbours.knnDistances(data, dim, rows, start, end, k, candidates),
     nearestDistances: (data, dim, start, end, queries, queryRows) => neighbours.nearestDistances(data, dim, start, end, queries, queryRows),
     nearestRows: (data, dim, start, end, candidates, candidateRows, m) => neighbours.nearestRows(data, dim, start, end, candidates, candidateRows, m),
+    allocateMatrix: (rows, dim) => matrices.allocate(rows, dim),
+    matrixWritten: (data) => matrices.written(data),
     readAll(data, dim) {
       const ctx = matrices.contextFor(data, dim, data.length / dim, 'float32');
       const rows = ctx.blocks[0]!.rows;

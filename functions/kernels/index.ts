@@ -49,6 +49,17 @@ export interface Kernels {
    * the matrix, so that the whole update runs without a pass of JavaScript over the rows.
    */
   sharedFloat64?(length: number, matrix?: { readonly data: Float32Array; readonly dim: number }): Float64Array;
+
+  /**
+   * A zeroed matrix of `rows` × `dim` to write rows into, placed where the kernels read it: the fast
+   * kernels hand out a view of WebAssembly memory, so that no copy of the matrix is made on first use.
+   * Write the rows before handing the matrix to a kernel; rows written after that need
+   * {@link matrixWritten}.
+   */
+  allocateMatrix(rows: number, dim: number): Float32Array;
+
+  /** The rows of `data` were written after a kernel saw it: what the kernels derived from them (norms, copies) is recomputed on next use. */
+  matrixWritten(data: Float32Array): void;
 }
 
 export interface RowRange {
@@ -159,6 +170,12 @@ export const rowNormsSq = (data: Float32Array, dim: number): Float64Array => cac
 const norm32Cache = new WeakMap<Float32Array, Float32Array>();
 /** Squared norms by {@link dot32}, for k-center: a row is then at distance exactly 0 from its copy. */
 const rowNormsSq32 = (data: Float32Array, dim: number): Float32Array => cachedRowNorms(norm32Cache, (n) => new Float32Array(n), dot32, data, dim);
+
+/** Forgets the cached norms of `data` (its rows were rewritten). */
+function forgetRowNorms(data: Float32Array): void {
+  normCache.delete(data);
+  norm32Cache.delete(data);
+}
 
 /** Rows compared per block in kNN: a block of rows stays in cache while it meets every other row. */
 const KNN_BLOCK = 64;
@@ -274,6 +291,9 @@ export const scalarKernels: Kernels = {
     }
     return { ids, distances };
   },
+
+  allocateMatrix: (rows, dim) => new Float32Array(rows * dim),
+  matrixWritten: forgetRowNorms,
 };
 
 /** Time spent inside kernels, for the benchmark's overhead figure. */
@@ -284,6 +304,8 @@ export function timedKernels(inner: Kernels): Kernels & { elapsedMs: number } {
     knnDistances: (...args) => timeCall(timed, () => inner.knnDistances(...args)),
     nearestDistances: (...args) => timeCall(timed, () => inner.nearestDistances(...args)),
     nearestRows: (...args) => timeCall(timed, () => inner.nearestRows(...args)),
+    allocateMatrix: (rows, dim) => inner.allocateMatrix(rows, dim),
+    matrixWritten: (data) => inner.matrixWritten(data),
   };
   return timed;
 }

@@ -33,8 +33,8 @@ export interface Clustering {
   readonly clusters: number;
   readonly order: Int32Array;
   readonly starts: Int32Array;
-  /** The matrix with its rows in `order`. */
-  readonly permuted: Float32Array;
+  /** Rows of the largest cluster. */
+  readonly largest: number;
 }
 
 const clusterings = new WeakMap<Float32Array, Map<string, Clustering>>();
@@ -84,9 +84,9 @@ export function clusterRows(kernels: Kernels, data: Float32Array, dim: number, r
   const fill = starts.slice(0, clusters);
   const order = new Int32Array(rows);
   for (let r = 0; r < rows; r++) order[fill[assignment[r]!]!++] = r;
-  const permuted = new Float32Array(rows * dim);
-  for (let p = 0; p < rows; p++) permuted.set(data.subarray(order[p]! * dim, (order[p]! + 1) * dim), p * dim);
-  const clustering: Clustering = { clusters, order, starts, permuted };
+  let largest = 0;
+  for (let c = 0; c < clusters; c++) largest = Math.max(largest, starts[c + 1]! - starts[c]!);
+  const clustering: Clustering = { clusters, order, starts, largest };
   let byKey = clusterings.get(data);
   if (!byKey) {
     byKey = new Map();
@@ -122,7 +122,10 @@ export function approximateKnnDistances(
 ): Float32Array {
   const out = new Float32Array((end - start) * k).fill(NaN);
   if (end <= start) return out;
-  const { clusters, order, starts, permuted } = clusterRows(kernels, data, dim, rows, options);
+  const { clusters, order, starts, largest } = clusterRows(kernels, data, dim, rows, options);
+  // One cluster's rows at a time, gathered into a matrix the kernels read in place (no permuted copy of
+  // the whole matrix): candidates are its first `size` rows, in the cluster's order.
+  const gathered = kernels.allocateMatrix(largest, dim);
   for (let c = 0; c < clusters; c++) {
     const clusterStart = starts[c]!;
     const clusterEnd = starts[c + 1]!;
@@ -130,7 +133,9 @@ export function approximateKnnDistances(
     const lo = lowerBound(order, clusterStart, clusterEnd, start);
     const hi = lowerBound(order, lo, clusterEnd, end);
     if (hi <= lo) continue;
-    const knn = kernels.knnDistances(permuted, dim, rows, lo, hi, k, { start: clusterStart, end: clusterEnd });
+    for (let p = clusterStart; p < clusterEnd; p++) gathered.set(data.subarray(order[p]! * dim, (order[p]! + 1) * dim), (p - clusterStart) * dim);
+    kernels.matrixWritten(gathered);
+    const knn = kernels.knnDistances(gathered, dim, largest, lo - clusterStart, hi - clusterStart, k, { start: 0, end: clusterEnd - clusterStart });
     for (let p = lo; p < hi; p++) out.set(knn.subarray((p - lo) * k, (p - lo + 1) * k), (order[p]! - start) * k);
   }
   return out;

@@ -134,6 +134,27 @@ export class ColumnReader {
     return bytes;
   }
 
+  /**
+   * Streams a column object into `target`, which must have exactly its bytes, without holding the object
+   * whole (a matrix is filled shard by shard with no per-shard buffer); false when the shard has no such
+   * column.
+   */
+  async readInto(shard: ShardManifest, column: string, target: Uint8Array): Promise<boolean> {
+    const stored = shard.columns[column];
+    if (!stored) return false;
+    if (stored.bytes !== target.byteLength) throw new Error(`column object ${stored.key} has ${stored.bytes} bytes, ${target.byteLength} expected`);
+    const body = await this.blobs.stream(stored.key);
+    if (!body) throw new Error(`column object ${stored.key} of shard ${shard.id} is missing`);
+    let at = 0;
+    for await (const chunk of body) {
+      if (at + chunk.byteLength > target.byteLength) throw new Error(`column object ${stored.key} has more bytes than the manifest's ${stored.bytes}`);
+      target.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    if (at !== target.byteLength) throw new Error(`column object ${stored.key} has ${at} bytes, manifest says ${stored.bytes}`);
+    return true;
+  }
+
   async float32(shard: ShardManifest, column: string): Promise<Float32Array | undefined> {
     const bytes = await this.bytes(shard, column);
     return bytes && new Float32Array(aligned(bytes));

@@ -16,6 +16,7 @@ import type {
   SelectionSource,
   TaskInfo,
 } from '../selection/types.js';
+import { engineKernels } from '../kernels/engine.js';
 import { mapLimit } from '../store/mapLimit.js';
 import { querySetOfRows } from '../selection/querySet.js';
 
@@ -40,6 +41,7 @@ export interface ResolvedQuerySet {
 }
 
 const SHARD_CONCURRENCY = 8;
+const EMBEDDINGS_COLUMN = 'embeddings.normalized';
 
 function concatFloat32(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -51,11 +53,28 @@ function concatFloat32(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-export async function loadEmbeddings(reader: ColumnReader, shards: readonly ShardManifest[] = reader.manifest.shards): Promise<EmbeddingMatrix> {
+/** Where a matrix of embeddings is allocated: by default where the engine's kernels read it without a copy. */
+export type AllocateMatrix = (rows: number, dim: number) => Float32Array;
+const engineAllocate: AllocateMatrix = (rows, dim) => engineKernels().allocateMatrix(rows, dim);
+
+/**
+ * The embeddings of `shards`, rows in shard order, each shard streamed straight into its rows of one
+ * matrix from `allocate` — the engine's kernels' memory by default, so that the matrix exists once.
+ */
+export async function loadEmbeddings(reader: ColumnReader, shards: readonly ShardManifest[] = reader.manifest.shards, allocate: AllocateMatrix = engineAllocate): Promise<EmbeddingMatrix> {
   const dim = reader.manifest.embeddingDimension;
-  const parts = await mapLimit(shards, SHARD_CONCURRENCY, async (shard) => (await reader.float32(shard, 'embeddings.normalized'))!);
-  const data = concatFloat32(parts);
-  return { rows: data.length / dim, dim, data };
+  const offsets: number[] = [];
+  let rows = 0;
+  for (const shard of shards) {
+    offsets.push(rows);
+    rows += shard.rowCount;
+  }
+  const data = allocate(rows, dim);
+  await mapLimit(shards, SHARD_CONCURRENCY, async (shard, i) => {
+    const target = new Uint8Array(data.buffer, data.byteOffset + offsets[i]! * dim * 4, shard.rowCount * dim * 4);
+    if (!(await reader.readInto(shard, EMBEDDINGS_COLUMN, target))) throw new Error(`shard ${shard.id} has no ${EMBEDDINGS_COLUMN} column`);
+  });
+  return { rows, dim, data };
 }
 
 /**
@@ -105,7 +124,8 @@ export async function loadColumnSource(
   const queries = new Map<string, QuerySet>();
   for (const query of querySets) {
     const self = query.datasetId === datasetId;
-    const matrix = self ? embeddings! : await loadEmbeddings(new ColumnReader(blobs, query.manifest));
+    // Another dataset's matrix only lends its query rows: a plain array, dropped after.
+    const matrix = self ? embeddings! : await loadEmbeddings(new ColumnReader(blobs, query.manifest), undefined, (rows, dim) => new Float32Array(rows * dim));
     queries.set(`${query.datasetId}\u0000${query.tagName}`, querySetOfRows(matrix, query.rows, self ? manifest.rowCount : undefined));
   }
 

@@ -31,8 +31,6 @@ export class KCenter {
   /** Shared scratch for the active and changed lists of the unfused update, grown as needed. */
   private activeScratch = sharedInt32(0);
   private changedScratch = sharedInt32(0);
-  /** Matrices whose int8 codes are filled (quantised on their first coded update). */
-  private readonly coded = new WeakSet<MatrixContext>();
 
   constructor(
     private readonly runtime: FastRuntime,
@@ -116,9 +114,9 @@ export class KCenter {
 
   /** The rows' int8 codes, made once per matrix (wasm/simd.as, quantiseRows). */
   private ensureCodes(ctx: MatrixContext): void {
-    if (this.coded.has(ctx)) return;
+    if (ctx.codesFilled) return;
     for (const b of ctx.blocks) this.runtime.kernelsOn(b.memory).quantiseRows(b.data, ctx.dim, b.rows, b.codes, b.scales, b.codeErrors);
-    this.coded.add(ctx);
+    ctx.codesFilled = true;
   }
 
   /** The whole update in WebAssembly, the state beside the rows: the active list is copied in once. */

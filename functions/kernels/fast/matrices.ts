@@ -1,9 +1,11 @@
 /**
  * Matrices copied into WebAssembly memory, once per Float32Array and storage (kept while the array
- * lives, released on every thread when it is collected or forgotten), laid out as ops/layout.ts declares;
- * with room for int8 codes of the rows when the k-center scan reads codes (fast/kcenter.ts fills it).
+ * lives, released on every thread when it is collected or forgotten), laid out as ops/layout.ts declares,
+ * with room for int8 codes of the rows when the k-center scan reads codes (fast/kcenter.ts fills it) —
+ * or allocated there to begin with ({@link Matrices.allocate}): the caller writes the rows straight
+ * into the block, and no copy is made.
  */
-import { rowNormsSq } from '../index.js';
+import { dot, rowNormsSq } from '../index.js';
 import { CHUNK, MAX_MEMORY_BYTES, PAGE, placeBlock, rowsPerBlock, scratchPerThread, type BlockDescription, type BlockShape, type ContextDescription, type Storage } from '../ops/layout.js';
 import { wasm } from '../wasm/api.js';
 import type { FastRuntime } from './runtime.js';
@@ -18,6 +20,12 @@ export interface MatrixContext extends ContextDescription {
   bound?: { basis: Float32Array; picks: number; pausedUntil: number };
   /** Where symmetric kNN's candidate lists start, once the block has grown for them. */
   symmetric?: number;
+  /** Whether the rows were written by the caller straight into the block ({@link Matrices.allocate}). */
+  allocated?: boolean;
+  /** An allocated matrix whose rows were written since its norms were computed: they are, on next use. */
+  unsealed?: boolean;
+  /** Whether the int8 codes of the rows are filled (quantised on the first coded update; rows written since clear it). */
+  codesFilled?: boolean;
 }
 
 export interface MatrixOptions {
@@ -55,7 +63,9 @@ export class Matrices {
     let byKind = this.contexts.get(data);
     const key = `${kind}/${dim}/${rows}`;
     const found = byKind?.get(key);
+    if (found?.unsealed) this.seal(found, data);
     if (found) return found;
+    this.runtime.stats.copiedMatrices++;
     const context = this.copyIn(data.length === rows * dim ? data : data.subarray(0, rows * dim), dim, rows, kind);
     this.runtime.pool.addContext(context);
     this.released.register(data, context.id, data);
@@ -65,6 +75,75 @@ export class Matrices {
     }
     byKind.set(key, context);
     return context;
+  }
+
+  /**
+   * A zeroed matrix of `rows` × `dim` whose rows the caller writes: a view of the rows' area of a float32
+   * block, registered as the matrix's context, so the first kernel call finds it without copying (its
+   * norms are computed then). Released like a copy: when the view is collected, or by {@link forget}
+   * (the view stays readable; a later use copies it). A matrix larger than one block cannot be one view:
+   * it is a plain array, copied on first use.
+   */
+  allocate(rows: number, dim: number): Float32Array {
+    const shape = this.shape(dim, 'float32');
+    const perBlock = rowsPerBlock(shape, this.options.blockBytes);
+    if (rows > perBlock || dim === 0 || rows === 0) return new Float32Array(rows * dim);
+    const { at, end } = placeBlock(shape, rows);
+    const memory = new wasm.Memory({ initial: Math.ceil(end / PAGE), maximum: MAX_MEMORY_BYTES / PAGE, shared: true });
+    const buffer = memory.buffer;
+    const view = new Float32Array(buffer, at.data, rows * dim);
+    const block: BlockDescription = { memory, rowStart: 0, rows, ...at };
+    const context: MatrixContext = {
+      id: this.nextId++,
+      kind: 'float32',
+      dim,
+      rows,
+      rowsPerBlock: perBlock,
+      chunk: CHUNK,
+      scratchPerThread: shape.scratchPerThread,
+      codes: shape.codes,
+      blocks: [block],
+      centers: [new Float32Array(buffer, at.center, dim)],
+      allocated: true,
+      unsealed: true,
+    };
+    this.runtime.pool.addContext(context);
+    this.released.register(view, context.id, view);
+    this.contexts.set(view, new Map([[`float32/${dim}/${rows}`, context]]));
+    this.runtime.stats.allocatedMatrices++;
+    return view;
+  }
+
+  /**
+   * The rows of `data` were written after a kernel saw it: an allocated matrix gets its norms again on
+   * next use (and its projection bound again); a copied one is dropped, and copied again on next use.
+   */
+  written(data: Float32Array): void {
+    const byKind = this.contexts.get(data);
+    if (!byKind) return;
+    for (const [key, ctx] of byKind) {
+      if (ctx.allocated) {
+        ctx.unsealed = true;
+        ctx.bound = undefined;
+        ctx.codesFilled = false;
+      } else {
+        byKind.delete(key);
+        this.runtime.pool.release(ctx.id);
+      }
+    }
+    if (byKind.size > 0) return;
+    this.contexts.delete(data);
+    this.released.unregister(data);
+  }
+
+  /** An allocated matrix's squared norms, from the rows written into its block: as {@link copyIn} computes them. */
+  private seal(ctx: MatrixContext, data: Float32Array): void {
+    const b = ctx.blocks[0]!;
+    const dim = ctx.dim;
+    const norms = new Float64Array(b.memory.buffer, b.norms64, ctx.rows);
+    for (let r = 0; r < ctx.rows; r++) norms[r] = dot(data, r * dim, data, r * dim, dim);
+    this.runtime.kernelsOn(b.memory).rowNorms32(b.data, dim, ctx.rows, b.norms32);
+    ctx.unsealed = false;
   }
 
   /** Frees every copy of `data` now; a later use copies it again. */

@@ -17,10 +17,13 @@ export interface FastStats {
   symmetricOps: number;
   exactRows: number;
   referenceCalls: number;
+  /** Matrices copied into WebAssembly memory on first use (fast/matrices.ts), and allocated there to begin with. */
+  copiedMatrices: number;
+  allocatedMatrices: number;
 }
 
 export class FastRuntime {
-  readonly stats: FastStats = { parallelOps: 0, fusedOps: 0, boundedOps: 0, skippedRows: 0, float32Rows: 0, symmetricOps: 0, exactRows: 0, referenceCalls: 0 };
+  readonly stats: FastStats = { parallelOps: 0, fusedOps: 0, boundedOps: 0, skippedRows: 0, float32Rows: 0, symmetricOps: 0, exactRows: 0, referenceCalls: 0, copiedMatrices: 0, allocatedMatrices: 0 };
 
   constructor(
     readonly module: WasmModule,
