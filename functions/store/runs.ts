@@ -89,9 +89,9 @@ export interface SelectionRun {
 }
 
 /**
- * One workflow task invocation, measured around the task: its wall time and the peak resident memory of
- * the process that ran it (`process.resourceUsage().maxRSS`). On a warm Lambda, or in the local
- * runtime's threads, that peak is the process's since it started: an upper bound of the task's own.
+ * One workflow task invocation, measured around the task (functions/workflow/taskList.ts): its wall time
+ * and the peak resident memory of the process that ran it. On a warm Lambda, or in the local runtime's
+ * threads, that peak is the process's since it started: an upper bound of the task's own.
  */
 export interface TaskTiming {
   readonly task: string;

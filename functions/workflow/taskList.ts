@@ -7,6 +7,7 @@
  * process that ran it go to the run's `taskTimings` (one entry per plan, shard, Select hop, finish), so
  * the memory sizes of the stack follow from what the tasks took (budgets.ts).
  */
+import { readFileSync } from 'node:fs';
 import type { TaskBudgets, WorkflowTask } from './budgets.js';
 import { TASK_OF_STATE } from './states.js';
 import * as tasks from './tasks.js';
@@ -30,12 +31,21 @@ export interface SelectEvent extends tasks.RunEvent {
 }
 
 /**
- * The peak resident memory of this process so far, in MB (`maxRSS` is in KiB). In a fresh process (a
- * cold Lambda, or the local runtime's process isolation) that is the task's own peak; in a warm Lambda
- * or a thread of a shared process, an upper bound of it.
+ * The peak resident memory of this process so far, in MB. In a fresh process (a cold Lambda, or the
+ * local runtime's process isolation) that is the task's own peak; in a warm Lambda or a thread of a
+ * shared process, an upper bound of it. Read from `VmHWM` in /proc/self/status where there is one
+ * (Linux, as on Lambda): `maxRSS` of getrusage also keeps the peak of the process that forked this one
+ * (Linux carries it over fork and exec), which would credit a child with its parent's memory.
  */
 export function peakRssMb(): number {
-  return Math.round((process.resourceUsage().maxRSS * 1024) / 1e6);
+  let kib = process.resourceUsage().maxRSS;
+  try {
+    const hwm = /^VmHWM:\s*(\d+)\s*kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) kib = Number(hwm[1]);
+  } catch {
+    // No /proc (not Linux): maxRSS, which is this process's own where fork does not carry it over.
+  }
+  return Math.round((kib * 1024) / 1e6);
 }
 
 /**

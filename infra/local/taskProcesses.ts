@@ -1,10 +1,10 @@
 /**
  * The workflow's tasks each in a fresh child process, for the local runtime (`WINNOW_TASK_ISOLATION=process`):
  * as on Lambda, where a task that cold-starts has a process of its own, a task's peak memory
- * (`maxRSS`, recorded in the run's task timings) is its own and not that of every task and the API
- * sharing one process. The child runs the task worker (taskWorker.ts) over IPC, plays one task and is
- * ended; starting it costs about a second (Node and the TypeScript loader), which a benchmark counts in
- * each task's wall time, as a cold start.
+ * (recorded in the run's task timings) is its own and not that of every task and the API sharing one
+ * process. The child runs the task worker (taskWorker.ts) over IPC, plays one task and is ended.
+ * Starting it costs about a second (Node and the TypeScript loader), outside the task's recorded time,
+ * as a Lambda's cold start is outside its handler's.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -19,6 +19,19 @@ export async function taskTimings(url: string, runId: string): Promise<TaskTimin
   return answer.data.selectionRun.taskTimings;
 }
 
+/**
+ * The run's task timings once Finish's entry is there: it is written as the task ends, just after the
+ * run turns SUCCEEDED.
+ */
+export async function finishedTaskTimings(url: string, runId: string, timeoutMs = 10_000): Promise<TaskTimingView[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const timings = await taskTimings(url, runId);
+    if (timings.some((t) => t.task === 'finish') || Date.now() > deadline) return timings;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** `rows` rows of `dim` embeddings around 8 centres, from a fixed-seed generator. */
 export function clusteredEmbeddingsCsv(rows: number, dim: number): Buffer {
   let state = 3;

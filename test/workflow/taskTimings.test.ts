@@ -15,7 +15,7 @@ import { commitUpload, createDataset, putUpload } from '../support/datasets.js';
 import { uniqueName } from '../support/graphql.js';
 import { startSelection, waitForRun } from '../support/runs.js';
 import { startTestRuntime } from '../support/runtime.js';
-import { clusteredEmbeddingsCsv, taskTimings } from '../support/taskTimings.js';
+import { clusteredEmbeddingsCsv, finishedTaskTimings } from '../support/taskTimings.js';
 
 const env = inject('winnowEnv');
 const runs = new DynamoRunRepository(createAwsClients(env).dynamo, env.tableName);
@@ -56,7 +56,7 @@ describe('task timings', () => {
     expect(run.status, run.failureReason ?? '').toBe('SUCCEEDED');
     expect(run.shardsTotal).toBe(2);
 
-    const timings = await taskTimings(runtime.url, run.id);
+    const timings = await finishedTaskTimings(runtime.url, run.id);
     const hops = selectCalls.get(run.id)!;
     expect(hops).toBeGreaterThanOrEqual(3);
     expect(timings.map((t) => [t.task, t.shard ?? t.hop])).toEqual([

@@ -522,7 +522,10 @@ export type SelectionRun = {
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: RunStatus;
   summary?: Maybe<SelectionSummary>;
-  /** Each task invocation so far, in the order of the workflow: plan, shards by index, Select hops, finish. */
+  /**
+   * Each task invocation so far, in the order of the workflow: plan, shards by index, Select hops, finish.
+   * An entry is written as its task ends, so Finish's comes just after the run turns SUCCEEDED.
+   */
   taskTimings: Array<TaskTiming>;
   timings: Array<PhaseTiming>;
 };
