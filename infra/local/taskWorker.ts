@@ -54,7 +54,9 @@ const channel = parentPort
       send: (response: TaskResponse) => process.send!(response),
     };
 
-lowerThreadPriority();
+// A process of its own is measured as a Lambda would run it, at the machine's normal priority; the
+// API, in another process, keeps its own share of the cores.
+if (parentPort) lowerThreadPriority();
 installCrashPointsFromEnv();
 const { env, budgetMs, budgets } = channel.data;
 const deps = createStores(env);
