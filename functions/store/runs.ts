@@ -84,6 +84,30 @@ export interface SelectionRun {
   readonly summary?: RunSummary;
   /** Milliseconds per phase. */
   readonly timings?: Readonly<Record<string, number>>;
+  /** Each task invocation's time and peak memory, keyed by {@link taskTimingKey} (`plan`, `shard#3`, `select#0`). */
+  readonly taskTimings?: Readonly<Record<string, TaskTiming>>;
+}
+
+/**
+ * One workflow task invocation, measured around the task (functions/workflow/taskList.ts): its wall time
+ * and the peak resident memory of the process that ran it. On a warm Lambda, or in the local runtime's
+ * threads, that peak is the process's since it started: an upper bound of the task's own.
+ */
+export interface TaskTiming {
+  readonly task: string;
+  /** The shard a Shard task worked on. */
+  readonly shard?: number;
+  /** Which Select invocation of the run, from 0 (the state machine calls Select until the picks are done). */
+  readonly hop?: number;
+  readonly milliseconds: number;
+  readonly peakRssMb: number;
+}
+
+/** Where a task's entry is kept: one per shard and per Select hop, so a retried task overwrites its own. */
+export function taskTimingKey(timing: Pick<TaskTiming, 'task' | 'shard' | 'hop'>): string {
+  if (timing.shard !== undefined) return `${timing.task}#${timing.shard}`;
+  if (timing.hop !== undefined) return `${timing.task}#${timing.hop}`;
+  return timing.task;
 }
 
 export interface RunRepository {
@@ -112,6 +136,12 @@ export interface RunRepository {
    * once; `shardsDone` is the size of that set.
    */
   markShardDone(id: string, shard: number): Promise<void>;
+  /**
+   * Records a task invocation's time and peak memory under {@link taskTimingKey}, whatever the run's
+   * status (Finish's entry comes after SUCCEEDED). Idempotent: a retried task overwrites its entry. A
+   * run that no longer exists records nothing.
+   */
+  recordTaskTiming(id: string, timing: TaskTiming): Promise<void>;
   /** Hides the run (NOT_FOUND from then on) ahead of deleting its objects; idempotent. */
   markDeleting(id: string): Promise<void>;
   /** Deletes the run's record: the last step of deleting a run. */
@@ -269,6 +299,33 @@ export class DynamoRunRepository implements RunRepository {
         ExpressionAttributeValues: { ':shard': new Set([shard]) },
       }),
     );
+  }
+
+  async recordTaskTiming(id: string, timing: TaskTiming): Promise<void> {
+    const key = taskTimingKey(timing);
+    const exists = 'attribute_exists(pk) AND attribute_not_exists(deletingAt)';
+    const send = (condition: string, update: string, names: Record<string, string>, values: Record<string, unknown>) =>
+      this.client.send(
+        new UpdateCommand({ TableName: this.tableName, Key: runKey(id), UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+      );
+    const conditionFailed = (error: unknown) => {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    };
+    // A map entry can only be set inside an existing map: the first entry creates the map, and a task
+    // that loses that race sets its entry in the map the winner created.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        return void (await send(`${exists} AND attribute_exists(#timings)`, 'SET #timings.#key = :timing', { '#timings': 'taskTimings', '#key': key }, { ':timing': timing }));
+      } catch (error) {
+        conditionFailed(error);
+      }
+      try {
+        return void (await send(`${exists} AND attribute_not_exists(#timings)`, 'SET #timings = :map', { '#timings': 'taskTimings' }, { ':map': { [key]: timing } }));
+      } catch (error) {
+        conditionFailed(error);
+      }
+    }
+    // Both conditions failed twice: the run is gone (or being deleted), so there is nothing to record on.
   }
 
   async markDeleting(id: string): Promise<void> {

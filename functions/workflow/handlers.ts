@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { winnowEnvFromProcess } from '../store/aws.js';
 import { createStores } from '../store/stores.js';
 import { selectBudgetMs, taskBudgetsFromEnv } from './budgets.js';
-import { WORKFLOW_TASKS, type TaskSettings } from './taskList.js';
+import { WORKFLOW_TASKS, type SelectEvent, type TaskSettings } from './taskList.js';
 import type * as tasks from './tasks.js';
 
 let cached: tasks.WorkflowDeps | undefined;
@@ -19,6 +19,6 @@ const settings = (context?: Context): TaskSettings => ({
 
 export const plan = (event: tasks.RunEvent) => WORKFLOW_TASKS.plan(deps(), event, settings());
 export const shard = (event: tasks.RunEvent & { shard: number }) => WORKFLOW_TASKS.shard(deps(), event);
-export const select = (event: tasks.RunEvent, context: Context) => WORKFLOW_TASKS.select(deps(), event, settings(context));
+export const select = (event: SelectEvent, context: Context) => WORKFLOW_TASKS.select(deps(), event, settings(context));
 export const finish = (event: tasks.RunEvent) => WORKFLOW_TASKS.finish(deps(), event);
 export const markFailed = (event: tasks.FailedEvent) => WORKFLOW_TASKS.markFailed(deps(), event);

@@ -15,6 +15,7 @@ import { startGraphqlHttpServer } from './httpServer.js';
 import { startDynamoStandIn, startS3StandIn } from './standins.js';
 import { synthesizeWorkflowDefinition } from './stateMachine.js';
 import { startLocalStepFunctions, type LocalTaskHandler } from './stepFunctions.js';
+import { TaskProcesses } from './taskProcesses.js';
 import { TaskThreads } from './taskThreads.js';
 import { InProcessCommitDispatcher } from '../../functions/ingest/commitJobs.js';
 import { createStores } from '../../functions/store/stores.js';
@@ -62,6 +63,13 @@ export interface LocalRuntimeOptions {
    */
   readonly taskThreads?: boolean;
   /**
+   * Run each workflow task in a fresh child process instead (`'process'`), as a cold Lambda runs it: its
+   * peak memory in the run's task timings is then its own, not the process's that all tasks and the API
+   * share. Default: `WINNOW_TASK_ISOLATION` (`process`, or `thread` for `taskThreads`), else as
+   * `taskThreads` says. Slower to start each task (about a second); for measuring.
+   */
+  readonly taskIsolation?: TaskIsolation;
+  /**
    * The workflow definition to run instead of synthesizing the stack's, which takes seconds: for a
    * process started many times over (the crash suite's), given what `synthesizeWorkflowDefinition` returned.
    */
@@ -102,6 +110,17 @@ export interface LocalRuntimeOptions {
 }
 
 const DEFAULT_SWEEP_INTERVAL_MS = 5 * 60_000;
+
+export type TaskIsolation = 'thread' | 'process';
+export const TASK_ISOLATION_ENV = 'WINNOW_TASK_ISOLATION';
+
+/** Where tasks run, from {@link TASK_ISOLATION_ENV} (undefined when unset). */
+export function taskIsolationFromEnv(env: NodeJS.ProcessEnv = process.env): TaskIsolation | undefined {
+  const value = env[TASK_ISOLATION_ENV];
+  if (value === undefined || value === '') return undefined;
+  if (value === 'thread' || value === 'process') return value;
+  throw new Error(`${TASK_ISOLATION_ENV} must be 'thread' or 'process', got '${value}'`);
+}
 
 export interface LocalRuntime {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`; the web console is at `/` of the same origin. */
@@ -148,11 +167,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
     const budgetMs = options.selectBudgetMs ?? selectBudgetMs(WORKFLOW_TIMEOUTS.select.toMilliseconds());
     const handlers: Record<string, LocalTaskHandler> = stateHandlers(taskDeps, { budgets: options.taskBudgets, selectBudgetMs: () => budgetMs });
-    // Off the API's event loop: each task in a worker thread (`npm start`; see `taskThreads`).
-    if (options.taskThreads === true && !options.instrumentTaskClients) {
-      const threads = new TaskThreads({ env: storeEnv, budgetMs, ...(options.taskBudgets ? { budgets: options.taskBudgets } : {}) });
-      started.push(threads);
-      for (const state of Object.keys(handlers)) handlers[state] = threads.handler(state);
+    // Off the API's event loop: each task in a worker thread (`npm start`; see `taskThreads`), or in a
+    // process of its own (`taskIsolation`).
+    const isolation = options.taskIsolation ?? taskIsolationFromEnv() ?? (options.taskThreads === true ? 'thread' : undefined);
+    if (isolation && !options.instrumentTaskClients) {
+      const data = { env: storeEnv, budgetMs, ...(options.taskBudgets ? { budgets: options.taskBudgets } : {}) };
+      const runner = isolation === 'process' ? new TaskProcesses(data) : new TaskThreads(data);
+      started.push(runner);
+      for (const state of Object.keys(handlers)) handlers[state] = runner.handler(state);
     }
     const wrapped = Object.fromEntries(Object.entries(handlers).map(([state, handler]) => [state, options.wrapTask ? options.wrapTask(state, handler) : handler]));
     let definition = options.definition ?? synthesizeWorkflowDefinition(storeEnv.bucketName);

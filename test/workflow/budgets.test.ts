@@ -20,8 +20,8 @@ describe('sizeRefusal', () => {
     expect(sizeRefusal(budgetsOf({}), 1_000_000, 128)).toBeUndefined();
     const refusal = sizeRefusal(budgetsOf({}), 10_000_000, 768);
     expect(refusal).toMatch(/^the dataset's 10,000,000 rows × 768 dimensions need about [\d,]+ MB in shard, which has 3,008 MB: deploy with more memory \(context shardMemoryMb/);
-    // With the most memory Lambda has, 1M × 768 fits.
-    expect(sizeRefusal(budgetsOf({ shard: 10_240, select: 10_240, finish: 10_240 }), 1_000_000, 768)).toBeUndefined();
+    // With the most memory Lambda has, 1M × 384 fits (the measured model: about 7,741 MiB in shard).
+    expect(sizeRefusal(budgetsOf({ shard: 10_240, select: 10_240, finish: 10_240 }), 1_000_000, 384)).toBeUndefined();
   });
 
   it('grows with rows and with the dimension', () => {
@@ -35,8 +35,8 @@ describe('Plan with budgets', () => {
   let shardCalls = 0;
   beforeAll(async () => {
     runtime = await startTestRuntime({
-      // Select given the runtime's own share only: no dataset fits.
-      taskBudgets: budgetsOf({ select: 256 }),
+      // Select given less than the runtime's own share: no dataset fits.
+      taskBudgets: budgetsOf({ select: 128 }),
       wrapTask: (state, handler) => (state === 'Shard' ? (input) => (shardCalls++, handler(input)) : handler),
     });
   });
@@ -53,7 +53,7 @@ describe('Plan with budgets', () => {
     expect(started.errors).toBeUndefined();
     const done = await waitForRun(runtime.url, started.data!.startSelection.id);
     expect(done.status).toBe('FAILED');
-    expect(done.failureReason).toMatch(/^the dataset's 40 rows × 8 dimensions need about 257 MB in select, which has 256 MB: deploy with more memory \(context selectMemoryMb, at most 10,240\)/);
+    expect(done.failureReason).toMatch(/^the dataset's 40 rows × 8 dimensions need about 221 MB in select, which has 128 MB: deploy with more memory \(context selectMemoryMb, at most 10,240\)/);
     expect(shardCalls).toBe(0);
     expect(done.resultTag ?? null).toBeNull();
   });

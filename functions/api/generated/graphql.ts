@@ -522,6 +522,11 @@ export type SelectionRun = {
   startedAt?: Maybe<Scalars['DateTime']['output']>;
   status: RunStatus;
   summary?: Maybe<SelectionSummary>;
+  /**
+   * Each task invocation so far, in the order of the workflow: plan, shards by index, Select hops, finish.
+   * An entry is written as its task ends, so Finish's comes just after the run turns SUCCEEDED.
+   */
+  taskTimings: Array<TaskTiming>;
   timings: Array<PhaseTiming>;
 };
 
@@ -647,6 +652,23 @@ export type TagRefInput = {
 export type TargetRangeInput = {
   maxSum?: InputMaybe<Scalars['Float']['input']>;
   minSum?: InputMaybe<Scalars['Float']['input']>;
+};
+
+/**
+ * One workflow task invocation: its wall time and the peak resident memory of the process that ran it.
+ * On Lambda a warm container's peak is its peak since it started, so there the figure is an upper bound
+ * of the task's own.
+ */
+export type TaskTiming = {
+  __typename?: 'TaskTiming';
+  /** Which Select invocation (from 0), for a select task: Select checkpoints near its time limit and runs again. */
+  hop?: Maybe<Scalars['Int']['output']>;
+  milliseconds: Scalars['Float']['output'];
+  peakRssMb: Scalars['Float']['output'];
+  /** The shard, for a shard task. */
+  shard?: Maybe<Scalars['Int']['output']>;
+  /** The task: plan, shard, select or finish. */
+  task: Scalars['String']['output'];
 };
 
 export type TaskType =
@@ -859,6 +881,7 @@ export type ResolversTypes = ResolversObject<{
   TagPage: ResolverTypeWrapper<Omit<TagPage, 'items'> & { items: Array<ResolversTypes['Tag']> }>;
   TagRefInput: TagRefInput;
   TargetRangeInput: TargetRangeInput;
+  TaskTiming: ResolverTypeWrapper<TaskTiming>;
   TaskType: TaskType;
   ThresholdOperation: ThresholdOperation;
   Upload: ResolverTypeWrapper<UploadRecord>;
@@ -917,6 +940,7 @@ export type ResolversParentTypes = ResolversObject<{
   TagPage: Omit<TagPage, 'items'> & { items: Array<ResolversParentTypes['Tag']> };
   TagRefInput: TagRefInput;
   TargetRangeInput: TargetRangeInput;
+  TaskTiming: TaskTiming;
   Upload: UploadRecord;
   UploadFile: UploadFile;
   UploadFileInput: UploadFileInput;
@@ -1106,6 +1130,7 @@ export type SelectionRunResolvers<ContextType = ApiContext, ParentType extends R
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
   summary?: Resolver<Maybe<ResolversTypes['SelectionSummary']>, ParentType, ContextType>;
+  taskTimings?: Resolver<Array<ResolversTypes['TaskTiming']>, ParentType, ContextType>;
   timings?: Resolver<Array<ResolversTypes['PhaseTiming']>, ParentType, ContextType>;
 }>;
 
@@ -1152,6 +1177,14 @@ export type TagResolvers<ContextType = ApiContext, ParentType extends ResolversP
 export type TagPageResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['TagPage'] = ResolversParentTypes['TagPage']> = ResolversObject<{
   items?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
   nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type TaskTimingResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['TaskTiming'] = ResolversParentTypes['TaskTiming']> = ResolversObject<{
+  hop?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  milliseconds?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  peakRssMb?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  shard?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  task?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type UploadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Upload'] = ResolversParentTypes['Upload']> = ResolversObject<{
@@ -1213,6 +1246,7 @@ export type Resolvers<ContextType = ApiContext> = ResolversObject<{
   StrategyObjective?: StrategyObjectiveResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   TagPage?: TagPageResolvers<ContextType>;
+  TaskTiming?: TaskTimingResolvers<ContextType>;
   Upload?: UploadResolvers<ContextType>;
   UploadFile?: UploadFileResolvers<ContextType>;
   UploadTargetPage?: UploadTargetPageResolvers<ContextType>;

@@ -9,6 +9,8 @@ import { PRESIGNED_URL_SECONDS } from '../../ingest/startUpload.js';
 import type { ApiContext } from '../context.js';
 
 const PICK_PAGE_MAX = 1000;
+/** The order the workflow runs its tasks in, for `taskTimings`. */
+const TASK_ORDER = ['plan', 'shard', 'select', 'finish', 'markFailed'];
 /** Every presigned URL of the API lives as long: one hour. */
 const REPORT_URL_SECONDS = PRESIGNED_URL_SECONDS;
 
@@ -81,6 +83,10 @@ export const runFields: SelectionRunResolvers = {
     };
   },
   timings: (run) => Object.entries(run.timings ?? {}).map(([phase, milliseconds]) => ({ phase, milliseconds })),
+  taskTimings: (run) =>
+    Object.values(run.taskTimings ?? {})
+      .map((t) => ({ task: t.task, shard: t.shard ?? null, hop: t.hop ?? null, milliseconds: t.milliseconds, peakRssMb: t.peakRssMb }))
+      .sort((a, b) => TASK_ORDER.indexOf(a.task) - TASK_ORDER.indexOf(b.task) || (a.shard ?? a.hop ?? 0) - (b.shard ?? b.hop ?? 0)),
   resultTag: async (run, _args, context) => {
     if (run.status !== 'SUCCEEDED') return null;
     const dataset = await context.datasets.get(context.tenantId, run.datasetId);
