@@ -6,7 +6,8 @@
  * - `runs-work/<id>/snapshot/<n>.bin`: column n, the dataset's rows concatenated in row order, in the
  *   encoding of the dataset's column (store/columns.ts), rows missing from a shard filled as the column
  *   reader would read them (NaN, -1, 0). Object columns hold the objects of all shards in shard order.
- *   `fileNames` holds one JSON array per shard, one per line.
+ *   `fileNames` holds one JSON array per shard, one per line. `duplicates/…`: the raw rows exact
+ *   duplicates are decided on (snapshotDuplicates.ts).
  * - `runs-work/<id>/snapshot/manifest.json` ({@link RunSnapshot}): what each object holds (name, element
  *   type, units, width, bytes), written last, so a task that finds it finds every column whole.
  *
@@ -19,6 +20,7 @@ import type { BlobStore } from '../store/blobs.js';
 import { ColumnReader, type DatasetManifest, type ShardManifest } from '../store/columns.js';
 import type { ColumnNeeds, ResolvedQuerySet } from './columnSource.js';
 import { runKeys } from './results.js';
+import { candidatesWithRaw, DUPLICATE_RAW_COLUMN, DUPLICATE_ROWS_COLUMN, rawRows, RowHashes } from './snapshotDuplicates.js';
 
 export type SnapshotElement = 'float32' | 'float64' | 'int32' | 'uint8' | 'jsonLines';
 
@@ -141,6 +143,11 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
+export interface SnapshotOptions {
+  /** Whether the selection removes exact duplicates (then the raw rows that may be duplicates are packed too). */
+  readonly duplicates?: boolean;
+}
+
 /** Writes the snapshot of a run's columns (Plan). */
 export async function writeRunSnapshot(
   blobs: BlobStore,
@@ -149,6 +156,7 @@ export async function writeRunSnapshot(
   manifest: DatasetManifest,
   needs: ColumnNeeds,
   querySets: readonly ResolvedQuerySet[],
+  options: SnapshotOptions = {},
 ): Promise<RunSnapshot> {
   const reader = new ColumnReader(blobs, manifest);
   const columns: Record<string, SnapshotColumn> = {};
@@ -160,12 +168,21 @@ export async function writeRunSnapshot(
   };
 
   await write(FILE_NAMES_COLUMN, 'jsonLines', manifest.rowCount, 1, fileNameLines(reader));
+  const hashes = options.duplicates ? new RowHashes(manifest.rowCount, manifest.embeddingDimension) : undefined;
   for (const spec of rowColumns(manifest, needs, querySets)) {
     const missing = (shard: ShardManifest) => {
       if (spec.missing === undefined) throw new Error(`shard ${shard.id} has no ${spec.name} column`);
       return filled(spec, shard.rowCount);
     };
-    await write(spec.name, spec.element, manifest.rowCount, spec.width, shardObjects(reader, manifest.shards, spec.name, missing));
+    const chunks = shardObjects(reader, manifest.shards, spec.name, missing);
+    await write(spec.name, spec.element, manifest.rowCount, spec.width, spec.name === EMBEDDINGS_COLUMN && hashes ? hashes.tap(chunks) : chunks);
+  }
+  if (hashes && columns[EMBEDDINGS_COLUMN]) {
+    const rows = candidatesWithRaw(manifest, hashes.candidates());
+    if (rows.length > 0) {
+      await write(DUPLICATE_ROWS_COLUMN, 'int32', rows.length, 1, once(new Uint8Array(Int32Array.from(rows).buffer)));
+      await write(DUPLICATE_RAW_COLUMN, 'float32', rows.length, manifest.embeddingDimension, rawRows(blobs, manifest, rows));
+    }
   }
   for (const task of needs.objectEmbeddings ?? []) {
     const info = manifest.tasks[task];

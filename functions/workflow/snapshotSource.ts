@@ -13,6 +13,8 @@ import type { SelectionConfig } from '../selection/index.js';
 import { cachedMatrix, loadColumnSource, sourceOver, type ColumnNeeds, type ResolvedQuerySet } from './columnSource.js';
 import { columnNeeds } from './config.js';
 import { EMBEDDINGS_COLUMN, type RunSnapshot } from './snapshot.js';
+import { snapshotRawRows } from './snapshotDuplicates.js';
+import type { RawEmbeddingRows } from './selectionExtras.js';
 import { allocateFloat32, openRunSnapshot, SnapshotReader, type AllocateMatrix } from './snapshotReader.js';
 
 export interface SnapshotSourceOptions {
@@ -30,7 +32,7 @@ export async function loadSnapshotSource(
   snapshot: RunSnapshot,
   needs: ColumnNeeds,
   options: SnapshotSourceOptions = {},
-): Promise<SelectionSource & { fileNames(): Promise<string[]> }> {
+): Promise<SelectionSource & { fileNames(): Promise<string[]>; rawEmbeddingRows: RawEmbeddingRows }> {
   if (snapshot.datasetVersion !== manifest.version || snapshot.rowCount !== manifest.rowCount) {
     throw new Error(`the run's snapshot is of version ${snapshot.datasetVersion} (${snapshot.rowCount} rows), the run pinned ${manifest.version} (${manifest.rowCount} rows)`);
   }
@@ -82,7 +84,8 @@ export async function loadSnapshotSource(
     if (query.embeddings === undefined) queries.set(key, querySetOfRows(embeddings!, rows, manifest.rowCount));
     else queries.set(key, { embeddings: { rows: rows.length, dim: reader.column(query.embeddings)!.width, data: await reader.float32Into(query.embeddings) } });
   }
-  return sourceOver(manifest, { embeddings, metadata, scores, classCounts, categoryCounts, objects, queries }, () => reader.fileNames());
+  const source = sourceOver(manifest, { embeddings, metadata, scores, classCounts, categoryCounts, objects, queries }, () => reader.fileNames());
+  return { ...source, rawEmbeddingRows: snapshotRawRows(reader) };
 }
 
 export interface RunSourceDeps {

@@ -102,7 +102,9 @@ export async function plan(deps: WorkflowDeps, { runId }: RunEvent, options: Pla
     throw error;
   }
   // Every later task reads the run's columns from this snapshot, one object per column (snapshot.ts).
-  await writeRunSnapshot(deps.blobs, runId, run.datasetId, manifest, columnNeeds(config), await resolveQuerySets(deps, run, config));
+  await writeRunSnapshot(deps.blobs, runId, run.datasetId, manifest, columnNeeds(config), await resolveQuerySets(deps, run, config), {
+    duplicates: config.removeExactDuplicates !== false,
+  });
   const shards = manifest.shards.map((_, i) => i);
   const shardListKey = runKeys.shardList(runId);
   await deps.blobs.putJson(shardListKey, shards);

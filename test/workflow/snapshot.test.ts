@@ -223,6 +223,29 @@ describe('the run snapshot', () => {
     expect(snapshot).toMatchObject({ datasetVersion: pinned.version, rowCount: pinned.rowCount });
   });
 
+  it('brings the raw rows that decide exact duplicates, so Select reads no raw shard either', async () => {
+    const own = await createDataset(runtime.url, uniqueName('snapshot-twins'));
+    const row = (values: number[]) => [...values, ...Array<number>(DIM - values.length).fill(0)].join(',');
+    const upload = (lines: [string, number[]][]) =>
+      inlineUpload(runtime.url, own, [{ path: 'embeddings.csv', content: `filenames,${Array.from({ length: DIM }, (_, j) => `embedding_${j}`).join(',')},labels\n${lines.map(([n, v]) => `${n},${row(v)},0`).join('\n')}\n` }]);
+    // Shard 1: a, c and others; shard 2: b (a's raw twin) and d (normalizes as c does, raw differs).
+    expect((await upload([['a.png', [1, 0, 0.5]], ['c.png', [1, 1]], ['e.png', [0, 0, 1]], ['f.png', [0, -1, 0, 1]]])).errors).toBeUndefined();
+    expect((await upload([['b.png', [1, 0, 0.5]], ['d.png', [2, 2]], ['g.png', [0, 0, 0, 0, 1]]])).errors).toBeUndefined();
+    const runId = randomUUID();
+    await stores.runs.create({ id: runId, tenantId, datasetId: own, status: 'QUEUED', config: { n_samples: 7, strategies: [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'DIVERSITY' } }] }, resultTagName: 'twins', createdAt: new Date().toISOString() });
+    const planned = await plan(deps, { runId });
+    const snapshot = (await stores.blobs.getJson<RunSnapshot>(runKeys.snapshotManifest(runId)))!;
+    // Candidates: rows whose normalized hash another row shares — a, b (identical) and c, d (identical normalized).
+    expect(snapshot.columns['duplicates/rows']).toMatchObject({ units: 4, width: 1 });
+    blobs.reset();
+    await afterPlan(runId, planned.shards, forgetCachedEmbeddings);
+    expect(blobs.reads.filter(isColumnShard)).toEqual([]);
+    expect(blobs.reads).toContain(snapshot.columns['duplicates/raw']!.key);
+    const done = await stores.runs.get(runId);
+    expect(done.summary?.duplicates).toMatchObject({ count: 1, listed: [{ fileName: 'b.png', duplicateOfFileName: 'a.png' }] });
+    expect((await tagFileNames(runtime.url, own, 'twins')).sort()).toEqual(['a.png', 'c.png', 'd.png', 'e.png', 'f.png', 'g.png']);
+  });
+
   it('outlives the orphan sweep and goes when its dataset’s runs are deleted', async () => {
     const ownDataset = await createDataset(runtime.url, uniqueName('snapshot-gone'));
     expect((await inlineUpload(runtime.url, ownDataset, lightlyUploadFiles({ seed: 4, samples: 20, dim: DIM, layout: 'jsonl' }).files)).errors).toBeUndefined();
