@@ -245,13 +245,15 @@ export class SelectionWorkflow extends Construct {
     for (const which of ['plan', 'shard', 'select', 'finish'] as const) grantTableItems(table, this.functions[which]);
     // MarkFailed only moves a run to FAILED, by a conditional update of its record.
     grantTableItems(table, this.functions.markFailed, ['dynamodb:UpdateItem']);
-    // Plan and Shard read datasets and write only run intermediates; Select reads and writes the
+    // Plan reads datasets and writes run intermediates, the run's column snapshot among them; Shard reads
+    // the pinned manifest and the snapshot and writes its objectives; Select reads and writes the
     // checkpoint; Finish also writes the explanation (runs/), the result tag (datasets/<id>/tags/) and a
     // pool run's datapool (datasets/<id>/datapool/);
     // MarkFailed touches no object.
     bucket.grantRead(this.functions.plan, 'datasets/*');
     bucket.grantPut(this.functions.plan, 'runs-work/*');
     bucket.grantRead(this.functions.shard, 'datasets/*');
+    bucket.grantRead(this.functions.shard, 'runs-work/*');
     bucket.grantPut(this.functions.shard, 'runs-work/*');
     bucket.grantRead(this.functions.select, 'datasets/*');
     bucket.grantRead(this.functions.select, 'runs-work/*');

@@ -12,7 +12,7 @@
 import type { EmbeddingMatrix } from './types.js';
 
 /** 53-bit FNV-1a style hash of a row's 32-bit words (collisions are resolved by comparing the words). */
-function rowHash(words: Uint32Array, start: number, length: number): number {
+export function rowHash(words: Uint32Array, start: number, length: number): number {
   let lo = 0x811c9dc5;
   let hi = 0x01000193;
   for (let i = start; i < start + length; i++) {

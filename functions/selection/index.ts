@@ -40,7 +40,7 @@ export * from './random.js';
 export * from './select.js';
 export { defineStrategy, strategySchema, type StrategyDefinition } from './strategies/definition.js';
 export { parseFrameName, FRAME_NAME_EXAMPLE, type PickedSequence, type SequencePlan } from './sequences.js';
-export { canonicalRows, type DuplicateRow } from './filters.js';
+export { canonicalRows, rowHash, type DuplicateRow } from './filters.js';
 export type { PickExplanation, StopReason, GreedyState, GreedyResult } from './greedy.js';
 export { validateAgainstSource, objectTask } from './inputs.js';
 export { scalarKernels, type Kernels } from '../kernels/index.js';

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -36,6 +37,14 @@ export interface ListedObject {
   readonly key: string;
   readonly lastModified: Date;
 }
+
+/** S3's smallest part of a multipart upload (all parts but the last). */
+export const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
+/**
+ * Parts of {@link BlobStore.putStream}: 16 MiB keeps memory small and a 10M × 128 float32 column (5 GB)
+ * at about 300 parts, far below S3's 10,000.
+ */
+export const STREAM_PART_BYTES = 16 * 1024 * 1024;
 
 /** S3's limit of keys per listing page and per DeleteObjects request. */
 export const S3_PAGE_MAX = 1000;
@@ -152,6 +161,65 @@ export class BlobStore {
     return deleted;
   }
 
+  /**
+   * Writes one object from a stream of chunks without holding it: the chunks are gathered into parts of
+   * `partBytes` (S3 wants at least 5 MiB for every part but the last) and sent as a multipart upload, one
+   * part at a time, so memory stays one part. A stream shorter than one part is sent with one PUT.
+   * Either way the object appears whole or not at all; a failed upload is aborted.
+   */
+  async putStream(key: string, chunks: AsyncIterable<Uint8Array>, partBytes = STREAM_PART_BYTES): Promise<{ key: string; bytes: number }> {
+    if (partBytes < S3_MIN_PART_BYTES) throw new RangeError(`a part must have at least ${S3_MIN_PART_BYTES} bytes, not ${partBytes}`);
+    let part = new Uint8Array(partBytes);
+    let filled = 0;
+    let total = 0;
+    let uploadId: string | undefined;
+    const parts: { partNumber: number; etag: string }[] = [];
+    const sendPart = async (body: Uint8Array) => {
+      uploadId ??= await this.startMultipart(key);
+      const partNumber = parts.length + 1;
+      const result = await this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }));
+      parts.push({ partNumber, etag: result.ETag! });
+    };
+    try {
+      for await (const chunk of chunks) {
+        for (let offset = 0; offset < chunk.byteLength; ) {
+          const take = Math.min(partBytes - filled, chunk.byteLength - offset);
+          part.set(chunk.subarray(offset, offset + take), filled);
+          filled += take;
+          offset += take;
+          if (filled === partBytes) {
+            await sendPart(part);
+            part = new Uint8Array(partBytes);
+            filled = 0;
+          }
+        }
+        total += chunk.byteLength;
+      }
+      if (uploadId === undefined) {
+        await this.put(key, part.subarray(0, filled));
+        return { key, bytes: total };
+      }
+      if (filled > 0) await sendPart(part.subarray(0, filled));
+      await this.completeMultipart(key, uploadId, parts);
+      return { key, bytes: total };
+    } catch (error) {
+      if (uploadId !== undefined) await this.abortMultipart(key, uploadId).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Bytes `start` to `end` (exclusive) of an object, or undefined when it does not exist. */
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+    if (end <= start) return new Uint8Array(0);
+    try {
+      const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+      return await result.Body!.transformToByteArray();
+    } catch (error) {
+      if (error instanceof NoSuchKey) return undefined;
+      throw error;
+    }
+  }
+
   presignGet(key: string, expiresIn: number, downloadName?: string): Promise<string> {
     return getSignedUrl(
       this.client,
@@ -179,6 +247,10 @@ export class BlobStore {
       new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }),
       { expiresIn },
     );
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
   }
 
   async completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void> {

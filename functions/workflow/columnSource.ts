@@ -99,6 +99,27 @@ async function cachedEmbeddings(reader: ColumnReader, datasetId: string): Promis
   return lastEmbeddings.matrix;
 }
 
+/**
+ * The same one-entry cache for a matrix read another way (a run's snapshot, snapshotSource.ts): `key`
+ * names the dataset version as {@link cachedEmbeddings} does, as both read that version's rows.
+ */
+export async function cachedMatrix(datasetId: string, version: number, load: () => Promise<EmbeddingMatrix>): Promise<EmbeddingMatrix> {
+  const key = `${datasetId}@v${version}`;
+  if (lastEmbeddings?.key !== key) {
+    const matrix = load();
+    lastEmbeddings = { key, matrix };
+    matrix.catch(() => {
+      if (lastEmbeddings?.matrix === matrix) lastEmbeddings = undefined;
+    });
+  }
+  return lastEmbeddings.matrix;
+}
+
+/** Drops the kept matrix (a test that counts reads wants the next task to read). */
+export function forgetCachedEmbeddings(): void {
+  lastEmbeddings = undefined;
+}
+
 async function loadFloat64(reader: ColumnReader, column: string, width = 1): Promise<Float64Array> {
   const manifest = reader.manifest;
   const out = new Float64Array(manifest.rowCount * width).fill(NaN);
@@ -129,6 +150,29 @@ export async function loadColumnSource(
     queries.set(`${query.datasetId}\u0000${query.tagName}`, querySetOfRows(matrix, query.rows, self ? manifest.rowCount : undefined));
   }
 
+  return sourceOver(manifest, { embeddings, metadata, scores, classCounts, categoryCounts, objects, queries }, () => reader.allFileNames());
+}
+
+/** What a selection has read, column by column (keys as {@link SelectionSource} asks for them). */
+export interface LoadedColumns {
+  readonly embeddings: EmbeddingMatrix | undefined;
+  readonly metadata: ReadonlyMap<string, MetadataColumn>;
+  /** By `task/score`. */
+  readonly scores: ReadonlyMap<string, Float64Array>;
+  readonly classCounts: ReadonlyMap<string, ClassCounts>;
+  readonly categoryCounts: ReadonlyMap<string, Float64Array>;
+  readonly objects: ReadonlyMap<string, ObjectEmbeddings>;
+  /** By `datasetId\u0000tagName`. */
+  readonly queries: ReadonlyMap<string, QuerySet>;
+}
+
+/** The source over columns read into memory; file names are read when first asked for. */
+export function sourceOver(
+  manifest: DatasetManifest,
+  columns: LoadedColumns,
+  readFileNames: () => Promise<string[]>,
+): SelectionSource & { fileNames(): Promise<string[]> } {
+  const { embeddings, metadata, scores, classCounts, categoryCounts, objects, queries } = columns;
   let fileNames: string[] | undefined;
   const metadataKeys = new Map<string, MetadataValueType>(Object.entries(manifest.metadata).map(([key, info]) => [key, info.type]));
   const tasks = new Map<string, TaskInfo>(
@@ -140,7 +184,7 @@ export async function loadColumnSource(
       if (!fileNames) throw new Error('file names are not loaded; call fileNames() first');
       return fileNames[row]!;
     },
-    fileNames: async () => (fileNames ??= await reader.allFileNames()),
+    fileNames: async () => (fileNames ??= await readFileNames()),
     embeddings: () => embeddings,
     objectEmbeddings: (task) => objects.get(task),
     querySet: (id, tag) => queries.get(`${id}\u0000${tag}`),

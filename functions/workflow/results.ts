@@ -1,6 +1,6 @@
 /**
- * What a run leaves in S3: under `runs-work/<id>/` its intermediates (the plan's shard list, per-shard
- * static objectives, the greedy checkpoint), which a bucket lifecycle rule expires; under `runs/<id>/`
+ * What a run leaves in S3: under `runs-work/<id>/` its intermediates (the plan's shard list and column
+ * snapshot, per-shard static objectives, the greedy checkpoint), which a bucket lifecycle rule expires; under `runs/<id>/`
  * what outlives it (the per-pick explanation that the API serves).
  */
 import type { BlobStore } from '../store/blobs.js';
@@ -16,6 +16,9 @@ export const runKeys = {
   shardList: (runId: string) => `runs-work/${runId}/shards.json`,
   shardObjectives: (runId: string, entry: number, shard: number) => `runs-work/${runId}/static/${entry}/${shard}.f32`,
   checkpoint: (runId: string) => `runs-work/${runId}/checkpoint.json`,
+  /** The run's snapshot of the columns it reads (snapshot.ts): one object per column, and what they hold. */
+  snapshotColumn: (runId: string, column: number) => `runs-work/${runId}/snapshot/${column}.bin`,
+  snapshotManifest: (runId: string) => `runs-work/${runId}/snapshot/manifest.json`,
   picks: (runId: string) => `runs/${runId}/picks.json`,
 };
 

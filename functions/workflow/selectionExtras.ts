@@ -34,11 +34,32 @@ export const runStatusOf =
     }
   };
 
+/** Raw embedding rows of the given rows (ascending), or undefined when some has none. */
+export type RawEmbeddingRows = (rows: readonly number[]) => Promise<Float32Array | undefined>;
+
+/** Raw rows read from the dataset's column shards, one shard at a time (only those holding a row). */
+const rawRowsFromShards =
+  (blobs: BlobStore, manifest: DatasetManifest): RawEmbeddingRows =>
+  async (rows) => {
+    const dim = manifest.embeddingDimension;
+    const raw = new Float32Array(rows.length * dim);
+    const reader = new ColumnReader(blobs, manifest);
+    let k = 0;
+    for (const shard of manifest.shards) {
+      const inShard = rows.filter((r) => r >= shard.rowStart && r < shard.rowStart + shard.rowCount);
+      if (inShard.length === 0) continue;
+      const values = await reader.float32(shard, 'embeddings.raw');
+      if (!values) return undefined;
+      for (const row of inShard) raw.set(values.subarray((row - shard.rowStart) * dim, (row - shard.rowStart + 1) * dim), (k++) * dim);
+    }
+    return raw;
+  };
+
 /**
  * Duplicate ids on the raw embeddings without holding them all: rows identical as uploaded are identical
- * normalized, so only rows in a group of identical normalized rows are compared raw, read shard by shard.
+ * normalized, so only rows in a group of identical normalized rows are compared raw.
  */
-async function rawCanonicalRows(blobs: BlobStore, manifest: DatasetManifest, normalized: ReturnType<SelectionSource['embeddings']>): Promise<Int32Array | undefined> {
+async function rawCanonicalRows(rawRowsOf: RawEmbeddingRows, normalized: ReturnType<SelectionSource['embeddings']>): Promise<Int32Array | undefined> {
   if (!normalized) return undefined;
   const coarse = canonicalRows(normalized);
   const suspects = new Set<number>();
@@ -48,18 +69,9 @@ async function rawCanonicalRows(blobs: BlobStore, manifest: DatasetManifest, nor
   const canonical = Int32Array.from({ length: coarse.length }, (_, i) => i);
   if (suspects.size === 0) return canonical;
   const rows = [...suspects].sort((a, b) => a - b);
-  const dim = normalized.dim;
-  const raw = new Float32Array(rows.length * dim);
-  const reader = new ColumnReader(blobs, manifest);
-  let k = 0;
-  for (const shard of manifest.shards) {
-    const inShard = rows.filter((r) => r >= shard.rowStart && r < shard.rowStart + shard.rowCount);
-    if (inShard.length === 0) continue;
-    const values = await reader.float32(shard, 'embeddings.raw');
-    if (!values) return coarse; // no raw column: the normalized rows decide
-    for (const row of inShard) raw.set(values.subarray((row - shard.rowStart) * dim, (row - shard.rowStart + 1) * dim), (k++) * dim);
-  }
-  const fine = canonicalRows({ rows: rows.length, dim, data: raw });
+  const raw = await rawRowsOf(rows);
+  if (!raw) return coarse; // no raw column: the normalized rows decide
+  const fine = canonicalRows({ rows: rows.length, dim: normalized.dim, data: raw });
   rows.forEach((row, i) => (canonical[row] = rows[fine[i]!]!));
   return canonical;
 }
@@ -69,10 +81,12 @@ export async function selectionFilters(
   blobs: BlobStore,
   manifest: DatasetManifest,
   config: SelectionConfig,
-  source: SelectionSource,
+  source: SelectionSource & { readonly rawEmbeddingRows?: RawEmbeddingRows },
 ): Promise<{ corruptRows?: ReadonlyMap<number, string>; canonicalRows?: Int32Array }> {
   const corrupt = (manifest.corruptSamples ?? []).filter((c) => c.row < manifest.rowCount);
-  const canonical = config.removeExactDuplicates === false ? undefined : await rawCanonicalRows(blobs, manifest, source.embeddings());
+  // A run's snapshot brings the raw rows that may be duplicates; otherwise they are read from the shards.
+  const rawRowsOf = source.rawEmbeddingRows ?? rawRowsFromShards(blobs, manifest);
+  const canonical = config.removeExactDuplicates === false ? undefined : await rawCanonicalRows(rawRowsOf, source.embeddings());
   return {
     ...(corrupt.length > 0 ? { corruptRows: new Map(corrupt.map((c) => [c.row, c.reason])) } : {}),
     ...(canonical ? { canonicalRows: canonical } : {}),

@@ -2,7 +2,8 @@
  * The work of each workflow state. Handlers (handlers.ts, and the local runtime) only pass events in.
  *
  * - **Plan**: RUNNING; pin the dataset version (manifest) for the whole run; check the config against it;
- *   write the shard list (the distributed Map reads it from S3).
+ *   write the run's column snapshot (snapshot.ts: what every later task reads, one object per column) and
+ *   the shard list (the distributed Map reads it from S3).
  * - **Shard**: for one column shard, the expensive static objectives — the typicality kNN distances of
  *   its units against all units, the nearest-query distances for SIMILARITY — to S3.
  * - **Select**: load what the strategies read and the shards' results, run the greedy combiner until done
@@ -39,13 +40,14 @@ import {
 } from '../selection/index.js';
 import { objectTask } from '../selection/inputs.js';
 import { engineKernels } from '../kernels/engine.js';
-import { loadColumnSource, type ResolvedQuerySet } from './columnSource.js';
 import { checkConfigAgainstDataset, columnNeeds } from './config.js';
 import { sizeRefusal, type TaskBudgets } from './budgets.js';
 import { ConfigRejectedError, failureReason, RunCancelledError, SelectionRunError, type FailedTask } from './errors.js';
 import { embeddingRowsOf, sequenceEmbeddingRows, writeRunReport } from './report.js';
 import { runKeys, type PickExplanation } from './results.js';
 import { commitRun } from './commit.js';
+import { writeRunSnapshot } from './snapshot.js';
+import { resolveQuerySets, runSource } from './snapshotSource.js';
 import { poolForRun, releasePoolOfEndedRun, selectionFilters, SUMMARY_LIST_LIMIT, writePoolBits } from './selectionExtras.js';
 
 export interface WorkflowDeps {
@@ -99,6 +101,10 @@ export async function plan(deps: WorkflowDeps, { runId }: RunEvent, options: Pla
     if (error instanceof ConfigRejectedError) throw new SelectionRunError(error.message);
     throw error;
   }
+  // Every later task reads the run's columns from this snapshot, one object per column (snapshot.ts).
+  await writeRunSnapshot(deps.blobs, runId, run.datasetId, manifest, columnNeeds(config), await resolveQuerySets(deps, run, config), {
+    duplicates: config.removeExactDuplicates !== false,
+  });
   const shards = manifest.shards.map((_, i) => i);
   const shardListKey = runKeys.shardList(runId);
   await deps.blobs.putJson(shardListKey, shards);
@@ -123,18 +129,6 @@ function unitRange(manifest: DatasetManifest, config: SelectionConfig, shard: nu
   return { start, end: start + (manifest.shards[shard]!.objectCount?.[task] ?? 0) };
 }
 
-async function querySets(deps: WorkflowDeps, run: SelectionRun, config: SelectionConfig): Promise<ResolvedQuerySet[]> {
-  const out: ResolvedQuerySet[] = [];
-  for (const { input } of config.strategies) {
-    if (input.type !== 'EMBEDDINGS' || input.datasetId === undefined || input.tagName === undefined) continue;
-    const dataset = await deps.datasets.get(run.tenantId, input.datasetId);
-    const tag = await deps.tags.get(dataset.id, input.tagName);
-    const bits = await deps.tags.bits(tag, dataset.sampleCount);
-    out.push({ datasetId: dataset.id, tagName: input.tagName, manifest: await manifestOf(deps.blobs, dataset.manifestKey!), rows: [...bits.rows()] });
-  }
-  return out;
-}
-
 export async function shard(deps: WorkflowDeps, { runId, shard: index }: RunEvent & { shard: number }): Promise<null> {
   const run = await activeRun(deps, runId);
   const config = selectionConfig(run.config);
@@ -142,7 +136,7 @@ export async function shard(deps: WorkflowDeps, { runId, shard: index }: RunEven
   const heavy = (config.selectedSequenceLength ?? 1) > 1 ? [] : heavyStaticEntries(config);
   if (heavy.length > 0) {
     const manifest = await manifestOf(deps.blobs, run.manifestKey!);
-    const source = await loadColumnSource(deps.blobs, run.datasetId, manifest, columnNeeds(config), await querySets(deps, run, config));
+    const source = await runSource(deps, run, manifest, config);
     const { start, end } = unitRange(manifest, config, index);
     for (const entry of heavy) {
       const values = computeHeavyStatic(config, source, entry, start, end, engineKernels());
@@ -186,7 +180,7 @@ async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
   const config = selectionConfig(run.config);
   const manifest = await manifestOf(deps.blobs, run.manifestKey!);
   const dataset = await deps.datasets.get(run.tenantId, run.datasetId);
-  const source = await loadColumnSource(deps.blobs, run.datasetId, manifest, columnNeeds(config), await querySets(deps, run, config));
+  const source = await runSource(deps, run, manifest, config);
 
   // The shards' static parts, concatenated in shard order.
   const precomputed = new Map<number, Float32Array>();

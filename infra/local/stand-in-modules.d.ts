@@ -17,3 +17,8 @@ declare module 's3rver' {
     close(): Promise<void>;
   }
 }
+
+declare module 's3rver/lib/stores/filesystem.js' {
+  const FilesystemStore: unknown;
+  export default FilesystemStore;
+}

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import S3rver from 's3rver';
+import { installWholeObjectPuts } from './s3rverPut.js';
 
 export interface RunningStandIn {
   readonly endpoint: string;
@@ -147,6 +148,7 @@ export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3R
 /** s3rver, storing objects under `directory`. Port 0 picks a free one. */
 export async function startS3StandIn(options: { port?: number; directory: string }): Promise<RunningStandIn> {
   mkdirSync(options.directory, { recursive: true });
+  installWholeObjectPuts();
   const server = new S3rver({
     address: LOOPBACK,
     port: options.port ?? 0,
