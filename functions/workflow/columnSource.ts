@@ -55,7 +55,7 @@ function concatFloat32(parts: Float32Array[]): Float32Array {
 
 /** Where a matrix of embeddings is allocated: by default where the engine's kernels read it without a copy. */
 export type AllocateMatrix = (rows: number, dim: number) => Float32Array;
-const engineAllocate: AllocateMatrix = (rows, dim) => engineKernels().allocateMatrix(rows, dim);
+export const engineAllocate: AllocateMatrix = (rows, dim) => engineKernels().allocateMatrix(rows, dim);
 
 /**
  * The embeddings of `shards`, rows in shard order, each shard streamed straight into its rows of one

@@ -10,15 +10,15 @@ import type { DatasetRepository } from '../store/datasets.js';
 import type { SelectionRun } from '../store/runs.js';
 import type { TagRepository } from '../store/tags.js';
 import type { SelectionConfig } from '../selection/index.js';
-import { cachedMatrix, loadColumnSource, sourceOver, type ColumnNeeds, type ResolvedQuerySet } from './columnSource.js';
+import { cachedMatrix, engineAllocate, loadColumnSource, sourceOver, type ColumnNeeds, type ResolvedQuerySet } from './columnSource.js';
 import { columnNeeds } from './config.js';
 import { EMBEDDINGS_COLUMN, type RunSnapshot } from './snapshot.js';
 import { snapshotRawRows } from './snapshotDuplicates.js';
 import type { RawEmbeddingRows } from './selectionExtras.js';
-import { allocateFloat32, openRunSnapshot, SnapshotReader, type AllocateMatrix } from './snapshotReader.js';
+import { openRunSnapshot, SnapshotReader, type AllocateMatrix } from './snapshotReader.js';
 
 export interface SnapshotSourceOptions {
-  /** Where the embedding matrix is read into (default: a new Float32Array). */
+  /** Where the embedding matrix is read into (default: the engine's kernels' memory, so it exists once). */
   readonly allocate?: AllocateMatrix;
 }
 
@@ -37,7 +37,7 @@ export async function loadSnapshotSource(
     throw new Error(`the run's snapshot is of version ${snapshot.datasetVersion} (${snapshot.rowCount} rows), the run pinned ${manifest.version} (${manifest.rowCount} rows)`);
   }
   const reader = new SnapshotReader(blobs, snapshot);
-  const allocate = options.allocate ?? allocateFloat32;
+  const allocate = options.allocate ?? engineAllocate;
   const embeddings = reader.column(EMBEDDINGS_COLUMN)
     ? await cachedMatrix(snapshot.datasetId, snapshot.datasetVersion, () => reader.embeddingsInto(allocate))
     : undefined;
