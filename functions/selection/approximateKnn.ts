@@ -15,6 +15,18 @@ import type { Kernels } from '../kernels/index.js';
 /** Above this many rows the engine's TYPICALITY uses {@link approximateKnnDistances}: exact kNN grows as N². */
 export const APPROXIMATE_TYPICALITY_ROWS = 200_000;
 
+/** The environment variable that moves the switch to approximate kNN (e.g. to exercise it on small data). */
+export const APPROXIMATE_TYPICALITY_ROWS_ENV = 'WINNOW_APPROXIMATE_TYPICALITY_ROWS';
+
+/** Rows above which TYPICALITY is approximate: {@link APPROXIMATE_TYPICALITY_ROWS}, or the environment's figure. */
+export function approximateTypicalityRows(): number {
+  const text = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[APPROXIMATE_TYPICALITY_ROWS_ENV];
+  if (text === undefined || text === '') return APPROXIMATE_TYPICALITY_ROWS;
+  const rows = Number(text);
+  if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`${APPROXIMATE_TYPICALITY_ROWS_ENV} must be a whole number of rows, got '${text}'`);
+  return rows;
+}
+
 export interface ApproximateKnnOptions {
   /** Seed of the k-means sample and initial centroids. */
   readonly seed?: number;
@@ -39,15 +51,40 @@ export interface Clustering {
 
 const clusterings = new WeakMap<Float32Array, Map<string, Clustering>>();
 
-/** k-means clustering of all rows of `data` (cached per matrix and options). */
-export function clusterRows(kernels: Kernels, data: Float32Array, dim: number, rows: number, options: ApproximateKnnOptions = {}): Clustering {
-  const { seed, clusterSize, samplePerCluster, iterations } = { ...DEFAULTS, ...options };
-  const key = JSON.stringify([dim, rows, seed, clusterSize, samplePerCluster, iterations]);
-  const cached = clusterings.get(data)?.get(key);
-  if (cached) return cached;
-  const clusters = Math.max(1, Math.min(rows, Math.round(rows / clusterSize)));
-  // A seeded sample: a partial Fisher–Yates shuffle driven by the counter-based generator.
-  const sampleRows = Math.min(rows, clusters * samplePerCluster);
+/**
+ * Rows of a matrix held as consecutive pieces (e.g. one piece per column shard): `starts[i]` is the first
+ * row of `pieces[i]`. The clustering of pieces equals the clustering of their concatenation.
+ */
+export interface RowPieces {
+  readonly pieces: readonly Float32Array[];
+  readonly starts: readonly number[];
+}
+
+/** Row `row` of the pieces' concatenation (a view into its piece). */
+export function pieceRow({ pieces, starts }: RowPieces, row: number, dim: number): Float32Array {
+  let lo = 0;
+  let hi = pieces.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= row) lo = mid;
+    else hi = mid - 1;
+  }
+  const at = row - starts[lo]!;
+  return pieces[lo]!.subarray(at * dim, (at + 1) * dim);
+}
+
+/**
+ * Clusters for `rows` rows: `rows / clusterSize`, but at most √rows. Past √rows clusters the nearest-
+ * centroid assignment (rows × clusters) costs more than the neighbour search within clusters (rows ×
+ * rows / clusters) saves: at the default cluster size that happens above 1M rows, where cluster size
+ * then grows as √rows (10M rows: 3,162 clusters of about 3,162 rows) and the total cost as rows^1.5.
+ */
+export function clusterCount(rows: number, clusterSize: number): number {
+  return Math.max(1, Math.min(rows, Math.round(Math.min(rows / clusterSize, Math.sqrt(rows)))));
+}
+
+/** The sample k-means runs on: a seeded partial Fisher–Yates shuffle driven by the counter-based generator. */
+function sampleRowsOf(rows: number, sampleRows: number, seed: number): Int32Array {
   const pick = Int32Array.from({ length: rows }, (_, i) => i);
   for (let i = 0; i < sampleRows; i++) {
     const j = i + Math.floor(randomValue(seed, i) * (rows - i));
@@ -55,9 +92,11 @@ export function clusterRows(kernels: Kernels, data: Float32Array, dim: number, r
     pick[i] = pick[j]!;
     pick[j] = t;
   }
-  const sample = new Float32Array(sampleRows * dim);
-  for (let i = 0; i < sampleRows; i++) sample.set(data.subarray(pick[i]! * dim, (pick[i]! + 1) * dim), i * dim);
-  // Initial centroids: the first sampled rows (already a random choice).
+  return pick.slice(0, sampleRows);
+}
+
+/** Lloyd's k-means on the sample from its first `clusters` rows (already a random choice). */
+function kMeansCentroids(kernels: Kernels, sample: Float32Array, dim: number, sampleRows: number, clusters: number, iterations: number): Float32Array {
   let centroids = sample.slice(0, clusters * dim);
   for (let it = 0; it < iterations; it++) {
     const { ids } = kernels.nearestRows(sample, dim, 0, sampleRows, centroids, clusters, 1);
@@ -76,8 +115,12 @@ export function clusterRows(kernels: Kernels, data: Float32Array, dim: number, r
     }
     centroids = next;
   }
-  const { ids: assignment } = kernels.nearestRows(data, dim, 0, rows, centroids, clusters, 1);
-  // Counting sort by cluster, stable: rows ascend within a cluster.
+  return centroids;
+}
+
+/** Rows grouped by their cluster: a counting sort, stable, so rows ascend within a cluster. */
+function groupByCluster(assignment: Int32Array, clusters: number): Clustering {
+  const rows = assignment.length;
   const starts = new Int32Array(clusters + 1);
   for (let r = 0; r < rows; r++) starts[assignment[r]! + 1]!++;
   for (let c = 0; c < clusters; c++) starts[c + 1]! += starts[c]!;
@@ -86,7 +129,45 @@ export function clusterRows(kernels: Kernels, data: Float32Array, dim: number, r
   for (let r = 0; r < rows; r++) order[fill[assignment[r]!]!++] = r;
   let largest = 0;
   for (let c = 0; c < clusters; c++) largest = Math.max(largest, starts[c + 1]! - starts[c]!);
-  const clustering: Clustering = { clusters, order, starts, largest };
+  return { clusters, order, starts, largest };
+}
+
+/**
+ * The clustering of rows read through `rowsOf` (the sample's rows by id) and assigned piece by piece
+ * (`assign(centroids, clusters)` gives every row's nearest centroid): what {@link clusterRows} and
+ * {@link clusterRowPieces} share, so that both give the same clustering.
+ */
+function clusterWith(
+  kernels: Kernels,
+  dim: number,
+  rows: number,
+  options: ApproximateKnnOptions,
+  rowOf: (row: number) => Float32Array,
+  assign: (centroids: Float32Array, clusters: number) => Int32Array,
+): Clustering {
+  const { seed, clusterSize, samplePerCluster, iterations } = { ...DEFAULTS, ...options };
+  const clusters = clusterCount(rows, clusterSize);
+  const sampleRows = Math.min(rows, clusters * samplePerCluster);
+  const sampled = sampleRowsOf(rows, sampleRows, seed);
+  const sample = new Float32Array(sampleRows * dim);
+  for (let i = 0; i < sampleRows; i++) sample.set(rowOf(sampled[i]!), i * dim);
+  const centroids = kMeansCentroids(kernels, sample, dim, sampleRows, clusters, iterations);
+  return groupByCluster(assign(centroids, clusters), clusters);
+}
+
+/** k-means clustering of all rows of `data` (cached per matrix and options). */
+export function clusterRows(kernels: Kernels, data: Float32Array, dim: number, rows: number, options: ApproximateKnnOptions = {}): Clustering {
+  const key = JSON.stringify([dim, rows, options.seed, options.clusterSize, options.samplePerCluster, options.iterations]);
+  const cached = clusterings.get(data)?.get(key);
+  if (cached) return cached;
+  const clustering = clusterWith(
+    kernels,
+    dim,
+    rows,
+    options,
+    (row) => data.subarray(row * dim, (row + 1) * dim),
+    (centroids, clusters) => kernels.nearestRows(data, dim, 0, rows, centroids, clusters, 1).ids,
+  );
   let byKey = clusterings.get(data);
   if (!byKey) {
     byKey = new Map();
@@ -94,6 +175,35 @@ export function clusterRows(kernels: Kernels, data: Float32Array, dim: number, r
   }
   byKey.set(key, clustering);
   return clustering;
+}
+
+/**
+ * The clustering {@link clusterRows} gives for the concatenation of the pieces, without concatenating
+ * them: the sample gathered from the pieces, the assignment computed one piece at a time (each piece is
+ * copied into the kernels' memory in turn, so they hold one piece at a time, not the matrix).
+ */
+export function clusterRowPieces(kernels: Kernels, rowPieces: RowPieces, dim: number, options: ApproximateKnnOptions = {}): Clustering {
+  const { pieces, starts } = rowPieces;
+  const rows = pieces.reduce((n, piece) => n + piece.length / dim, 0);
+  return clusterWith(
+    kernels,
+    dim,
+    rows,
+    options,
+    (row) => pieceRow(rowPieces, row, dim),
+    (centroids, clusters) => {
+      const assignment = new Int32Array(rows);
+      const largest = pieces.reduce((n, piece) => Math.max(n, piece.length / dim), 0);
+      const staging = kernels.allocateMatrix(largest, dim);
+      for (const [i, piece] of pieces.entries()) {
+        const pieceRows = piece.length / dim;
+        staging.set(piece);
+        kernels.matrixWritten(staging);
+        assignment.set(kernels.nearestRows(staging, dim, 0, pieceRows, centroids, clusters, 1).ids.subarray(0, pieceRows), starts[i]!);
+      }
+      return assignment;
+    },
+  );
 }
 
 /** First position p in [lo, hi) with order[p] ≥ row (hi if none). */

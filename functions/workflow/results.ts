@@ -19,6 +19,10 @@ export const runKeys = {
   /** The run's snapshot of the columns it reads (snapshot.ts): one object per column, and what they hold. */
   snapshotColumn: (runId: string, column: number) => `runs-work/${runId}/snapshot/${column}.bin`,
   snapshotManifest: (runId: string) => `runs-work/${runId}/snapshot/manifest.json`,
+  /** Shards by cluster (clusterShards.ts): the rows' embeddings in cluster order, that order, and the plan. */
+  clusterEmbeddings: (runId: string) => `runs-work/${runId}/clusters/embeddings.bin`,
+  clusterOrder: (runId: string) => `runs-work/${runId}/clusters/order.bin`,
+  clusterPlan: (runId: string) => `runs-work/${runId}/clusters/plan.json`,
   picks: (runId: string) => `runs/${runId}/picks.json`,
 };
 

@@ -36,18 +36,40 @@ export class SnapshotReader {
   }
 
   /** Streams a whole column into `target` (exactly its size), chunk by chunk as the response arrives. */
-  async readInto(name: string, target: Uint8Array): Promise<void> {
+  readInto(name: string, target: Uint8Array): Promise<void> {
+    return this.readIntoParts(name, [target]);
+  }
+
+  /**
+   * Streams a whole column into `targets`, one after the other (together exactly its size): a column
+   * larger than one typed array may be (4 GiB of bytes) is read into several.
+   */
+  async readIntoParts(name: string, targets: readonly Uint8Array[]): Promise<void> {
     const column = this.required(name);
-    if (target.byteLength !== column.bytes) throw new RangeError(`snapshot column ${name} has ${column.bytes} bytes, the target ${target.byteLength}`);
+    const total = targets.reduce((n, t) => n + t.byteLength, 0);
+    if (total !== column.bytes) throw new RangeError(`snapshot column ${name} has ${column.bytes} bytes, the targets ${total}`);
     const body = await this.blobs.stream(column.key);
     if (!body) throw new Error(`snapshot column ${name} (${column.key}) is missing`);
+    let part = 0;
     let offset = 0;
+    let read = 0;
     for await (const chunk of body) {
-      if (offset + chunk.byteLength > target.byteLength) throw new Error(`snapshot column ${column.key} is longer than ${column.bytes} bytes`);
-      target.set(chunk, offset);
-      offset += chunk.byteLength;
+      if (read + chunk.byteLength > total) throw new Error(`snapshot column ${column.key} is longer than ${column.bytes} bytes`);
+      read += chunk.byteLength;
+      let from = 0;
+      while (from < chunk.byteLength) {
+        while (offset === targets[part]!.byteLength) {
+          part++;
+          offset = 0;
+        }
+        const target = targets[part]!;
+        const count = Math.min(chunk.byteLength - from, target.byteLength - offset);
+        target.set(chunk.subarray(from, from + count), offset);
+        offset += count;
+        from += count;
+      }
     }
-    if (offset !== target.byteLength) throw new Error(`snapshot column ${column.key} has ${offset} bytes, expected ${column.bytes}`);
+    if (read !== total) throw new Error(`snapshot column ${column.key} has ${read} bytes, expected ${column.bytes}`);
   }
 
   /**

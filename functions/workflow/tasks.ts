@@ -3,9 +3,12 @@
  *
  * - **Plan**: RUNNING; pin the dataset version (manifest) for the whole run; check the config against it;
  *   write the run's column snapshot (snapshot.ts: what every later task reads, one object per column) and
- *   the shard list (the distributed Map reads it from S3).
+ *   the shard list (the distributed Map reads it from S3). Where TYPICALITY is approximate, it also clusters
+ *   the rows once and the shards are groups of clusters (clusterShards.ts).
  * - **Shard**: for one column shard, the expensive static objectives — the typicality kNN distances of
- *   its units against all units, the nearest-query distances for SIMILARITY — to S3.
+ *   its units against all units, the nearest-query distances for SIMILARITY — to S3; or, shards by
+ *   cluster, for one group of clusters, the kNN distances of its rows within their clusters, reading
+ *   only those rows.
  * - **Select**: load what the strategies read and the shards' results, run the greedy combiner until done
  *   or near the time limit, and checkpoint the picks (the state machine calls Select again until done).
  * - **Finish**: from the final checkpoint, write the per-pick explanation and the report (report.ts; a
@@ -47,6 +50,7 @@ import { embeddingRowsOf, sequenceEmbeddingRows, writeRunReport } from './report
 import { runKeys, type PickExplanation } from './results.js';
 import { commitRun } from './commit.js';
 import { writeRunSnapshot } from './snapshot.js';
+import { clusterOrder, clusterShardKnn, readClusterPlan, shardsByCluster, toRowOrder, writeClusterPlan } from './clusterShards.js';
 import { resolveQuerySets, runSource } from './snapshotSource.js';
 import { poolForRun, releasePoolOfEndedRun, selectionFilters, SUMMARY_LIST_LIMIT, writePoolBits } from './selectionExtras.js';
 
@@ -102,10 +106,12 @@ export async function plan(deps: WorkflowDeps, { runId }: RunEvent, options: Pla
     throw error;
   }
   // Every later task reads the run's columns from this snapshot, one object per column (snapshot.ts).
-  await writeRunSnapshot(deps.blobs, runId, run.datasetId, manifest, columnNeeds(config), await resolveQuerySets(deps, run, config), {
+  const snapshot = await writeRunSnapshot(deps.blobs, runId, run.datasetId, manifest, columnNeeds(config), await resolveQuerySets(deps, run, config), {
     duplicates: config.removeExactDuplicates !== false,
   });
-  const shards = manifest.shards.map((_, i) => i);
+  // Approximate typicality: clustered once here, and the shards are groups of clusters (clusterShards.ts).
+  const clusterPlan = shardsByCluster(config, manifest) ? await writeClusterPlan(deps.blobs, engineKernels(), runId, manifest, snapshot) : undefined;
+  const shards = (clusterPlan?.shards ?? manifest.shards).map((_, i) => i);
   const shardListKey = runKeys.shardList(runId);
   await deps.blobs.putJson(shardListKey, shards);
   await deps.runs.update(runId, ['RUNNING'], {
@@ -134,7 +140,16 @@ export async function shard(deps: WorkflowDeps, { runId, shard: index }: RunEven
   const config = selectionConfig(run.config);
   // A sequence selection computes its static parts over sequences, in Select (sequences are few).
   const heavy = (config.selectedSequenceLength ?? 1) > 1 ? [] : heavyStaticEntries(config);
-  if (heavy.length > 0) {
+  const clusterPlan = heavy.length > 0 ? await readClusterPlan(deps.blobs, runId) : undefined;
+  if (clusterPlan) {
+    // Only this shard's clusters' rows are read (clusterShards.ts).
+    const ks = heavy.map((entry) => heavyStaticWidth(config.strategies[entry]!));
+    const values = await clusterShardKnn(deps.blobs, engineKernels(), clusterPlan, index, ks);
+    for (const [i, entry] of heavy.entries()) {
+      const v = values[i]!;
+      await deps.blobs.put(runKeys.shardObjectives(runId, entry, index), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    }
+  } else if (heavy.length > 0) {
     const manifest = await manifestOf(deps.blobs, run.manifestKey!);
     const source = await runSource(deps, run, manifest, config);
     const { start, end } = unitRange(manifest, config, index);
@@ -182,13 +197,16 @@ async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
   const dataset = await deps.datasets.get(run.tenantId, run.datasetId);
   const source = await runSource(deps, run, manifest, config);
 
-  // The shards' static parts, concatenated in shard order.
+  // The shards' static parts, concatenated in shard order (and, for shards by cluster, put back in row order).
   const precomputed = new Map<number, Float32Array>();
   const sequenceRun = (config.selectedSequenceLength ?? 1) > 1;
-  for (const entry of sequenceRun ? [] : heavyStaticEntries(config)) {
+  const heavy = sequenceRun ? [] : heavyStaticEntries(config);
+  const clusterPlan = heavy.length > 0 ? await readClusterPlan(deps.blobs, runId) : undefined;
+  const order = clusterPlan ? await clusterOrder(deps.blobs, clusterPlan) : undefined;
+  for (const entry of heavy) {
     const width = heavyStaticWidth(config.strategies[entry]!);
     const parts: Float32Array[] = [];
-    for (let i = 0; i < manifest.shards.length; i++) {
+    for (let i = 0; i < (clusterPlan?.shards ?? manifest.shards).length; i++) {
       const bytes = await deps.blobs.get(runKeys.shardObjectives(runId, entry, i));
       if (!bytes) throw new Error(`static objectives of shard ${i} are missing`);
       parts.push(new Float32Array(bytes.slice().buffer));
@@ -200,7 +218,7 @@ async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
       offset += part.length;
     }
     if (all.length % width !== 0) throw new Error(`static objectives of entry ${entry} have a wrong size`);
-    precomputed.set(entry, all);
+    precomputed.set(entry, order ? toRowOrder(all, width, order) : all);
   }
 
   const rowsOfTag = async (name: string | undefined) => {

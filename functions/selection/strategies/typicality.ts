@@ -8,7 +8,7 @@
  * ({@link typicalityKnn}) and hands them in.
  */
 import { z } from 'zod';
-import { APPROXIMATE_TYPICALITY_ROWS, approximateKnnDistances } from '../approximateKnn.js';
+import { approximateKnnDistances, approximateTypicalityRows } from '../approximateKnn.js';
 import type { Kernels } from '../../kernels/index.js';
 import type { EmbeddingMatrix } from '../types.js';
 import { defineStrategy, finite, strategySchema } from './definition.js';
@@ -28,11 +28,11 @@ export const MAX_NEAREST_NEIGHBORS = 1000;
 
 /**
  * kNN distances of units [start, end) against all units: `(end − start) × k`. Above
- * {@link APPROXIMATE_TYPICALITY_ROWS} units, within k-means clusters instead (exact kNN grows as N²).
+ * {@link approximateTypicalityRows} units (200,000), within k-means clusters instead (exact kNN grows as N²).
  */
 export function typicalityKnn(kernels: Kernels, embeddings: EmbeddingMatrix, k: number, start: number, end: number): Float32Array {
   const { data, dim, rows } = embeddings;
-  if (rows > APPROXIMATE_TYPICALITY_ROWS) return approximateKnnDistances(kernels, data, dim, rows, start, end, k);
+  if (rows > approximateTypicalityRows()) return approximateKnnDistances(kernels, data, dim, rows, start, end, k);
   return kernels.knnDistances(data, dim, rows, start, end, k);
 }
 
