@@ -4,7 +4,7 @@
  *
  * Memory sizes come from CDK context (`-c shardMemoryMb=…`); the defaults fit every account as created
  * (Lambda's default memory quota is 3,008 MB), and hold 1M × 128 embeddings by the measured model below
- * ({@link TASK_MEMORY_MODEL}: Shard needs about 2,670 MiB there, Select and Finish about 1,860). Larger
+ * ({@link TASK_MEMORY_MODEL}: Select and Finish need about 1,860 MiB there, a Shard by cluster about 320). Larger
  * datasets need more memory, which needs the account's quota raised first (see the README's deployment
  * section).
  */
@@ -14,20 +14,25 @@ export const WORKFLOW_TASK_NAMES = ['plan', 'shard', 'select', 'finish', 'markFa
 export type WorkflowTask = (typeof WORKFLOW_TASK_NAMES)[number];
 
 /**
- * Plan measured 121 MB at 200k and 1M rows (its work does not grow with rows today); it keeps 1,024 MB
- * for the dataset-wide steps it is taking over from the shards. MarkFailed only updates a record.
+ * Plan holds the embeddings once where it clusters them for approximate typicality (clusterShards.ts:
+ * 796 MB at 1M × 128), else about 121 MB; like the others it gets what every account may create.
+ * MarkFailed only updates a record.
  */
 export const DEFAULT_TASK_MEMORY_MB: Readonly<Record<WorkflowTask, number>> = {
-  plan: 1024,
+  plan: 3008,
   shard: 3008,
   select: 3008,
   finish: 3008,
   markFailed: 256,
 };
 
-/** The Lambdas' own timeouts, in seconds; each state's timeout is a minute longer (see infra/workflow.ts). */
+/**
+ * The Lambdas' own timeouts, in seconds; each state's timeout is a minute longer (see infra/workflow.ts).
+ * Plan's clustering grows as rows^1.5 past 1M rows (46 s at 1M × 128 on 2 vCPUs, locally, snapshot
+ * included): it has the full 15 minutes.
+ */
 export const TASK_TIMEOUT_SECONDS: Readonly<Record<WorkflowTask, number>> = {
-  plan: 5 * 60,
+  plan: 15 * 60,
   shard: 15 * 60,
   select: 15 * 60,
   finish: 15 * 60,
@@ -51,24 +56,25 @@ export function taskBudgetsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskBu
 /**
  * Each task's peak memory, fitted to what the workflow bench measured with every task in a process of
  * its own (`npm run bench -- workflow`, bench/workflow.bench.ts; each task's peak is its process's
- * `VmHWM`): peak ≈ fixed + rows × dim × bytesPerValue. Measured 2026-12-06 on a 2-vCPU AMD EPYC (AVX2),
- * Node 20, DIVERSITY + TYPICALITY + WEIGHTS + BALANCE with n = 10,000, at 200,000 and 1,000,000 rows × 128:
+ * `VmHWM`): peak ≈ fixed + rows × dim × bytesPerValue, rows being the rows the task holds. Measured on a
+ * 2-vCPU AMD EPYC (AVX2), Node 20, DIVERSITY + TYPICALITY + WEIGHTS + BALANCE with n = 10,000, × 128:
  *
- * | task   | 200k × 128 | 1M × 128 | fit                          |
- * |--------|-----------:|---------:|------------------------------|
- * | plan   | 121 MB     | 121 MB   | (fixed: Node, the code, SDK)  |
- * | shard  | 554 MB     | 2,482 MB | 121 MB + 18.9 B per value    |
- * | select | 506 MB     | 1,694 MB | 210 MB + 12.2 B per value    |
- * | finish | 494 MB     | 1,743 MB | (the select fit; same memory)|
+ * | task   | 200k (2026-12-06) | 1M (2026-12-06, shards by cluster) | fit                             |
+ * |--------|------------------:|-----------------------------------:|---------------------------------|
+ * | plan   | 121 MB            | 796 MB (clusters the rows)         | 121 MB + 5.3 B per value        |
+ * | shard  | 554 MB (all rows) | 266–291 MB (65,536 rows each)      | 121 MB + 20.3 B per value held  |
+ * | select | 506 MB            | 1,323 MB                           | 210 MB + 12.2 B per value       |
+ * | finish | 494 MB            | 1,368 MB                           | (the select fit; same memory)   |
  *
- * A value is one float32 of the embeddings (4 bytes): a Shard holds every row's embeddings several
- * times over (today it loads all rows for its neighbour search), Select and Finish about three times.
- * Per-row arrays that do not grow with the dimension are folded into the per-value figure at 128
- * dimensions, so the model errs high for wider embeddings and low for much narrower ones (hence
- * {@link MEMORY_HEADROOM}). The fit lies at or above every measured point.
+ * A value is one float32 of the embeddings (4 bytes). A Shard by row range holds every row (exact kNN,
+ * up to 200k rows); a Shard by cluster its clusters' rows, about one column shard, whatever the dataset's
+ * size. Plan's figure applies where it clusters. Per-row arrays that do not grow with the dimension are
+ * folded into the per-value figure at 128 dimensions, so the model errs high for wider embeddings and low
+ * for much narrower ones (hence {@link MEMORY_HEADROOM}). The fit lies at or above every measured point.
  */
-export const TASK_MEMORY_MODEL: Readonly<Record<'shard' | 'select' | 'finish', { readonly fixedMb: number; readonly bytesPerValue: number }>> = {
-  shard: { fixedMb: 121, bytesPerValue: 18.9 },
+export const TASK_MEMORY_MODEL: Readonly<Record<'plan' | 'shard' | 'select' | 'finish', { readonly fixedMb: number; readonly bytesPerValue: number }>> = {
+  plan: { fixedMb: 121, bytesPerValue: 5.3 },
+  shard: { fixedMb: 121, bytesPerValue: 20.3 },
   select: { fixedMb: 210, bytesPerValue: 12.2 },
   finish: { fixedMb: 210, bytesPerValue: 12.2 },
 };
@@ -77,17 +83,34 @@ export const TASK_MEMORY_MODEL: Readonly<Record<'shard' | 'select' | 'finish', {
 export const MEMORY_HEADROOM = 1.1;
 
 /** Memory a task needs for `rows` × `dim` embeddings, in bytes: {@link TASK_MEMORY_MODEL} with {@link MEMORY_HEADROOM}. */
-export function requiredBytes(task: 'shard' | 'select' | 'finish', rows: number, dim: number): number {
+export function requiredBytes(task: 'plan' | 'shard' | 'select' | 'finish', rows: number, dim: number): number {
   const { fixedMb, bytesPerValue } = TASK_MEMORY_MODEL[task];
   return Math.ceil((fixedMb * 1e6 + rows * dim * bytesPerValue) * MEMORY_HEADROOM);
 }
 
+/** What {@link sizeRefusal} checks beyond Select and Finish, which hold every row. */
+export interface HeldRows {
+  /**
+   * Rows a Shard holds: every row for shards by row range (the default), its clusters' rows for shards by
+   * cluster (clusterShards.ts); undefined leaves the Shard out (not known yet).
+   */
+  readonly shard?: number | undefined;
+  /** Rows Plan holds: every row where it clusters them; undefined (the default) leaves Plan out. */
+  readonly plan?: number | undefined;
+}
+
 /** Why a run of `rows` × `dim` cannot fit the tasks' memory, or undefined when it fits. */
-export function sizeRefusal(budgets: TaskBudgets, rows: number, dim: number): string | undefined {
-  for (const task of ['shard', 'select', 'finish'] as const) {
+export function sizeRefusal(budgets: TaskBudgets, rows: number, dim: number, held: HeldRows = { shard: rows }): string | undefined {
+  const checks = [
+    ['plan', held.plan],
+    ['shard', held.shard],
+    ['select', rows],
+    ['finish', rows],
+  ] as const;
+  for (const [task, taskRows] of checks) {
     const budget = budgets[task];
-    if (!budget) continue;
-    const needed = requiredBytes(task, rows, dim);
+    if (!budget || taskRows === undefined) continue;
+    const needed = requiredBytes(task, taskRows, dim);
     if (needed <= budget.memoryMb * 2 ** 20) continue;
     const neededMb = Math.ceil(needed / 2 ** 20);
     return (

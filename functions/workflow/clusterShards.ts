@@ -131,6 +131,11 @@ export async function writeClusterPlan(blobs: BlobStore, kernels: Kernels, runId
   return plan;
 }
 
+/** Rows of the plan's largest shard: what a Shard holds at most. */
+export function largestShardRows(plan: ClusterPlan): number {
+  return plan.shards.reduce((n, g) => Math.max(n, plan.starts[g.clusterEnd]! - plan.starts[g.clusterStart]!), 0);
+}
+
 export function readClusterPlan(blobs: BlobStore, runId: string): Promise<ClusterPlan | undefined> {
   return blobs.getJson<ClusterPlan>(runKeys.clusterPlan(runId));
 }
@@ -168,6 +173,24 @@ export async function clusterOrder(blobs: BlobStore, plan: ClusterPlan): Promise
   const bytes = await blobs.get(plan.orderKey);
   if (!bytes || bytes.byteLength !== plan.rows * 4) throw new Error(`the cluster order ${plan.orderKey} is missing or has the wrong size`);
   return new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/**
+ * The shards' values of one entry (`width` per row, each shard's in cluster order, at `keyOf(shard)`) in
+ * row order: each shard's object is put in place as it is read, so only the result and one shard's
+ * values are held.
+ */
+export async function clusterShardValues(blobs: BlobStore, plan: ClusterPlan, order: Int32Array, width: number, keyOf: (shard: number) => string): Promise<Float32Array> {
+  const out = new Float32Array(plan.rows * width);
+  for (const [i, group] of plan.shards.entries()) {
+    const bytes = await blobs.get(keyOf(i));
+    const base = plan.starts[group.clusterStart]!;
+    const rows = plan.starts[group.clusterEnd]! - base;
+    if (!bytes || bytes.byteLength !== rows * width * 4) throw new Error(`static objectives of shard ${i} are missing or have a wrong size`);
+    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    for (let p = 0; p < rows; p++) out.set(values.subarray(p * width, (p + 1) * width), order[base + p]! * width);
+  }
+  return out;
 }
 
 /** Values of `width` per row given in cluster order, in row order. */

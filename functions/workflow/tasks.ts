@@ -50,7 +50,7 @@ import { embeddingRowsOf, sequenceEmbeddingRows, writeRunReport } from './report
 import { runKeys, type PickExplanation } from './results.js';
 import { commitRun } from './commit.js';
 import { writeRunSnapshot } from './snapshot.js';
-import { clusterOrder, clusterShardKnn, readClusterPlan, shardsByCluster, toRowOrder, writeClusterPlan } from './clusterShards.js';
+import { clusterOrder, clusterShardKnn, clusterShardValues, largestShardRows, readClusterPlan, shardsByCluster, writeClusterPlan } from './clusterShards.js';
 import { resolveQuerySets, runSource } from './snapshotSource.js';
 import { poolForRun, releasePoolOfEndedRun, selectionFilters, SUMMARY_LIST_LIMIT, writePoolBits } from './selectionExtras.js';
 
@@ -96,9 +96,11 @@ export async function plan(deps: WorkflowDeps, { runId }: RunEvent, options: Pla
   const manifest = await manifestOf(deps.blobs, dataset.manifestKey);
   // Before any shard starts: a dataset that cannot fit fails now, with what to change, not as an
   // out-of-memory Lambda an hour later.
-  const refusal = options.budgets && sizeRefusal(options.budgets, manifest.rowCount, manifest.embeddingDimension);
-  if (refusal) throw new SelectionRunError(refusal);
   const config = selectionConfig(run.config);
+  const byCluster = shardsByCluster(config, manifest);
+  // Shards by cluster hold their clusters' rows, known once the rows are clustered (checked below).
+  const refusal = options.budgets && sizeRefusal(options.budgets, manifest.rowCount, manifest.embeddingDimension, byCluster ? { plan: manifest.rowCount } : { shard: manifest.rowCount });
+  if (refusal) throw new SelectionRunError(refusal);
   try {
     await checkConfigAgainstDataset({ ...deps, manifest: (d) => manifestOf(deps.blobs, d.manifestKey!) }, run.tenantId, dataset, manifest, config, 'config');
   } catch (error) {
@@ -110,7 +112,9 @@ export async function plan(deps: WorkflowDeps, { runId }: RunEvent, options: Pla
     duplicates: config.removeExactDuplicates !== false,
   });
   // Approximate typicality: clustered once here, and the shards are groups of clusters (clusterShards.ts).
-  const clusterPlan = shardsByCluster(config, manifest) ? await writeClusterPlan(deps.blobs, engineKernels(), runId, manifest, snapshot) : undefined;
+  const clusterPlan = byCluster ? await writeClusterPlan(deps.blobs, engineKernels(), runId, manifest, snapshot) : undefined;
+  const shardRefusal = clusterPlan && options.budgets && sizeRefusal(options.budgets, manifest.rowCount, manifest.embeddingDimension, { shard: largestShardRows(clusterPlan) });
+  if (shardRefusal) throw new SelectionRunError(shardRefusal);
   const shards = (clusterPlan?.shards ?? manifest.shards).map((_, i) => i);
   const shardListKey = runKeys.shardList(runId);
   await deps.blobs.putJson(shardListKey, shards);
@@ -205,8 +209,12 @@ async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
   const order = clusterPlan ? await clusterOrder(deps.blobs, clusterPlan) : undefined;
   for (const entry of heavy) {
     const width = heavyStaticWidth(config.strategies[entry]!);
+    if (clusterPlan && order) {
+      precomputed.set(entry, await clusterShardValues(deps.blobs, clusterPlan, order, width, (i) => runKeys.shardObjectives(runId, entry, i)));
+      continue;
+    }
     const parts: Float32Array[] = [];
-    for (let i = 0; i < (clusterPlan?.shards ?? manifest.shards).length; i++) {
+    for (let i = 0; i < manifest.shards.length; i++) {
       const bytes = await deps.blobs.get(runKeys.shardObjectives(runId, entry, i));
       if (!bytes) throw new Error(`static objectives of shard ${i} are missing`);
       parts.push(new Float32Array(bytes.slice().buffer));
@@ -218,7 +226,7 @@ async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
       offset += part.length;
     }
     if (all.length % width !== 0) throw new Error(`static objectives of entry ${entry} have a wrong size`);
-    precomputed.set(entry, order ? toRowOrder(all, width, order) : all);
+    precomputed.set(entry, all);
   }
 
   const rowsOfTag = async (name: string | undefined) => {

@@ -20,8 +20,19 @@ describe('sizeRefusal', () => {
     expect(sizeRefusal(budgetsOf({}), 1_000_000, 128)).toBeUndefined();
     const refusal = sizeRefusal(budgetsOf({}), 10_000_000, 768);
     expect(refusal).toMatch(/^the dataset's 10,000,000 rows × 768 dimensions need about [\d,]+ MB in shard, which has 3,008 MB: deploy with more memory \(context shardMemoryMb/);
-    // With the most memory Lambda has, 1M × 384 fits (the measured model: about 7,741 MiB in shard).
+    // With the most memory Lambda has, 1M × 384 fits (the measured model: about 8,304 MiB in shard).
     expect(sizeRefusal(budgetsOf({ shard: 10_240, select: 10_240, finish: 10_240 }), 1_000_000, 384)).toBeUndefined();
+  });
+
+  it('sizes a Shard by the rows it holds: all rows by row range, its clusters’ rows by cluster', () => {
+    const big = budgetsOf({ select: 10_240, finish: 10_240 });
+    expect(sizeRefusal(big, 5_000_000, 128)).toMatch(/ in shard, which has 3,008 MB/);
+    expect(sizeRefusal(big, 5_000_000, 128, { shard: 70_000 })).toBeUndefined();
+    expect(sizeRefusal(big, 5_000_000, 128, {})).toBeUndefined();
+    expect(sizeRefusal(budgetsOf({}), 10_000_000, 128, { shard: 70_000 })).toMatch(/ in select, which has 3,008 MB/);
+    // Plan, where it clusters, holds every row once.
+    const planBudget = { ...big, plan: { memoryMb: 1024, timeoutSeconds: 900 } };
+    expect(sizeRefusal(planBudget, 5_000_000, 128, { plan: 5_000_000, shard: 70_000 })).toMatch(/ in plan, which has 1,024 MB: deploy with more memory \(context planMemoryMb/);
   });
 
   it('grows with rows and with the dimension', () => {
