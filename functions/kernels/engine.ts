@@ -11,7 +11,7 @@
  * most): a test makes a small dataset span several blocks with it, as 10M rows do at the default.
  */
 import { KernelOptionError } from './errors.js';
-import { createFastKernels, kernelModule } from './fast.js';
+import { createFastKernels, kernelModule, type FastKernels } from './fast.js';
 import { scalarKernels, type Kernels } from './index.js';
 import { MAX_MEMORY_BYTES } from './ops/layout.js';
 
@@ -23,6 +23,16 @@ export function engineKernels(): Kernels {
     engine = process.env.WINNOW_KERNELS !== 'scalar' && kernelModule() ? createFastKernels({ precision: kCenterPrecision(), ...(blockBytes ? { blockBytes } : {}) }) : scalarKernels;
   }
   return engine;
+}
+
+/**
+ * Drops the engine's kernels (their threads closed), so that the next use creates them from the
+ * environment as it is then: for a test that compares runs under two settings in one process.
+ */
+export async function resetEngineKernels(): Promise<void> {
+  const current = engine;
+  engine = undefined;
+  if (current && 'close' in current) await (current as FastKernels).close();
 }
 
 /** The largest block of rows, bytes: `WINNOW_KERNEL_BLOCK_BYTES`, or undefined for the default (4 GiB). */
