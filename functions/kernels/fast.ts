@@ -9,7 +9,8 @@
  *
  * A matrix is copied once into WebAssembly memory (kept per Float32Array, released when it is collected)
  * in blocks of rows, each block one memory of at most 4 GiB — unless it was allocated there
- * (`allocateMatrix`: a view of a block's memory, which the kernels read without a copy). `precision: 'int8'`
+ * (`allocateMatrix`: a view of a block's memory, which the kernels read without a copy; `allocateRows`:
+ * one such view per block for a matrix larger than one). `precision: 'int8'`
  * adds int8 codes of the rows (a scale per row), which the k-center scan reads first — a quarter of the
  * bytes, the same picks.
  */
@@ -20,7 +21,7 @@ import { Matrices } from './fast/matrices.js';
 import { kernelModuleVariant } from './fast/module.js';
 import { Neighbours } from './fast/neighbours.js';
 import { FastRuntime, type FastStats } from './fast/runtime.js';
-import type { Kernels } from './index.js';
+import type { Kernels, MatrixRows } from './index.js';
 import { MAX_MEMORY_BYTES } from './ops/layout.js';
 import { makeOp } from './ops/types.js';
 import { KernelPool } from './pool.js';
@@ -66,7 +67,7 @@ export interface FastKernels extends Kernels {
    * Frees the copy of `data` in WebAssembly memory now, instead of when `data` is collected (a caller that
    * is done with a matrix but keeps the array). A later call with `data` copies it again.
    */
-  forget(data: Float32Array): void;
+  forget(data: MatrixRows): void;
   /** Frees the worker threads early (they never keep the process alive anyway). */
   close(): Promise<void>;
 }
@@ -101,6 +102,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     nearestDistances: (data, dim, start, end, queries, queryRows) => neighbours.nearestDistances(data, dim, start, end, queries, queryRows),
     nearestRows: (data, dim, start, end, candidates, candidateRows, m) => neighbours.nearestRows(data, dim, start, end, candidates, candidateRows, m),
     allocateMatrix: (rows, dim) => matrices.allocate(rows, dim),
+    allocateRows: (rows, dim) => matrices.allocateRows(rows, dim),
     matrixWritten: (data) => matrices.written(data),
     readAll(data, dim) {
       const ctx = matrices.contextFor(data, dim, data.length / dim, 'float32');

@@ -16,7 +16,7 @@ export interface Kernels {
    * count is returned too.
    */
   kCenterUpdate(
-    data: Float32Array,
+    data: MatrixRows,
     dim: number,
     center: Float32Array,
     active: Int32Array,
@@ -48,7 +48,7 @@ export interface Kernels {
    * thread. Given the matrix the array will be used with, the kernels may place it beside their copy of
    * the matrix, so that the whole update runs without a pass of JavaScript over the rows.
    */
-  sharedFloat64?(length: number, matrix?: { readonly data: Float32Array; readonly dim: number }): Float64Array;
+  sharedFloat64?(length: number, matrix?: { readonly data: MatrixRows; readonly dim: number }): Float64Array;
 
   /**
    * A zeroed matrix of `rows` × `dim` to write rows into, placed where the kernels read it: the fast
@@ -58,8 +58,45 @@ export interface Kernels {
    */
   allocateMatrix(rows: number, dim: number): Float32Array;
 
+  /**
+   * As {@link allocateMatrix}, but a matrix larger than one of the kernels' blocks of memory is not a
+   * plain array (copied into blocks on first use, so held twice): it is {@link RowBlocks}, one view per
+   * block, which the kernels read in place. Only `kCenterUpdate` and `sharedFloat64` take row blocks.
+   */
+  allocateRows?(rows: number, dim: number): MatrixRows;
+
   /** The rows of `data` were written after a kernel saw it: what the kernels derived from them (norms, copies) is recomputed on next use. */
-  matrixWritten(data: Float32Array): void;
+  matrixWritten(data: MatrixRows): void;
+}
+
+/**
+ * A matrix whose rows lie in several arrays (one JavaScript typed array cannot span several
+ * WebAssembly memories): row r is row r mod rowsPerBlock of `views[⌊r / rowsPerBlock⌋]`. Every view but
+ * the last holds exactly `rowsPerBlock` rows. The object itself is the matrix's identity for the kernels.
+ */
+export interface RowBlocks {
+  readonly views: readonly Float32Array[];
+  readonly rowsPerBlock: number;
+}
+
+/** A matrix as the kernels take it: one array, or rows in blocks. */
+export type MatrixRows = Float32Array | RowBlocks;
+
+/** The number of rows of `data`, `dim` columns each. */
+export function rowCountOf(data: MatrixRows, dim: number): number {
+  if (dim === 0) return 0;
+  if (data instanceof Float32Array) return data.length / dim;
+  let floats = 0;
+  for (const view of data.views) floats += view.length;
+  return floats / dim;
+}
+
+/** Row `r` of `data` (`dim` columns): a view, never a copy. */
+export function rowOf(data: MatrixRows, dim: number, r: number): Float32Array {
+  if (data instanceof Float32Array) return data.subarray(r * dim, (r + 1) * dim);
+  const block = Math.floor(r / data.rowsPerBlock);
+  const local = r - block * data.rowsPerBlock;
+  return data.views[block]!.subarray(local * dim, (local + 1) * dim);
 }
 
 export interface RowRange {
@@ -182,7 +219,9 @@ const KNN_BLOCK = 64;
 
 /** The reference implementation in plain TypeScript. */
 export const scalarKernels: Kernels = {
-  kCenterUpdate(data, dim, center, active, activeCount, minDistSq, changed) {
+  kCenterUpdate(rows, dim, center, active, activeCount, minDistSq, changed) {
+    if (!(rows instanceof Float32Array)) return blockKCenterUpdate(rows, dim, center, active, activeCount, minDistSq, changed);
+    const data = rows;
     const norms = rowNormsSq32(data, dim);
     const centerNorm = dot32(center, 0, center, 0, dim);
     let max = 0;
@@ -293,8 +332,45 @@ export const scalarKernels: Kernels = {
   },
 
   allocateMatrix: (rows, dim) => new Float32Array(rows * dim),
-  matrixWritten: forgetRowNorms,
+  matrixWritten: (data) => (data instanceof Float32Array ? forgetRowNorms(data) : blockNorm32Cache.delete(data)),
 };
+
+const blockNorm32Cache = new WeakMap<RowBlocks, Float32Array[]>();
+
+/** The reference k-center update over rows in blocks: each block's rows as the one-array update computes them. */
+function blockKCenterUpdate(rows: RowBlocks, dim: number, center: Float32Array, active: Int32Array, activeCount: number, minDistSq: Float64Array, changed: Int32Array): { max: number; argMax: number; changedCount: number } {
+  let norms = blockNorm32Cache.get(rows);
+  if (!norms) {
+    norms = rows.views.map((view) => {
+      const n = new Float32Array(dim > 0 ? view.length / dim : 0);
+      for (let r = 0; r < n.length; r++) n[r] = dot32(view, r * dim, view, r * dim, dim);
+      return n;
+    });
+    blockNorm32Cache.set(rows, norms);
+  }
+  const centerNorm = dot32(center, 0, center, 0, dim);
+  const perBlock = rows.rowsPerBlock;
+  let max = 0;
+  let argMax = -1;
+  let changedCount = 0;
+  for (let i = 0; i < activeCount; i++) {
+    const u = active[i]!;
+    const block = Math.floor(u / perBlock);
+    const local = u - block * perBlock;
+    const e = norms[block]![local]! + centerNorm - 2 * dot32(rows.views[block]!, local * dim, center, 0, dim);
+    const d = e > 0 ? e : 0;
+    if (d < minDistSq[u]!) {
+      minDistSq[u] = d;
+      changed[changedCount++] = u;
+    }
+    const m = minDistSq[u]!;
+    if (m > max || (m === max && (u < argMax || argMax < 0))) {
+      max = m;
+      argMax = u;
+    }
+  }
+  return { max, argMax, changedCount };
+}
 
 /** Time spent inside kernels, for the benchmark's overhead figure. */
 export function timedKernels(inner: Kernels): Kernels & { elapsedMs: number } {
@@ -305,6 +381,7 @@ export function timedKernels(inner: Kernels): Kernels & { elapsedMs: number } {
     nearestDistances: (...args) => timeCall(timed, () => inner.nearestDistances(...args)),
     nearestRows: (...args) => timeCall(timed, () => inner.nearestRows(...args)),
     allocateMatrix: (rows, dim) => inner.allocateMatrix(rows, dim),
+    ...(inner.allocateRows ? { allocateRows: (rows: number, dim: number) => inner.allocateRows!(rows, dim) } : {}),
     matrixWritten: (data) => inner.matrixWritten(data),
   };
   return timed;

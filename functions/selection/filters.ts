@@ -23,19 +23,21 @@ export function rowHash(words: Uint32Array, start: number, length: number): numb
   return (hi & 0x1fffff) * 0x100000000 + lo;
 }
 
-function sameWords(words: Uint32Array, a: number, b: number, length: number): boolean {
-  for (let i = 0; i < length; i++) if (words[a + i] !== words[b + i]) return false;
+function sameWords(a: Uint32Array, aStart: number, b: Uint32Array, bStart: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
   return true;
 }
 
 /**
  * For every row, the first row (lowest index) whose embedding is bit-identical to it — itself when it
  * has no earlier twin. A dataset-level fact: which copies are removed also depends on what is in play
- * ({@link duplicatesInPlay}).
+ * ({@link duplicatesInPlay}). A matrix in blocks is read block by block, in place.
  */
 export function canonicalRows(matrix: EmbeddingMatrix): Int32Array {
   const { rows, dim } = matrix;
-  const words = new Uint32Array(matrix.data.buffer, matrix.data.byteOffset, rows * dim);
+  const views = matrix.blocks?.views ?? [matrix.data.subarray(0, rows * dim)];
+  const perBlock = matrix.blocks?.rowsPerBlock ?? Math.max(1, rows);
+  const words = views.map((view) => new Uint32Array(view.buffer, view.byteOffset, view.length));
   const canonical = new Int32Array(rows);
   // An open hash table in typed arrays (12 bytes a row; a Map of arrays took ~100 at 1M rows): each slot
   // heads a chain of the distinct rows hashed there, linked through `next`.
@@ -43,9 +45,16 @@ export function canonicalRows(matrix: EmbeddingMatrix): Int32Array {
   const heads = new Int32Array(slots).fill(-1);
   const next = new Int32Array(rows).fill(-1);
   for (let r = 0; r < rows; r++) {
-    const slot = rowHash(words, r * dim, dim) % slots;
+    const block = Math.floor(r / perBlock);
+    const rowWords = words[block]!;
+    const at = (r - block * perBlock) * dim;
+    const slot = rowHash(rowWords, at, dim) % slots;
     let twin = heads[slot]!;
-    while (twin >= 0 && !sameWords(words, twin * dim, r * dim, dim)) twin = next[twin]!;
+    while (twin >= 0) {
+      const twinBlock = Math.floor(twin / perBlock);
+      if (sameWords(words[twinBlock]!, (twin - twinBlock * perBlock) * dim, rowWords, at, dim)) break;
+      twin = next[twin]!;
+    }
     if (twin >= 0) canonical[r] = twin;
     else {
       canonical[r] = r;

@@ -11,6 +11,7 @@ import { SelectionInputError, type ConfigIssue } from './errors.js';
 import { canonicalRows, duplicatesInPlay, type DuplicateRow } from './filters.js';
 import { computeHeavyStatic } from './heavyStatic.js';
 import { classColumn, describeInput, numericColumn, selectionUnits, unitEmbeddings, validateAgainstSource } from './inputs.js';
+import { holdsAllRows } from './matrix.js';
 import { scalarKernels, type Kernels } from '../kernels/index.js';
 import type { DroppedRows, PreparedSelection, SelectionOptions } from './select.js';
 import { prepareSequenceSelection } from './sequences.js';
@@ -116,7 +117,7 @@ function resolveColumns(config: SelectionConfig, source: SelectionSource, units:
     } else if (input.type === 'EMBEDDINGS') {
       const { matrix } = unitEmbeddings(input, source, units);
       const expected = input.task !== undefined ? units.count : source.rowCount;
-      if (matrix.rows !== expected || matrix.data.length !== matrix.rows * matrix.dim) return unavailable();
+      if (matrix.rows !== expected || !holdsAllRows(matrix)) return unavailable();
       columns.set(index, { embeddings: true });
       if (units.objectLevel && input.task !== undefined) pool.drop((row) => units.unitsOf(row).length === 0, `no objects in ${input.task}: ${where}`);
     }
@@ -161,7 +162,7 @@ function removeDuplicates(
 /** Duplicate ids over the dataset's raw embeddings (normalized when the source keeps no raw ones). */
 function datasetCanonicalRows(source: SelectionSource): Int32Array | undefined {
   const matrix = source.rawEmbeddings?.() ?? source.embeddings();
-  if (!matrix || matrix.rows !== source.rowCount || matrix.data.length !== matrix.rows * matrix.dim) return undefined;
+  if (!matrix || matrix.rows !== source.rowCount || !holdsAllRows(matrix)) return undefined;
   return canonicalRows(matrix);
 }
 

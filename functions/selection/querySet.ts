@@ -1,4 +1,5 @@
 /** A query set built from a dataset's embeddings and a tag's rows: the one way both sources build it. */
+import { embeddingRow } from './matrix.js';
 import type { EmbeddingMatrix, QuerySet } from './types.js';
 
 /**
@@ -8,7 +9,7 @@ import type { EmbeddingMatrix, QuerySet } from './types.js';
 export function querySetOfRows(matrix: EmbeddingMatrix, rows: ArrayLike<number>, ownRowCount?: number): QuerySet {
   const { dim } = matrix;
   const data = new Float32Array(rows.length * dim);
-  for (let k = 0; k < rows.length; k++) data.set(matrix.data.subarray(rows[k]! * dim, (rows[k]! + 1) * dim), k * dim);
+  for (let k = 0; k < rows.length; k++) data.set(embeddingRow(matrix, rows[k]!), k * dim);
   const embeddings = { rows: rows.length, dim, data };
   if (ownRowCount === undefined) return { embeddings };
   const inQuerySet = new Uint8Array(ownRowCount);

@@ -29,6 +29,7 @@ import { describeInput, numericColumn } from './inputs.js';
 import { strategyDefinition } from './strategies/registry.js';
 import { prepareSelection } from './prepare.js';
 import type { DroppedRows, PreparedSelection, SelectionOptions } from './select.js';
+import { embeddingRow } from './matrix.js';
 import type { ClassCounts, EmbeddingMatrix, MetadataColumn, QuerySet, SelectionSource } from './types.js';
 
 export const FRAME_NAME_EXAMPLE = 'drive/cam_1-0099-mp4.png';
@@ -155,7 +156,10 @@ export function sequenceSource(frames: SelectionSource, sequences: readonly Chun
     const sum = new Float64Array(dim);
     sequences.forEach((s, i) => {
       sum.fill(0);
-      for (const row of s.frames) for (let j = 0; j < dim; j++) sum[j]! += matrix.data[row * dim + j]!;
+      for (const row of s.frames) {
+        const values = embeddingRow(matrix, row);
+        for (let j = 0; j < dim; j++) sum[j]! += values[j]!;
+      }
       for (let j = 0; j < dim; j++) data[i * dim + j] = sum[j]! / s.frames.length;
     });
     return { rows: count, dim, data };

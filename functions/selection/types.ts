@@ -7,11 +7,21 @@
  * over synthetic data in tests. The engine itself does no I/O.
  */
 
-/** Row-major float32 matrix: `rows × dim`, row `i` at `data[i*dim .. (i+1)*dim)`. */
+import type { RowBlocks } from '../kernels/index.js';
+
+/**
+ * Row-major float32 matrix: `rows × dim`, row `i` at `data[i*dim .. (i+1)*dim)`.
+ *
+ * A matrix larger than one of the kernels' blocks of memory (4 GiB) also has `blocks`, its rows as they
+ * lie in those blocks; its `data` is then a copy of every row in one array, made on first read
+ * (matrix.ts, `blockMatrix`). The selection tasks' paths read such a matrix through `blocks` (or
+ * `embeddingRow`, `kernelRows` of matrix.ts), so that its rows exist once.
+ */
 export interface EmbeddingMatrix {
   readonly rows: number;
   readonly dim: number;
   readonly data: Float32Array;
+  readonly blocks?: RowBlocks;
 }
 
 /**

@@ -17,6 +17,8 @@ import type {
   TaskInfo,
 } from '../selection/types.js';
 import { engineKernels } from '../kernels/engine.js';
+import { rowOf, type MatrixRows } from '../kernels/index.js';
+import { embeddingMatrixOf } from '../selection/matrix.js';
 import { mapLimit } from '../store/mapLimit.js';
 import { querySetOfRows } from '../selection/querySet.js';
 
@@ -53,13 +55,20 @@ function concatFloat32(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-/** Where a matrix of embeddings is allocated: by default where the engine's kernels read it without a copy. */
-export type AllocateMatrix = (rows: number, dim: number) => Float32Array;
-export const engineAllocate: AllocateMatrix = (rows, dim) => engineKernels().allocateMatrix(rows, dim);
+/**
+ * Where a matrix of embeddings is allocated: by default where the engine's kernels read it without a
+ * copy — one array, or rows in several blocks when the matrix is larger than one block (4 GiB).
+ */
+export type AllocateMatrix = (rows: number, dim: number) => MatrixRows;
+export const engineAllocate: AllocateMatrix = (rows, dim) => {
+  const kernels = engineKernels();
+  return kernels.allocateRows ? kernels.allocateRows(rows, dim) : kernels.allocateMatrix(rows, dim);
+};
 
 /**
  * The embeddings of `shards`, rows in shard order, each shard streamed straight into its rows of one
- * matrix from `allocate` — the engine's kernels' memory by default, so that the matrix exists once.
+ * matrix from `allocate` — the engine's kernels' memory by default, so that the matrix exists once. A
+ * shard across two blocks is read whole and copied into both (one shard's bytes more, for a moment).
  */
 export async function loadEmbeddings(reader: ColumnReader, shards: readonly ShardManifest[] = reader.manifest.shards, allocate: AllocateMatrix = engineAllocate): Promise<EmbeddingMatrix> {
   const dim = reader.manifest.embeddingDimension;
@@ -70,11 +79,21 @@ export async function loadEmbeddings(reader: ColumnReader, shards: readonly Shar
     rows += shard.rowCount;
   }
   const data = allocate(rows, dim);
+  const rowsPerBlock = data instanceof Float32Array ? Math.max(1, rows) : data.rowsPerBlock;
+  const views = data instanceof Float32Array ? [data] : data.views;
   await mapLimit(shards, SHARD_CONCURRENCY, async (shard, i) => {
-    const target = new Uint8Array(data.buffer, data.byteOffset + offsets[i]! * dim * 4, shard.rowCount * dim * 4);
+    const start = offsets[i]!;
+    const block = Math.floor(start / rowsPerBlock);
+    const local = start - block * rowsPerBlock;
+    const view = views[block]!;
+    const within = shard.rowCount === 0 || (local + shard.rowCount) * dim <= view.length;
+    const target = within ? new Uint8Array(view.buffer, view.byteOffset + local * dim * 4, shard.rowCount * dim * 4) : new Uint8Array(shard.rowCount * dim * 4);
     if (!(await reader.readInto(shard, EMBEDDINGS_COLUMN, target))) throw new Error(`shard ${shard.id} has no ${EMBEDDINGS_COLUMN} column`);
+    if (within) return;
+    const values = new Float32Array(target.buffer);
+    for (let r = 0; r < shard.rowCount; r++) rowOf(data, dim, start + r).set(values.subarray(r * dim, (r + 1) * dim));
   });
-  return { rows, dim, data };
+  return embeddingMatrixOf(rows, dim, data);
 }
 
 /**

@@ -11,6 +11,7 @@ import { storeReport } from '../report/store.js';
 import type { BlobStore } from '../store/blobs.js';
 import { ColumnReader, type DatasetManifest } from '../store/columns.js';
 import type { SequencePlan } from '../selection/sequences.js';
+import { embeddingRow } from '../selection/matrix.js';
 import type { SelectionSource } from '../selection/types.js';
 
 /**
@@ -23,7 +24,7 @@ export function embeddingRowsOf(source: SelectionSource, blobs: BlobStore, manif
     const data = new Float32Array(rows.length * dim);
     const inMemory = source.embeddings();
     if (inMemory && inMemory.dim === dim && inMemory.rows === manifest.rowCount) {
-      rows.forEach((row, i) => data.set(inMemory.data.subarray(row * dim, (row + 1) * dim), i * dim));
+      rows.forEach((row, i) => data.set(embeddingRow(inMemory, row), i * dim));
       return { dim, data };
     }
     const reader = new ColumnReader(blobs, manifest);

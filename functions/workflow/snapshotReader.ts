@@ -2,6 +2,8 @@
  * Reading a run's column snapshot (snapshot.ts): one GET per column, streamed straight into the array
  * that holds it (no concatenated copy), or a ranged GET for a task that needs only some rows.
  */
+import { rowCountOf, type MatrixRows } from '../kernels/index.js';
+import { blockMatrix } from '../selection/matrix.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { EmbeddingMatrix } from '../selection/types.js';
 import { runKeys } from './results.js';
@@ -11,6 +13,9 @@ import { ELEMENT_BYTES, EMBEDDINGS_COLUMN, FILE_NAMES_COLUMN, type RunSnapshot, 
 export type AllocateMatrix = (rows: number, dim: number) => Float32Array;
 
 export const allocateFloat32: AllocateMatrix = (rows, dim) => new Float32Array(rows * dim);
+
+/** Gives where an embedding matrix is read: one array, or rows in blocks of the kernels' memory (a matrix larger than one block). */
+export type AllocateRows = (rows: number, dim: number) => MatrixRows;
 
 /** The run's snapshot manifest, or undefined for a run planned before runs had snapshots. */
 export function openRunSnapshot(blobs: BlobStore, runId: string): Promise<RunSnapshot | undefined> {
@@ -36,49 +41,57 @@ export class SnapshotReader {
   }
 
   /** Streams a whole column into `target` (exactly its size), chunk by chunk as the response arrives. */
-  readInto(name: string, target: Uint8Array): Promise<void> {
-    return this.readIntoParts(name, [target]);
+  async readInto(name: string, target: Uint8Array): Promise<void> {
+    await this.readIntoParts(name, [target]);
   }
 
   /**
-   * Streams a whole column into `targets`, one after the other (together exactly its size): a column
-   * larger than one typed array may be (4 GiB of bytes) is read into several.
+   * Streams a whole column into `targets` one after the other (together exactly its size), each chunk
+   * split where a target ends: a matrix in several blocks (or a column larger than one typed array may
+   * be, 4 GiB of bytes) is filled straight from the response.
    */
   async readIntoParts(name: string, targets: readonly Uint8Array[]): Promise<void> {
     const column = this.required(name);
-    const total = targets.reduce((n, t) => n + t.byteLength, 0);
-    if (total !== column.bytes) throw new RangeError(`snapshot column ${name} has ${column.bytes} bytes, the targets ${total}`);
+    let total = 0;
+    for (const target of targets) total += target.byteLength;
+    if (total !== column.bytes) throw new RangeError(`snapshot column ${name} has ${column.bytes} bytes, the target ${total}`);
     const body = await this.blobs.stream(column.key);
     if (!body) throw new Error(`snapshot column ${name} (${column.key}) is missing`);
+    let written = 0;
     let part = 0;
     let offset = 0;
-    let read = 0;
     for await (const chunk of body) {
-      if (read + chunk.byteLength > total) throw new Error(`snapshot column ${column.key} is longer than ${column.bytes} bytes`);
-      read += chunk.byteLength;
-      let from = 0;
-      while (from < chunk.byteLength) {
-        while (offset === targets[part]!.byteLength) {
+      if (written + chunk.byteLength > total) throw new Error(`snapshot column ${column.key} is longer than ${column.bytes} bytes`);
+      for (let from = 0; from < chunk.byteLength; ) {
+        const target = targets[part]!;
+        const n = Math.min(chunk.byteLength - from, target.byteLength - offset);
+        target.set(n === chunk.byteLength ? chunk : chunk.subarray(from, from + n), offset);
+        from += n;
+        offset += n;
+        if (offset === target.byteLength) {
           part++;
           offset = 0;
         }
-        const target = targets[part]!;
-        const count = Math.min(chunk.byteLength - from, target.byteLength - offset);
-        target.set(chunk.subarray(from, from + count), offset);
-        offset += count;
-        from += count;
       }
+      written += chunk.byteLength;
     }
-    if (read !== total) throw new Error(`snapshot column ${column.key} has ${read} bytes, expected ${column.bytes}`);
+    if (written !== total) throw new Error(`snapshot column ${column.key} has ${written} bytes, expected ${column.bytes}`);
   }
 
   /**
-   * The run's embedding matrix, read into the array `allocate` gives (at least rows × dim floats). The
-   * array must stay valid while the response streams in (WebAssembly memory must not grow meanwhile).
+   * The run's embedding matrix, read into the array `allocate` gives (at least rows × dim floats), or into
+   * the blocks it gives (exactly rows × dim floats in all), straight from the response. The arrays must
+   * stay valid while the response streams in (WebAssembly memory must not grow meanwhile).
    */
-  async embeddingsInto(allocate: AllocateMatrix = allocateFloat32): Promise<EmbeddingMatrix> {
+  async embeddingsInto(allocate: AllocateRows = allocateFloat32): Promise<EmbeddingMatrix> {
     const column = this.required(EMBEDDINGS_COLUMN);
-    return { rows: column.units, dim: column.width, data: await this.float32Into(EMBEDDINGS_COLUMN, allocate) };
+    const rows = column.units;
+    const dim = column.width;
+    const given = allocate(rows, dim);
+    if (given instanceof Float32Array) return { rows, dim, data: await this.float32Into(EMBEDDINGS_COLUMN, () => given) };
+    if (rowCountOf(given, dim) !== rows) throw new RangeError(`the blocks for ${EMBEDDINGS_COLUMN} hold ${rowCountOf(given, dim)} rows, ${rows} needed`);
+    await this.readIntoParts(EMBEDDINGS_COLUMN, given.views.map(bytesOf));
+    return blockMatrix(rows, dim, given);
   }
 
   /** A float32 column (units × width) read into an array `allocate` gives. */

@@ -15,11 +15,11 @@ import { columnNeeds } from './config.js';
 import { EMBEDDINGS_COLUMN, type RunSnapshot } from './snapshot.js';
 import { snapshotRawRows } from './snapshotDuplicates.js';
 import type { RawEmbeddingRows } from './selectionExtras.js';
-import { openRunSnapshot, SnapshotReader, type AllocateMatrix } from './snapshotReader.js';
+import { openRunSnapshot, SnapshotReader, type AllocateRows } from './snapshotReader.js';
 
 export interface SnapshotSourceOptions {
   /** Where the embedding matrix is read into (default: the engine's kernels' memory, so it exists once). */
-  readonly allocate?: AllocateMatrix;
+  readonly allocate?: AllocateRows;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The engine on the fast kernels: its default, and the same selections as on the scalar reference. */
 import { afterAll, expect, it } from 'vitest';
 import { selectionConfig } from '../../functions/selection/config.js';
-import { engineKernels } from '../../functions/kernels/engine.js';
+import { engineKernels, kernelBlockBytes } from '../../functions/kernels/engine.js';
 import { createFastKernels } from '../../functions/kernels/fast.js';
 import { scalarKernels } from '../../functions/kernels/index.js';
 import { runSelection } from '../../functions/selection/select.js';
@@ -34,4 +34,12 @@ it('selects exactly what the scalar kernels select: DIVERSITY, TYPICALITY, SIMIL
   expect(onFast.rows).toHaveLength(60);
   expect(onFast.picks).toEqual(onScalar.picks);
   expect(fast.stats.parallelOps).toBeGreaterThan(0);
+});
+
+it('reads the block size from WINNOW_KERNEL_BLOCK_BYTES: unset is the default, anything but whole bytes up to 4 GiB is refused', () => {
+  expect(kernelBlockBytes(undefined)).toBeUndefined();
+  expect(kernelBlockBytes('')).toBeUndefined();
+  expect(kernelBlockBytes('300000')).toBe(300_000);
+  expect(kernelBlockBytes(String(2 ** 32))).toBe(2 ** 32);
+  for (const bad of ['0', '-5', '1.5', 'lots', String(2 ** 32 + 1)]) expect(() => kernelBlockBytes(bad)).toThrow(/WINNOW_KERNEL_BLOCK_BYTES/);
 });

@@ -1,6 +1,7 @@
 /** Exact-duplicate ids from the typed hash table: each row's first bit-identical row, as a direct comparison finds it. */
 import { expect, it } from 'vitest';
 import { canonicalRows } from '../../functions/selection/filters.js';
+import { blockMatrix, blockMatrixStats } from '../../functions/selection/matrix.js';
 import { gaussianMatrix } from '../kernels/matrices.js';
 
 it('names every row\'s first bit-identical row among 3,000 rows with many duplicates and near-duplicates', () => {
@@ -20,4 +21,10 @@ it('names every row\'s first bit-identical row among 3,000 rows with many duplic
   });
   expect(expected.filter((f, r) => f !== r).length).toBeGreaterThan(300);
   expect(Array.from(canonicalRows({ rows, dim, data }))).toEqual(expected);
+  // The same rows in blocks of 701 (twins across blocks), read in place: no copy into one array.
+  const views: Float32Array[] = [];
+  for (let at = 0; at < data.length; at += 701 * dim) views.push(data.slice(at, at + 701 * dim));
+  const copies = blockMatrixStats.contiguousCopies;
+  expect(Array.from(canonicalRows(blockMatrix(rows, dim, { views, rowsPerBlock: 701 })))).toEqual(expected);
+  expect(blockMatrixStats.contiguousCopies).toBe(copies);
 });

@@ -46,6 +46,11 @@ it('reads every shard into its rows of one allocated matrix, which the kernels u
   const second = await loadEmbeddings(new ColumnReader(blobs, manifest), manifest.shards.slice(1), (rows, dim) => new Float32Array(rows * dim));
   expect(second.rows).toBe(3);
   expect(Array.from(second.data)).toEqual(expected.slice(4));
+  // Into row blocks of 3 (the second shard straddles both): each row lands in its block, in place.
+  const blocks = { views: [new Float32Array(6), new Float32Array(4)], rowsPerBlock: 3 };
+  const inBlocks = await loadEmbeddings(new ColumnReader(blobs, manifest), undefined, () => blocks);
+  expect(inBlocks.blocks).toBe(blocks);
+  expect(blocks.views.flatMap((view) => Array.from(view))).toEqual(expected);
 
   // By default, in the engine's kernels' memory (the fast kernels here: WebAssembly shared memory).
   const kernels = engineKernels() as FastKernels;

@@ -69,6 +69,17 @@ describe('SnapshotReader', () => {
     await expect(reader.unitsInto('embeddings.normalized', 3_000, 3_002, new Uint8Array(2 * DIM * 4))).rejects.toThrow(/not in snapshot column/);
     await expect(reader.embeddingsInto(() => new Float32Array(3))).rejects.toThrow(/holds 3 floats/);
 
+    // Rows in blocks (a matrix larger than one of the kernels' memories): each block filled straight
+    // from the response, split where a block ends.
+    const blocks = { views: [new Float32Array(1_200 * DIM), new Float32Array(1_200 * DIM), new Float32Array(601 * DIM)], rowsPerBlock: 1_200 };
+    const inBlocks = await reader.embeddingsInto(() => blocks);
+    expect(inBlocks.blocks).toBe(blocks);
+    expect(inBlocks.rows).toBe(ROWS);
+    expect(blocks.views[0]).toEqual(matrix.subarray(0, 1_200 * DIM));
+    expect(blocks.views[1]).toEqual(matrix.subarray(1_200 * DIM, 2_400 * DIM));
+    expect(blocks.views[2]).toEqual(matrix.subarray(2_400 * DIM));
+    await expect(reader.embeddingsInto(() => ({ views: blocks.views.slice(0, 2), rowsPerBlock: 1_200 }))).rejects.toThrow(/hold 2400 rows, 3001 needed/);
+
     expect(await reader.fileNames()).toEqual(names);
     await blobs.deletePrefix(`runs-work/${runId}/`);
   });

@@ -6,7 +6,7 @@
  * each row's int8 codes first and its float32 values only where the codes cannot rule out that it gets
  * closer (wasm/simd.as, quantiseRows): float32's results, bit for bit, from a quarter of the bytes.
  */
-import { dot, dot32 } from '../index.js';
+import { dot, dot32, rowCountOf, type MatrixRows } from '../index.js';
 import { BOUND_DIMS, CHUNK, type BlockDescription } from '../ops/layout.js';
 import { makeOp, type CenterCodes } from '../ops/types.js';
 import { principalBasis } from '../principalBasis.js';
@@ -39,9 +39,9 @@ export class KCenter {
   ) {}
 
   /** A zeroed minDistSq, beside the rows when the matrix is one float32 block and nobody holds that place. */
-  stateArray(length: number, matrix?: { readonly data: Float32Array; readonly dim: number }): Float64Array {
+  stateArray(length: number, matrix?: { readonly data: MatrixRows; readonly dim: number }): Float64Array {
     if (matrix && matrix.dim > 0) {
-      const ctx = this.matrices.contextFor(matrix.data, matrix.dim, matrix.data.length / matrix.dim, 'float32');
+      const ctx = this.matrices.contextFor(matrix.data, matrix.dim, rowCountOf(matrix.data, matrix.dim), 'float32');
       // The codes now, with the copy, rather than in the first pick.
       if (this.options.precision === 'int8') this.ensureCodes(ctx);
       const b = ctx.blocks[0]!;
@@ -54,9 +54,9 @@ export class KCenter {
     return sharedFloat64(length);
   }
 
-  update(data: Float32Array, dim: number, center: Float32Array, active: Int32Array, activeCount: number, minDistSq: Float64Array, changed: Int32Array): KCenterResult {
+  update(data: MatrixRows, dim: number, center: Float32Array, active: Int32Array, activeCount: number, minDistSq: Float64Array, changed: Int32Array): KCenterResult {
     if (activeCount === 0) return { max: 0, argMax: -1, changedCount: 0 };
-    const ctx = this.matrices.contextFor(data, dim, data.length / dim, 'float32');
+    const ctx = this.matrices.contextFor(data, dim, rowCountOf(data, dim), 'float32');
     for (const view of ctx.centers) view.set(center.subarray(0, dim));
     const centerNorm = dot32(center, 0, center, 0, dim);
     const codes = this.options.precision === 'int8' ? this.centerCodes(ctx, center) : null;

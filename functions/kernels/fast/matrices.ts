@@ -2,10 +2,10 @@
  * Matrices copied into WebAssembly memory, once per Float32Array and storage (kept while the array
  * lives, released on every thread when it is collected or forgotten), laid out as ops/layout.ts declares,
  * with room for int8 codes of the rows when the k-center scan reads codes (fast/kcenter.ts fills it) —
- * or allocated there to begin with ({@link Matrices.allocate}): the caller writes the rows straight
- * into the block, and no copy is made.
+ * or allocated there to begin with ({@link Matrices.allocate}, {@link Matrices.allocateRows}): the caller
+ * writes the rows straight into the blocks, and no copy is made.
  */
-import { dot, rowNormsSq } from '../index.js';
+import { dot, rowCountOf, rowNormsSq, type MatrixRows, type RowBlocks } from '../index.js';
 import { CHUNK, MAX_MEMORY_BYTES, PAGE, placeBlock, rowsPerBlock, scratchPerThread, type BlockDescription, type BlockShape, type ContextDescription, type Storage } from '../ops/layout.js';
 import { wasm } from '../wasm/api.js';
 import type { FastRuntime } from './runtime.js';
@@ -38,7 +38,7 @@ export interface MatrixOptions {
 }
 
 export class Matrices {
-  private readonly contexts = new WeakMap<Float32Array, Map<string, MatrixContext>>();
+  private readonly contexts = new WeakMap<MatrixRows, Map<string, MatrixContext>>();
   private readonly released: FinalizationRegistry<number>;
   private nextId = 1;
 
@@ -59,14 +59,14 @@ export class Matrices {
   }
 
   /** The context of the first `rows` rows of `data` stored as `kind`, copied into WebAssembly memory on first use. */
-  contextFor(data: Float32Array, dim: number, rows: number, kind: Storage): MatrixContext {
+  contextFor(data: MatrixRows, dim: number, rows: number, kind: Storage): MatrixContext {
     let byKind = this.contexts.get(data);
     const key = `${kind}/${dim}/${rows}`;
     const found = byKind?.get(key);
-    if (found?.unsealed) this.seal(found, data);
+    if (found?.unsealed) this.seal(found);
     if (found) return found;
     this.runtime.stats.copiedMatrices++;
-    const context = this.copyIn(data.length === rows * dim ? data : data.subarray(0, rows * dim), dim, rows, kind);
+    const context = this.copyIn(data instanceof Float32Array && data.length !== rows * dim ? data.subarray(0, rows * dim) : data, dim, rows, kind);
     this.runtime.pool.addContext(context);
     this.released.register(data, context.id, data);
     if (!byKind) {
@@ -82,17 +82,46 @@ export class Matrices {
    * block, registered as the matrix's context, so the first kernel call finds it without copying (its
    * norms are computed then). Released like a copy: when the view is collected, or by {@link forget}
    * (the view stays readable; a later use copies it). A matrix larger than one block cannot be one view:
-   * it is a plain array, copied on first use.
+   * it is a plain array, copied on first use ({@link allocateRows} gives it in blocks instead).
    */
   allocate(rows: number, dim: number): Float32Array {
-    const shape = this.shape(dim, 'float32');
-    const perBlock = rowsPerBlock(shape, this.options.blockBytes);
+    const perBlock = this.rowsPerBlock(dim, 'float32');
     if (rows > perBlock || dim === 0 || rows === 0) return new Float32Array(rows * dim);
-    const { at, end } = placeBlock(shape, rows);
-    const memory = new wasm.Memory({ initial: Math.ceil(end / PAGE), maximum: MAX_MEMORY_BYTES / PAGE, shared: true });
-    const buffer = memory.buffer;
-    const view = new Float32Array(buffer, at.data, rows * dim);
-    const block: BlockDescription = { memory, rowStart: 0, rows, ...at };
+    const { views, context } = this.allocateBlocks(rows, dim, perBlock);
+    const view = views[0]!;
+    this.register(view, context);
+    return view;
+  }
+
+  /**
+   * As {@link allocate}, but a matrix larger than one block is {@link RowBlocks}: one view per block,
+   * each block allocated as one matrix is, all registered as one context under the returned object — the
+   * rows exist once, however many blocks they span.
+   */
+  allocateRows(rows: number, dim: number): MatrixRows {
+    const perBlock = this.rowsPerBlock(dim, 'float32');
+    if (rows <= perBlock || dim === 0) return this.allocate(rows, dim);
+    const { views, context } = this.allocateBlocks(rows, dim, perBlock);
+    const blocks: RowBlocks = { views, rowsPerBlock: perBlock };
+    this.register(blocks, context);
+    return blocks;
+  }
+
+  /** Zeroed blocks of `perBlock` rows (the last one the rest) and their context, not yet registered. */
+  private allocateBlocks(rows: number, dim: number, perBlock: number): { views: Float32Array[]; context: MatrixContext } {
+    const shape = this.shape(dim, 'float32');
+    const views: Float32Array[] = [];
+    const blocks: BlockDescription[] = [];
+    const centers: Float32Array[] = [];
+    for (let rowStart = 0; rowStart < rows; rowStart += perBlock) {
+      const blockRows = Math.min(perBlock, rows - rowStart);
+      const { at, end } = placeBlock(shape, blockRows);
+      const memory = new wasm.Memory({ initial: Math.ceil(end / PAGE), maximum: MAX_MEMORY_BYTES / PAGE, shared: true });
+      const buffer = memory.buffer;
+      views.push(new Float32Array(buffer, at.data, blockRows * dim));
+      centers.push(new Float32Array(buffer, at.center, dim));
+      blocks.push({ memory, rowStart, rows: blockRows, ...at });
+    }
     const context: MatrixContext = {
       id: this.nextId++,
       kind: 'float32',
@@ -102,23 +131,26 @@ export class Matrices {
       chunk: CHUNK,
       scratchPerThread: shape.scratchPerThread,
       codes: shape.codes,
-      blocks: [block],
-      centers: [new Float32Array(buffer, at.center, dim)],
+      blocks,
+      centers,
       allocated: true,
       unsealed: true,
     };
+    return { views, context };
+  }
+
+  private register(data: MatrixRows, context: MatrixContext): void {
     this.runtime.pool.addContext(context);
-    this.released.register(view, context.id, view);
-    this.contexts.set(view, new Map([[`float32/${dim}/${rows}`, context]]));
+    this.released.register(data, context.id, data);
+    this.contexts.set(data, new Map([[`float32/${context.dim}/${context.rows}`, context]]));
     this.runtime.stats.allocatedMatrices++;
-    return view;
   }
 
   /**
    * The rows of `data` were written after a kernel saw it: an allocated matrix gets its norms again on
    * next use (and its projection bound again); a copied one is dropped, and copied again on next use.
    */
-  written(data: Float32Array): void {
+  written(data: MatrixRows): void {
     const byKind = this.contexts.get(data);
     if (!byKind) return;
     for (const [key, ctx] of byKind) {
@@ -136,18 +168,20 @@ export class Matrices {
     this.released.unregister(data);
   }
 
-  /** An allocated matrix's squared norms, from the rows written into its block: as {@link copyIn} computes them. */
-  private seal(ctx: MatrixContext, data: Float32Array): void {
-    const b = ctx.blocks[0]!;
+  /** An allocated matrix's squared norms, from the rows written into its blocks: as {@link copyIn} computes them. */
+  private seal(ctx: MatrixContext): void {
     const dim = ctx.dim;
-    const norms = new Float64Array(b.memory.buffer, b.norms64, ctx.rows);
-    for (let r = 0; r < ctx.rows; r++) norms[r] = dot(data, r * dim, data, r * dim, dim);
-    this.runtime.kernelsOn(b.memory).rowNorms32(b.data, dim, ctx.rows, b.norms32);
+    for (const b of ctx.blocks) {
+      const rows = new Float32Array(b.memory.buffer, b.data, b.rows * dim);
+      const norms = new Float64Array(b.memory.buffer, b.norms64, b.rows);
+      for (let r = 0; r < b.rows; r++) norms[r] = dot(rows, r * dim, rows, r * dim, dim);
+      this.runtime.kernelsOn(b.memory).rowNorms32(b.data, dim, b.rows, b.norms32);
+    }
     ctx.unsealed = false;
   }
 
   /** Frees every copy of `data` now; a later use copies it again. */
-  forget(data: Float32Array): void {
+  forget(data: MatrixRows): void {
     const byKind = this.contexts.get(data);
     if (!byKind) return;
     this.contexts.delete(data);
@@ -155,9 +189,11 @@ export class Matrices {
     for (const ctx of byKind.values()) this.runtime.pool.release(ctx.id);
   }
 
-  private copyIn(matrix: Float32Array, dim: number, rows: number, kind: Storage): MatrixContext {
+  private copyIn(source: MatrixRows, dim: number, rows: number, kind: Storage): MatrixContext {
     const shape = this.shape(dim, kind);
     const perBlock = rowsPerBlock(shape, this.options.blockBytes);
+    // Rows in blocks of another size (rare: another kernels' blocks) are gathered into one array first.
+    const matrix = source instanceof Float32Array ? source : contiguousRows(source, dim, rows);
     const norms = rowNormsSq(matrix, dim);
     const blocks: BlockDescription[] = [];
     const centers: Float32Array[] = [];
@@ -179,4 +215,18 @@ export class Matrices {
     }
     return { id: this.nextId++, kind, dim, rows, rowsPerBlock: perBlock, chunk: CHUNK, scratchPerThread: shape.scratchPerThread, codes: shape.codes, blocks, centers };
   }
+}
+
+/** The first `rows` rows of row blocks, in one array. */
+function contiguousRows(blocks: RowBlocks, dim: number, rows: number): Float32Array {
+  const out = new Float32Array(rows * dim);
+  let offset = 0;
+  for (const view of blocks.views) {
+    if (offset >= out.length) break;
+    const part = view.subarray(0, Math.min(view.length, out.length - offset));
+    out.set(part, offset);
+    offset += part.length;
+  }
+  if (rowCountOf(blocks, dim) < rows) throw new RangeError(`the row blocks hold ${rowCountOf(blocks, dim)} rows, ${rows} asked`);
+  return out;
 }

@@ -12,6 +12,7 @@
  */
 import type { Kernels } from '../../kernels/index.js';
 import type { UnitEmbeddings } from '../inputs.js';
+import { embeddingRow, kernelRows } from '../matrix.js';
 import { defineStrategy, finite, strategySchema } from './definition.js';
 import type { SelectionStrategy } from './strategy.js';
 
@@ -49,7 +50,7 @@ export class DiversityStrategy implements SelectionStrategy {
     const { rows, dim } = embeddings.matrix;
     this.rowOf = embeddings.rowOf;
     // Shared with the kernels' threads when they offer it, beside their copy of the matrix if they can.
-    this.minDistSq = (kernels.sharedFloat64?.(rows, { data: embeddings.matrix.data, dim }) ?? new Float64Array(rows)).fill(Infinity);
+    this.minDistSq = (kernels.sharedFloat64?.(rows, { data: kernelRows(embeddings.matrix), dim }) ?? new Float64Array(rows)).fill(Infinity);
     this.logDistance = new Float64Array(rows);
     this.changed = new Int32Array(rows);
     this.center = new Float32Array(dim);
@@ -94,7 +95,10 @@ export class DiversityStrategy implements SelectionStrategy {
   }
 
   onPick(units: Int32Array, active: Int32Array, activeCount: number, row: number): void {
-    const { data, dim } = this.embeddings.matrix;
+    const { matrix } = this.embeddings;
+    // The rows in blocks when the matrix spans several of the kernels' memories (read in place there).
+    const data = kernelRows(matrix);
+    const { dim } = matrix;
     let rows = active;
     let rowCount = activeCount;
     if (this.rowOf) {
@@ -115,7 +119,7 @@ export class DiversityStrategy implements SelectionStrategy {
     // when it has no objects (a preselected image).
     const centers = this.rowOf ? [row] : units;
     for (const centerRow of centers) {
-      this.center.set(data.subarray(centerRow * dim, (centerRow + 1) * dim));
+      this.center.set(embeddingRow(matrix, centerRow));
       const { max, changedCount } = this.kernels.kCenterUpdate(data, dim, this.center, rows, rowCount, this.minDistSq, this.changed);
       for (let i = 0; i < changedCount; i++) {
         const r = this.changed[i]!;
