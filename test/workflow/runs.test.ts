@@ -239,12 +239,12 @@ describe('faults in the workflow', () => {
   it('a timed-out task is not retried either', async () => {
     calls.set('Plan', 0);
     faults.set('Plan', () => {
-      throw lambdaError('Sandbox.Timedout', 'Task timed out after 300.00 seconds');
+      throw lambdaError('Sandbox.Timedout', 'Task timed out after 900.00 seconds');
     });
     const done = await run();
     faults.delete('Plan');
     expect(calls.get('Plan')).toBe(1);
-    expect(done.failureReason).toMatch(/^Plan timed out: it ran past its 300-second limit/);
+    expect(done.failureReason).toMatch(/^Plan timed out: it ran past its 900-second limit/);
   });
 
   it('Finish, after the last pick, runs once in its own step; a transient fault there is retried', async () => {
