@@ -26,7 +26,7 @@ export default defineConfig({
     projects: [
       // `include` and `globalSetup` only here: a project's arrays add to the root's rather than replace them.
       { extends: true, test: { name: 'plain-simd', include: ['test/**/*.test.ts'], globalSetup: ['test/support/globalSetup.ts'], env: { WINNOW_RELAXED_SIMD: 'off' } } },
-      { extends: true, test: { name: 'relaxed-simd', include: ['test/kernels/fast.test.ts'], execArgv: relaxedSimdFlags, env: { WINNOW_RELAXED_SIMD: 'on' } } },
+      { extends: true, test: { name: 'relaxed-simd', include: ['test/kernels/fast.test.ts', 'test/kernels/precision.test.ts'], execArgv: relaxedSimdFlags, env: { WINNOW_RELAXED_SIMD: 'on' } } },
     ],
   },
 });

@@ -3,11 +3,15 @@
  * its float32 values only where the codes cannot rule out that the row gets closer, so the distances,
  * changed rows, maxima and picks are the scalar reference's (float32) bit for bit — on sizes that are
  * multiples of nothing, exact duplicates, one thread, two threads, split into blocks, fused or not — while
- * most rows are never read in float32.
+ * most rows are never read in float32. Run on both variants of the kernels (vitest.config.ts): with relaxed
+ * SIMD a coarser test on 7-bit centre codes runs first.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { engineKernels, kCenterPrecision } from '../../functions/kernels/engine.js';
 import { createFastKernels, type FastKernels } from '../../functions/kernels/fast.js';
+import { kernelModuleVariant } from '../../functions/kernels/fast/module.js';
+import type { KernelExports } from '../../functions/kernels/ops/types.js';
+import { wasm } from '../../functions/kernels/wasm/api.js';
 import { scalarKernels, type Kernels } from '../../functions/kernels/index.js';
 import { clusteredMatrix, gaussianMatrix } from './matrices.js';
 
@@ -101,5 +105,36 @@ describe('the engine', () => {
     expect(kCenterPrecision('float32')).toBe('float32');
     expect(kCenterPrecision('int8')).toBe('int8');
     expect(() => kCenterPrecision('float16')).toThrow(/WINNOW_KCENTER_PRECISION: must be float32 or int8, got "float16"/);
+  });
+});
+
+describe('the 7-bit centre codes (the coarse test run first with relaxed SIMD)', () => {
+  it('the kernels run the variant this test project asks for', () => {
+    for (const { kernels } of variants) expect(kernels.relaxedSimd).toBe(process.env.WINNOW_RELAXED_SIMD === 'on');
+  });
+
+  it('q·p exactly, at the extremes of both codes (no int16 saturation) and on widths with every kind of tail', () => {
+    const variant = kernelModuleVariant()!;
+    const memory = new wasm.Memory({ initial: 1, maximum: 1, shared: true });
+    const kernels = new wasm.Instance(variant.module, { env: { memory } }).exports as unknown as KernelExports;
+    const rowAt = 1024;
+    const coarseAt = 4096;
+    for (const dim of [1, 15, 16, 23, 31, 32, 48, 131]) {
+      for (const [name, rowCode, coarseCode] of [
+        ['largest', () => 127, () => 127],
+        ['smallest', () => -127, () => 127],
+        ['mixed', (d: number) => ((d * 53) % 255) - 127, (d: number) => (d * 29 + 3) % 128],
+      ] as const) {
+        const row = new Int8Array(memory.buffer, rowAt, dim);
+        const coarse = new Uint8Array(memory.buffer, coarseAt, dim);
+        let expected = 0;
+        for (let d = 0; d < dim; d++) {
+          row[d] = rowCode(d);
+          coarse[d] = coarseCode(d);
+          expected += row[d]! * coarse[d]!;
+        }
+        expect(kernels.coarseCodeDotOf(rowAt, coarseAt, dim), `${name}, ${dim} columns`).toBe(expected);
+      }
+    }
   });
 });

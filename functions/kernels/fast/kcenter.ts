@@ -8,7 +8,7 @@
  */
 import { dot, dot32, rowCountOf, type MatrixRows } from '../index.js';
 import { BOUND_DIMS, CHUNK, type BlockDescription } from '../ops/layout.js';
-import { makeOp, type CenterCodes } from '../ops/types.js';
+import { makeOp, type CenterCodes, type KernelExports } from '../ops/types.js';
 import { principalBasis } from '../principalBasis.js';
 import type { Matrices, MatrixContext } from './matrices.js';
 import { sharedFloat64, sharedInt32, type FastRuntime } from './runtime.js';
@@ -20,6 +20,9 @@ const BOUND_MIN_SKIPPED = 0.15;
 const BOUND_PAUSE = 16;
 /** Active units per thread claim in the fused k-center update (no JavaScript per row, so larger). */
 const FUSED_CHUNK = 16_384;
+/** The centre's 7-bit codes p₁ (wasm/simd.as): |p₁| ≤ 63, stored as p₁ + 64 in 1…127, the unsigned operand of the relaxed dot product. */
+const COARSE_LIMIT = 63;
+const COARSE_OFFSET = 64;
 
 export interface KCenterResult {
   max: number;
@@ -31,6 +34,8 @@ export class KCenter {
   /** Shared scratch for the active and changed lists of the unfused update, grown as needed. */
   private activeScratch = sharedInt32(0);
   private changedScratch = sharedInt32(0);
+  /** Per matrix whose codes are made, M: the largest s·‖q‖ of its rows (wasm/simd.as, quantiseRows). */
+  private readonly codeNorms = new WeakMap<MatrixContext, number>();
 
   constructor(
     private readonly runtime: FastRuntime,
@@ -85,8 +90,9 @@ export class KCenter {
   }
 
   /**
-   * The centre's int16 codes, written into every block, and the constants of the codes' lower bound
-   * (wasm/simd.as): p = round(c / t) with |p| ≤ 2³¹ / (127·dim), so that q·p is exact in int32.
+   * The centre's int16 and 7-bit codes, written into every block, and the constants of the codes' lower
+   * bounds (wasm/simd.as): p = round(c / t) with |p| ≤ 2³¹ / (127·dim), so that q·p is exact in int32;
+   * p₁ = round(c / t₁) with |p₁| ≤ 63, stored as p₁ + 64.
    */
   private centerCodes(ctx: MatrixContext, center: Float32Array): CenterCodes {
     const dim = ctx.dim;
@@ -94,28 +100,57 @@ export class KCenter {
     const limit = Math.min(32767, Math.floor(2147483647 / (127 * dim)));
     let maxAbs = 0;
     for (let d = 0; d < dim; d++) maxAbs = Math.max(maxAbs, Math.abs(center[d]!));
-    const scale = maxAbs > 0 && Number.isFinite(maxAbs) ? maxAbs / limit : 0;
+    const usable = maxAbs > 0 && Number.isFinite(maxAbs);
+    const scale = usable ? maxAbs / limit : 0;
+    const coarseScale = usable ? maxAbs / COARSE_LIMIT : 0;
     const codes = new Int16Array(dim);
+    const coarse = new Uint8Array(dim);
     let errorSq = 0;
+    let coarseErrorSq = 0;
     for (let d = 0; d < dim; d++) {
       const p = scale > 0 ? Math.max(-limit, Math.min(limit, Math.round(center[d]! / scale))) : 0;
       codes[d] = p;
       errorSq += (center[d]! - scale * p) ** 2;
+      const p1 = coarseScale > 0 ? Math.max(-COARSE_LIMIT, Math.min(COARSE_LIMIT, Math.round(center[d]! / coarseScale))) : 0;
+      coarse[d] = p1 + COARSE_OFFSET;
+      coarseErrorSq += (center[d]! - coarseScale * p1) ** 2;
     }
-    for (const b of ctx.blocks) new Int16Array(b.memory.buffer, b.centerCodes, dim).set(codes);
-    // Upper bounds of ‖c‖ and ‖c − t·p‖, with room for their float64 rounding; γ as in wasm/simd.as.
+    for (const b of ctx.blocks) {
+      new Int16Array(b.memory.buffer, b.centerCodes, dim).set(codes);
+      new Uint8Array(b.memory.buffer, b.coarseCenterCodes, dim).set(coarse);
+    }
+    // Upper bounds of ‖c‖, ‖c − t·p‖ and ‖c − t₁·p₁‖, with room for their float64 rounding; γ as in wasm/simd.as.
     const slack = 1 + 2 ** -30;
     const a = Math.sqrt(dot(center, 0, center, 0, dim)) * slack;
     const errorNorm = Math.sqrt(errorSq) * slack;
+    const coarseErrorNorm = Math.sqrt(coarseErrorSq) * slack;
     const gamma = (dim + 16) * 2 ** -23;
     // A centre that is not finite: no bound (NaN compares false, so every row is computed in float32).
-    return { scale, a: Number.isFinite(a) ? a : NaN, b: 128 * Math.sqrt(dim) * (errorNorm + gamma * a) };
+    const A = Number.isFinite(a) ? a : NaN;
+    return {
+      scale,
+      a: A,
+      b: 128 * Math.sqrt(dim) * (errorNorm + gamma * a),
+      coarseScale,
+      coarseB: 128 * Math.sqrt(dim) * gamma * A * slack,
+      coarseC: (this.codeNorms.get(ctx) ?? Infinity) * coarseErrorNorm * slack,
+    };
   }
 
-  /** The rows' int8 codes, made once per matrix (wasm/simd.as, quantiseRows). */
+  /**
+   * The rows' int8 codes, made once per matrix (wasm/simd.as, quantiseRows), and M, the largest s·‖q‖ of
+   * its rows — ∞ (no coarse test) when the runtime's relaxed dot product fails a known answer on the first
+   * row's codes.
+   */
   private ensureCodes(ctx: MatrixContext): void {
     if (ctx.codesFilled) return;
-    for (const b of ctx.blocks) this.runtime.kernelsOn(b.memory).quantiseRows(b.data, ctx.dim, b.rows, b.codes, b.scales, b.codeErrors);
+    let largest = 0;
+    for (const b of ctx.blocks) {
+      const kernels = this.runtime.kernelsOn(b.memory);
+      largest = Math.max(largest, kernels.quantiseRows(b.data, ctx.dim, b.rows, b.codes, b.scales, b.codeErrors, b.codeSums));
+      if (b.rows > 0 && !coarseDotWorks(kernels, b, ctx.dim)) largest = Infinity;
+    }
+    this.codeNorms.set(ctx, largest);
     ctx.codesFilled = true;
   }
 
@@ -163,6 +198,21 @@ export class KCenter {
     for (let t = 0; t < BOUND_DIMS; t++) projected[t] = dot(ctx.bound.basis, t * dim, center, 0, dim);
     return true;
   }
+}
+
+/**
+ * Whether coarseCodeDot gives q·p for the block's first row's codes and 7-bit codes 0…127 in every
+ * column (the coarse centre area is written again before each pick).
+ */
+function coarseDotWorks(kernels: KernelExports, b: BlockDescription, dim: number): boolean {
+  const coarse = new Uint8Array(b.memory.buffer, b.coarseCenterCodes, dim);
+  const codes = new Int8Array(b.memory.buffer, b.codes, dim);
+  let expected = 0;
+  for (let d = 0; d < dim; d++) {
+    coarse[d] = (d * 37 + 11) % 128;
+    expected += codes[d]! * coarse[d]!;
+  }
+  return kernels.coarseCodeDotOf(b.codes, b.coarseCenterCodes, dim) === expected;
 }
 
 /**

@@ -84,7 +84,7 @@ function distances(ctx: ThreadContext, b: ThreadBlock, s: { rows: number; distan
     b.exports.kcenterDistances(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, s.rows, n, s.distances);
     return n;
   }
-  return b.exports.kcenterDistancesCoded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, s.rows, n, s.distances, b.codes, b.scales, b.codeErrors, b.centerCodes, c.scale, c.a, c.b);
+  return b.exports.kcenterDistancesCoded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, s.rows, n, s.distances, b.codes, b.scales, b.codeErrors, b.codeSums, b.centerCodes, c.scale, c.a, c.b, b.coarseCenterCodes, c.coarseScale, c.coarseB, c.coarseC);
 }
 
 /**
@@ -102,7 +102,7 @@ export function kcenterFused(contexts: ThreadContexts, op: KCenterFusedOp, threa
   const c = op.codes;
   claimAll(op, (unit, a, end) => {
     if (c) {
-      b.exports.kcenterUpdateCoded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, proj, b.projCenter, b.codes, b.scales, b.codeErrors, b.centerCodes, c.scale, c.a, c.b);
+      b.exports.kcenterUpdateCoded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, proj, b.projCenter, b.codes, b.scales, b.codeErrors, b.codeSums, b.centerCodes, c.scale, c.a, c.b, b.coarseCenterCodes, c.coarseScale, c.coarseB, c.coarseC);
     } else {
       b.exports.kcenterUpdate(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, proj, b.projCenter);
     }

@@ -20,10 +20,15 @@ export interface KernelExports {
     codes: number,
     scales: number,
     errors: number,
+    sums: number,
     centerCodes: number,
     codeScale: number,
     codeA: number,
     codeB: number,
+    coarse: number,
+    coarseScale: number,
+    coarseB: number,
+    coarseC: number,
   ): number;
   kcenterUpdate(
     data: number,
@@ -57,12 +62,18 @@ export interface KernelExports {
     codes: number,
     scales: number,
     errors: number,
+    sums: number,
     centerCodes: number,
     codeScale: number,
     codeA: number,
     codeB: number,
+    coarse: number,
+    coarseScale: number,
+    coarseB: number,
+    coarseC: number,
   ): void;
-  quantiseRows(data: number, dim: number, rows: number, codes: number, scales: number, errors: number): void;
+  quantiseRows(data: number, dim: number, rows: number, codes: number, scales: number, errors: number, sums: number): number;
+  coarseCodeDotOf(row: number, coarse: number, dim: number): number;
   rowNorms32(data: number, dim: number, rows: number, norms: number): void;
   projectRows(data: number, dim: number, rows: number, basis: number, out: number): void;
   knnTile(
@@ -98,14 +109,18 @@ export interface OpRange {
 }
 
 /**
- * The centre's int16 codes (in each block's centerCodes area) and the constants of the codes' lower bound
- * (wasm/simd.as, quantiseRows): the scan reads the rows' int8 codes first, float32 only where they cannot
- * rule a row out.
+ * The centre's int16 and 7-bit codes (in each block's centerCodes and coarseCenterCodes areas) and the
+ * constants of the codes' lower bounds (wasm/simd.as, quantiseRows): the scan reads the rows' int8 codes
+ * first, float32 only where they cannot rule a row out.
  */
 export interface CenterCodes {
   readonly scale: number;
   readonly a: number;
   readonly b: number;
+  /** The 7-bit codes' t₁, Bγ and M·eC₁ (read only by the relaxed-SIMD kernels). */
+  readonly coarseScale: number;
+  readonly coarseB: number;
+  readonly coarseC: number;
 }
 
 /**

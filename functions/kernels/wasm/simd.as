@@ -29,16 +29,21 @@
 // @ts-ignore: decorator
 @inline function dot32(row: usize, center: usize, dim: i32): f32 {
   const end16 = <usize>(dim & ~15) << 2;
-  const end4 = <usize>(dim & ~3) << 2;
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-  let off: usize = 0;
-  for (; off < end16; off += 64) {
+  for (let off: usize = 0; off < end16; off += 64) {
     a0 = f32x4.add(a0, f32x4.mul(v128.load(row + off), v128.load(center + off)));
     a1 = f32x4.add(a1, f32x4.mul(v128.load(row + off, 16), v128.load(center + off, 16)));
     a2 = f32x4.add(a2, f32x4.mul(v128.load(row + off, 32), v128.load(center + off, 32)));
     a3 = f32x4.add(a3, f32x4.mul(v128.load(row + off, 48), v128.load(center + off, 48)));
   }
-  for (; off < end4; off += 16) a0 = f32x4.add(a0, f32x4.mul(v128.load(row + off), v128.load(center + off)));
+  return dot32Finish(row, center, dim, a0, a1, a2, a3);
+}
+
+/** dot32 past its sixteen-column loop: the fours into accumulator 0, the combination, the last columns. */
+// @ts-ignore: decorator
+@inline function dot32Finish(row: usize, center: usize, dim: i32, a0: v128, a1: v128, a2: v128, a3: v128): f32 {
+  const end4 = <usize>(dim & ~3) << 2;
+  for (let off = <usize>(dim & ~15) << 2; off < end4; off += 16) a0 = f32x4.add(a0, f32x4.mul(v128.load(row + off), v128.load(center + off)));
   const v = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
   let s: f32 = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
   for (let d = dim & ~3; d < dim; d++) s += load<f32>(row + (<usize>d << 2)) * load<f32>(center + (<usize>d << 2));
@@ -145,8 +150,8 @@ export function kcenterUpdate(data: usize, norms: usize, dim: i32, center: usize
 
 // ---------------------------------------------------------------------------------------------------
 // int8 codes for the k-center scan, with float32 picks. Each row also has int8 codes q (x ≈ s·q, one
-// float32 scale s per row) and the exact norm of its rounding error, e = ‖x − s·q‖; the centre is coded
-// in int16 (c ≈ t·p, error ‖c − t·p‖ ≤ eC). Then
+// float32 scale s per row), the exact norm of its rounding error, e = ‖x − s·q‖, and Σq; the centre is
+// coded in int16 (c ≈ t·p, error ‖c − t·p‖ ≤ eC). Then
 //   x·c = s·t·(q·p) + s·(q·(c − t·p)) + (x − s·q)·c,   |x·c − s·t·(q·p)| ≤ s·‖q‖·eC + e·‖c‖,
 // and float32's dot32 differs from x·c by at most γ·Σ|x_d·c_d| ≤ γ·‖x‖·‖c‖, γ = (dim + 16)·2⁻²³, with
 // ‖q‖ ≤ 127·√dim and ‖x‖ ≤ 128·s·√dim. So the float32 distance (|x|² + |c|²) − 2·dot32 is at least
@@ -154,13 +159,27 @@ export function kcenterUpdate(data: usize, norms: usize, dim: i32, center: usize
 // the 2⁻⁴⁰ covering the float64 rounding of either side. A row whose lb exceeds its minimum distance
 // cannot get closer to the new centre: its float32 row is not read. Every other row is computed in
 // float32 exactly as `kcenterUpdate` does, so the minimum distances, changed rows, maxima and picks are
-// float32's bit for bit; the scan reads dim + 20 bytes a row instead of 4·dim + 12.
+// float32's bit for bit; the scan reads dim + 24 bytes a row instead of 4·dim + 12.
 // q·p is exact in int32: |q| ≤ 127 and |p| ≤ 2³¹ / (127·dim) (fast/kcenter.ts).
+//
+// With relaxed SIMD a coarser test runs first: the centre also in 7 bits, c ≈ t₁·p₁ with |p₁| ≤ 63,
+// stored as p₁ + 64 (0…127, the unsigned operand of `i32x4.relaxed_dot_i8x16_i7x16_add_s`, whose result
+// is then exact and the same on every processor: pmaddubsw cannot saturate, |2·127·127| < 2¹⁵), so
+// q·p₁ = q·(p₁ + 64) − 64·Σq costs one instruction per 16 codes instead of the int16 test's five (two
+// sign extensions, two `i32x4.dot_i16x8_s`, an addition). Its bound is the same with t₁, p₁, eC₁, and
+// s·‖q‖ ≤ M, the largest over the matrix's rows (`quantiseRows` returns it):
+//   lb₁ = (|x|² + |c|²)·(1 − 2⁻⁴⁰) − 2·(s·(t₁·(q·p₁) + Bγ) + e·A + M·eC₁),  Bγ = 128·√dim·γ·A.
+// eC₁ is some 1,000 times eC, so lb₁ rules out fewer rows; those it does not go on to the int16 test.
+// Only rows neither rules out are read in float32, after the unit's codes (see kcenterUpdateCoded).
 // ---------------------------------------------------------------------------------------------------
 
-/** Codes of rows [0, rows): q = round(x / s), s = max|x| / 127; the error ‖x − s·q‖ rounded up (∞ when s is not finite). */
-export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, scales: usize, errors: usize): void {
+/**
+ * Codes of rows [0, rows): q = round(x / s), s = max|x| / 127; the error ‖x − s·q‖ rounded up (∞ when s
+ * is not finite) and Σq. Returns the largest s·‖q‖ over the rows, rounded up (∞ when some s is not finite).
+ */
+export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, scales: usize, errors: usize, sums: usize): f64 {
   const stride = <usize>dim << 2;
+  let largest: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const p = data + <usize>r * stride;
     const q = codes + <usize>r * <usize>dim;
@@ -170,16 +189,24 @@ export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, sca
     const finite = isFinite<f32>(scale);
     if (!finite) scale = 0;
     let err: f64 = 0;
+    let sum: i32 = 0;
+    let normSq: i32 = 0;
     for (let d = 0; d < dim; d++) {
       const v = load<f32>(p + (<usize>d << 2));
       const code: f32 = scale > 0 ? min<f32>(127, max<f32>(-127, nearest<f32>(v / scale))) : 0;
-      store<i8>(q + <usize>d, <i8>code);
+      const qd = <i32>code;
+      store<i8>(q + <usize>d, <i8>qd);
+      sum += qd;
+      normSq += qd * qd;
       const e = <f64>v - <f64>scale * <f64>code;
       err += e * e;
     }
     store<f32>(scales + (<usize>r << 2), scale);
     store<f32>(errors + (<usize>r << 2), finite ? <f32>(sqrt<f64>(err) * (1 + 9.5367431640625e-7)) : Infinity);
+    store<i32>(sums + (<usize>r << 2), sum);
+    largest = max<f64>(largest, finite ? <f64>scale * sqrt<f64>(<f64>normSq) * (1 + 9.5367431640625e-7) : Infinity);
   }
+  return largest;
 }
 
 /** q·p: int8 codes of a row against the int16 codes of the centre, exact in int32. */
@@ -210,13 +237,61 @@ export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, sca
   return s;
 }
 
-/** The lower bound lb above of row r's float32 distance to the centre (`normSum` = |x|² + |c|²). */
+/**
+ * q·(p₁ + 64): int8 codes of a row against the centre's 7-bit codes (0…127), exact in int32 (relaxed SIMD
+ * only). `i16x8.relaxed_dot_i8x16_i7x16_s` (pmaddubsw) sums pairs of products into int16 lanes, widened
+ * by `i32x4.dot_i16x8_s` with ones (pmaddwd). Not `i32x4.relaxed_dot_i8x16_i7x16_add_s`, which does both
+ * in one: Node 20's V8 (11.3, behind its flag) returns twice the sum.
+ */
 // @ts-ignore: decorator
-@inline function codedLowerBound(r: i32, normSum: f64, codes: usize, scales: usize, errors: usize, dim: i32, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64): f64 {
+@inline function coarseCodeDot(row: usize, coarse: usize, dim: i32): i32 {
+  const end32 = dim & ~31;
+  const ones = i16x8.splat(1);
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
+  let d = 0;
+  for (; d < end32; d += 32) {
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row + <usize>d), v128.load(coarse + <usize>d)), ones));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row + <usize>d, 16), v128.load(coarse + <usize>d, 16)), ones));
+  }
+  if (d + 16 <= dim) {
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row + <usize>d), v128.load(coarse + <usize>d)), ones));
+    d += 16;
+  }
+  const v = i32x4.add(a0, a1);
+  let s = (i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1)) + (i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
+  for (; d < dim; d++) s += <i32>load<i8>(row + <usize>d) * <i32>load<u8>(coarse + <usize>d);
+  return s;
+}
+
+/**
+ * coarseCodeDot, for a known-answer check before the coarse test is trusted (fast/kcenter.ts): a runtime
+ * whose relaxed dot product is wrong would otherwise rule rows out wrongly. Without relaxed SIMD the same
+ * sum by columns.
+ */
+export function coarseCodeDotOf(row: usize, coarse: usize, dim: i32): i32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return coarseCodeDot(row, coarse, dim);
+  let s = 0;
+  for (let d = 0; d < dim; d++) s += <i32>load<i8>(row + <usize>d) * <i32>load<u8>(coarse + <usize>d);
+  return s;
+}
+
+/**
+ * Whether the codes rule out that row r gets closer than `old` (`normSum` = |x|² + |c|²): lb₁ > old (with
+ * relaxed SIMD), else lb > old (see above). `coarse` holds the 7-bit codes; t₁ = coarseScale, Bγ =
+ * coarseB, M·eC₁ = coarseC.
+ */
+// @ts-ignore: decorator
+@inline function codesRuleOut(r: i32, normSum: f64, old: f64, codes: usize, scales: usize, errors: usize, sums: usize, dim: i32, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarse: usize, coarseScale: f64, coarseB: f64, coarseC: f64): bool {
   const s = <f64>load<f32>(scales + (<usize>r << 2));
   const e = <f64>load<f32>(errors + (<usize>r << 2));
-  const qp = <f64>codeDot(codes + <usize>r * <usize>dim, centerCodes, dim);
-  return normSum * (1 - 9.094947017729282e-13) - 2 * (s * (codeScale * qp + codeB) + e * codeA);
+  const row = codes + <usize>r * <usize>dim;
+  const base = normSum * (1 - 9.094947017729282e-13);
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const qp1 = <f64>(coarseCodeDot(row, coarse, dim) - (load<i32>(sums + (<usize>r << 2)) << 6));
+    if (base - 2 * (s * (coarseScale * qp1 + coarseB) + e * codeA + coarseC) > old) return true;
+  }
+  const qp = <f64>codeDot(row, centerCodes, dim);
+  return base - 2 * (s * (codeScale * qp + codeB) + e * codeA) > old;
 }
 
 /**
@@ -224,14 +299,17 @@ export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, sca
  * and its float32 distance to the centre on return when the codes cannot rule out that it is lower
  * (left as it was otherwise). Returns how many rows were computed in float32.
  */
-export function kcenterDistancesCoded(data: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, rows: usize, count: i32, out: usize, codes: usize, scales: usize, errors: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64): i32 {
+export function kcenterDistancesCoded(
+  data: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, rows: usize, count: i32, out: usize,
+  codes: usize, scales: usize, errors: usize, sums: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarse: usize, coarseScale: f64, coarseB: f64, coarseC: f64,
+): i32 {
   const stride = <usize>dim << 2;
   let computed: i32 = 0;
   for (let i = 0; i < count; i++) {
     const r = load<i32>(rows + (<usize>i << 2));
     const at = out + (<usize>i << 3);
     const norm = <f64>load<f32>(norms + (<usize>r << 2));
-    if (codedLowerBound(r, norm + centerNorm, codes, scales, errors, dim, centerCodes, codeScale, codeA, codeB) > load<f64>(at)) continue;
+    if (codesRuleOut(r, norm + centerNorm, load<f64>(at), codes, scales, errors, sums, dim, centerCodes, codeScale, codeA, codeB, coarse, coarseScale, coarseB, coarseC)) continue;
     store<f64>(at, distance(<f64>dot32(data + <usize>r * stride, center, dim), norm, centerNorm));
     computed++;
   }
@@ -242,40 +320,85 @@ export function kcenterDistancesCoded(data: usize, norms: usize, dim: i32, cente
  * `kcenterUpdate` reading the codes first: a row the projection bound (when `proj`) or the codes rule
  * out is skipped; the rest are computed in float32. Stores what `kcenterUpdate` stores (skipped: by the
  * projection bound), and at result + 20 the number of rows computed in float32 (i32).
+ *
+ * Two passes over the unit: the codes of every row first, listing the rows they cannot rule out (in
+ * changed[from…], where the changed rows, a subset in the same order, end up); then those rows in
+ * float32, two at a time. They lie far apart in memory (a few in a thousand rows), so each is a cache
+ * miss the prefetcher does not foresee: interleaved with the scan of the codes the processor waited for
+ * one at a time, here the two rows' loads, and the next pair's, are in flight together.
  */
 export function kcenterUpdateCoded(
   data: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, active: usize, from: i32, count: i32, minDist: usize, changed: usize, result: usize, proj: usize, projCenter: usize,
-  codes: usize, scales: usize, errors: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64,
+  codes: usize, scales: usize, errors: usize, sums: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarse: usize, coarseScale: f64, coarseB: f64, coarseC: f64,
 ): void {
   const stride = <usize>dim << 2;
   const bounded = proj != 0;
   const c0 = v128.load(projCenter), c1 = v128.load(projCenter, 16), c2 = v128.load(projCenter, 32), c3 = v128.load(projCenter, 48);
   let max: f64 = -1;
   let argMax: i32 = -1;
-  let changedCount: i32 = 0;
   let skipped: i32 = 0;
-  let computed: i32 = 0;
+  let listed: i32 = 0;
+  const list = changed + (<usize>from << 2);
   const end = from + count;
   for (let i = from; i < end; i++) {
     const r = load<i32>(active + (<usize>i << 2));
-    const at = minDist + (<usize>r << 3);
-    const old = load<f64>(at);
-    const norm = <f64>load<f32>(norms + (<usize>r << 2));
-    let m = old;
-    if (bounded && projectedDistance(proj + (<usize>r << 6), c0, c1, c2, c3) > old * (1 + 0.0009765625) + 0.0009765625 * (norm + centerNorm)) {
+    const old = load<f64>(minDist + (<usize>r << 3));
+    const normSum = <f64>load<f32>(norms + (<usize>r << 2)) + centerNorm;
+    if (bounded && projectedDistance(proj + (<usize>r << 6), c0, c1, c2, c3) > old * (1 + 0.0009765625) + 0.0009765625 * normSum) {
       skipped++;
-    } else if (!(codedLowerBound(r, norm + centerNorm, codes, scales, errors, dim, centerCodes, codeScale, codeA, codeB) > old)) {
-      const d = distance(<f64>dot32(data + <usize>r * stride, center, dim), norm, centerNorm);
-      computed++;
-      if (d < old) {
-        m = d;
-        store<f64>(at, d);
-        store<i32>(changed + (<usize>(from + changedCount) << 2), r);
-        changedCount++;
-      }
+    } else if (!codesRuleOut(r, normSum, old, codes, scales, errors, sums, dim, centerCodes, codeScale, codeA, codeB, coarse, coarseScale, coarseB, coarseC)) {
+      store<i32>(list + (<usize>listed << 2), r);
+      listed++;
+      continue;
     }
-    if (m > max || (m == max && r < argMax)) {
-      max = m;
+    if (old > max || (old == max && r < argMax)) {
+      max = old;
+      argMax = r;
+    }
+  }
+  let changedCount: i32 = 0;
+  let k: i32 = 0;
+  for (; k + 1 < listed; k += 2) {
+    const r = load<i32>(list + (<usize>k << 2));
+    const u = load<i32>(list + (<usize>k << 2), 4);
+    const x = data + <usize>r * stride;
+    const y = data + <usize>u * stride;
+    const end16 = <usize>(dim & ~15) << 2;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+    for (let off: usize = 0; off < end16; off += 64) {
+      const w0 = v128.load(center + off), w1 = v128.load(center + off, 16), w2 = v128.load(center + off, 32), w3 = v128.load(center + off, 48);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(x + off), w0));
+      b0 = f32x4.add(b0, f32x4.mul(v128.load(y + off), w0));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(x + off, 16), w1));
+      b1 = f32x4.add(b1, f32x4.mul(v128.load(y + off, 16), w1));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(x + off, 32), w2));
+      b2 = f32x4.add(b2, f32x4.mul(v128.load(y + off, 32), w2));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(x + off, 48), w3));
+      b3 = f32x4.add(b3, f32x4.mul(v128.load(y + off, 48), w3));
+    }
+    const dr = distance(<f64>dot32Finish(x, center, dim, a0, a1, a2, a3), <f64>load<f32>(norms + (<usize>r << 2)), centerNorm);
+    const du = distance(<f64>dot32Finish(y, center, dim, b0, b1, b2, b3), <f64>load<f32>(norms + (<usize>u << 2)), centerNorm);
+    changedCount = lowerTo(r, dr, minDist, list, changedCount);
+    const mr = load<f64>(minDist + (<usize>r << 3));
+    if (mr > max || (mr == max && r < argMax)) {
+      max = mr;
+      argMax = r;
+    }
+    changedCount = lowerTo(u, du, minDist, list, changedCount);
+    const mu = load<f64>(minDist + (<usize>u << 3));
+    if (mu > max || (mu == max && u < argMax)) {
+      max = mu;
+      argMax = u;
+    }
+  }
+  if (k < listed) {
+    const r = load<i32>(list + (<usize>k << 2));
+    const dr = distance(<f64>dot32(data + <usize>r * stride, center, dim), <f64>load<f32>(norms + (<usize>r << 2)), centerNorm);
+    changedCount = lowerTo(r, dr, minDist, list, changedCount);
+    const mr = load<f64>(minDist + (<usize>r << 3));
+    if (mr > max || (mr == max && r < argMax)) {
+      max = mr;
       argMax = r;
     }
   }
@@ -283,7 +406,20 @@ export function kcenterUpdateCoded(
   store<i32>(result, argMax, 8);
   store<i32>(result, changedCount, 12);
   store<i32>(result, skipped, 16);
-  store<i32>(result, computed, 20);
+  store<i32>(result, listed, 20);
+}
+
+/**
+ * Lowers row r's minimum distance to d when d is lower, appending r to the changed rows (`list`, which
+ * the changed rows overwrite from its start: never past the row being read); the new changed count.
+ */
+// @ts-ignore: decorator
+@inline function lowerTo(r: i32, d: f64, minDist: usize, list: usize, changedCount: i32): i32 {
+  const at = minDist + (<usize>r << 3);
+  if (!(d < load<f64>(at))) return changedCount;
+  store<f64>(at, d);
+  store<i32>(list + (<usize>changedCount << 2), r);
+  return changedCount + 1;
 }
 
 // ---------------------------------------------------------------------------------------------------
