@@ -242,8 +242,10 @@ async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
   };
   const inputRows = await rowsOfTag(run.inputTagName);
   const preselectedRows = await rowsOfTag(run.preselectedTagName);
-  // Sequences are cut by file name, so the names are loaded before the selection is prepared.
-  await source.fileNames();
+  // Sequences are cut by file name, so their names are loaded before the selection is prepared; other
+  // selections pick without them (Finish reads them for the picks' explanation): at 10M rows they are
+  // about 800 MB and seconds of every Select hop.
+  if (sequenceRun) await source.fileNames();
   const pool = run.datapool ? await poolForRun(deps, run, manifest.rowCount) : undefined;
   const prepared = prepareSelection(config, source, {
     kernels: engineKernels(),
