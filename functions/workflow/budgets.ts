@@ -15,7 +15,7 @@ export type WorkflowTask = (typeof WORKFLOW_TASK_NAMES)[number];
 
 /**
  * Plan holds the embeddings once where it clusters them for approximate typicality (clusterShards.ts:
- * 847 MB at 1M × 128), else about 121 MB; like the others it gets what every account may create.
+ * 847–885 MB at 1M × 128), else about 121 MB; like the others it gets what every account may create.
  * MarkFailed only updates a record.
  */
 export const DEFAULT_TASK_MEMORY_MB: Readonly<Record<WorkflowTask, number>> = {
@@ -61,10 +61,10 @@ export function taskBudgetsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskBu
  *
  * | task   | 200k (2026-12-06) | 1M (2026-12-06, shards by cluster, quiet host) | fit                 |
  * |--------|------------------:|-----------------------------------:|---------------------------------|
- * | plan   | 121 MB            | 847 MB (clusters the rows)         | 121 MB + 5.7 B per value        |
+ * | plan   | 121 MB            | 847–885 MB (clusters the rows)     | 121 MB + 6.0 B per value        |
  * | shard  | 554 MB (all rows) | 266–291 MB (65,536 rows each)      | 121 MB + 20.3 B per value held  |
- * | select | 506 MB            | 1,148 MB                           | 210 MB + 12.2 B per value       |
- * | finish | 494 MB            | 1,213 MB                           | (the select fit; same memory)   |
+ * | select | 506 MB            | 1,116–1,148 MB                     | 210 MB + 12.2 B per value       |
+ * | finish | 494 MB            | 1,147–1,213 MB                     | (the select fit; same memory)   |
  *
  * A value is one float32 of the embeddings (4 bytes). A Shard by row range holds every row (exact kNN,
  * up to 200k rows); a Shard by cluster its clusters' rows, about one column shard, whatever the dataset's
@@ -73,7 +73,7 @@ export function taskBudgetsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskBu
  * for much narrower ones (hence {@link MEMORY_HEADROOM}). The fit lies at or above every measured point.
  */
 export const TASK_MEMORY_MODEL: Readonly<Record<'plan' | 'shard' | 'select' | 'finish', { readonly fixedMb: number; readonly bytesPerValue: number }>> = {
-  plan: { fixedMb: 121, bytesPerValue: 5.7 },
+  plan: { fixedMb: 121, bytesPerValue: 6.0 },
   shard: { fixedMb: 121, bytesPerValue: 20.3 },
   select: { fixedMb: 210, bytesPerValue: 12.2 },
   finish: { fixedMb: 210, bytesPerValue: 12.2 },
