@@ -220,17 +220,20 @@ const KNN_BLOCK = 64;
 /** The reference implementation in plain TypeScript. */
 export const scalarKernels: Kernels = {
   kCenterUpdate(rows, dim, center, active, activeCount, minDistSq, changed) {
-    if (!(rows instanceof Float32Array)) return blockKCenterUpdate(rows, dim, center, active, activeCount, minDistSq, changed);
-    const data = rows;
-    const norms = rowNormsSq32(data, dim);
+    // One array is one block: the same loop, the same arithmetic per row, for both.
+    const views = rows instanceof Float32Array ? [rows] : rows.views;
+    const perBlock = rows instanceof Float32Array ? Number.MAX_SAFE_INTEGER : rows.rowsPerBlock;
+    const norms = views.map((view) => rowNormsSq32(view, dim));
     const centerNorm = dot32(center, 0, center, 0, dim);
     let max = 0;
     let argMax = -1;
     let changedCount = 0;
     for (let i = 0; i < activeCount; i++) {
       const u = active[i]!;
+      const block = Math.floor(u / perBlock);
+      const local = u - block * perBlock;
       // (|x|² + |c|²) − 2·x·c in float64 from float32 values, as the SIMD kernel does.
-      const e = norms[u]! + centerNorm - 2 * dot32(data, u * dim, center, 0, dim);
+      const e = norms[block]![local]! + centerNorm - 2 * dot32(views[block]!, local * dim, center, 0, dim);
       const d = e > 0 ? e : 0;
       if (d < minDistSq[u]!) {
         minDistSq[u] = d;
@@ -332,45 +335,8 @@ export const scalarKernels: Kernels = {
   },
 
   allocateMatrix: (rows, dim) => new Float32Array(rows * dim),
-  matrixWritten: (data) => (data instanceof Float32Array ? forgetRowNorms(data) : blockNorm32Cache.delete(data)),
+  matrixWritten: (data) => (data instanceof Float32Array ? [data] : data.views).forEach(forgetRowNorms),
 };
-
-const blockNorm32Cache = new WeakMap<RowBlocks, Float32Array[]>();
-
-/** The reference k-center update over rows in blocks: each block's rows as the one-array update computes them. */
-function blockKCenterUpdate(rows: RowBlocks, dim: number, center: Float32Array, active: Int32Array, activeCount: number, minDistSq: Float64Array, changed: Int32Array): { max: number; argMax: number; changedCount: number } {
-  let norms = blockNorm32Cache.get(rows);
-  if (!norms) {
-    norms = rows.views.map((view) => {
-      const n = new Float32Array(dim > 0 ? view.length / dim : 0);
-      for (let r = 0; r < n.length; r++) n[r] = dot32(view, r * dim, view, r * dim, dim);
-      return n;
-    });
-    blockNorm32Cache.set(rows, norms);
-  }
-  const centerNorm = dot32(center, 0, center, 0, dim);
-  const perBlock = rows.rowsPerBlock;
-  let max = 0;
-  let argMax = -1;
-  let changedCount = 0;
-  for (let i = 0; i < activeCount; i++) {
-    const u = active[i]!;
-    const block = Math.floor(u / perBlock);
-    const local = u - block * perBlock;
-    const e = norms[block]![local]! + centerNorm - 2 * dot32(rows.views[block]!, local * dim, center, 0, dim);
-    const d = e > 0 ? e : 0;
-    if (d < minDistSq[u]!) {
-      minDistSq[u] = d;
-      changed[changedCount++] = u;
-    }
-    const m = minDistSq[u]!;
-    if (m > max || (m === max && (u < argMax || argMax < 0))) {
-      max = m;
-      argMax = u;
-    }
-  }
-  return { max, argMax, changedCount };
-}
 
 /** Time spent inside kernels, for the benchmark's overhead figure. */
 export function timedKernels(inner: Kernels): Kernels & { elapsedMs: number } {
