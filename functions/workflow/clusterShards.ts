@@ -4,7 +4,8 @@
  *
  * Approximate typicality searches a row's neighbours among the rows of its own k-means cluster
  * (selection/approximateKnn.ts). So Plan clusters the rows once — the same clustering the engine computes
- * over the whole matrix, streamed from the run's snapshot ({@link clusterRowPieces}) — and writes, under
+ * over the whole matrix, from the embeddings as the run's snapshot packs them ({@link clusterRowPieces}) —
+ * and writes, under
  * `runs-work/<id>/clusters/`:
  *
  * - `embeddings.bin`: the embedding rows in cluster order (cluster 0's rows ascending, then cluster 1's…);
@@ -29,8 +30,6 @@ import { approximateTypicalityRows, clusterRowPieces, pieceRow, type Clustering,
 import { heavyStaticEntries, type SelectionConfig } from '../selection/index.js';
 import { objectTask } from '../selection/inputs.js';
 import { runKeys } from './results.js';
-import { SnapshotReader } from './snapshotReader.js';
-import { EMBEDDINGS_COLUMN, type RunSnapshot } from './snapshot.js';
 
 /** Plan's clustering of a run's rows and the shards it makes (`runs-work/<id>/clusters/plan.json`). */
 export interface ClusterPlan {
@@ -74,19 +73,6 @@ export function groupClusters(starts: ArrayLike<number>, clusters: number, targe
   return shards;
 }
 
-/**
- * The run's embedding rows, one piece per column shard (each its own array: 10M × 128 floats is more
- * than one typed array may hold), read from its snapshot in one streamed GET.
- */
-async function snapshotPieces(reader: SnapshotReader, manifest: DatasetManifest): Promise<RowPieces & { dim: number }> {
-  const column = reader.column(EMBEDDINGS_COLUMN);
-  if (!column) throw new Error("the run's snapshot has no embeddings");
-  const dim = column.width;
-  const pieces = manifest.shards.map((s) => new Float32Array(s.rowCount * dim));
-  await reader.readIntoParts(EMBEDDINGS_COLUMN, pieces.map((p) => new Uint8Array(p.buffer)));
-  return { pieces, starts: manifest.shards.map((s) => s.rowStart), dim };
-}
-
 /** The rows of `order`, in that order, from the pieces, in parts of about {@link PART_BYTES}. */
 async function* rowsInOrder(rows: RowPieces, dim: number, order: Int32Array): AsyncGenerator<Uint8Array> {
   const perPart = Math.max(1, Math.floor(PART_BYTES / (dim * 4)));
@@ -98,23 +84,19 @@ async function* rowsInOrder(rows: RowPieces, dim: number, order: Int32Array): As
   }
 }
 
-async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
-}
-
 /**
  * Plan's part: clusters the run's rows (as the engine's approximate typicality does) and writes the
- * cluster-ordered embeddings, the order and the plan. Holds the embeddings once (4 bytes a value) while
- * it works; the kernels hold one column shard at a time.
+ * cluster-ordered embeddings, the order and the plan. `rows` are the normalised embeddings as the snapshot
+ * packed them, one piece per column shard (each its own array: 10M × 128 floats is more than one typed
+ * array may hold); the kernels hold one piece at a time.
  */
-export async function writeClusterPlan(blobs: BlobStore, kernels: Kernels, runId: string, manifest: DatasetManifest, snapshot: RunSnapshot): Promise<ClusterPlan> {
-  const reader = new SnapshotReader(blobs, snapshot);
-  const { dim, ...rows } = await snapshotPieces(reader, manifest);
+export async function writeClusterPlan(blobs: BlobStore, kernels: Kernels, runId: string, manifest: DatasetManifest, rows: RowPieces): Promise<ClusterPlan> {
+  const dim = manifest.embeddingDimension;
   const clustering: Clustering = clusterRowPieces(kernels, rows, dim);
   const embeddingsKey = runKeys.clusterEmbeddings(runId);
   const orderKey = runKeys.clusterOrder(runId);
   await blobs.putStream(embeddingsKey, rowsInOrder(rows, dim, clustering.order));
-  await blobs.putStream(orderKey, once(new Uint8Array(clustering.order.buffer, clustering.order.byteOffset, clustering.order.byteLength)));
+  await blobs.put(orderKey, new Uint8Array(clustering.order.buffer, clustering.order.byteOffset, clustering.order.byteLength));
   // One column shard of rows per Shard, as shards by row range have.
   const targetRows = manifest.shards.reduce((n, s) => Math.max(n, s.rowCount), 1);
   const plan: ClusterPlan = {
@@ -189,17 +171,6 @@ export async function clusterShardValues(blobs: BlobStore, plan: ClusterPlan, or
     if (!bytes || bytes.byteLength !== rows * width * 4) throw new Error(`static objectives of shard ${i} are missing or have a wrong size`);
     const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     for (let p = 0; p < rows; p++) out.set(values.subarray(p * width, (p + 1) * width), order[base + p]! * width);
-  }
-  return out;
-}
-
-/** Values of `width` per row given in cluster order, in row order. */
-export function toRowOrder(values: Float32Array, width: number, order: Int32Array): Float32Array {
-  if (values.length !== order.length * width) throw new Error(`the shards' values are ${values.length}, the cluster order needs ${order.length} × ${width}`);
-  const out = new Float32Array(values.length);
-  for (let p = 0; p < order.length; p++) {
-    const row = order[p]!;
-    out.set(values.subarray(p * width, (p + 1) * width), row * width);
   }
   return out;
 }

@@ -146,6 +146,16 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 export interface SnapshotOptions {
   /** Whether the selection removes exact duplicates (then the raw rows that may be duplicates are packed too). */
   readonly duplicates?: boolean;
+  /** Sees each column shard's normalised embeddings as they are packed (Plan keeps them to cluster the rows). */
+  readonly onEmbeddings?: (values: Float32Array) => void;
+}
+
+/** Passes the chunks on unchanged, each as float32 values to `see` first. */
+async function* seeing(chunks: AsyncIterable<Uint8Array>, see: (values: Float32Array) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    see(chunk.byteOffset % 4 === 0 ? new Float32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength / 4) : new Float32Array(chunk.slice().buffer));
+    yield chunk;
+  }
 }
 
 /** Writes the snapshot of a run's columns (Plan). */
@@ -174,8 +184,10 @@ export async function writeRunSnapshot(
       if (spec.missing === undefined) throw new Error(`shard ${shard.id} has no ${spec.name} column`);
       return filled(spec, shard.rowCount);
     };
-    const chunks = shardObjects(reader, manifest.shards, spec.name, missing);
-    await write(spec.name, spec.element, manifest.rowCount, spec.width, spec.name === EMBEDDINGS_COLUMN && hashes ? hashes.tap(chunks) : chunks);
+    let chunks: AsyncIterable<Uint8Array> = shardObjects(reader, manifest.shards, spec.name, missing);
+    if (spec.name === EMBEDDINGS_COLUMN && hashes) chunks = hashes.tap(chunks);
+    if (spec.name === EMBEDDINGS_COLUMN && options.onEmbeddings) chunks = seeing(chunks, options.onEmbeddings);
+    await write(spec.name, spec.element, manifest.rowCount, spec.width, chunks);
   }
   if (hashes && columns[EMBEDDINGS_COLUMN]) {
     const rows = candidatesWithRaw(manifest, hashes.candidates());

@@ -108,11 +108,16 @@ export async function plan(deps: WorkflowDeps, { runId }: RunEvent, options: Pla
     throw error;
   }
   // Every later task reads the run's columns from this snapshot, one object per column (snapshot.ts).
-  const snapshot = await writeRunSnapshot(deps.blobs, runId, run.datasetId, manifest, columnNeeds(config), await resolveQuerySets(deps, run, config), {
+  // Approximate typicality: the rows are clustered once here, from the embeddings as the snapshot packs
+  // them, and the shards are groups of clusters (clusterShards.ts).
+  const embeddingPieces: Float32Array[] = [];
+  await writeRunSnapshot(deps.blobs, runId, run.datasetId, manifest, columnNeeds(config), await resolveQuerySets(deps, run, config), {
     duplicates: config.removeExactDuplicates !== false,
+    ...(byCluster ? { onEmbeddings: (values: Float32Array) => embeddingPieces.push(values) } : {}),
   });
-  // Approximate typicality: clustered once here, and the shards are groups of clusters (clusterShards.ts).
-  const clusterPlan = byCluster ? await writeClusterPlan(deps.blobs, engineKernels(), runId, manifest, snapshot) : undefined;
+  const clusterPlan = byCluster
+    ? await writeClusterPlan(deps.blobs, engineKernels(), runId, manifest, { pieces: embeddingPieces, starts: manifest.shards.map((s) => s.rowStart) })
+    : undefined;
   const shardRefusal = clusterPlan && options.budgets && sizeRefusal(options.budgets, manifest.rowCount, manifest.embeddingDimension, { shard: largestShardRows(clusterPlan) });
   if (shardRefusal) throw new SelectionRunError(shardRefusal);
   const shards = (clusterPlan?.shards ?? manifest.shards).map((_, i) => i);

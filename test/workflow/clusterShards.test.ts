@@ -17,7 +17,7 @@ import { engineKernels } from '../../functions/kernels/engine.js';
 import { APPROXIMATE_TYPICALITY_ROWS_ENV, approximateKnnDistances, clusterRowPieces, clusterRows } from '../../functions/selection/approximateKnn.js';
 import { runSelection, selectionConfig } from '../../functions/selection/index.js';
 import { forgetCachedEmbeddings } from '../../functions/workflow/columnSource.js';
-import { clusterOrder, groupClusters, readClusterPlan, toRowOrder } from '../../functions/workflow/clusterShards.js';
+import { clusterOrder, clusterShardValues, groupClusters, readClusterPlan } from '../../functions/workflow/clusterShards.js';
 import { columnNeeds } from '../../functions/workflow/config.js';
 import { loadPicks, runKeys } from '../../functions/workflow/results.js';
 import type { RunSnapshot } from '../../functions/workflow/snapshot.js';
@@ -100,7 +100,9 @@ describe('shards by cluster', () => {
     const runId = randomUUID();
     const resultTagName = uniqueName('clustered');
     await stores.runs.create({ id: runId, tenantId, datasetId, status: 'QUEUED', config: CONFIG, resultTagName, createdAt: new Date().toISOString() });
+    blobs.reads.length = 0;
     const planned = await plan(deps, { runId });
+    const planReads = blobs.reads.map((r) => r.key);
     const clusterPlan = (await readClusterPlan(stores.blobs, runId))!;
     expect(clusterPlan).toBeDefined();
     expect(clusterPlan.rows).toBe(ROWS);
@@ -113,6 +115,11 @@ describe('shards by cluster', () => {
 
     const snapshot = (await stores.blobs.getJson<RunSnapshot>(runKeys.snapshotManifest(runId)))!;
     const manifest = (await stores.blobs.getJson<DatasetManifest>((await stores.runs.get(runId)).manifestKey!))!;
+    // Plan clusters the embeddings as it packs them: it reads neither the snapshot back nor a column shard twice.
+    expect(planReads.filter((key) => Object.values(snapshot.columns).some((c) => c.key === key))).toEqual([]);
+    const columnShardReads = planReads.filter((key) => key.startsWith('datasets/') && key.includes('/columns/'));
+    expect(columnShardReads.length).toBe(new Set(columnShardReads).size);
+    expect(columnShardReads.length).toBeGreaterThanOrEqual(SHARD_ROWS.length);
     const rowBytes = DIM * 4;
     for (const index of planned.shards) {
       forgetCachedEmbeddings();
@@ -137,11 +144,9 @@ describe('shards by cluster', () => {
       [1, 6],
       [2, 3],
     ] as const) {
-      const parts = await Promise.all(planned.shards.map(async (i) => new Float32Array((await stores.blobs.get(runKeys.shardObjectives(runId, entry, i)))!.slice().buffer)));
-      const concatenated = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-      parts.reduce((offset, p) => (concatenated.set(p, offset), offset + p.length), 0);
+      const inRowOrder = await clusterShardValues(stores.blobs, clusterPlan, order, k, (i) => runKeys.shardObjectives(runId, entry, i));
       const expected = approximateKnnDistances(engineKernels(), data, DIM, ROWS, 0, ROWS, k);
-      expect(Array.from(toRowOrder(concatenated, k, order))).toEqual(Array.from(expected));
+      expect(Array.from(inRowOrder)).toEqual(Array.from(expected));
       expect(expected.some((d) => Number.isFinite(d) && d > 0)).toBe(true);
     }
 
