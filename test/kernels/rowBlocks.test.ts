@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFastKernels, type FastKernels } from '../../functions/kernels/fast.js';
 import { rowCountOf, rowOf, scalarKernels, type Kernels, type MatrixRows, type RowBlocks } from '../../functions/kernels/index.js';
-import { rowsPerBlock, scratchPerThread } from '../../functions/kernels/ops/layout.js';
+import { blockBytesFor, scratchPerThread } from '../../functions/kernels/ops/layout.js';
 import { clusteredMatrix, gaussianMatrix } from './matrices.js';
 
 const ROWS = 3001;
@@ -17,16 +17,8 @@ const DIM = 131;
 const PER_BLOCK = 1001;
 
 /** The fewest block bytes that hold PER_BLOCK rows of DIM columns for kernels of `threads` and `precision`. */
-function blockBytesFor(threads: number, precision: 'float32' | 'int8'): number {
-  const shape = { dim: DIM, kind: 'float32' as const, threads, scratchPerThread: scratchPerThread(DIM), prune: true, codes: precision === 'int8' };
-  let low = 1;
-  let high = 1 << 30;
-  while (low < high) {
-    const mid = Math.floor((low + high) / 2);
-    if (rowsPerBlock(shape, mid) >= PER_BLOCK) high = mid;
-    else low = mid + 1;
-  }
-  return low;
+function blockBytesOf(threads: number, precision: 'float32' | 'int8'): number {
+  return blockBytesFor({ dim: DIM, kind: 'float32', threads, scratchPerThread: scratchPerThread(DIM), prune: true, codes: precision === 'int8' }, PER_BLOCK);
 }
 
 /** `data` split into arrays of `perBlock` rows (the last one the rest). */
@@ -37,9 +29,9 @@ function split(data: Float32Array, perBlock: number): RowBlocks {
 }
 
 const variants: { name: string; kernels: FastKernels }[] = [
-  { name: 'float32, one thread', kernels: createFastKernels({ threads: 1, blockBytes: blockBytesFor(1, 'float32') }) },
-  { name: 'float32, two threads', kernels: createFastKernels({ threads: 2, blockBytes: blockBytesFor(2, 'float32') }) },
-  { name: 'int8, two threads', kernels: createFastKernels({ threads: 2, precision: 'int8', blockBytes: blockBytesFor(2, 'int8') }) },
+  { name: 'float32, one thread', kernels: createFastKernels({ threads: 1, blockBytes: blockBytesOf(1, 'float32') }) },
+  { name: 'float32, two threads', kernels: createFastKernels({ threads: 2, blockBytes: blockBytesOf(2, 'float32') }) },
+  { name: 'int8, two threads', kernels: createFastKernels({ threads: 2, precision: 'int8', blockBytes: blockBytesOf(2, 'int8') }) },
 ];
 afterAll(async () => {
   for (const v of variants) await v.kernels.close();
@@ -127,7 +119,7 @@ it('the scalar reference takes rows in blocks: the same picks as on one array', 
 });
 
 it('row blocks from other kernels (another block size) are copied once, with the same picks', async () => {
-  const kernels = createFastKernels({ threads: 2, blockBytes: blockBytesFor(2, 'float32') });
+  const kernels = createFastKernels({ threads: 2, blockBytes: blockBytesOf(2, 'float32') });
   try {
     const data = clusteredMatrix(75, ROWS, DIM, 20, 0.05);
     const blocks = split(data, 700);

@@ -11,7 +11,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { engineKernels, resetEngineKernels } from '../../functions/kernels/engine.js';
 import type { FastKernels } from '../../functions/kernels/fast.js';
-import { rowsPerBlock, scratchPerThread } from '../../functions/kernels/ops/layout.js';
+import { blockBytesFor, scratchPerThread } from '../../functions/kernels/ops/layout.js';
 import { blockMatrixStats } from '../../functions/selection/matrix.js';
 import { createAwsClients } from '../../functions/store/aws.js';
 import { createStores, type Stores } from '../../functions/store/stores.js';
@@ -34,15 +34,7 @@ let tenantId: string;
 
 /** The fewest block bytes that hold PER_BLOCK rows for the engine's kernels (int8 codes, every core). */
 function blockBytes(): number {
-  const shape = { dim: DIM, kind: 'float32' as const, threads: availableParallelism(), scratchPerThread: scratchPerThread(DIM), prune: true, codes: true };
-  let low = 1;
-  let high = 1 << 30;
-  while (low < high) {
-    const mid = Math.floor((low + high) / 2);
-    if (rowsPerBlock(shape, mid) >= PER_BLOCK) high = mid;
-    else low = mid + 1;
-  }
-  return low;
+  return blockBytesFor({ dim: DIM, kind: 'float32', threads: availableParallelism(), scratchPerThread: scratchPerThread(DIM), prune: true, codes: true }, PER_BLOCK);
 }
 
 beforeAll(async () => {

@@ -103,13 +103,25 @@ export function placeBlock(shape: BlockShape, rows: number): { at: { [area in Ar
   return { at, end: offset };
 }
 
-/** Rows a block holds within `blockBytes` (at least one). */
-export function rowsPerBlock(shape: BlockShape, blockBytes: number): number {
+/** A block's bytes as [fixed, per row], counting up to 64 bytes of alignment padding per area. */
+function blockBytesPerRow(shape: BlockShape): readonly [number, number] {
   const areas = Object.values(blockAreas(shape));
   // Every area starts 64-byte aligned: up to 64 bytes of padding each.
   const fixed = RESERVED_BYTES + areas.reduce((sum, [, bytes]) => sum + bytes + 64, 0);
   const perRow = areas.reduce((sum, [bytes]) => sum + bytes, 0);
+  return [fixed, perRow];
+}
+
+/** Rows a block holds within `blockBytes` (at least one). */
+export function rowsPerBlock(shape: BlockShape, blockBytes: number): number {
+  const [fixed, perRow] = blockBytesPerRow(shape);
   return Math.max(1, Math.floor((blockBytes - fixed) / perRow));
+}
+
+/** The fewest block bytes that hold `rows` rows: {@link rowsPerBlock}'s inverse (e.g. to split a matrix into blocks of a given size). */
+export function blockBytesFor(shape: BlockShape, rows: number): number {
+  const [fixed, perRow] = blockBytesPerRow(shape);
+  return fixed + perRow * rows;
 }
 
 /**
