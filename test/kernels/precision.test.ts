@@ -53,7 +53,8 @@ function trace(kernels: Kernels, data: Float32Array, dim: number, rows: number, 
     active[at] = active[--activeCount]!;
     scanned += activeCount;
     const r = kernels.kCenterUpdate(data, dim, data.slice(next * dim, (next + 1) * dim), active, activeCount, minDistSq, changed);
-    steps.push({ max: r.max, argMax: r.argMax, changed: Array.from(changed.subarray(0, r.changedCount)) });
+    // The changed rows as a set: the contract names no order (a matrix in blocks lists each block's in turn).
+    steps.push({ max: r.max, argMax: r.argMax, changed: Array.from(changed.subarray(0, r.changedCount)).sort((a, b) => a - b) });
     next = r.argMax;
   }
   return { steps, minDistSq: Array.from(minDistSq), scanned };

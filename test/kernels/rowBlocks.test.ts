@@ -49,7 +49,8 @@ function trace(kernels: Kernels, data: MatrixRows, dim: number, rows: number, pi
     const at = active.indexOf(next);
     active[at] = active[--activeCount]!;
     const r = kernels.kCenterUpdate(data, dim, rowOf(data, dim, next).slice(), active, activeCount, minDistSq, changed);
-    steps.push({ max: r.max, argMax: r.argMax, changed: Array.from(changed.subarray(0, r.changedCount)) });
+    // The changed rows as a set: the contract names no order (blocks updated one after another list theirs in turn).
+    steps.push({ max: r.max, argMax: r.argMax, changed: Array.from(changed.subarray(0, r.changedCount)).sort((a, b) => a - b) });
     next = r.argMax;
   }
   return { steps, minDistSq: Array.from(minDistSq) };
@@ -84,8 +85,12 @@ describe.each(variants)('$name', ({ kernels }) => {
     expect(rowCountOf(blocks, DIM)).toBe(ROWS);
     expect(kernels.stats.allocatedMatrices - before.allocatedMatrices).toBe(1);
 
+    // With the state handed out, each update is fused block by block; without, the general path.
+    const fused = kernels.stats.fusedOps;
     expect(trace(kernels, blocks, DIM, ROWS, 40, true)).toEqual(reference);
+    expect(kernels.stats.fusedOps - fused).toBe(40);
     expect(trace(kernels, blocks, DIM, ROWS, 40, false)).toEqual(reference);
+    expect(kernels.stats.fusedOps - fused).toBe(40);
     // The blocks were read where they lie: no copy of the matrix, no new allocation.
     expect(kernels.stats.copiedMatrices - before.copiedMatrices).toBe(0);
     expect(kernels.stats.allocatedMatrices - before.allocatedMatrices).toBe(1);

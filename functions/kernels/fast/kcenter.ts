@@ -43,16 +43,23 @@ export class KCenter {
     private readonly options: { readonly precision: 'float32' | 'int8'; readonly prune: boolean },
   ) {}
 
-  /** A zeroed minDistSq, beside the rows when the matrix is one float32 block and nobody holds that place. */
+  /**
+   * A zeroed minDistSq for every row of `matrix`, which the fused update keeps beside the rows when nobody
+   * else holds that place: in one block, the block's own state area; in several, an array whose values each
+   * block also keeps for its rows — copied in at the first update (so the owner may fill or restore the
+   * array before it, as DIVERSITY does, but not write it between updates), and copied back for the rows
+   * each update changes.
+   */
   stateArray(length: number, matrix?: { readonly data: MatrixRows; readonly dim: number }): Float64Array {
     if (matrix && matrix.dim > 0) {
       const ctx = this.matrices.contextFor(matrix.data, matrix.dim, rowCountOf(matrix.data, matrix.dim), 'float32');
-      // The codes now, with the copy, rather than in the first pick.
-      if (this.options.precision === 'int8') this.ensureCodes(ctx);
+      // The int8 codes wait for the first update: a task that only restores the state (Finish) never
+      // makes them (140 bytes a row at D = 128).
       const b = ctx.blocks[0]!;
-      if (ctx.blocks.length === 1 && b.rows === length && !ctx.stateOwner?.deref()) {
-        const view = new Float64Array(b.memory.buffer, b.minDist, length).fill(0);
+      if (ctx.rows === length && length > 0 && !ctx.stateOwner?.deref()) {
+        const view = ctx.blocks.length === 1 ? new Float64Array(b.memory.buffer, b.minDist, length).fill(0) : sharedFloat64(length);
         ctx.stateOwner = new WeakRef(view);
+        ctx.stateInBlocks = false;
         return view;
       }
     }
@@ -67,8 +74,9 @@ export class KCenter {
     const codes = this.options.precision === 'int8' ? this.centerCodes(ctx, center) : null;
     const only = ctx.blocks.length === 1 ? ctx.blocks[0]! : undefined;
     // The state handed out beside the rows (not by its buffer: a grown memory gives a new buffer object).
-    if (only && ctx.stateOwner?.deref() === minDistSq) {
-      return this.fusedUpdate(ctx, only, center, centerNorm, codes, activeCount, active, changed);
+    if (ctx.stateOwner?.deref() === minDistSq) {
+      if (only) return this.fusedUpdate(ctx, only, center, centerNorm, codes, activeCount, active, changed);
+      return this.blockwiseUpdate(ctx, centerNorm, codes, activeCount, active, minDistSq, changed);
     }
     const parallel = minDistSq.buffer instanceof SharedArrayBuffer && this.runtime.worthThreads(activeCount * dim);
     let activeArray = active;
@@ -154,6 +162,74 @@ export class KCenter {
     ctx.codesFilled = true;
   }
 
+  /**
+   * The fused update of a matrix in several blocks, one block after another: each block's active rows (its
+   * own row numbers) are copied into it, its update runs as in one block (without the projection bound,
+   * which is kept for one block only), and the changed rows' distances are copied back into `minDistSq`.
+   * The results merge as the reference finds them: the largest distance, ties to the lowest row.
+   */
+  private blockwiseUpdate(ctx: MatrixContext, centerNorm: number, codes: CenterCodes | null, activeCount: number, active: Int32Array, minDistSq: Float64Array, changed: Int32Array): KCenterResult {
+    const stats = this.runtime.stats;
+    stats.fusedOps++;
+    const { blocks, rowsPerBlock } = ctx;
+    const states = blocks.map((b) => new Float64Array(b.memory.buffer, b.minDist, b.rows));
+    if (!ctx.stateInBlocks) {
+      blocks.forEach((b, i) => states[i]!.set(minDistSq.subarray(b.rowStart, b.rowStart + b.rows)));
+      ctx.stateInBlocks = true;
+    }
+    // The active rows by block. The greedy loop's list is nearly in row order (a pick's slot takes the
+    // last entry), so the block rarely changes from one entry to the next: no division per row.
+    const lists = blocks.map((b) => new Int32Array(b.memory.buffer, b.active, b.rows));
+    const counts = new Int32Array(blocks.length);
+    let block = 0;
+    let lo = 0;
+    let hi = blocks[0]!.rows;
+    let list = lists[0]!;
+    let count = 0;
+    for (let i = 0; i < activeCount; i++) {
+      const r = active[i]!;
+      if (r < lo || r >= hi) {
+        counts[block] = count;
+        block = Math.floor(r / rowsPerBlock);
+        lo = blocks[block]!.rowStart;
+        hi = lo + blocks[block]!.rows;
+        list = lists[block]!;
+        count = counts[block]!;
+      }
+      list[count++] = r - lo;
+    }
+    counts[block] = count;
+
+    let max = 0;
+    let argMax = -1;
+    let changedCount = 0;
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      const n = counts[i]!;
+      if (n === 0) continue;
+      const parallel = this.runtime.worthThreads(n * ctx.dim);
+      const units = Math.ceil(n / FUSED_CHUNK);
+      const result = parallel ? sharedFloat64(units * 5) : new Float64Array(units * 5);
+      this.runtime.run(makeOp('kcenterFused', { from: 0, to: n, step: FUSED_CHUNK, parallel }, { ctx: ctx.id, block: i, result, centerNorm, bounded: false, codes }));
+      for (let unit = 0; unit < units; unit++) stats.float32Rows += result[unit * 5 + 4]!;
+      const into = changed.subarray(changedCount);
+      const merged = mergeUnits(result, 5, units, FUSED_CHUNK, new Int32Array(b.memory.buffer, b.changed, n), into);
+      const state = states[i]!;
+      for (let j = 0; j < merged.changedCount; j++) {
+        const local = into[j]!;
+        minDistSq[local + b.rowStart] = state[local]!;
+        into[j] = local + b.rowStart;
+      }
+      changedCount += merged.changedCount;
+      // Blocks in row order: a tie keeps the earlier block's (lower) row.
+      if (merged.argMax >= 0 && (merged.max > max || argMax < 0)) {
+        max = merged.max;
+        argMax = merged.argMax + b.rowStart;
+      }
+    }
+    return { max, argMax, changedCount };
+  }
+
   /** The whole update in WebAssembly, the state beside the rows: the active list is copied in once. */
   private fusedUpdate(ctx: MatrixContext, b: BlockDescription, center: Float32Array, centerNorm: number, codes: CenterCodes | null, activeCount: number, active: Int32Array, changed: Int32Array): KCenterResult {
     const stats = this.runtime.stats;
@@ -164,7 +240,7 @@ export class KCenter {
     const parallel = this.runtime.worthThreads(activeCount * ctx.dim);
     const units = Math.ceil(activeCount / FUSED_CHUNK);
     const result = parallel ? sharedFloat64(units * 5) : new Float64Array(units * 5);
-    this.runtime.run(makeOp('kcenterFused', { from: 0, to: activeCount, step: FUSED_CHUNK, parallel }, { ctx: ctx.id, result, centerNorm, bounded, codes }));
+    this.runtime.run(makeOp('kcenterFused', { from: 0, to: activeCount, step: FUSED_CHUNK, parallel }, { ctx: ctx.id, block: 0, result, centerNorm, bounded, codes }));
     const merged = mergeUnits(result, 5, units, FUSED_CHUNK, new Int32Array(buffer, b.changed, activeCount), changed);
     for (let unit = 0; unit < units; unit++) stats.float32Rows += result[unit * 5 + 4]!;
     if (bounded && ctx.bound) {

@@ -14,8 +14,10 @@ import type { FastRuntime } from './runtime.js';
 export interface MatrixContext extends ContextDescription {
   /** Float32 views of each block's centre area (written before each k-center op). */
   readonly centers: Float32Array[];
-  /** The array handed out for the k-center state beside the rows (one block only), while it lives. */
+  /** The array handed out for the k-center state beside the rows, while it lives. */
   stateOwner?: WeakRef<Float64Array>;
+  /** In several blocks: whether each block's state area holds the handed-out array's values for its rows. */
+  stateInBlocks?: boolean;
   /** The projection bound: its basis once the rows are projected, and when to try it again. */
   bound?: { basis: Float32Array; picks: number; pausedUntil: number };
   /** Where symmetric kNN's candidate lists start, once the block has grown for them. */

@@ -88,14 +88,14 @@ function distances(ctx: ThreadContext, b: ThreadBlock, s: { rows: number; distan
 }
 
 /**
- * The fused k-center update: minimum distances, active and changed rows all in the block's memory, so
- * each unit is one WebAssembly call; [max, argMax, changedCount, skipped, computed in float32] of unit u
+ * The fused k-center update of one block (op.block): minimum distances, active and changed rows (the
+ * block's own row numbers) all in the block's memory, so each unit is one WebAssembly call; [max, argMax, changedCount, skipped, computed in float32] of unit u
  * go to result[5u]. op.bounded: rows whose projection shows they cannot get closer are skipped; op.codes:
  * likewise rows whose int8 codes show it (same results either way).
  */
 export function kcenterFused(contexts: ThreadContexts, op: KCenterFusedOp, thread: number): void {
   const ctx = contexts.get(op.ctx);
-  const b = ctx.blocks[0]!;
+  const b = ctx.blocks[op.block]!;
   const s = scratchOf(b, ctx, thread);
   const r = fusedResult(s);
   const proj = op.bounded ? b.proj : 0;

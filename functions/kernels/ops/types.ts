@@ -145,6 +145,8 @@ export interface KCenterOp extends OpRange {
 export interface KCenterFusedOp extends OpRange {
   readonly type: 'kcenterFused';
   readonly ctx: number;
+  /** The block whose rows, state and active list the update reads (a matrix in several blocks runs one op per block). */
+  readonly block: number;
   readonly result: Float64Array;
   readonly centerNorm: number;
   readonly codes: CenterCodes | null;
