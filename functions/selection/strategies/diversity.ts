@@ -130,19 +130,33 @@ export class DiversityStrategy implements SelectionStrategy {
     }
   }
 
+  /**
+   * The distances as the bytes of their float64 array in base64: exact, Infinity included, and at 10M
+   * rows 107 MB of JSON written in a fraction of a second, where an array of numbers takes about 200 MB
+   * and seconds of the Select hop's safety margin.
+   */
   snapshot(): unknown {
-    return { picked: this.picked, maxMinDistSq: this.maxMinDistSq, minDistSq: Array.from(this.minDistSq) };
+    const { buffer, byteOffset, byteLength } = this.minDistSq;
+    return { picked: this.picked, maxMinDistSq: this.maxMinDistSq, minDistSqFloat64: Buffer.from(buffer, byteOffset, byteLength).toString('base64') };
   }
 
   restore(state: unknown): void {
-    const s = state as { picked: boolean; maxMinDistSq: number | null; minDistSq: (number | null)[] };
+    const s = state as { picked: boolean; maxMinDistSq: number | null; minDistSqFloat64?: string; minDistSq?: (number | null)[] };
     this.picked = s.picked;
     this.maxMinDistSq = s.maxMinDistSq ?? Infinity;
-    s.minDistSq.forEach((v, r) => {
-      // JSON has no Infinity: null stands for it.
-      this.minDistSq[r] = v ?? Infinity;
-      this.logDistance[r] = v === null ? 0 : 0.5 * Math.log(v);
-    });
+    if (s.minDistSqFloat64 !== undefined) {
+      const bytes = Buffer.from(s.minDistSqFloat64, 'base64');
+      if (bytes.byteLength !== this.minDistSq.byteLength) throw new Error(`DIVERSITY state has ${bytes.byteLength / 8} distances, expected ${this.minDistSq.length}`);
+      new Uint8Array(this.minDistSq.buffer, this.minDistSq.byteOffset, this.minDistSq.byteLength).set(bytes);
+    } else {
+      // A checkpoint written as an array of numbers (JSON has no Infinity: null stands for it).
+      s.minDistSq!.forEach((v, r) => (this.minDistSq[r] = v ?? Infinity));
+    }
+    const { minDistSq, logDistance } = this;
+    for (let r = 0; r < minDistSq.length; r++) {
+      const v = minDistSq[r]!;
+      logDistance[r] = v === Infinity ? 0 : 0.5 * Math.log(v);
+    }
   }
 }
 
