@@ -283,4 +283,23 @@ describe('checkpoints', () => {
     }
     expect(rows).toEqual(whole);
   });
+
+  it('DIVERSITY keeps its distances exactly as float64 bytes, and a state with them as an array of numbers (null for ∞) resumes the same', () => {
+    const { vectors } = clustered(10, [30, 30]);
+    const source = syntheticSource({ rows: vectors.length, embeddings: vectors });
+    const config = selectionConfig({ n_samples: 12, strategies: [embeddings] });
+    const whole = runSelection(config, source).rows;
+    const first = new GreedyRun(prepareSelection(config, source)).run({ maxPicks: 5 });
+    const saved = first.state.strategies![0] as { minDistSqFloat64: string; minDistSq?: unknown };
+    const bytes = Buffer.from(saved.minDistSqFloat64, 'base64');
+    const distances = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    expect(distances).toHaveLength(vectors.length);
+    // Only the first pick left the candidates before any update: it alone keeps ∞, exactly.
+    expect(distances.filter((d) => d === Infinity)).toHaveLength(1);
+    expect(distances.every((d) => d >= 0)).toBe(true);
+    const asNumbers = { ...saved, minDistSqFloat64: undefined, minDistSq: Array.from(distances, (d) => (Number.isFinite(d) ? d : null)) };
+    const state = JSON.parse(JSON.stringify({ ...first.state, strategies: [asNumbers] }));
+    const rest = new GreedyRun(prepareSelection(config, source), state).run({});
+    expect(rest.state.picks.map((p) => p.row)).toEqual(whole);
+  });
 });
