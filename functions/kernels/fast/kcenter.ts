@@ -52,7 +52,7 @@ export class KCenter {
    */
   stateArray(length: number, matrix?: { readonly data: MatrixRows; readonly dim: number }): Float64Array {
     if (matrix && matrix.dim > 0) {
-      const ctx = this.matrices.contextFor(matrix.data, matrix.dim, rowCountOf(matrix.data, matrix.dim), 'float32');
+      const ctx = this.matrices.contextFor(matrix.data, matrix.dim, rowCountOf(matrix.data, matrix.dim), 'float32', false);
       // The int8 codes wait for the first update: a task that only restores the state (Finish) never
       // makes them (140 bytes a row at D = 128).
       const b = ctx.blocks[0]!;
@@ -68,7 +68,7 @@ export class KCenter {
 
   update(data: MatrixRows, dim: number, center: Float32Array, active: Int32Array, activeCount: number, minDistSq: Float64Array, changed: Int32Array): KCenterResult {
     if (activeCount === 0) return { max: 0, argMax: -1, changedCount: 0 };
-    const ctx = this.matrices.contextFor(data, dim, rowCountOf(data, dim), 'float32');
+    const ctx = this.matrices.contextFor(data, dim, rowCountOf(data, dim), 'float32', false);
     for (const view of ctx.centers) view.set(center.subarray(0, dim));
     const centerNorm = dot32(center, 0, center, 0, dim);
     const codes = this.options.precision === 'int8' ? this.centerCodes(ctx, center) : null;

@@ -26,6 +26,8 @@ export interface MatrixContext extends ContextDescription {
   allocated?: boolean;
   /** An allocated matrix whose rows were written since its norms were computed: they are, on next use. */
   unsealed?: boolean;
+  /** An allocated matrix whose float64 norms are not computed yet (on the first use that reads them). */
+  norms64Pending?: boolean;
   /** Whether the int8 codes of the rows are filled (quantised on the first coded update; rows written since clear it). */
   codesFilled?: boolean;
 }
@@ -60,12 +62,17 @@ export class Matrices {
     return rowsPerBlock(this.shape(dim, kind), this.options.blockBytes);
   }
 
-  /** The context of the first `rows` rows of `data` stored as `kind`, copied into WebAssembly memory on first use. */
-  contextFor(data: MatrixRows, dim: number, rows: number, kind: Storage): MatrixContext {
+  /**
+   * The context of the first `rows` rows of `data` stored as `kind`, copied into WebAssembly memory on
+   * first use. `norms64`: whether the caller reads the reference's float64 norms (the neighbour ops do,
+   * k-center does not), which an allocated matrix computes only then.
+   */
+  contextFor(data: MatrixRows, dim: number, rows: number, kind: Storage, norms64 = true): MatrixContext {
     let byKind = this.contexts.get(data);
     const key = `${kind}/${dim}/${rows}`;
     const found = byKind?.get(key);
     if (found?.unsealed) this.seal(found);
+    if (found?.norms64Pending && norms64) this.fillNorms64(found);
     if (found) return found;
     this.runtime.stats.copiedMatrices++;
     const context = this.copyIn(data instanceof Float32Array && data.length !== rows * dim ? data.subarray(0, rows * dim) : data, dim, rows, kind);
@@ -170,16 +177,26 @@ export class Matrices {
     this.released.unregister(data);
   }
 
-  /** An allocated matrix's squared norms, from the rows written into its blocks: as {@link copyIn} computes them. */
+  /**
+   * An allocated matrix's float32 squared norms, from the rows written into its blocks, as {@link copyIn}
+   * computes them; the float64 ones wait for a caller that reads them ({@link fillNorms64}): k-center
+   * alone never does, and at 10M rows they are 80 MB and seconds of JavaScript.
+   */
   private seal(ctx: MatrixContext): void {
+    for (const b of ctx.blocks) this.runtime.kernelsOn(b.memory).rowNorms32(b.data, ctx.dim, b.rows, b.norms32);
+    ctx.unsealed = false;
+    ctx.norms64Pending = true;
+  }
+
+  /** The reference's float64 squared norms of an allocated matrix's rows, as {@link copyIn} computes them. */
+  private fillNorms64(ctx: MatrixContext): void {
     const dim = ctx.dim;
     for (const b of ctx.blocks) {
       const rows = new Float32Array(b.memory.buffer, b.data, b.rows * dim);
       const norms = new Float64Array(b.memory.buffer, b.norms64, b.rows);
       for (let r = 0; r < b.rows; r++) norms[r] = dot(rows, r * dim, rows, r * dim, dim);
-      this.runtime.kernelsOn(b.memory).rowNorms32(b.data, dim, b.rows, b.norms32);
     }
-    ctx.unsealed = false;
+    ctx.norms64Pending = false;
   }
 
   /** Frees every copy of `data` now; a later use copies it again. */
