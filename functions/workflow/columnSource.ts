@@ -4,6 +4,7 @@
  * only what its strategies use — and then served from memory, rows concatenated across shards. A shard
  * written before a column existed reads as missing (NaN / -1) for its rows.
  */
+import type { FileNameList } from '../store/fileNameList.js';
 import type { BlobStore } from '../store/blobs.js';
 import { ColumnReader, type DatasetManifest, type ShardManifest } from '../store/columns.js';
 import type {
@@ -155,7 +156,7 @@ export async function loadColumnSource(
   manifest: DatasetManifest,
   needs: ColumnNeeds,
   querySets: readonly ResolvedQuerySet[] = [],
-): Promise<SelectionSource & { fileNames(): Promise<string[]> }> {
+): Promise<NamedSource> {
   const reader = new ColumnReader(blobs, manifest);
   const embeddings = needs.embeddings || (needs.querySets ?? []).length > 0 ? await cachedEmbeddings(reader, datasetId) : undefined;
   const metadata = await loadMetadataColumns(reader, needs.metadata ?? []);
@@ -185,14 +186,23 @@ export interface LoadedColumns {
   readonly queries: ReadonlyMap<string, QuerySet>;
 }
 
+/**
+ * A selection's source with its file names, read when first asked for: all of them as strings
+ * (`fileNames`, which `fileName(row)` then reads), or as a list to read a few from (`fileNameList`:
+ * packed where the reader packs them).
+ */
+export type NamedSource = SelectionSource & { fileNames(): Promise<string[]>; fileNameList(): Promise<FileNameList> };
+
 /** The source over columns read into memory; file names are read when first asked for. */
 export function sourceOver(
   manifest: DatasetManifest,
   columns: LoadedColumns,
   readFileNames: () => Promise<string[]>,
-): SelectionSource & { fileNames(): Promise<string[]> } {
+  readFileNameList?: () => Promise<FileNameList>,
+): NamedSource {
   const { embeddings, metadata, scores, classCounts, categoryCounts, objects, queries } = columns;
   let fileNames: string[] | undefined;
+  let nameList: FileNameList | undefined;
   const metadataKeys = new Map<string, MetadataValueType>(Object.entries(manifest.metadata).map(([key, info]) => [key, info.type]));
   const tasks = new Map<string, TaskInfo>(
     Object.entries(manifest.tasks).map(([name, info]) => [name, { name, type: info.type, categories: new Map(info.categories.map((c) => [c.id, c.name])) }]),
@@ -200,10 +210,12 @@ export function sourceOver(
   return {
     rowCount: manifest.rowCount,
     fileName: (row) => {
-      if (!fileNames) throw new Error('file names are not loaded; call fileNames() first');
-      return fileNames[row]!;
+      const names = fileNames ?? nameList;
+      if (!names) throw new Error('file names are not loaded; call fileNames() or fileNameList() first');
+      return names.at(row)!;
     },
     fileNames: async () => (fileNames ??= await readFileNames()),
+    fileNameList: async () => (nameList ??= fileNames ?? (readFileNameList ? await readFileNameList() : (fileNames = await readFileNames()))),
     embeddings: () => embeddings,
     objectEmbeddings: (task) => objects.get(task),
     querySet: (id, tag) => queries.get(`${id}\u0000${tag}`),

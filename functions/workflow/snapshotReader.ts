@@ -5,6 +5,7 @@
 import { rowCountOf, type MatrixRows } from '../kernels/index.js';
 import { blockMatrix } from '../selection/matrix.js';
 import type { BlobStore } from '../store/blobs.js';
+import { PackedFileNames } from '../store/fileNameList.js';
 import type { EmbeddingMatrix } from '../selection/types.js';
 import { runKeys } from './results.js';
 import { ELEMENT_BYTES, EMBEDDINGS_COLUMN, FILE_NAMES_COLUMN, type RunSnapshot, type SnapshotColumn } from './snapshot.js';
@@ -145,22 +146,42 @@ export class SnapshotReader {
     target.set(bytes);
   }
 
-  /** Every file name in row order, parsed line by line (one shard's names per line) as the body streams. */
+  /** Every file name in row order, as an array of strings. */
   async fileNames(): Promise<string[]> {
+    const names: string[] = [];
+    await this.eachFileNamesLine((part) => {
+      for (const name of part) names.push(name);
+    });
+    return names;
+  }
+
+  /** Every file name in row order, packed ({@link PackedFileNames}): for a task that reads only some of them. */
+  async fileNameList(): Promise<PackedFileNames> {
+    const names = new PackedFileNames();
+    await this.eachFileNamesLine((part) => names.push(part));
+    return names;
+  }
+
+  /** The file names column parsed line by line (one shard's names per line) as the body streams. */
+  private async eachFileNamesLine(take: (names: string[]) => void): Promise<void> {
     const column = this.required(FILE_NAMES_COLUMN);
     const body = await this.blobs.stream(column.key);
     if (!body) throw new Error(`snapshot column ${FILE_NAMES_COLUMN} (${column.key}) is missing`);
-    const names: string[] = [];
+    let count = 0;
     const decoder = new TextDecoder('utf-8');
     let pending = '';
     const takeLines = (text: string) => {
       const lines = (pending + text).split('\n');
       pending = lines.pop()!;
-      for (const line of lines) if (line !== '') for (const name of JSON.parse(line) as string[]) names.push(name);
+      for (const line of lines) {
+        if (line === '') continue;
+        const names = JSON.parse(line) as string[];
+        count += names.length;
+        take(names);
+      }
     };
     for await (const chunk of body) takeLines(decoder.decode(chunk, { stream: true }));
     takeLines(`${decoder.decode()}\n`);
-    if (names.length !== column.units) throw new Error(`snapshot column ${column.key} has ${names.length} file names, expected ${column.units}`);
-    return names;
+    if (count !== column.units) throw new Error(`snapshot column ${column.key} has ${count} file names, expected ${column.units}`);
   }
 }

@@ -4,13 +4,13 @@
  */
 import type { DatasetManifest } from '../store/columns.js';
 import type { BlobStore } from '../store/blobs.js';
-import type { ClassCounts, MetadataColumn, ObjectEmbeddings, QuerySet, SelectionSource } from '../selection/types.js';
+import type { ClassCounts, MetadataColumn, ObjectEmbeddings, QuerySet } from '../selection/types.js';
 import { querySetOfRows } from '../selection/querySet.js';
 import type { DatasetRepository } from '../store/datasets.js';
 import type { SelectionRun } from '../store/runs.js';
 import type { TagRepository } from '../store/tags.js';
 import type { SelectionConfig } from '../selection/index.js';
-import { cachedMatrix, engineAllocate, loadColumnSource, sourceOver, type ColumnNeeds, type ResolvedQuerySet } from './columnSource.js';
+import { cachedMatrix, engineAllocate, loadColumnSource, sourceOver, type ColumnNeeds, type NamedSource, type ResolvedQuerySet } from './columnSource.js';
 import { columnNeeds } from './config.js';
 import { EMBEDDINGS_COLUMN, type RunSnapshot } from './snapshot.js';
 import { snapshotRawRows } from './snapshotDuplicates.js';
@@ -32,7 +32,7 @@ export async function loadSnapshotSource(
   snapshot: RunSnapshot,
   needs: ColumnNeeds,
   options: SnapshotSourceOptions = {},
-): Promise<SelectionSource & { fileNames(): Promise<string[]>; rawEmbeddingRows: RawEmbeddingRows }> {
+): Promise<NamedSource & { rawEmbeddingRows: RawEmbeddingRows }> {
   if (snapshot.datasetVersion !== manifest.version || snapshot.rowCount !== manifest.rowCount) {
     throw new Error(`the run's snapshot is of version ${snapshot.datasetVersion} (${snapshot.rowCount} rows), the run pinned ${manifest.version} (${manifest.rowCount} rows)`);
   }
@@ -84,7 +84,7 @@ export async function loadSnapshotSource(
     if (query.embeddings === undefined) queries.set(key, querySetOfRows(embeddings!, rows, manifest.rowCount));
     else queries.set(key, { embeddings: { rows: rows.length, dim: reader.column(query.embeddings)!.width, data: await reader.float32Into(query.embeddings) } });
   }
-  const source = sourceOver(manifest, { embeddings, metadata, scores, classCounts, categoryCounts, objects, queries }, () => reader.fileNames());
+  const source = sourceOver(manifest, { embeddings, metadata, scores, classCounts, categoryCounts, objects, queries }, () => reader.fileNames(), () => reader.fileNameList());
   return { ...source, rawEmbeddingRows: snapshotRawRows(reader) };
 }
 

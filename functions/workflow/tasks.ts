@@ -316,11 +316,13 @@ export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<n
   const result: GreedyResult = { done: true, stopReason: checkpoint.finished.stopReason, state: checkpoint.state };
   const { selectStartedAt } = checkpoint;
 
+  // Packed (a sequence run has them as strings already): Finish reads a few thousand of them.
+  const names = await source.fileNameList();
+  const nameOf = (row: number) => names.at(row)!;
   // A sequence pick is named by its first frame.
-  const names = await source.fileNames();
   const picks: PickExplanation[] = result.state.picks.map((pick, rank) => ({
     rank,
-    fileName: names[rowsOfPick(prepared, pick.row)[0]!]!,
+    fileName: nameOf(rowsOfPick(prepared, pick.row)[0]!),
     score: Number.isFinite(pick.score) ? pick.score : pick.score > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE,
     objectives: pick.objectives.map((o) => ({ strategy: o.strategy, objective: o.objective })),
   }));
@@ -329,7 +331,7 @@ export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<n
   const finished = Date.now();
   const planMs = run.timings?.plan ?? 0;
   const runStart = run.startedAt ? Date.parse(run.startedAt) : selectStartedAt;
-  const summary = summarize(prepared, result, { fileName: (row) => names[row]!, listLimit: SUMMARY_LIST_LIMIT });
+  const summary = summarize(prepared, result, { fileName: nameOf, listLimit: SUMMARY_LIST_LIMIT });
   const timings = { plan: planMs, shards: Math.max(0, selectStartedAt - runStart - planMs), select: finished - selectStartedAt, total: finished - runStart };
 
   // The report: never fails the run (a failure becomes a note in the summary).
@@ -345,7 +347,7 @@ export async function finish(deps: WorkflowDeps, { runId }: RunEvent): Promise<n
     source: prepared.sequences?.source ?? source,
     prepared,
     picks: result.state.picks,
-    fileName: (row) => names[rowsOfPick(prepared, row)[0]!]!,
+    fileName: (row) => nameOf(rowsOfPick(prepared, row)[0]!),
     embeddingRows: prepared.sequences ? sequenceEmbeddingRows(frameEmbeddingRows, prepared.sequences) : frameEmbeddingRows,
   });
   await commitRun(deps, {

@@ -81,6 +81,11 @@ describe('SnapshotReader', () => {
     await expect(reader.embeddingsInto(() => ({ views: blocks.views.slice(0, 2), rowsPerBlock: 1_200 }))).rejects.toThrow(/hold 2400 rows, 3001 needed/);
 
     expect(await reader.fileNames()).toEqual(names);
+    // Packed for a task that reads a few: the same names by row, nothing past the last.
+    const list = await reader.fileNameList();
+    expect(list.length).toBe(names.length);
+    expect(Array.from({ length: names.length }, (_, row) => list.at(row))).toEqual(names);
+    expect(list.at(names.length)).toBeUndefined();
     await blobs.deletePrefix(`runs-work/${runId}/`);
   });
 
