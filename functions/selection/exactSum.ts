@@ -8,7 +8,7 @@
  *
  * {@link ExactSum.value} is the exact sum correctly rounded to a float64: the same number for the same
  * values in any order and any split, and never less accurate than a float64 sum in sequence. NaN values
- * are skipped (they mean "missing" to the callers) and counted apart from the values summed.
+ * are skipped (they mean "missing" to the callers) and left out of {@link ExactSum.count}.
  */
 
 /** Bin i holds an integer count of 2^(i − BIAS); bin 1 is also the subnormals' (biased exponent 0). */
@@ -17,10 +17,11 @@ const BIAS = 150;
 const CARRY_BITS = 32;
 const CARRY = 2 ** CARRY_BITS;
 /**
- * Bins: the float32 exponents (up to 254), then room for carries. A sum of fewer than 2^53 float32
- * values is below 2^128 × 2^53 = 2^181, i.e. 2^(331 − BIAS): carries never go past bin 331.
+ * Bins: the float32 exponents (0–254), then 80 more that only take carries. A sum of fewer than 2^53
+ * float32 values is below 2^128 × 2^53 = 2^181 = 2^(331 − BIAS), so the top bins (from 303, which carry
+ * nowhere) hold integers far below 2^53.
  */
-const BINS = 254 + 1 + 2 * CARRY_BITS + 16;
+const BINS = 255 + 2 * CARRY_BITS + 16;
 /** Mantissas (each below 2^24) added before a bin could pass 2^52: normalise after this many. */
 const ADDS_BEFORE_NORMALISE = 2 ** 28;
 
