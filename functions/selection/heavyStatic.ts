@@ -20,6 +20,34 @@ export function heavyStaticWidth(entry: StrategyEntry): number {
 }
 
 /**
+ * An entry's reduction of its heavy static part to one value per unit (`heavy.reduce` of its strategy
+ * definition), bound to its options; undefined when its strategy reads all values.
+ */
+export interface HeavyStaticReduce {
+  summary(values: Float32Array): unknown;
+  merge(summaries: readonly unknown[]): unknown;
+  perUnit(values: Float32Array, units: number, summary: unknown): Float64Array;
+}
+
+export function heavyStaticReduce(entry: StrategyEntry): HeavyStaticReduce | undefined {
+  const reduce = strategyDefinition(entry.strategy.type).heavy?.reduce;
+  if (!reduce) return undefined;
+  const { strategy } = entry;
+  return {
+    summary: (values) => reduce.summary(strategy, values),
+    merge: (summaries) => reduce.merge(strategy, summaries),
+    perUnit: (values, units, summary) => reduce.perUnit(strategy, values, units, summary),
+  };
+}
+
+/** The values of all `units` units reduced in one piece: what the shards' reduction gives, bit for bit. */
+export function heavyStaticPerUnit(entry: StrategyEntry, values: Float32Array, units: number): Float64Array {
+  const reduce = heavyStaticReduce(entry);
+  if (!reduce) throw new Error(`${entry.strategy.type} has no per-unit reduction of its static part`);
+  return reduce.perUnit(values, units, reduce.merge([reduce.summary(values)]));
+}
+
+/**
  * The expensive static part of one entry for units [start, end): `(end − start) × width` values (for
  * TYPICALITY the distances to the K nearest other embedding rows, for SIMILARITY the distance to the
  * nearest query embedding). Rows [start, end) of any shard can be computed on their own, against all rows.

@@ -5,9 +5,11 @@
  * `validateAgainstSource(config, source)` → `runSelection(config, source, {inputRows, preselectedRows})`.
  *
  * In the cloud workflow: `heavyStaticEntries(config)` names the entries whose static part is worth
- * sharding; each shard calls `computeHeavyStatic(config, source, entry, start, end)` for its units; the
- * select step calls `prepareSelection(config, source, {precomputed, inputRows, preselectedRows})`, then
- * `runGreedy(prepared, {alreadyPicked, deadline})` until `done`, and `summarize(prepared, result)`.
+ * sharding; each shard calls `computeHeavyStatic(config, source, entry, start, end)` for its units (and,
+ * where `heavyStaticReduce(entry)` is defined, stores the values' summary); the select step reduces those
+ * entries shard by shard to one value per unit, calls `prepareSelection(config, source, {precomputed,
+ * inputRows, preselectedRows})`, then `runGreedy(prepared, {alreadyPicked, deadline})` until `done`, and
+ * `summarize(prepared, result)`.
  *
  * Strategy types: each is defined in one file of strategies/ (schema, kind, what it reads, its static
  * part, the strategy it builds, its report figure) and listed in strategies/registry.ts; a program

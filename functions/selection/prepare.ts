@@ -9,7 +9,7 @@
 import type { SelectionConfig, StrategyEntry } from './config.js';
 import { SelectionInputError, type ConfigIssue } from './errors.js';
 import { canonicalRows, duplicatesInPlay, type DuplicateRow } from './filters.js';
-import { computeHeavyStatic } from './heavyStatic.js';
+import { computeHeavyStatic, heavyStaticPerUnit } from './heavyStatic.js';
 import { classColumn, describeInput, numericColumn, selectionUnits, unitEmbeddings, validateAgainstSource } from './inputs.js';
 import { holdsAllRows } from './matrix.js';
 import { scalarKernels, type Kernels } from '../kernels/index.js';
@@ -201,6 +201,8 @@ function buildContext(inputs: StrategyInputs, entry: StrategyEntry, index: numbe
   const fail = (what: string): never => {
     throw new Error(`strategies[${index}] (${entry.strategy.type}) reads no ${what}`);
   };
+  const given = options.precomputed?.get(index);
+  const heavy = () => (given && 'values' in given ? given.values : computeHeavyStatic(config, source, index, 0, units.count, kernels));
   return {
     index,
     strategy: entry.strategy,
@@ -214,7 +216,8 @@ function buildContext(inputs: StrategyInputs, entry: StrategyEntry, index: numbe
     numeric: () => numeric ?? fail('numeric column'),
     classes: () => classes ?? fail('class counts'),
     embeddings: () => unitEmbeddings(entry.input, source, units),
-    heavy: () => options.precomputed?.get(index) ?? computeHeavyStatic(config, source, index, 0, units.count, kernels),
+    heavy,
+    heavyPerUnit: () => (given && 'perUnit' in given ? given.perUnit : heavyStaticPerUnit(entry, heavy(), units.count)),
   };
 }
 

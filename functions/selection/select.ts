@@ -26,8 +26,11 @@ import type { Units } from './units.js';
 import type { DuplicateRow } from './filters.js';
 import type { PickedSequence, SequencePlan } from './sequences.js';
 
-export { computeHeavyStatic, heavyStaticEntries, heavyStaticWidth } from './heavyStatic.js';
+export { computeHeavyStatic, heavyStaticEntries, heavyStaticReduce, heavyStaticWidth, type HeavyStaticReduce } from './heavyStatic.js';
 export { prepareSelection };
+
+/** An entry's expensive static part handed in: all its values (`units × width`), or one value per unit. */
+export type PrecomputedHeavy = { readonly values: Float32Array } | { readonly perUnit: Float64Array };
 
 export interface SelectionOptions {
   /** Candidate rows (an input tag); default every row. */
@@ -41,10 +44,11 @@ export interface SelectionOptions {
    */
   readonly kernels?: Kernels;
   /**
-   * Expensive static parts computed elsewhere, by config entry index: TYPICALITY → kNN distances
-   * (units × K), SIMILARITY → nearest-query distance per unit.
+   * Expensive static parts computed elsewhere, by config entry index: all values (SIMILARITY → the
+   * nearest-query distance per unit), or, for a strategy that reduces them (`heavy.reduce`), the values
+   * reduced per unit (TYPICALITY → typicality per unit, from the kNN distances reduced shard by shard).
    */
-  readonly precomputed?: ReadonlyMap<number, Float32Array>;
+  readonly precomputed?: ReadonlyMap<number, PrecomputedHeavy>;
   /**
    * The dataset's samples that cannot be decoded, with the reason: never candidates (the filter counts
    * them per reason).

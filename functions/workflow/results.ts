@@ -1,6 +1,6 @@
 /**
  * What a run leaves in S3: under `runs-work/<id>/` its intermediates (the plan's shard list and column
- * snapshot, per-shard static objectives, the greedy checkpoint), which a bucket lifecycle rule expires; under `runs/<id>/`
+ * snapshot, per-shard static objectives and their summaries, the greedy checkpoint), which a bucket lifecycle rule expires; under `runs/<id>/`
  * what outlives it (the per-pick explanation that the API serves).
  */
 import type { BlobStore } from '../store/blobs.js';
@@ -15,6 +15,8 @@ export interface PickExplanation {
 export const runKeys = {
   shardList: (runId: string) => `runs-work/${runId}/shards.json`,
   shardObjectives: (runId: string, entry: number, shard: number) => `runs-work/${runId}/static/${entry}/${shard}.f32`,
+  /** Beside a shard's static objectives, their summary, for strategies that reduce them per unit (`heavy.reduce`). */
+  shardSummary: (runId: string, entry: number, shard: number) => `runs-work/${runId}/static/${entry}/${shard}.summary.json`,
   checkpoint: (runId: string) => `runs-work/${runId}/checkpoint.json`,
   /** The run's snapshot of the columns it reads (snapshot.ts): one object per column, and what they hold. */
   snapshotColumn: (runId: string, column: number) => `runs-work/${runId}/snapshot/${column}.bin`,

@@ -6,10 +6,11 @@
  *   the shard list (the distributed Map reads it from S3). Where TYPICALITY is approximate, it also clusters
  *   the rows once and the shards are groups of clusters (clusterShards.ts).
  * - **Shard**: for one column shard, the expensive static objectives — the typicality kNN distances of
- *   its units against all units, the nearest-query distances for SIMILARITY — to S3; or, shards by
- *   cluster, for one group of clusters, the kNN distances of its rows within their clusters, reading
- *   only those rows.
- * - **Select**: load what the strategies read and the shards' results, run the greedy combiner until done
+ *   its units against all units, with their exact sum beside them; the nearest-query distances for
+ *   SIMILARITY — to S3; or, shards by cluster, for one group of clusters, the kNN distances of its rows
+ *   within their clusters, reading only those rows.
+ * - **Select**: load what the strategies read and the shards' results (TYPICALITY's kNN distances reduced
+ *   shard by shard to one typicality per unit, {@link readHeavyStatic}), run the greedy combiner until done
  *   or near the time limit, and checkpoint the picks (the state machine calls Select again until done).
  * - **Finish**: from the final checkpoint, write the per-pick explanation and the report (report.ts; a
  *   report failure is only a note), then commit: the result tag, SUCCEEDED and a pool run's pool in one
@@ -31,6 +32,7 @@ import {
   computeHeavyStatic,
   GreedyRun,
   heavyStaticEntries,
+  heavyStaticReduce,
   heavyStaticWidth,
   prepareSelection,
   rowsOfPick,
@@ -38,6 +40,7 @@ import {
   summarize,
   type GreedyResult,
   type GreedyState,
+  type PrecomputedHeavy,
   type StopReason,
   type SelectionConfig,
 } from '../selection/index.js';
@@ -50,7 +53,7 @@ import { embeddingRowsOf, sequenceEmbeddingRows, writeRunReport } from './report
 import { runKeys, type PickExplanation } from './results.js';
 import { commitRun } from './commit.js';
 import { writeRunSnapshot } from './snapshot.js';
-import { clusterOrder, clusterShardKnn, clusterShardValues, largestShardRows, readClusterPlan, shardsByCluster, writeClusterPlan } from './clusterShards.js';
+import { clusterOrder, clusterShardKnn, clusterShardPerUnit, clusterShardValues, largestShardRows, readClusterPlan, shardsByCluster, writeClusterPlan } from './clusterShards.js';
 import { resolveQuerySets, runSource } from './snapshotSource.js';
 import { poolForRun, releasePoolOfEndedRun, selectionFilters, SUMMARY_LIST_LIMIT, writePoolBits } from './selectionExtras.js';
 
@@ -144,6 +147,13 @@ function unitRange(manifest: DatasetManifest, config: SelectionConfig, shard: nu
   return { start, end: start + (manifest.shards[shard]!.objectCount?.[task] ?? 0) };
 }
 
+/** A shard's static objectives of one entry and, for a strategy that reduces them per unit, their summary. */
+async function writeShardStatic(blobs: BlobStore, runId: string, config: SelectionConfig, entry: number, shard: number, values: Float32Array): Promise<void> {
+  await blobs.put(runKeys.shardObjectives(runId, entry, shard), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  const reduce = heavyStaticReduce(config.strategies[entry]!);
+  if (reduce) await blobs.putJson(runKeys.shardSummary(runId, entry, shard), reduce.summary(values));
+}
+
 export async function shard(deps: WorkflowDeps, { runId, shard: index }: RunEvent & { shard: number }): Promise<null> {
   const run = await activeRun(deps, runId);
   const config = selectionConfig(run.config);
@@ -154,17 +164,13 @@ export async function shard(deps: WorkflowDeps, { runId, shard: index }: RunEven
     // Only this shard's clusters' rows are read (clusterShards.ts).
     const ks = heavy.map((entry) => heavyStaticWidth(config.strategies[entry]!));
     const values = await clusterShardKnn(deps.blobs, engineKernels(), clusterPlan, index, ks);
-    for (const [i, entry] of heavy.entries()) {
-      const v = values[i]!;
-      await deps.blobs.put(runKeys.shardObjectives(runId, entry, index), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-    }
+    for (const [i, entry] of heavy.entries()) await writeShardStatic(deps.blobs, runId, config, entry, index, values[i]!);
   } else if (heavy.length > 0) {
     const manifest = await manifestOf(deps.blobs, run.manifestKey!);
     const source = await runSource(deps, run, manifest, config);
     const { start, end } = unitRange(manifest, config, index);
     for (const entry of heavy) {
-      const values = computeHeavyStatic(config, source, entry, start, end, engineKernels());
-      await deps.blobs.put(runKeys.shardObjectives(runId, entry, index), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+      await writeShardStatic(deps.blobs, runId, config, entry, index, computeHeavyStatic(config, source, entry, start, end, engineKernels()));
     }
   }
   await deps.runs.markShardDone(runId, index);
@@ -198,6 +204,61 @@ export interface SelectOptions {
   readonly budgetMs: number;
 }
 
+/**
+ * The shards' static parts, by entry, for `prepareSelection`. A strategy that reduces its values per unit
+ * (`heavy.reduce`: TYPICALITY's kNN distances) gets one value per unit: the shards' summaries are merged
+ * first, then each shard's values are read, reduced to its units' values and dropped before the next —
+ * never units × K values at once. Other strategies get their values concatenated in unit order. Shards
+ * by cluster are put back in row order as they are read.
+ */
+export async function readHeavyStatic(blobs: BlobStore, runId: string, config: SelectionConfig, manifest: DatasetManifest): Promise<Map<number, PrecomputedHeavy>> {
+  const precomputed = new Map<number, PrecomputedHeavy>();
+  // A sequence selection computes its static parts over sequences, in Select.
+  const heavy = (config.selectedSequenceLength ?? 1) > 1 ? [] : heavyStaticEntries(config);
+  const clusterPlan = heavy.length > 0 ? await readClusterPlan(blobs, runId) : undefined;
+  const order = clusterPlan ? await clusterOrder(blobs, clusterPlan) : undefined;
+  // Units [start, end) of each shard's values: a range of units, or, by cluster, of cluster-ordered rows.
+  const ranges = clusterPlan
+    ? clusterPlan.shards.map((g) => ({ start: clusterPlan.starts[g.clusterStart]!, end: clusterPlan.starts[g.clusterEnd]! }))
+    : manifest.shards.map((_, i) => unitRange(manifest, config, i));
+  const units = ranges.at(-1)?.end ?? 0;
+  for (const entry of heavy) {
+    const width = heavyStaticWidth(config.strategies[entry]!);
+    const reduce = heavyStaticReduce(config.strategies[entry]!);
+    const keyOf = (i: number) => runKeys.shardObjectives(runId, entry, i);
+    const readShard = async (i: number) => {
+      const bytes = await blobs.get(keyOf(i));
+      const { start, end } = ranges[i]!;
+      if (!bytes || bytes.byteLength !== (end - start) * width * 4) throw new Error(`static objectives of shard ${i} are missing or have a wrong size`);
+      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    };
+    if (reduce) {
+      const summaries: unknown[] = [];
+      for (const i of ranges.keys()) {
+        // Shards written before summaries existed have none: summarised from their values.
+        summaries.push((await blobs.getJson(runKeys.shardSummary(runId, entry, i))) ?? reduce.summary(await readShard(i)));
+      }
+      const merged = reduce.merge(summaries);
+      if (clusterPlan && order) {
+        precomputed.set(entry, { perUnit: await clusterShardPerUnit(blobs, clusterPlan, order, width, keyOf, (values, rows) => reduce.perUnit(values, rows, merged)) });
+        continue;
+      }
+      const perUnit = new Float64Array(units);
+      for (const [i, { start, end }] of ranges.entries()) perUnit.set(reduce.perUnit(await readShard(i), end - start, merged), start);
+      precomputed.set(entry, { perUnit });
+      continue;
+    }
+    if (clusterPlan && order) {
+      precomputed.set(entry, { values: await clusterShardValues(blobs, clusterPlan, order, width, keyOf) });
+      continue;
+    }
+    const values = new Float32Array(units * width);
+    for (const [i, { start }] of ranges.entries()) values.set(await readShard(i), start * width);
+    precomputed.set(entry, { values });
+  }
+  return precomputed;
+}
+
 /** What Select and Finish both rebuild from the run: the columns, the shards' static parts, the pool. */
 async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
   const runId = run.id;
@@ -206,33 +267,8 @@ async function loadSelection(deps: WorkflowDeps, run: SelectionRun) {
   const dataset = await deps.datasets.get(run.tenantId, run.datasetId);
   const source = await runSource(deps, run, manifest, config);
 
-  // The shards' static parts, concatenated in shard order (and, for shards by cluster, put back in row order).
-  const precomputed = new Map<number, Float32Array>();
   const sequenceRun = (config.selectedSequenceLength ?? 1) > 1;
-  const heavy = sequenceRun ? [] : heavyStaticEntries(config);
-  const clusterPlan = heavy.length > 0 ? await readClusterPlan(deps.blobs, runId) : undefined;
-  const order = clusterPlan ? await clusterOrder(deps.blobs, clusterPlan) : undefined;
-  for (const entry of heavy) {
-    const width = heavyStaticWidth(config.strategies[entry]!);
-    if (clusterPlan && order) {
-      precomputed.set(entry, await clusterShardValues(deps.blobs, clusterPlan, order, width, (i) => runKeys.shardObjectives(runId, entry, i)));
-      continue;
-    }
-    const parts: Float32Array[] = [];
-    for (let i = 0; i < manifest.shards.length; i++) {
-      const bytes = await deps.blobs.get(runKeys.shardObjectives(runId, entry, i));
-      if (!bytes) throw new Error(`static objectives of shard ${i} are missing`);
-      parts.push(new Float32Array(bytes.slice().buffer));
-    }
-    const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      all.set(part, offset);
-      offset += part.length;
-    }
-    if (all.length % width !== 0) throw new Error(`static objectives of entry ${entry} have a wrong size`);
-    precomputed.set(entry, all);
-  }
+  const precomputed = await readHeavyStatic(deps.blobs, runId, config, manifest);
 
   const rowsOfTag = async (name: string | undefined) => {
     if (name === undefined) return undefined;

@@ -81,6 +81,26 @@ export interface BuildContext<C> {
   embeddings(): UnitEmbeddings;
   /** The heavy static values of every unit: handed in by the caller, or computed now. */
   heavy(): Float32Array;
+  /**
+   * The heavy static part reduced to one value per unit (definitions with `heavy.reduce`): handed in by
+   * the caller, who reduced it shard by shard, or reduced now from {@link heavy} in one piece — the same
+   * numbers either way.
+   */
+  heavyPerUnit(): Float64Array;
+}
+
+/**
+ * How a heavy static part becomes one value per unit without holding every unit's values at once: each
+ * part (a shard) has a small `summary`, the summaries `merge` into one, and the values of any part then
+ * give that part's units' values (`perUnit`) with the merged summary. The summary is stored as JSON
+ * between the workflow's tasks. `merge` must not depend on the summaries' order or on how the values
+ * were split into parts, so that the workflow's values equal the engine's, which reduces in one piece.
+ */
+export interface HeavyReduce<C, Summary = unknown> {
+  summary(strategy: C, values: Float32Array): Summary;
+  merge(strategy: C, summaries: readonly Summary[]): Summary;
+  /** One value per unit of `values` (`units × width` values) from the merged summary of all units. */
+  perUnit(strategy: C, values: Float32Array, units: number, summary: Summary): Float64Array;
 }
 
 /** What the expensive static part of an entry is computed from, for one range of embedding rows. */
@@ -114,11 +134,14 @@ export interface StrategyDefinition<S extends z.ZodObject = z.ZodObject> {
   check?(strategy: StrategyOptions<S>): { at: string; message: string } | undefined;
   /**
    * The expensive static part (kNN distances, nearest-query distances), computed per range of embedding
-   * rows so the workflow can shard it: `width` values per row, `compute` over rows [from, to).
+   * rows so the workflow can shard it: `width` values per row, `compute` over rows [from, to). With
+   * `reduce`, the strategy reads only one value per unit ({@link BuildContext.heavyPerUnit}) and the
+   * workflow reduces shard by shard; without, the strategy reads all values ({@link BuildContext.heavy}).
    */
   readonly heavy?: {
     width(strategy: StrategyOptions<S>): number;
     compute(context: HeavyContext<StrategyOptions<S>>, from: number, to: number): Float32Array;
+    readonly reduce?: HeavyReduce<StrategyOptions<S>>;
   };
   /** Filters (`kind: 'filter'`): whether a row's value passes, and the condition in words (`> 20`). */
   readonly filter?: {

@@ -5,12 +5,14 @@
  * picked is less typical than t.
  *
  * The kNN distances are the expensive part; the cloud workflow computes them shard by shard
- * ({@link typicalityKnn}) and hands them in.
+ * ({@link typicalityKnn}), each shard with the exact sum of its distances, and reduces them shard by shard
+ * to one typicality per unit (`heavy.reduce`), never holding every unit's K distances at once.
  */
 import { z } from 'zod';
 import { approximateKnnDistances, approximateTypicalityRows } from '../approximateKnn.js';
 import type { Kernels } from '../../kernels/index.js';
 import type { EmbeddingMatrix } from '../types.js';
+import { ExactSum, type ExactSumJson } from '../exactSum.js';
 import { defineStrategy, finite, strategySchema } from './definition.js';
 import type { SelectionStrategy } from './strategy.js';
 
@@ -36,16 +38,18 @@ export function typicalityKnn(kernels: Kernels, embeddings: EmbeddingMatrix, k: 
   return kernels.knnDistances(data, dim, rows, start, end, k);
 }
 
-/** Typicality of every unit from the kNN distances of all units (NaN entries = fewer than k neighbours). */
-export function typicalityFromKnn(knn: Float32Array, units: number, k: number): Float64Array {
-  let sum = 0;
-  let count = 0;
-  for (const d of knn) {
-    if (Number.isNaN(d)) continue;
-    sum += d;
-    count++;
-  }
-  const tau = count > 0 ? sum / count : 0;
+/**
+ * τ: the mean of the kNN distances summed in `sum` (NaN entries, fewer than k neighbours, are not in it).
+ * The sum is exact ({@link ExactSum}), so τ is the same number bit for bit whether the distances are
+ * summed in one piece (the engine) or shard by shard and merged (the workflow).
+ */
+export function typicalityTau(sum: ExactSum): number {
+  return sum.count > 0 ? sum.value() / sum.count : 0;
+}
+
+/** Typicality of `units` units from their kNN distances (`units × k`, NaN entries = fewer than k neighbours) and τ. */
+export function typicalityOfUnits(knn: Float32Array, units: number, k: number, tau: number): Float64Array {
+  if (knn.length !== units * k) throw new RangeError(`kNN distances of ${units} units × ${k} expected, got ${knn.length} values`);
   const out = new Float64Array(units);
   for (let u = 0; u < units; u++) {
     let total = 0;
@@ -60,6 +64,11 @@ export function typicalityFromKnn(knn: Float32Array, units: number, k: number): 
     out[u] = n > 0 ? total / n : Number.MIN_VALUE;
   }
   return out;
+}
+
+/** Typicality of every unit from the kNN distances of all units (NaN entries = fewer than k neighbours). */
+export function typicalityFromKnn(knn: Float32Array, units: number, k: number): Float64Array {
+  return typicalityOfUnits(knn, units, k, typicalityTau(new ExactSum().add(knn)));
 }
 
 // The static strategies share this constructor's shape on purpose: each reads whole in its own file.
@@ -98,7 +107,12 @@ export const typicality = defineStrategy({
   heavy: {
     width: (strategy) => strategy.numNearestNeighbors,
     compute: ({ strategy, matrix, kernels }, from, to) => typicalityKnn(kernels, matrix, strategy.numNearestNeighbors, from, to),
+    // Per unit, typicality needs its own distances and τ; τ needs only the exact sum and count of all.
+    reduce: {
+      summary: (_strategy, knn): ExactSumJson => new ExactSum().add(knn).toJSON(),
+      merge: (_strategy, summaries: readonly ExactSumJson[]): ExactSumJson => summaries.reduce((sum, s) => sum.merge(ExactSum.fromJSON(s)), new ExactSum()).toJSON(),
+      perUnit: (strategy, knn, units, summary: ExactSumJson) => typicalityOfUnits(knn, units, strategy.numNearestNeighbors, typicalityTau(ExactSum.fromJSON(summary))),
+    },
   },
-  build: ({ index, strength, strategy, units, heavy }) =>
-    new TypicalityStrategy(index, strength, typicalityFromKnn(heavy(), units.count, strategy.numNearestNeighbors), strategy.stoppingConditionMinimumTypicality),
+  build: ({ index, strength, strategy, heavyPerUnit }) => new TypicalityStrategy(index, strength, heavyPerUnit(), strategy.stoppingConditionMinimumTypicality),
 });
