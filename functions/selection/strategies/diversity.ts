@@ -11,6 +11,7 @@
  * k-center update runs over the distinct images of the candidates.
  */
 import type { Kernels } from '../../kernels/index.js';
+import { base64ToBytes, bytesToBase64 } from '../base64.js';
 import type { UnitEmbeddings } from '../inputs.js';
 import { embeddingRow, kernelRows } from '../matrix.js';
 import { defineStrategy, finite, strategySchema } from './definition.js';
@@ -137,7 +138,7 @@ export class DiversityStrategy implements SelectionStrategy {
    */
   snapshot(): unknown {
     const { buffer, byteOffset, byteLength } = this.minDistSq;
-    return { picked: this.picked, maxMinDistSq: this.maxMinDistSq, minDistSqFloat64: Buffer.from(buffer, byteOffset, byteLength).toString('base64') };
+    return { picked: this.picked, maxMinDistSq: this.maxMinDistSq, minDistSqFloat64: bytesToBase64(new Uint8Array(buffer, byteOffset, byteLength)) };
   }
 
   restore(state: unknown): void {
@@ -145,7 +146,7 @@ export class DiversityStrategy implements SelectionStrategy {
     this.picked = s.picked;
     this.maxMinDistSq = s.maxMinDistSq ?? Infinity;
     if (s.minDistSqFloat64 !== undefined) {
-      const bytes = Buffer.from(s.minDistSqFloat64, 'base64');
+      const bytes = base64ToBytes(s.minDistSqFloat64);
       if (bytes.byteLength !== this.minDistSq.byteLength) throw new Error(`DIVERSITY state has ${bytes.byteLength / 8} distances, expected ${this.minDistSq.length}`);
       new Uint8Array(this.minDistSq.buffer, this.minDistSq.byteOffset, this.minDistSq.byteLength).set(bytes);
     } else {
