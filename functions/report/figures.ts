@@ -201,15 +201,16 @@ function balanceFigures(input: ReportInput, pool: Uint8Array, picked: readonly n
     const entry = input.config.strategies[strategy.entry]!;
     const shares = strategyDefinition(entry.strategy.type).figure?.shares?.(strategy, entry.strategy);
     if (!shares) continue;
-    const { buckets, counts } = shares;
+    const { buckets, values } = shares;
     const b = buckets.length;
     const poolTotals = new Float64Array(b);
     const pickTotals = new Float64Array(b);
-    for (let row = 0; row < pool.length; row++) {
-      if (!pool[row]) continue;
-      for (let c = 0; c < b; c++) poolTotals[c]! += counts[row * b + c]!;
-    }
-    for (const row of picked) for (let c = 0; c < b; c++) pickTotals[c]! += counts[row * b + c]!;
+    const addRow = (totals: Float64Array, row: number) => {
+      const offset = shares.offsetOf(row);
+      for (let c = 0; c < b; c++) totals[c]! += values[offset + c]!;
+    };
+    for (let row = 0; row < pool.length; row++) if (pool[row]) addRow(poolTotals, row);
+    for (const row of picked) addRow(pickTotals, row);
     const share = (totals: Float64Array, c: number) => {
       const sum = totals.reduce((a, v) => a + v, 0);
       return sum > 0 ? totals[c]! / sum : 0;

@@ -127,7 +127,10 @@ export function numericColumn(input: InputConfig, source: SelectionSource): Floa
   return column && column.length === source.rowCount ? column : undefined;
 }
 
-/** Class-count vectors for BALANCE inputs: per row, plus the class of one-hot rows; undefined when missing. */
+/**
+ * Class-count vectors for BALANCE inputs; undefined when missing. A categorical key's vectors are one-hot:
+ * its codes stand for them, no per-row counts are built.
+ */
 export function classColumn(input: InputConfig, source: SelectionSource): ClassColumn | undefined {
   const rows = source.rowCount;
   if (input.type === 'METADATA') {
@@ -138,15 +141,7 @@ export function classColumn(input: InputConfig, source: SelectionSource): ClassC
     }
     const column = source.metadata(input.key);
     if (column?.kind !== 'categorical' || column.codes.length !== rows) return undefined;
-    const k = column.categories.length;
-    const counts = new Float64Array(rows * k);
-    const present = new Uint8Array(rows);
-    column.codes.forEach((code, row) => {
-      if (code < 0) return;
-      counts[row * k + code] = 1;
-      present[row] = 1;
-    });
-    return { counts: { classes: column.categories, counts, present }, oneHot: column.codes };
+    return { oneHot: { classes: column.categories, codes: column.codes } };
   }
   if (input.type === 'PREDICTIONS') {
     const counts = source.classCounts(input.task);

@@ -15,7 +15,7 @@ import { holdsAllRows } from './matrix.js';
 import { scalarKernels, type Kernels } from '../kernels/index.js';
 import type { DroppedRows, PreparedSelection, SelectionOptions } from './select.js';
 import { prepareSequenceSelection } from './sequences.js';
-import type { BuildContext, ClassColumn } from './strategies/definition.js';
+import { hasClassValue, type BuildContext, type ClassColumn } from './strategies/definition.js';
 import { strategyDefinition } from './strategies/registry.js';
 import type { SelectionStrategy } from './strategies/strategy.js';
 import type { SelectionSource } from './types.js';
@@ -113,7 +113,7 @@ function resolveColumns(config: SelectionConfig, source: SelectionSource, units:
       const column = classColumn(input, source);
       if (!column) return unavailable();
       columns.set(index, { classes: column });
-      pool.drop((row) => !column.counts.present[row] && !pool.corrupt.has(row), lacking);
+      pool.drop((row) => !hasClassValue(column, row) && !pool.corrupt.has(row), lacking);
     } else if (input.type === 'EMBEDDINGS') {
       const { matrix } = unitEmbeddings(input, source, units);
       const expected = input.task !== undefined ? units.count : source.rowCount;

@@ -12,7 +12,7 @@
  * image with an all-zero vector changes nothing. A class the pool runs out of simply stops improving.
  */
 import { z } from 'zod';
-import { defineStrategy, finite, strategySchema } from './definition.js';
+import { classesOf, defineStrategy, finite, strategySchema, type ClassColumn } from './definition.js';
 import type { GroupedTerm, SelectionStrategy } from './strategy.js';
 
 export const DISTRIBUTIONS = ['TARGET', 'UNIFORM', 'INPUT'] as const;
@@ -23,22 +23,41 @@ export const OTHER_BUCKET = '(other)';
 export interface BalanceVectors {
   /** Bucket names (target classes, then "other" if any class is unnamed). */
   readonly buckets: readonly string[];
-  /** Row-major images × buckets. */
-  readonly counts: Float64Array;
-  /** For one-hot vectors (metadata): the bucket of each image (−1 = none), else undefined. */
+  /**
+   * The class-count vectors, read at {@link vectorOffset}: row-major images × buckets; for one-hot vectors
+   * only the unit vector of each bucket, then the all-zero vector of images without a class
+   * ((buckets + 1) × buckets).
+   */
+  readonly values: Float64Array;
+  /** For one-hot vectors (metadata): the bucket of each image (negative = none), else undefined. */
   readonly oneHot?: Int32Array;
+}
+
+/** The slot of a one-hot bucket in the unit vectors: the bucket itself, or `b` (all zeros) for none. */
+const slotOfBucket = (bucket: number, b: number) => (bucket < 0 ? b : bucket);
+
+/** Offset in `vectors.values` of the class-count vector of image `row`. */
+export function vectorOffset(vectors: BalanceVectors, row: number): number {
+  const b = vectors.buckets.length;
+  return vectors.oneHot ? slotOfBucket(vectors.oneHot[row]!, b) * b : row * b;
+}
+
+/** The unit vector of each of `b` buckets, then the zero vector: (b + 1) × b. */
+function unitVectors(b: number): Float64Array {
+  const values = new Float64Array((b + 1) * b);
+  for (let slot = 0; slot < b; slot++) values[slot * b + slot] = 1;
+  return values;
 }
 
 /** Folds class counts into target buckets; returns the vectors and the target distribution. */
 export function bucketise(
-  classes: readonly string[],
-  counts: Float64Array,
+  column: ClassColumn,
   rows: number,
-  oneHotClass: Int32Array | undefined,
   distribution: 'TARGET' | 'UNIFORM' | 'INPUT',
   target: Readonly<Record<string, number>> | undefined,
   poolRows: Uint8Array,
 ): { vectors: BalanceVectors; target: Float64Array } {
+  const classes = classesOf(column);
   const k = classes.length;
   let buckets: string[];
   let bucketOf: number[];
@@ -55,9 +74,16 @@ export function bucketise(
     buckets = [...classes];
     bucketOf = classes.map((_, i) => i);
     const totals = new Float64Array(k);
-    for (let r = 0; r < rows; r++) {
-      if (!poolRows[r]) continue;
-      for (let c = 0; c < k; c++) totals[c]! += counts[r * k + c]!;
+    if (column.oneHot) {
+      // A one-hot vector adds 1 to its class and 0 to the others: whole numbers, the same sums.
+      const { codes } = column.oneHot;
+      for (let r = 0; r < rows; r++) if (poolRows[r] && codes[r]! >= 0) totals[codes[r]!]! += 1;
+    } else {
+      const { counts } = column.counts;
+      for (let r = 0; r < rows; r++) {
+        if (!poolRows[r]) continue;
+        for (let c = 0; c < k; c++) totals[c]! += counts[r * k + c]!;
+      }
     }
     const all = totals.reduce((a, b) => a + b, 0);
     if (distribution === 'UNIFORM') {
@@ -68,28 +94,35 @@ export function bucketise(
     }
   }
   const b = buckets.length;
+  const targetDistribution = Float64Array.from(targetShares);
+  if (column.oneHot) {
+    const { codes } = column.oneHot;
+    // When every class is its own bucket, the codes are the buckets.
+    let oneHot = codes;
+    if (!bucketOf.every((bucket, c) => bucket === c)) {
+      oneHot = new Int32Array(rows);
+      for (let r = 0; r < rows; r++) oneHot[r] = codes[r]! < 0 ? -1 : bucketOf[codes[r]!]!;
+    }
+    return { vectors: { buckets, values: unitVectors(b), oneHot }, target: targetDistribution };
+  }
+  const { counts } = column.counts;
   const folded = new Float64Array(rows * b);
   for (let r = 0; r < rows; r++) for (let c = 0; c < k; c++) folded[r * b + bucketOf[c]!]! += counts[r * k + c]!;
-  let oneHot: Int32Array | undefined;
-  if (oneHotClass) {
-    oneHot = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) oneHot[r] = oneHotClass[r]! < 0 ? -1 : bucketOf[oneHotClass[r]!]!;
-  }
-  return { vectors: { buckets, counts: folded, ...(oneHot ? { oneHot } : {}) }, target: Float64Array.from(targetShares) };
+  return { vectors: { buckets, values: folded }, target: targetDistribution };
 }
 
 export class BalanceStrategy implements SelectionStrategy {
   readonly type = 'BALANCE';
   private readonly picked: Float64Array;
   private total = 0;
-  private readonly reduction: Float64Array;
+  /** The reduction per unit; one-hot vectors have {@link slotReduction} instead. */
+  private readonly reduction: Float64Array | undefined;
   private current: Float64Array | undefined;
   private rmin = 0;
   private rmax = 0;
   private readonly b: number;
-  /** One-hot vectors: the reduction per bucket slot, and one image of each slot. */
+  /** One-hot vectors: the reduction per bucket slot. */
   private readonly slotReduction: Float64Array | undefined;
-  private readonly rowOfSlot: Int32Array | undefined;
   readonly groupedTerm?: GroupedTerm;
 
   constructor(
@@ -102,18 +135,18 @@ export class BalanceStrategy implements SelectionStrategy {
   ) {
     this.b = vectors.buckets.length;
     this.picked = new Float64Array(this.b);
-    this.reduction = new Float64Array(units);
-    const { oneHot } = vectors;
-    if (oneHot) {
-      // Any image of a slot stands for all of them: their vectors are the same one-hot.
+    if (vectors.oneHot) {
+      // The images of a slot share one vector, so they share its reduction.
+      this.reduction = undefined;
       this.slotReduction = new Float64Array(this.b + 1);
-      this.rowOfSlot = new Int32Array(this.b + 1).fill(-1);
-      for (let row = oneHot.length - 1; row >= 0; row--) this.rowOfSlot[oneHot[row]! < 0 ? this.b : oneHot[row]!] = row;
       this.groupedTerm = {
         groupCount: this.b + 1,
         groupOf: (unit) => this.slotOf(unit),
         terms: (activePerGroup) => this.slotTerms((slot) => activePerGroup[slot]! > 0),
       };
+    } else {
+      this.reduction = new Float64Array(units);
+      this.slotReduction = undefined;
     }
   }
 
@@ -128,13 +161,14 @@ export class BalanceStrategy implements SelectionStrategy {
     return d;
   }
 
-  private reductionOf(row: number, before: number): number {
-    const { counts } = this.vectors;
+  /** The reduction that picking the vector at `offset` of the vectors' values brings. */
+  private reductionOf(offset: number, before: number): number {
+    const { values } = this.vectors;
     const b = this.b;
     let size = 0;
-    for (let c = 0; c < b; c++) size += counts[row * b + c]!;
+    for (let c = 0; c < b; c++) size += values[offset + c]!;
     if (size === 0) return 0;
-    const after = this.distance(this.picked, counts, row * b, this.total + size);
+    const after = this.distance(this.picked, values, offset, this.total + size);
     // Rounded so that float noise between equally good candidates cannot outweigh other strategies
     // under a huge strength.
     return Math.round((before - after) * 1e12) / 1e12;
@@ -142,8 +176,7 @@ export class BalanceStrategy implements SelectionStrategy {
 
   /** Bucket slot of a unit with one-hot vectors; the last slot holds images without a class. */
   private slotOf(unit: number): number {
-    const bucket = this.vectors.oneHot![this.imageOf(unit)]!;
-    return bucket < 0 ? this.b : bucket;
+    return slotOfBucket(this.vectors.oneHot![this.imageOf(unit)]!, this.b);
   }
 
   /**
@@ -154,12 +187,11 @@ export class BalanceStrategy implements SelectionStrategy {
   private slotTerms(present: (slot: number) => boolean): Float64Array {
     const before = this.distance(this.picked, undefined, 0, this.total);
     const slots = this.slotReduction!;
-    const rowOfSlot = this.rowOfSlot!;
     let rmin = Infinity;
     let rmax = -Infinity;
     for (let slot = 0; slot <= this.b; slot++) {
       if (!present(slot)) continue;
-      const r = this.reductionOf(rowOfSlot[slot]!, before);
+      const r = this.reductionOf(slot * this.b, before);
       slots[slot] = r;
       if (r < rmin) rmin = r;
       if (r > rmax) rmax = r;
@@ -191,40 +223,42 @@ export class BalanceStrategy implements SelectionStrategy {
       }
       return;
     }
+    const reduction = this.reduction!;
     const before = this.distance(this.picked, undefined, 0, this.total);
     let rmin = Infinity;
     let rmax = -Infinity;
     for (let i = 0; i < activeCount; i++) {
       const u = active[i]!;
-      const r = this.reductionOf(this.imageOf(u), before);
-      this.reduction[u] = r;
+      const r = this.reductionOf(this.imageOf(u) * this.b, before);
+      reduction[u] = r;
       if (r < rmin) rmin = r;
       if (r > rmax) rmax = r;
     }
     this.rmin = rmin;
     this.rmax = rmax;
-    this.current = this.reduction;
+    this.current = reduction;
     const s = this.strength;
     if (s === 0) return;
     for (let i = 0; i < activeCount; i++) {
       const u = active[i]!;
-      scores[u]! += s * this.logOf(this.reduction[u]!);
+      scores[u]! += s * this.logOf(reduction[u]!);
     }
   }
 
   objectiveOf(unit: number): number {
     if (!this.current) return 1;
     const span = this.rmax - this.rmin;
-    const r = this.vectors.oneHot ? this.slotReduction![this.slotOf(unit)]! : this.reduction[unit]!;
+    const r = this.vectors.oneHot ? this.slotReduction![this.slotOf(unit)]! : this.reduction![unit]!;
     return span > 0 ? BALANCE_EPSILON + (1 - BALANCE_EPSILON) * ((r - this.rmin) / span) : 1;
   }
 
   onPick(_units: Int32Array, _active: Int32Array, _activeCount: number, row: number): void {
     // Class counts belong to the image: counted once per picked image.
-    const { counts } = this.vectors;
+    const { values } = this.vectors;
+    const offset = vectorOffset(this.vectors, row);
     for (let c = 0; c < this.b; c++) {
-      this.picked[c]! += counts[row * this.b + c]!;
-      this.total += counts[row * this.b + c]!;
+      this.picked[c]! += values[offset + c]!;
+      this.total += values[offset + c]!;
     }
   }
 
@@ -267,15 +301,19 @@ export const balance = defineStrategy({
     return undefined;
   },
   build: ({ index, strength, strategy, source, units, poolRows, classes }) => {
-    const column = classes();
-    const { counts, classes: names } = column.counts;
-    const { vectors, target } = bucketise(names, counts, source.rowCount, column.oneHot, strategy.distribution, strategy.target, poolRows);
+    const { vectors, target } = bucketise(classes(), source.rowCount, strategy.distribution, strategy.target, poolRows);
     return new BalanceStrategy(index, strength, vectors, target, (u) => units.imageOf(u), units.count);
   },
   figure: {
     shares: (strategy, options) =>
       strategy instanceof BalanceStrategy
-        ? { buckets: strategy.vectors.buckets, counts: strategy.vectors.counts, target: strategy.target, distribution: options.distribution }
+        ? {
+            buckets: strategy.vectors.buckets,
+            values: strategy.vectors.values,
+            offsetOf: (row) => vectorOffset(strategy.vectors, row),
+            target: strategy.target,
+            distribution: options.distribution,
+          }
         : undefined,
   },
 });

@@ -53,10 +53,23 @@ export const READ_INPUTS: Readonly<Record<StrategyReads, readonly InputType[]>> 
  */
 export type StrategyKind = 'filter' | 'static' | 'dynamic';
 
-/** Class-count vectors of a `classes` strategy: per row, plus the class of one-hot rows (metadata). */
-export interface ClassColumn {
-  readonly counts: ClassCounts;
-  readonly oneHot?: Int32Array;
+/**
+ * Class-count vectors of a `classes` strategy, per row: counts (predictions; a sequence's metadata, summed
+ * over its frames), or the class of each row (metadata), whose vector is that class's one-hot — a row
+ * with class −1 has none, and no value. One-hot vectors are never held row by row.
+ */
+export type ClassColumn =
+  | { readonly counts: ClassCounts; readonly oneHot?: undefined }
+  | { readonly oneHot: { readonly classes: readonly string[]; readonly codes: Int32Array }; readonly counts?: undefined };
+
+/** The classes of a class column. */
+export function classesOf(column: ClassColumn): readonly string[] {
+  return column.oneHot ? column.oneHot.classes : column.counts.classes;
+}
+
+/** Whether row `row` of a class column has a value. */
+export function hasClassValue(column: ClassColumn, row: number): boolean {
+  return column.oneHot ? column.oneHot.codes[row]! >= 0 : column.counts.present[row] === 1;
 }
 
 /** Everything a definition may use to build its strategy for one config entry. */
@@ -115,8 +128,9 @@ export interface HeavyContext<C> {
 /** The class shares a report draws for a strategy: pool, picks and target per bucket. */
 export interface SharesFigureData {
   readonly buckets: readonly string[];
-  /** Row-major rows × buckets. */
-  readonly counts: Float64Array;
+  /** The class-count vector of row r: `values[offsetOf(r) + c]` for bucket c. */
+  readonly values: Float64Array;
+  offsetOf(row: number): number;
   readonly target: ArrayLike<number>;
   readonly distribution: string;
 }
