@@ -22,7 +22,7 @@ import { kernelModuleVariant } from './fast/module.js';
 import { Neighbours } from './fast/neighbours.js';
 import { FastRuntime, type FastStats } from './fast/runtime.js';
 import type { Kernels, MatrixRows } from './index.js';
-import { MAX_MEMORY_BYTES } from './ops/layout.js';
+import { MAX_BLOCK_BYTES, MAX_MEMORY_BYTES } from './ops/layout.js';
 import { makeOp } from './ops/types.js';
 import { KernelPool } from './pool.js';
 
@@ -31,7 +31,7 @@ export { kernelModule, kernelModuleVariant } from './fast/module.js';
 export interface FastKernelOptions {
   /** Threads including the main one; default `os.availableParallelism()`. */
   readonly threads?: number;
-  /** Largest WebAssembly memory per block of rows, bytes; default 4 GiB (the most a memory can hold). */
+  /** Largest WebAssembly memory per block of rows, bytes; default (and at most) a page under 4 GiB. */
   readonly blockBytes?: number;
   /**
    * What the k-center scan reads: float32 rows (the default), or int8 codes of them first (a scale per
@@ -78,8 +78,10 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
   if (!variant) throw new KernelOptionError('runtime', 'WebAssembly SIMD with shared memory is not available');
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new KernelOptionError('threads', `must be a positive integer, got ${threads}`);
-  const blockBytes = options.blockBytes ?? MAX_MEMORY_BYTES;
-  if (!(blockBytes > 0 && blockBytes <= MAX_MEMORY_BYTES)) throw new KernelOptionError('blockBytes', `must be in (0, 4 GiB], got ${blockBytes}`);
+  const asked = options.blockBytes ?? MAX_BLOCK_BYTES;
+  if (!(asked > 0 && asked <= MAX_MEMORY_BYTES)) throw new KernelOptionError('blockBytes', `must be in (0, 4 GiB], got ${asked}`);
+  // A page under 4 GiB at most: a memory of 4 GiB cannot reach the worker threads (ops/layout.ts).
+  const blockBytes = Math.min(asked, MAX_BLOCK_BYTES);
   const precision = options.precision ?? 'float32';
   const prune = options.prune ?? true;
   const pool = new KernelPool(variant.module, threads);

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFastKernels, kernelModule, type FastKernels } from '../../functions/kernels/fast.js';
 import { scalarKernels, type Kernels } from '../../functions/kernels/index.js';
+import { MAX_BLOCK_BYTES, MAX_MEMORY_BYTES, PAGE, placeBlock, rowsPerBlock, scratchPerThread } from '../../functions/kernels/ops/layout.js';
 import { clusteredMatrix, gaussianMatrix } from './matrices.js';
 
 const run = promisify(execFile);
@@ -289,6 +290,16 @@ describe('edge cases', () => {
     expect(a).toEqual(b);
     expect(Array.from(plain)).toEqual(Array.from(expected));
   });
+});
+
+it('a block stays a page under 4 GiB however large a size is asked: a 4 GiB memory cannot reach the worker threads', async () => {
+  const kernels = createFastKernels({ threads: 2, precision: 'int8', blockBytes: MAX_MEMORY_BYTES });
+  const shape = { dim: 128, kind: 'float32' as const, threads: 2, scratchPerThread: scratchPerThread(128), prune: true, codes: true };
+  expect(kernels.rowsPerBlock(128)).toBe(rowsPerBlock(shape, MAX_BLOCK_BYTES));
+  expect(kernels.rowsPerBlock(128)).toBeLessThan(rowsPerBlock(shape, MAX_MEMORY_BYTES));
+  expect(Math.ceil(placeBlock(shape, kernels.rowsPerBlock(128)).end / PAGE)).toBeLessThan(MAX_MEMORY_BYTES / PAGE);
+  expect(createFastKernels({ threads: 1 }).rowsPerBlock(128)).toBe(rowsPerBlock({ ...shape, threads: 1, codes: false }, MAX_BLOCK_BYTES));
+  await kernels.close();
 });
 
 it('worker threads do not keep a process alive', async () => {

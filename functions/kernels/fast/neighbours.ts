@@ -5,7 +5,7 @@
  * (ops/symmetricKnn.ts) in candidate lists appended to the block's memory.
  */
 import { scalarKernels, type NearestRows, type RowRange } from '../index.js';
-import { align, MARGIN, MAX_MEMORY_BYTES, PAGE, symmetricArea, TILE, tileRowsFitting } from '../ops/layout.js';
+import { align, MARGIN, MAX_BLOCK_BYTES, PAGE, symmetricArea, TILE, tileRowsFitting } from '../ops/layout.js';
 import { makeOp } from '../ops/types.js';
 import type { WasmMemory } from '../wasm/api.js';
 import type { Matrices, MatrixContext } from './matrices.js';
@@ -134,7 +134,7 @@ export class Neighbours {
     const memory = b.memory as WasmMemory & { grow(pages: number): number };
     const area = ctx.symmetric ?? align(memory.buffer.byteLength, PAGE);
     const needed = area + areas * areaBytes;
-    if (needed > MAX_MEMORY_BYTES) return undefined;
+    if (needed > MAX_BLOCK_BYTES) return undefined;
     if (needed > memory.buffer.byteLength) {
       try {
         memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));

@@ -10,6 +10,13 @@ import type { WasmMemory } from '../wasm/api.js';
 export const PAGE = 65536;
 /** The most a WebAssembly memory can hold (32-bit addresses). */
 export const MAX_MEMORY_BYTES = 65536 * PAGE;
+/**
+ * The most a block's memory holds: a page under 4 GiB. A shared memory of exactly 4 GiB cannot be sent
+ * to a worker thread under Node 20 — its 2³²-byte SharedArrayBuffer fails to deserialise there ("Unable
+ * to deserialize cloned data"), and the worker dies at its first op (found at 10M × 128, whose first
+ * block filled a whole memory).
+ */
+export const MAX_BLOCK_BYTES = MAX_MEMORY_BYTES - PAGE;
 /** Low memory left to AssemblyScript (it keeps nothing there with the stub runtime; a guard). */
 export const RESERVED_BYTES = PAGE;
 /** Active units per k-center call into WebAssembly: their distances stay in L1 until merged. */
