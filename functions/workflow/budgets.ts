@@ -4,7 +4,7 @@
  *
  * Memory sizes come from CDK context (`-c shardMemoryMb=…`); the defaults fit every account as created
  * (Lambda's default memory quota is 3,008 MB), and hold 1M × 128 embeddings by the measured model below
- * ({@link TASK_MEMORY_MODEL}: Select and Finish need about 1,860 MiB there, a Shard by cluster about 320). Larger
+ * ({@link TASK_MEMORY_MODEL}: Select and Finish need about 1,080 MiB there, a Shard by cluster about 320). Larger
  * datasets need more memory, which needs the account's quota raised first (see the README's deployment
  * section).
  */
@@ -59,12 +59,17 @@ export function taskBudgetsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskBu
  * `VmHWM`): peak ≈ fixed + rows × dim × bytesPerValue, rows being the rows the task holds. Measured on a
  * 2-vCPU AMD EPYC (AVX2), Node 20, DIVERSITY + TYPICALITY + WEIGHTS + BALANCE with n = 10,000, × 128:
  *
- * | task   | 200k (2026-12-06) | 1M (2026-12-06, shards by cluster, quiet host) | fit                 |
- * |--------|------------------:|-----------------------------------:|---------------------------------|
- * | plan   | 121 MB            | 847–885 MB (clusters the rows)     | 121 MB + 6.0 B per value        |
- * | shard  | 554 MB (all rows) | 266–291 MB (65,536 rows each)      | 121 MB + 20.3 B per value held  |
- * | select | 506 MB            | 1,116–1,148 MB                     | 210 MB + 12.2 B per value       |
- * | finish | 494 MB            | 1,147–1,213 MB                     | (the select fit; same memory)   |
+ * | task   | 200k (2026-12-06) | 1M (2026-12-06, lean tasks) | 10M (2026-12-06, lean tasks) | fit                            |
+ * |--------|------------------:|----------------------------:|-----------------------------:|--------------------------------|
+ * | plan   | 121 MB            | 858 MB (clusters the rows)  | 5,511 MB                     | 121 MB + 6.0 B per value       |
+ * | shard  | 554 MB (all rows) | 269–291 MB (65,536 rows)    | 261–312 MB (65,536 rows)     | 121 MB + 20.3 B per value held |
+ * | select | 506 MB            | 1,023 MB                    | 8,148–8,169 MB (two hops)    | 210 MB + 6.4 B per value       |
+ * | finish | 494 MB            | 810 MB                      | 6,640 MB                     | (the select fit)               |
+ *
+ * ("Lean tasks": Select keeps one typicality value per unit, BALANCE on a categorical key only its
+ * codes, Finish no int8 codes and packed file names; before them Select took 1,116–1,148 MB at 1M and
+ * the fit was 12.2 B per value.) At 10M × 128 Select needs (210 MB + 8,192 MB) × 1.1 ≈ 8.8 GiB: a
+ * 10,240 MB Lambda holds it.
  *
  * A value is one float32 of the embeddings (4 bytes). A Shard by row range holds every row (exact kNN,
  * up to 200k rows); a Shard by cluster its clusters' rows, about one column shard, whatever the dataset's
@@ -75,8 +80,8 @@ export function taskBudgetsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskBu
 export const TASK_MEMORY_MODEL: Readonly<Record<'plan' | 'shard' | 'select' | 'finish', { readonly fixedMb: number; readonly bytesPerValue: number }>> = {
   plan: { fixedMb: 121, bytesPerValue: 6.0 },
   shard: { fixedMb: 121, bytesPerValue: 20.3 },
-  select: { fixedMb: 210, bytesPerValue: 12.2 },
-  finish: { fixedMb: 210, bytesPerValue: 12.2 },
+  select: { fixedMb: 210, bytesPerValue: 6.4 },
+  finish: { fixedMb: 210, bytesPerValue: 6.4 },
 };
 
 /** Room over the fitted peak: the fit's error at other sizes and dimensions, and a warm Lambda's earlier peaks. */
@@ -125,10 +130,10 @@ export function sizeRefusal(budgets: TaskBudgets, rows: number, dim: number, hel
 /**
  * Time a Select hop keeps back from its 15-minute limit for what follows its last pick: that pick's own
  * time past the deadline, the checkpoint write and the run's update. The checkpoint grows with rows
- * (DIVERSITY keeps each row's distance to the picks): the workflow bench measured 22.1 MB written in
- * 1.16 s at 1M × 128 (2026-12-06, same machine as {@link TASK_MEMORY_MODEL}; JSON and one PUT to the local
- * S3 stand-in), so about 221 MB in 12 s at 10M, and a pick at 10M takes well under a second: 60 s leaves
- * about five times that, and 14 minutes of each hop for picking.
+ * (DIVERSITY keeps each row's distance to the picks, as base64 float64 bytes): the workflow bench measured
+ * 109.1 MB written in 2.88 s at 10M × 128 (2026-12-06, same machine as {@link TASK_MEMORY_MODEL}; JSON and
+ * one PUT to the local S3 stand-in), and a pick at 10M takes about a tenth of a second: 60 s leaves about
+ * twenty times that, and 14 minutes of each hop for picking.
  */
 export const SELECT_SAFETY_MARGIN_MS = 60_000;
 
