@@ -159,58 +159,17 @@ export async function clusterOrder(blobs: BlobStore, plan: ClusterPlan): Promise
   return new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
-/**
- * Reads the shards' objects of one entry (`width` values per row, each shard's in cluster order, at
- * `keyOf(shard)`) one at a time, checks each against the plan, and hands it to `visit` with the
- * cluster-ordered position of its first row: only one shard's values are held at a time.
- */
-async function forEachClusterShard(
-  blobs: BlobStore,
-  plan: ClusterPlan,
-  width: number,
-  keyOf: (shard: number) => string,
-  visit: (values: Float32Array, base: number, rows: number) => void,
-): Promise<void> {
-  for (const [i, group] of plan.shards.entries()) {
-    const bytes = await blobs.get(keyOf(i));
-    const base = plan.starts[group.clusterStart]!;
-    const rows = plan.starts[group.clusterEnd]! - base;
-    if (!bytes || bytes.byteLength !== rows * width * 4) throw new Error(`static objectives of shard ${i} are missing or have a wrong size`);
-    visit(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), base, rows);
-  }
+/** Shard g's rows as cluster-ordered positions [start, end): where its values go back through the order. */
+export function clusterShardRanges(plan: ClusterPlan): { start: number; end: number }[] {
+  return plan.shards.map((g) => ({ start: plan.starts[g.clusterStart]!, end: plan.starts[g.clusterEnd]! }));
 }
 
 /** Puts `values` (`width` per row, in cluster order from position `base`) at their rows of `out`, in row order. */
-function scatterToRows(out: Float32Array | Float64Array, width: number, order: Int32Array, base: number, values: Float32Array | Float64Array): void {
+export function scatterToRows(out: Float32Array | Float64Array, width: number, order: Int32Array, base: number, values: Float32Array | Float64Array): void {
   const rows = values.length / width;
   if (width === 1) {
     for (let p = 0; p < rows; p++) out[order[base + p]!] = values[p]!;
     return;
   }
   for (let p = 0; p < rows; p++) out.set(values.subarray(p * width, (p + 1) * width), order[base + p]! * width);
-}
-
-/** The shards' values of one entry (`width` per row, at `keyOf(shard)`) in row order, put in place as each shard is read. */
-export async function clusterShardValues(blobs: BlobStore, plan: ClusterPlan, order: Int32Array, width: number, keyOf: (shard: number) => string): Promise<Float32Array> {
-  const out = new Float32Array(plan.rows * width);
-  await forEachClusterShard(blobs, plan, width, keyOf, (values, base) => scatterToRows(out, width, order, base, values));
-  return out;
-}
-
-/**
- * One value per row, in row order, from the shards' values of one entry (`width` per row, at
- * `keyOf(shard)`): each shard's values are reduced to its rows' values (`perUnit`) as it is read and
- * dropped before the next, so neither the rows × width values nor more than one shard's are held.
- */
-export async function clusterShardPerUnit(
-  blobs: BlobStore,
-  plan: ClusterPlan,
-  order: Int32Array,
-  width: number,
-  keyOf: (shard: number) => string,
-  perUnit: (values: Float32Array, rows: number) => Float64Array,
-): Promise<Float64Array> {
-  const out = new Float64Array(plan.rows);
-  await forEachClusterShard(blobs, plan, width, keyOf, (values, base, rows) => scatterToRows(out, 1, order, base, perUnit(values, rows)));
-  return out;
 }

@@ -28,6 +28,13 @@ export const runKeys = {
   picks: (runId: string) => `runs/${runId}/picks.json`,
 };
 
+/** Shard `shard`'s static objectives of one entry (`width` per unit of its `units`), checked for size. */
+export async function readShardObjectives(blobs: BlobStore, key: string, shard: number, units: number, width: number): Promise<Float32Array> {
+  const bytes = await blobs.get(key);
+  if (!bytes || bytes.byteLength !== units * width * 4) throw new Error(`static objectives of shard ${shard} are missing or have a wrong size`);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
 export async function loadPicks(blobs: BlobStore, runId: string): Promise<PickExplanation[]> {
   return (await blobs.getJson<PickExplanation[]>(runKeys.picks(runId))) ?? [];
 }

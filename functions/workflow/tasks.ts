@@ -26,6 +26,7 @@ import type { DatasetManifest } from '../store/columns.js';
 import type { Dataset, DatasetRepository } from '../store/datasets.js';
 import { ConcurrentUpdateError, NotFoundError } from '../store/errors.js';
 import type { RunRepository, SelectionRun } from '../store/runs.js';
+import { mapLimit } from '../store/mapLimit.js';
 import { TagBitset } from '../store/tagBitset.js';
 import type { TagRepository } from '../store/tags.js';
 import {
@@ -50,10 +51,10 @@ import { checkConfigAgainstDataset, columnNeeds } from './config.js';
 import { sizeRefusal, type TaskBudgets } from './budgets.js';
 import { ConfigRejectedError, failureReason, RunCancelledError, SelectionRunError, type FailedTask } from './errors.js';
 import { embeddingRowsOf, sequenceEmbeddingRows, writeRunReport } from './report.js';
-import { runKeys, type PickExplanation } from './results.js';
+import { readShardObjectives, runKeys, type PickExplanation } from './results.js';
 import { commitRun } from './commit.js';
 import { writeRunSnapshot } from './snapshot.js';
-import { clusterOrder, clusterShardKnn, clusterShardPerUnit, clusterShardValues, largestShardRows, readClusterPlan, shardsByCluster, writeClusterPlan } from './clusterShards.js';
+import { clusterOrder, clusterShardKnn, clusterShardRanges, largestShardRows, readClusterPlan, scatterToRows, shardsByCluster, writeClusterPlan } from './clusterShards.js';
 import { resolveQuerySets, runSource } from './snapshotSource.js';
 import { poolForRun, releasePoolOfEndedRun, selectionFilters, SUMMARY_LIST_LIMIT, writePoolBits } from './selectionExtras.js';
 
@@ -204,12 +205,16 @@ export interface SelectOptions {
   readonly budgetMs: number;
 }
 
+/** Shard summaries read at once by Select (each a few KB; 147 shards at 10M rows). */
+const SUMMARIES_IN_FLIGHT = 16;
+
 /**
  * The shards' static parts, by entry, for `prepareSelection`. A strategy that reduces its values per unit
  * (`heavy.reduce`: TYPICALITY's kNN distances) gets one value per unit: the shards' summaries are merged
  * first, then each shard's values are read, reduced to its units' values and dropped before the next —
- * never units × K values at once. Other strategies get their values concatenated in unit order. Shards
- * by cluster are put back in row order as they are read.
+ * never units × K values at once. Other strategies get all their values. Either way each shard's part goes
+ * to its units' place as it is read: a range of units, or, for shards by cluster, back through the
+ * cluster order.
  */
 export async function readHeavyStatic(blobs: BlobStore, runId: string, config: SelectionConfig, manifest: DatasetManifest): Promise<Map<number, PrecomputedHeavy>> {
   const precomputed = new Map<number, PrecomputedHeavy>();
@@ -218,43 +223,25 @@ export async function readHeavyStatic(blobs: BlobStore, runId: string, config: S
   const clusterPlan = heavy.length > 0 ? await readClusterPlan(blobs, runId) : undefined;
   const order = clusterPlan ? await clusterOrder(blobs, clusterPlan) : undefined;
   // Units [start, end) of each shard's values: a range of units, or, by cluster, of cluster-ordered rows.
-  const ranges = clusterPlan
-    ? clusterPlan.shards.map((g) => ({ start: clusterPlan.starts[g.clusterStart]!, end: clusterPlan.starts[g.clusterEnd]! }))
-    : manifest.shards.map((_, i) => unitRange(manifest, config, i));
+  const ranges = clusterPlan ? clusterShardRanges(clusterPlan) : manifest.shards.map((_, i) => unitRange(manifest, config, i));
   const units = ranges.at(-1)?.end ?? 0;
   for (const entry of heavy) {
     const width = heavyStaticWidth(config.strategies[entry]!);
     const reduce = heavyStaticReduce(config.strategies[entry]!);
-    const keyOf = (i: number) => runKeys.shardObjectives(runId, entry, i);
-    const readShard = async (i: number) => {
-      const bytes = await blobs.get(keyOf(i));
-      const { start, end } = ranges[i]!;
-      if (!bytes || bytes.byteLength !== (end - start) * width * 4) throw new Error(`static objectives of shard ${i} are missing or have a wrong size`);
-      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    };
-    if (reduce) {
-      const summaries: unknown[] = [];
-      for (const i of ranges.keys()) {
-        // Shards written before summaries existed have none: summarised from their values.
-        summaries.push((await blobs.getJson(runKeys.shardSummary(runId, entry, i))) ?? reduce.summary(await readShard(i)));
-      }
-      const merged = reduce.merge(summaries);
-      if (clusterPlan && order) {
-        precomputed.set(entry, { perUnit: await clusterShardPerUnit(blobs, clusterPlan, order, width, keyOf, (values, rows) => reduce.perUnit(values, rows, merged)) });
-        continue;
-      }
-      const perUnit = new Float64Array(units);
-      for (const [i, { start, end }] of ranges.entries()) perUnit.set(reduce.perUnit(await readShard(i), end - start, merged), start);
-      precomputed.set(entry, { perUnit });
-      continue;
+    const readShard = (i: number) => readShardObjectives(blobs, runKeys.shardObjectives(runId, entry, i), i, ranges[i]!.end - ranges[i]!.start, width);
+    // The summaries are small: read side by side. Shards written before summaries existed have none:
+    // summarised from their values.
+    const summaryOf = async (i: number) => (await blobs.getJson(runKeys.shardSummary(runId, entry, i))) ?? reduce!.summary(await readShard(i));
+    const merged = reduce ? reduce.merge(await mapLimit([...ranges.keys()], SUMMARIES_IN_FLIGHT, (i) => summaryOf(i))) : undefined;
+    const outWidth = reduce ? 1 : width;
+    const out = reduce ? new Float64Array(units) : new Float32Array(units * width);
+    for (const [i, { start, end }] of ranges.entries()) {
+      const values = await readShard(i);
+      const part = reduce ? reduce.perUnit(values, end - start, merged) : values;
+      if (order) scatterToRows(out, outWidth, order, start, part);
+      else out.set(part, start * outWidth);
     }
-    if (clusterPlan && order) {
-      precomputed.set(entry, { values: await clusterShardValues(blobs, clusterPlan, order, width, keyOf) });
-      continue;
-    }
-    const values = new Float32Array(units * width);
-    for (const [i, { start }] of ranges.entries()) values.set(await readShard(i), start * width);
-    precomputed.set(entry, { values });
+    precomputed.set(entry, out instanceof Float64Array ? { perUnit: out } : { values: out });
   }
   return precomputed;
 }

@@ -17,9 +17,9 @@ import { engineKernels } from '../../functions/kernels/engine.js';
 import { APPROXIMATE_TYPICALITY_ROWS_ENV, approximateKnnDistances, clusterRowPieces, clusterRows } from '../../functions/selection/approximateKnn.js';
 import { runSelection, selectionConfig } from '../../functions/selection/index.js';
 import { forgetCachedEmbeddings } from '../../functions/workflow/columnSource.js';
-import { clusterOrder, clusterShardValues, groupClusters, readClusterPlan } from '../../functions/workflow/clusterShards.js';
+import { clusterOrder, clusterShardRanges, groupClusters, readClusterPlan, scatterToRows } from '../../functions/workflow/clusterShards.js';
 import { columnNeeds } from '../../functions/workflow/config.js';
-import { loadPicks, runKeys } from '../../functions/workflow/results.js';
+import { loadPicks, readShardObjectives, runKeys } from '../../functions/workflow/results.js';
 import type { RunSnapshot } from '../../functions/workflow/snapshot.js';
 import { loadSnapshotSource } from '../../functions/workflow/snapshotSource.js';
 import { finish, plan, select, shard, type WorkflowDeps } from '../../functions/workflow/tasks.js';
@@ -144,7 +144,11 @@ describe('shards by cluster', () => {
       [1, 6],
       [2, 3],
     ] as const) {
-      const inRowOrder = await clusterShardValues(stores.blobs, clusterPlan, order, k, (i) => runKeys.shardObjectives(runId, entry, i));
+      // Read and put back as Select does (readHeavyStatic), without its reduction to one value per row.
+      const inRowOrder = new Float32Array(ROWS * k);
+      for (const [i, { start, end }] of clusterShardRanges(clusterPlan).entries()) {
+        scatterToRows(inRowOrder, k, order, start, await readShardObjectives(stores.blobs, runKeys.shardObjectives(runId, entry, i), i, end - start, k));
+      }
       const expected = approximateKnnDistances(engineKernels(), data, DIM, ROWS, 0, ROWS, k);
       expect(Array.from(inRowOrder)).toEqual(Array.from(expected));
       expect(expected.some((d) => Number.isFinite(d) && d > 0)).toBe(true);
