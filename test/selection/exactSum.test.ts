@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ExactSum, type ExactSumJson } from '../../functions/selection/exactSum.js';
-import { typicality, typicalityFromKnn, typicalityOfUnits, typicalityTau } from '../../functions/selection/strategies/typicality.js';
+import { typicality, typicalityOfUnits, typicalityTau } from '../../functions/selection/strategies/typicality.js';
 
 /** A small deterministic generator (mulberry32). */
 function random(seed: number): () => number {
@@ -147,7 +147,8 @@ describe('typicality’s τ from the exact sum', () => {
   it('gives the same typicality, bit for bit, reduced in one piece or shard by shard through the definition', () => {
     const strategy = { type: 'TYPICALITY' as const, numNearestNeighbors: k };
     const reduce = typicality.heavy!.reduce!;
-    const whole = typicalityFromKnn(knn, units, k);
+    // In one piece, as the engine reduces (heavyStaticPerUnit): τ from the exact sum of every distance.
+    const whole = typicalityOfUnits(knn, units, k, typicalityTau(new ExactSum().add(knn)));
     for (const cuts of [
       [0, 1, 9_000, 15_000, units],
       [0, 3_333, 6_666, 13_000, 19_999, units],

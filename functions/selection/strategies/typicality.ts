@@ -66,11 +66,6 @@ export function typicalityOfUnits(knn: Float32Array, units: number, k: number, t
   return out;
 }
 
-/** Typicality of every unit from the kNN distances of all units (NaN entries = fewer than k neighbours). */
-export function typicalityFromKnn(knn: Float32Array, units: number, k: number): Float64Array {
-  return typicalityOfUnits(knn, units, k, typicalityTau(new ExactSum().add(knn)));
-}
-
 // The static strategies share this constructor's shape on purpose: each reads whole in its own file.
 export class TypicalityStrategy implements SelectionStrategy {
   readonly type = 'TYPICALITY';
