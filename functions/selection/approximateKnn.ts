@@ -10,6 +10,7 @@
  * lies in another cluster; the benchmark prints the recall.
  */
 import { randomValue } from './random.js';
+import { rowsSwitch } from './rowsSwitch.js';
 import type { Kernels } from '../kernels/index.js';
 
 /** Above this many rows the engine's TYPICALITY uses {@link approximateKnnDistances}: exact kNN grows as N². */
@@ -20,11 +21,7 @@ export const APPROXIMATE_TYPICALITY_ROWS_ENV = 'WINNOW_APPROXIMATE_TYPICALITY_RO
 
 /** Rows above which TYPICALITY is approximate: {@link APPROXIMATE_TYPICALITY_ROWS}, or the environment's figure. */
 export function approximateTypicalityRows(): number {
-  const text = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[APPROXIMATE_TYPICALITY_ROWS_ENV];
-  if (text === undefined || text === '') return APPROXIMATE_TYPICALITY_ROWS;
-  const rows = Number(text);
-  if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`${APPROXIMATE_TYPICALITY_ROWS_ENV} must be a whole number of rows, got '${text}'`);
-  return rows;
+  return rowsSwitch(APPROXIMATE_TYPICALITY_ROWS_ENV, APPROXIMATE_TYPICALITY_ROWS);
 }
 
 export interface ApproximateKnnOptions {
@@ -47,6 +44,8 @@ export interface Clustering {
   readonly starts: Int32Array;
   /** Rows of the largest cluster. */
   readonly largest: number;
+  /** The clusters' centroids, `clusters × dim` (each row assigned to its nearest). */
+  readonly centroids: Float32Array;
 }
 
 const clusterings = new WeakMap<Float32Array, Map<string, Clustering>>();
@@ -73,14 +72,20 @@ export function pieceRow({ pieces, starts }: RowPieces, row: number, dim: number
   return pieces[lo]!.subarray(at * dim, (at + 1) * dim);
 }
 
+/** The most clusters: what a row's nearest-centroid search costs at any size (see {@link clusterCount}). */
+export const MAX_CLUSTERS = 1000;
+
 /**
- * Clusters for `rows` rows: `rows / clusterSize`, but at most √rows. Past √rows clusters the nearest-
- * centroid assignment (rows × clusters) costs more than the neighbour search within clusters (rows ×
- * rows / clusters) saves: at the default cluster size that happens above 1M rows, where cluster size
- * then grows as √rows (10M rows: 3,162 clusters of about 3,162 rows) and the total cost as rows^1.5.
+ * Clusters for `rows` rows: `rows / clusterSize`, but at most √rows and at most {@link MAX_CLUSTERS}.
+ * Past √rows clusters the nearest-centroid assignment (rows × clusters) costs more than the neighbour
+ * search within clusters (rows × rows / clusters) saves; at the default cluster size both caps meet at
+ * 1M rows. Beyond, the count stays at 1,000 and clusters grow (10M rows: 1,000 of about 10,000 rows):
+ * the assignment is the cloud workflow's serial part (Plan clusters every row in one task), the search
+ * within clusters its parallel part (Shards), so the growth goes where Lambdas run side by side — and
+ * bigger clusters find more of the true neighbours.
  */
 export function clusterCount(rows: number, clusterSize: number): number {
-  return Math.max(1, Math.min(rows, Math.round(Math.min(rows / clusterSize, Math.sqrt(rows)))));
+  return Math.max(1, Math.min(rows, Math.round(Math.min(rows / clusterSize, Math.sqrt(rows), MAX_CLUSTERS))));
 }
 
 /** The sample k-means runs on: a seeded partial Fisher–Yates shuffle driven by the counter-based generator. */
@@ -119,7 +124,7 @@ function kMeansCentroids(kernels: Kernels, sample: Float32Array, dim: number, sa
 }
 
 /** Rows grouped by their cluster: a counting sort, stable, so rows ascend within a cluster. */
-function groupByCluster(assignment: Int32Array, clusters: number): Clustering {
+function groupByCluster(assignment: Int32Array, clusters: number): Omit<Clustering, 'centroids'> {
   const rows = assignment.length;
   const starts = new Int32Array(clusters + 1);
   for (let r = 0; r < rows; r++) starts[assignment[r]! + 1]!++;
@@ -152,7 +157,7 @@ function clusterWith(
   const sample = new Float32Array(sampleRows * dim);
   for (let i = 0; i < sampleRows; i++) sample.set(rowOf(sampled[i]!), i * dim);
   const centroids = kMeansCentroids(kernels, sample, dim, sampleRows, clusters, iterations);
-  return groupByCluster(assign(centroids, clusters), clusters);
+  return { ...groupByCluster(assign(centroids, clusters), clusters), centroids };
 }
 
 /** k-means clustering of all rows of `data` (cached per matrix and options). */

@@ -9,11 +9,15 @@
  * Distances live on the rows of the embedding matrix. Usually unit u is row u; with image embeddings in an
  * object-level selection (`rowOf` given) the objects of one image share their image's row, so the
  * k-center update runs over the distinct images of the candidates.
+ *
+ * On large matrices (clusterBound.ts) the update is handed only the candidates a pick may come nearer
+ * to: the same distances, picks and largest distance, a fraction of the rows read.
  */
 import type { Kernels } from '../../kernels/index.js';
 import { base64ToBytes, bytesToBase64 } from '../base64.js';
 import type { UnitEmbeddings } from '../inputs.js';
 import { embeddingRow, kernelRows } from '../matrix.js';
+import { KCenterClusterBound } from './clusterBound.js';
 import { defineStrategy, finite, strategySchema } from './definition.js';
 import type { SelectionStrategy } from './strategy.js';
 
@@ -33,6 +37,8 @@ export class DiversityStrategy implements SelectionStrategy {
   /** Scratch for `rowOf`: the distinct rows of the active units, and a marker per row. */
   private readonly activeRows: Int32Array | undefined;
   private readonly seen: Uint8Array | undefined;
+  /** Which rows an update may skip (clusterBound.ts): made at the first pick of a large enough matrix; null when it does not apply. */
+  private bound: KCenterClusterBound | null | undefined;
 
   constructor(
     readonly entry: number,
@@ -119,14 +125,20 @@ export class DiversityStrategy implements SelectionStrategy {
     // The new centres: the picked units' rows — with image embeddings (rowOf), the image itself, even
     // when it has no objects (a preselected image).
     const centers = this.rowOf ? [row] : units;
+    // Image embeddings of an object-level selection update the distinct images of the candidates, which
+    // the bound does not follow.
+    if (this.bound === undefined) this.bound = this.rowOf ? null : (KCenterClusterBound.forMatrix(matrix, this.kernels) ?? null);
+    const bound = this.bound;
+    bound?.sync(rows, rowCount, units, this.minDistSq);
     for (const centerRow of centers) {
       this.center.set(embeddingRow(matrix, centerRow));
-      const { max, changedCount } = this.kernels.kCenterUpdate(data, dim, this.center, rows, rowCount, this.minDistSq, this.changed);
+      const scan = bound ? bound.rowsFor(this.center, this.minDistSq) : { rows, count: rowCount };
+      const { max, changedCount } = this.kernels.kCenterUpdate(data, dim, this.center, scan.rows, scan.count, this.minDistSq, this.changed);
       for (let i = 0; i < changedCount; i++) {
         const r = this.changed[i]!;
         this.logDistance[r] = 0.5 * Math.log(this.minDistSq[r]!);
       }
-      this.maxMinDistSq = max;
+      this.maxMinDistSq = bound ? bound.updated(this.minDistSq) : max;
       this.picked = true;
     }
   }
@@ -153,6 +165,7 @@ export class DiversityStrategy implements SelectionStrategy {
       // A checkpoint written as an array of numbers (JSON has no Infinity: null stands for it).
       s.minDistSq!.forEach((v, r) => (this.minDistSq[r] = v ?? Infinity));
     }
+    this.bound?.invalidate();
     const { minDistSq, logDistance } = this;
     for (let r = 0; r < minDistSq.length; r++) {
       const v = minDistSq[r]!;
