@@ -71,7 +71,8 @@ export class GreedyRun {
   private activeCount = 0;
   private readonly position: Int32Array;
   private readonly staticScore: Float64Array;
-  private readonly scores: Float64Array;
+  /** The scan's per-unit scores: made at the first scan (the lazy arg-max never needs them: 80 MB at 10M units). */
+  private scores: Float64Array | undefined;
   private readonly picks: PickExplanation[] = [];
   private readonly dynamic: SelectionStrategy[];
   private readonly gates: SelectionStrategy[];
@@ -94,7 +95,6 @@ export class GreedyRun {
       if (!s.staticObjective || s.strength === 0) continue;
       for (let u = 0; u < units.count; u++) this.staticScore[u]! += s.strength * Math.log(s.staticObjective[u]!);
     }
-    this.scores = new Float64Array(units.count);
     // Grouped terms are added last, so that the scan and the lazy arg-max sum in the same order.
     this.dynamic = [...strategies.filter((s) => s.addScores && !s.groupedTerm), ...strategies.filter((s) => s.addScores && s.groupedTerm)];
     this.gates = strategies.filter((s) => s.admissible);
@@ -160,7 +160,8 @@ export class GreedyRun {
   /** The admissible candidate with the highest score; ties to the lowest unit. −1 when none. */
   private best(): number {
     if (this.lazy) return this.lazy.best(this.active, this.activeCount);
-    const { active, activeCount, scores, staticScore } = this;
+    const { active, activeCount, staticScore } = this;
+    const scores = (this.scores ??= new Float64Array(this.problem.units.count));
     for (let i = 0; i < activeCount; i++) {
       const u = active[i]!;
       scores[u] = staticScore[u]!;
