@@ -99,7 +99,7 @@ export function createFastKernels(options: FastKernelOptions = {}): FastKernels 
     },
     rowsPerBlock: (dim) => matrices.rowsPerBlock(dim, 'float32'),
     sharedFloat64: (length, matrix) => kcenter.stateArray(length, matrix),
-    kCenterUpdate: (data, dim, center, active, activeCount, minDistSq, changed) => kcenter.update(data, dim, center, active, activeCount, minDistSq, changed),
+    kCenterUpdate: (data, dim, center, active, activeCount, minDistSq, changed, prefiltered) => kcenter.update(data, dim, center, active, activeCount, minDistSq, changed, prefiltered),
     knnDistances: (data, dim, rows, start, end, k, candidates) => neighbours.knnDistances(data, dim, rows, start, end, k, candidates),
     nearestDistances: (data, dim, start, end, queries, queryRows) => neighbours.nearestDistances(data, dim, start, end, queries, queryRows),
     nearestRows: (data, dim, start, end, candidates, candidateRows, m) => neighbours.nearestRows(data, dim, start, end, candidates, candidateRows, m),

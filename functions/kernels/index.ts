@@ -13,7 +13,8 @@ export interface Kernels {
    * squared distance to `center` (a vector of `dim`), and returns the largest `minDistSq` among them
    * (0 when `active` is empty) and the unit holding it (the lowest such unit on ties; −1 when `active` is
    * empty) — alone, DIVERSITY's next pick. `changed` receives the units whose value went down, and their
-   * count is returned too.
+   * count is returned too. `prefiltered`: the caller already left out the units its own bound rules out
+   * (DIVERSITY's clusters), so the kernels need not keep one of theirs (same results either way).
    */
   kCenterUpdate(
     data: MatrixRows,
@@ -23,6 +24,7 @@ export interface Kernels {
     activeCount: number,
     minDistSq: Float64Array,
     changed: Int32Array,
+    prefiltered?: boolean,
   ): { max: number; argMax: number; changedCount: number };
 
   /**

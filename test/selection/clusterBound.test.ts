@@ -84,8 +84,12 @@ it('gives the picks, scores and objectives of the full update while handing the 
   const fast = createFastKernels({ threads: 2 });
   const matrix = { rows: ROWS, dim: DIM, data: DATA };
   const full = select(fast, matrix, WITH_WEIGHTS, false);
+  const boundedOps = fast.stats.boundedOps;
   const pruned = select(fast, matrix);
   expect(full.updates).toBe(0);
+  // The kernels' own projection bound runs on full lists, never on the prefiltered ones.
+  expect(boundedOps).toBeGreaterThan(0);
+  expect(fast.stats.boundedOps).toBe(boundedOps);
   expect(pruned.result.state.picks).toHaveLength(400);
   expect(pruned.result.state.picks).toEqual(full.result.state.picks);
   expect(pruned.result.stopReason).toBe(full.result.stopReason);

@@ -66,7 +66,7 @@ export class KCenter {
     return sharedFloat64(length);
   }
 
-  update(data: MatrixRows, dim: number, center: Float32Array, active: Int32Array, activeCount: number, minDistSq: Float64Array, changed: Int32Array): KCenterResult {
+  update(data: MatrixRows, dim: number, center: Float32Array, active: Int32Array, activeCount: number, minDistSq: Float64Array, changed: Int32Array, prefiltered = false): KCenterResult {
     if (activeCount === 0) return { max: 0, argMax: -1, changedCount: 0 };
     const ctx = this.matrices.contextFor(data, dim, rowCountOf(data, dim), 'float32', false);
     for (const view of ctx.centers) view.set(center.subarray(0, dim));
@@ -75,7 +75,7 @@ export class KCenter {
     const only = ctx.blocks.length === 1 ? ctx.blocks[0]! : undefined;
     // The state handed out beside the rows (not by its buffer: a grown memory gives a new buffer object).
     if (ctx.stateOwner?.deref() === minDistSq) {
-      if (only) return this.fusedUpdate(ctx, only, center, centerNorm, codes, activeCount, active, changed);
+      if (only) return this.fusedUpdate(ctx, only, center, centerNorm, codes, activeCount, active, changed, prefiltered);
       return this.blockwiseUpdate(ctx, centerNorm, codes, activeCount, active, minDistSq, changed);
     }
     const parallel = minDistSq.buffer instanceof SharedArrayBuffer && this.runtime.worthThreads(activeCount * dim);
@@ -230,13 +230,17 @@ export class KCenter {
     return { max, argMax, changedCount };
   }
 
-  /** The whole update in WebAssembly, the state beside the rows: the active list is copied in once. */
-  private fusedUpdate(ctx: MatrixContext, b: BlockDescription, center: Float32Array, centerNorm: number, codes: CenterCodes | null, activeCount: number, active: Int32Array, changed: Int32Array): KCenterResult {
+  /**
+   * The whole update in WebAssembly, the state beside the rows: the active list is copied in once. A
+   * prefiltered list keeps no projection bound (its 64 bytes a row are never made): what it would skip is
+   * mostly left out already.
+   */
+  private fusedUpdate(ctx: MatrixContext, b: BlockDescription, center: Float32Array, centerNorm: number, codes: CenterCodes | null, activeCount: number, active: Int32Array, changed: Int32Array, prefiltered: boolean): KCenterResult {
     const stats = this.runtime.stats;
     stats.fusedOps++;
     const buffer = b.memory.buffer;
     new Int32Array(buffer, b.active, activeCount).set(active.subarray(0, activeCount));
-    const bounded = this.options.prune && ctx.rows >= BOUND_MIN_ROWS && this.boundReady(ctx, b, center);
+    const bounded = this.options.prune && !prefiltered && ctx.rows >= BOUND_MIN_ROWS && this.boundReady(ctx, b, center);
     const parallel = this.runtime.worthThreads(activeCount * ctx.dim);
     const units = Math.ceil(activeCount / FUSED_CHUNK);
     const result = parallel ? sharedFloat64(units * 5) : new Float64Array(units * 5);

@@ -33,10 +33,10 @@ export const KCENTER_CLUSTER_ROWS = 200_000;
 /** The environment variable that moves {@link KCENTER_CLUSTER_ROWS} (e.g. to exercise the bound on small data). */
 export const KCENTER_CLUSTER_ROWS_ENV = 'WINNOW_KCENTER_CLUSTER_ROWS';
 
-/** Clusters of the bound (at most 65,536: a row's cluster is a Uint16): enough that a cluster is small against the spacing of thousands of picks, few enough that a pick's test of every cluster is negligible. */
+/** Clusters of the bound (√rows below 65,536 rows): enough that a cluster is small against the spacing of thousands of picks, few enough that a pick's test of every cluster is negligible. */
 const CLUSTERS = 256;
-/** Rows assigned to centroids at a time (one staging matrix of the kernels: 32 MB at D = 128). */
-const PIECE_ROWS = 65_536;
+/** Rows assigned to centroids at a time (one staging matrix of the kernels: 4 MB at D = 128, about 6 MB with its areas). */
+const PIECE_ROWS = 8192;
 
 /** Counters over the process's lifetime: what the bound let the updates skip (tests and benches read them). */
 export const clusterBoundStats = { updates: 0, candidateRows: 0, skippedRows: 0, skippedClusters: 0 };

@@ -133,7 +133,7 @@ export class DiversityStrategy implements SelectionStrategy {
     for (const centerRow of centers) {
       this.center.set(embeddingRow(matrix, centerRow));
       const scan = bound ? bound.rowsFor(this.center, this.minDistSq) : { rows, count: rowCount };
-      const { max, changedCount } = this.kernels.kCenterUpdate(data, dim, this.center, scan.rows, scan.count, this.minDistSq, this.changed);
+      const { max, changedCount } = this.kernels.kCenterUpdate(data, dim, this.center, scan.rows, scan.count, this.minDistSq, this.changed, bound !== null);
       for (let i = 0; i < changedCount; i++) {
         const r = this.changed[i]!;
         this.logDistance[r] = 0.5 * Math.log(this.minDistSq[r]!);
