@@ -2,7 +2,8 @@
  * DIVERSITY's k-center update skips the clusters of rows (and the rows) a pick cannot come nearer to
  * (functions/selection/strategies/clusterBound.ts): the picks, scores, objectives and stopping are those
  * of the update over every candidate, bit for bit, with the fast kernels in one block or several, the
- * scalar kernels, and across a checkpoint — while most rows are never handed to the kernel.
+ * scalar kernels, and across a checkpoint — while most rows are never handed to the kernel. And
+ * DIVERSITY keeps no per-row logs of the distances where the lazy arg-max asks for a few a pick.
  */
 import { afterEach, expect, it } from 'vitest';
 import { createFastKernels } from '../../functions/kernels/fast.js';
@@ -149,4 +150,15 @@ it('applies from the configured number of rows, read from the environment', () =
   expect(clusterBoundStats.updates).toBe(before);
   process.env[KCENTER_CLUSTER_ROWS_ENV] = 'many';
   expect(() => kCenterClusterRows()).toThrow(/WINNOW_KCENTER_CLUSTER_ROWS must be a whole number of rows, got 'many'/);
+});
+
+it('keeps one per-row float64 array, the distances, under the lazy arg-max; the logs of the distances only for a scan', () => {
+  const matrix = { rows: ROWS, dim: DIM, data: DATA };
+  const perRowFloat64 = (strategy: object) => Object.entries(strategy).flatMap(([name, value]) => (value instanceof Float64Array && value.length >= ROWS ? [name] : []));
+  const lazy = prepareSelection(WITH_WEIGHTS, sourceOf(matrix), { kernels: scalarKernels });
+  const lazyPicks = runGreedy(lazy).state.picks;
+  expect(perRowFloat64(lazy.strategies.find((s) => s.type === 'DIVERSITY')!)).toEqual(['minDistSq']);
+  const scan = prepareSelection(WITH_WEIGHTS, sourceOf(matrix), { kernels: scalarKernels });
+  expect(runGreedy({ ...scan, scanEveryPick: true }).state.picks).toEqual(lazyPicks);
+  expect(perRowFloat64(scan.strategies.find((s) => s.type === 'DIVERSITY')!).sort()).toEqual(['logDistance', 'minDistSq']);
 });

@@ -27,8 +27,12 @@ export class DiversityStrategy implements SelectionStrategy {
   readonly termEpoch?: () => number;
   /** Per embedding row: squared distance to the nearest picked row (Infinity before any pick). */
   private readonly minDistSq: Float64Array;
-  /** Per embedding row: log of the distance to the nearest pick (0 before any pick, i.e. objective 1). */
-  private readonly logDistance: Float64Array;
+  /**
+   * Per embedding row: log of the distance to the nearest pick (0 before any pick, i.e. objective 1),
+   * kept only for the scan over every candidate ({@link addScores}): the lazy arg-max asks for a few
+   * units a pick and gets the log computed ({@link logDistanceOf}), which saves 8 bytes a row.
+   */
+  private logDistance: Float64Array | undefined;
   private readonly changed: Int32Array;
   private maxMinDistSq = Infinity;
   private picked = false;
@@ -51,20 +55,24 @@ export class DiversityStrategy implements SelectionStrategy {
     // except at the first pick, when it goes from 0 (objective 1) to log(distance): a new epoch. A
     // negative strength makes the term rise: no lazy arg-max then.
     if (strength >= 0) {
-      this.nonIncreasingTerm = (unit) => (!this.picked || this.strength === 0 ? 0 : this.strength * this.logDistance[this.rowOfUnit(unit)]!);
+      this.nonIncreasingTerm = (unit) => (!this.picked || this.strength === 0 ? 0 : this.strength * this.logDistanceOf(this.rowOfUnit(unit)));
       this.termEpoch = () => (this.picked ? 1 : 0);
     }
     const { rows, dim } = embeddings.matrix;
     this.rowOf = embeddings.rowOf;
     // Shared with the kernels' threads when they offer it, beside their copy of the matrix if they can.
     this.minDistSq = (kernels.sharedFloat64?.(rows, { data: kernelRows(embeddings.matrix), dim }) ?? new Float64Array(rows)).fill(Infinity);
-    this.logDistance = new Float64Array(rows);
     this.changed = new Int32Array(rows);
     this.center = new Float32Array(dim);
     if (this.rowOf) {
       this.activeRows = new Int32Array(rows);
       this.seen = new Uint8Array(rows);
     }
+  }
+
+  /** Row r's log distance to the nearest pick, as {@link logDistance} holds it. */
+  private logDistanceOf(r: number): number {
+    return this.logDistance ? this.logDistance[r]! : logDistanceOf(this.minDistSq[r]!);
   }
 
   private rowOfUnit(unit: number): number {
@@ -76,7 +84,8 @@ export class DiversityStrategy implements SelectionStrategy {
     // The normalisation by the largest distance is the same for every candidate: it cannot change the
     // arg-max, so only the explanation (objectiveOf) applies it.
     const s = this.strength;
-    const { logDistance, rowOf } = this;
+    const { rowOf } = this;
+    const logDistance = (this.logDistance ??= Float64Array.from(this.minDistSq, logDistanceOf));
     if (rowOf) {
       for (let i = 0; i < activeCount; i++) {
         const u = active[i]!;
@@ -136,7 +145,7 @@ export class DiversityStrategy implements SelectionStrategy {
       const { max, changedCount } = this.kernels.kCenterUpdate(data, dim, this.center, scan.rows, scan.count, this.minDistSq, this.changed, bound !== null);
       for (let i = 0; i < changedCount; i++) {
         const r = this.changed[i]!;
-        this.logDistance[r] = 0.5 * Math.log(this.minDistSq[r]!);
+        if (this.logDistance) this.logDistance[r] = logDistanceOf(this.minDistSq[r]!);
       }
       this.maxMinDistSq = bound ? bound.updated(this.minDistSq) : max;
       this.picked = true;
@@ -167,11 +176,13 @@ export class DiversityStrategy implements SelectionStrategy {
     }
     this.bound?.invalidate();
     const { minDistSq, logDistance } = this;
-    for (let r = 0; r < minDistSq.length; r++) {
-      const v = minDistSq[r]!;
-      logDistance[r] = v === Infinity ? 0 : 0.5 * Math.log(v);
-    }
+    if (logDistance) for (let r = 0; r < minDistSq.length; r++) logDistance[r] = logDistanceOf(minDistSq[r]!);
   }
+}
+
+/** log of the distance from its square; a row no pick has reached yet (∞) has 0 (objective 1). */
+function logDistanceOf(minDistSq: number): number {
+  return minDistSq === Infinity ? 0 : 0.5 * Math.log(minDistSq);
 }
 
 export const diversity = defineStrategy({
