@@ -78,8 +78,12 @@ export class KernelPool {
 
   addContext(desc: ContextDescription): void {
     this.ops.addContext(desc);
-    this.live.set(desc.id, desc);
-    for (const port of this.ports) post(port, { type: 'context', desc });
+    // What the threads need, apart from what the main thread adds to its own record later (a WeakRef
+    // to k-center state cannot be sent, and new threads get this copy after a recycle).
+    const { id, kind, dim, rows, rowsPerBlock, chunk, scratchPerThread, codes, blocks } = desc;
+    const shared: ContextDescription = { id, kind, dim, rows, rowsPerBlock, chunk, scratchPerThread, codes, blocks };
+    this.live.set(id, shared);
+    for (const port of this.ports) post(port, { type: 'context', desc: shared });
   }
 
   /**

@@ -174,6 +174,20 @@ it('matrices forgotten free their memory: past 256 MB the workers are replaced, 
     const kept = gaussianMatrix(42, 3000, 16);
     const keptReference = Array.from(scalarKernels.knnDistances(kept, 16, 3000, 0, 3000, 5));
     expect(Array.from(kernels.knnDistances(kept, 16, 3000, 0, 3000, 5))).toEqual(keptReference);
+    // A matrix with k-center state beside its rows (the main thread's record of it holds a WeakRef to the
+    // state, which cannot be sent to a thread) lives through the replacement too.
+    const diverse = gaussianMatrix(44, 4000, 16);
+    const state = kernels.sharedFloat64!(4000, { data: diverse, dim: 16 }).fill(Infinity);
+    const referenceState = new Float64Array(4000).fill(Infinity);
+    const everyRow = Int32Array.from({ length: 4000 }, (_, r) => r);
+    const kCenterStep = (center: number) => {
+      const fast = kernels.kCenterUpdate(diverse, 16, diverse.subarray(center * 16, center * 16 + 16), everyRow, 4000, state, new Int32Array(4000));
+      const reference = scalarKernels.kCenterUpdate(diverse, 16, diverse.subarray(center * 16, center * 16 + 16), everyRow, 4000, referenceState, new Int32Array(4000));
+      expect(fast.max).toBe(reference.max);
+      expect(fast.argMax).toBe(reference.argMax);
+      return fast.argMax;
+    };
+    const next = kCenterStep(kCenterStep(0));
     // Each of these holds 32 MB of rows and norms, plus the kNN lists.
     for (let i = 0; kernels.workerRecycles === 0 && i < 40; i++) {
       const data = gaussianMatrix(43 + i, 200_000, 32);
@@ -187,6 +201,8 @@ it('matrices forgotten free their memory: past 256 MB the workers are replaced, 
     const fresh = gaussianMatrix(99, 2000, 16);
     expect(Array.from(kernels.knnDistances(fresh, 16, 2000, 0, 2000, 4))).toEqual(Array.from(scalarKernels.knnDistances(fresh, 16, 2000, 0, 2000, 4)));
     expect(kernels.stats.parallelOps - before).toBe(4);
+    kCenterStep(kCenterStep(next));
+    expect(Array.from(state)).toEqual(Array.from(referenceState));
   } finally {
     await kernels.close();
   }
