@@ -1,6 +1,6 @@
 /** The checkpoint's base64: Node's own encoding, byte for byte, both ways, at every length mod 3. */
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToBase64 } from '../../functions/selection/base64.js';
+import { base64ToBytes, bytesToBase64, portableBase64ToBytes, portableBytesToBase64 } from '../../functions/selection/base64.js';
 
 describe('base64', () => {
   it('encodes as Node does and decodes back, at lengths 0–9 and larger', () => {
@@ -9,6 +9,12 @@ describe('base64', () => {
       const text = bytesToBase64(bytes);
       expect(text).toBe(Buffer.from(bytes).toString('base64'));
       expect(Buffer.from(base64ToBytes(text)).equals(Buffer.from(bytes))).toBe(true);
+      // The browser's path gives the same, both ways; and a view into a larger buffer encodes only itself.
+      expect(portableBytesToBase64(bytes)).toBe(text);
+      expect(Buffer.from(portableBase64ToBytes(text)).equals(Buffer.from(bytes))).toBe(true);
+      const within = new Uint8Array(n + 8);
+      within.set(bytes, 5);
+      expect(bytesToBase64(within.subarray(5, 5 + n))).toBe(text);
     }
   });
 
