@@ -40,9 +40,7 @@ import {
   selectionConfig,
   summarize,
   type GreedyResult,
-  type GreedyState,
   type PrecomputedHeavy,
-  type StopReason,
   type SelectionConfig,
 } from '../selection/index.js';
 import { objectTask } from '../selection/inputs.js';
@@ -53,6 +51,7 @@ import { ConfigRejectedError, failureReason, RunCancelledError, SelectionRunErro
 import { embeddingRowsOf, sequenceEmbeddingRows, writeRunReport } from './report.js';
 import { readShardObjectives, runKeys, type PickExplanation } from './results.js';
 import { commitRun } from './commit.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { writeRunSnapshot } from './snapshot.js';
 import { clusterOrder, clusterShardKnn, clusterShardRanges, largestShardRows, readClusterPlan, scatterToRows, shardsByCluster, writeClusterPlan } from './clusterShards.js';
 import { resolveQuerySets, runSource } from './snapshotSource.js';
@@ -176,28 +175,6 @@ export async function shard(deps: WorkflowDeps, { runId, shard: index }: RunEven
   }
   await deps.runs.markShardDone(runId, index);
   return null;
-}
-
-interface Checkpoint {
-  readonly state: GreedyState;
-  readonly selectStartedAt: number;
-  /** Set once the picks are complete: what remains is Finish's work. */
-  readonly finished?: { readonly stopReason: StopReason };
-}
-
-/**
- * Checkpoints as JSON, with the non-finite numbers a pick can carry (a score of −∞, an objective of +∞)
- * kept: plain JSON would turn them into null.
- */
-const NON_FINITE: Record<string, number> = { Infinity: Infinity, '-Infinity': -Infinity, NaN: NaN };
-async function readCheckpoint(blobs: BlobStore, runId: string): Promise<Checkpoint | undefined> {
-  const bytes = await blobs.get(runKeys.checkpoint(runId));
-  if (!bytes) return undefined;
-  return JSON.parse(Buffer.from(bytes).toString('utf8'), (_key, value: unknown) => (typeof value === 'string' && value in NON_FINITE ? NON_FINITE[value] : value)) as Checkpoint;
-}
-async function writeCheckpoint(blobs: BlobStore, runId: string, checkpoint: Checkpoint): Promise<void> {
-  const json = JSON.stringify(checkpoint, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value));
-  await blobs.put(runKeys.checkpoint(runId), json, 'application/json');
 }
 
 export interface SelectOptions {
