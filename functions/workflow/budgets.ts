@@ -59,12 +59,17 @@ export function taskBudgetsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskBu
  * `VmHWM`): peak ≈ fixed + rows × dim × bytesPerValue, rows being the rows the task holds. Measured on a
  * 2-vCPU AMD EPYC (AVX2), Node 20, DIVERSITY + TYPICALITY + WEIGHTS + BALANCE with n = 10,000, × 128:
  *
- * | task   | 200k (2026-12-06) | 1M (2026-12-06, lean tasks) | 10M (2026-12-06, lean tasks) | fit                            |
- * |--------|------------------:|----------------------------:|-----------------------------:|--------------------------------|
- * | plan   | 121 MB            | 858 MB (clusters the rows)  | 5,511 MB                     | 121 MB + 6.0 B per value       |
- * | shard  | 554 MB (all rows) | 269–291 MB (65,536 rows)    | 261–312 MB (65,536 rows)     | 121 MB + 20.3 B per value held |
- * | select | 506 MB            | 1,023 MB                    | 8,148–8,169 MB (two hops)    | 210 MB + 6.4 B per value       |
- * | finish | 494 MB            | 810 MB                      | 6,640 MB                     | (the select fit)               |
+ * | task   | 200k (2026-12-06) | 1M (2026-12-07)             | 10M (2026-12-07)                  | fit                            |
+ * |--------|------------------:|----------------------------:|----------------------------------:|--------------------------------|
+ * | plan   | 121 MB            | 838 MB (clusters the rows)  | 5,478 MB                          | 121 MB + 6.0 B per value       |
+ * | shard  | 554 MB (all rows) | 258–290 MB (65,536 rows)    | 279–370 MB (65,536 rows)          | 200 MB + 20.3 B per value held |
+ * | select | 506 MB            | 1,001 MB                    | 8,302 MB (one hop)                | 210 MB + 6.4 B per value       |
+ * | finish | 494 MB            | 834 MB                      | 6,595 MB                          | (the select fit)               |
+ *
+ * (At 10M a Shard's clusters hold about 10,000 rows, not 1,000 as at 1M — approximate typicality keeps
+ * 1,000 clusters past 1M rows — so its kNN works on larger clusters: hence the larger fixed part. Select
+ * at 10M: 7,490 MB while picking, 8,302 MB when it wrote its checkpoint at the end, before the checkpoint
+ * was streamed; 2026-12-06, before DIVERSITY's cluster bound: 8,148–8,169 MB in two hops.)
  *
  * ("Lean tasks": Select keeps one typicality value per unit, BALANCE on a categorical key only its
  * codes, Finish no int8 codes and packed file names; before them Select took 1,116–1,148 MB at 1M and
@@ -79,7 +84,7 @@ export function taskBudgetsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskBu
  */
 export const TASK_MEMORY_MODEL: Readonly<Record<'plan' | 'shard' | 'select' | 'finish', { readonly fixedMb: number; readonly bytesPerValue: number }>> = {
   plan: { fixedMb: 121, bytesPerValue: 6.0 },
-  shard: { fixedMb: 121, bytesPerValue: 20.3 },
+  shard: { fixedMb: 200, bytesPerValue: 20.3 },
   select: { fixedMb: 210, bytesPerValue: 6.4 },
   finish: { fixedMb: 210, bytesPerValue: 6.4 },
 };
