@@ -69,7 +69,8 @@ export function taskBudgetsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskBu
  * (At 10M a Shard's clusters hold about 10,000 rows, not 1,000 as at 1M — approximate typicality keeps
  * 1,000 clusters past 1M rows — so its kNN works on larger clusters: hence the larger fixed part. Select
  * at 10M: 7,490 MB while picking, 8,302 MB when it wrote its checkpoint at the end, before the checkpoint
- * was streamed; 2026-12-06, before DIVERSITY's cluster bound: 8,148–8,169 MB in two hops.)
+ * was streamed, and 7,427 / 8,062 MB after; 2026-12-06, before DIVERSITY's cluster bound: 8,148–8,169 MB
+ * in two hops.)
  *
  * ("Lean tasks": Select keeps one typicality value per unit, BALANCE on a categorical key only its
  * codes, Finish no int8 codes and packed file names; before them Select took 1,116–1,148 MB at 1M and
