@@ -114,6 +114,74 @@ describe('the 7-bit centre codes (the coarse test run first with relaxed SIMD)',
     for (const { kernels } of variants) expect(kernels.relaxedSimd).toBe(process.env.WINNOW_RELAXED_SIMD === 'on');
   });
 
+  it('row codes as a column loop makes them, on every width and on rows with zeros, tiny, huge, infinite and NaN values', () => {
+    const variant = kernelModuleVariant()!;
+    const memory = new wasm.Memory({ initial: 4, maximum: 4, shared: true });
+    const kernels = new wasm.Instance(variant.module, { env: { memory } }).exports as unknown as KernelExports;
+    const random = gaussianMatrix(21, 1, 4096);
+    const f = Math.fround;
+    for (const dim of [1, 15, 16, 17, 31, 32, 64, 131]) {
+      const rowValues: ((d: number) => number)[] = [
+        (d) => random[d]!,
+        (d) => random[d + 7]! * 1e6,
+        () => 0,
+        (d) => (d === 0 ? 3 : 0),
+        (d) => random[d + 11]! * 1e-42,
+        (d) => (d === dim - 1 ? Infinity : random[d]!),
+        (d) => (d === dim >> 1 ? NaN : random[d]!),
+        (d) => (d % 3 === 0 ? -2.5 : 2.5),
+      ];
+      const rows = rowValues.length;
+      const data = new Float32Array(memory.buffer, 0, rows * dim);
+      rowValues.forEach((value, r) => {
+        for (let d = 0; d < dim; d++) data[r * dim + d] = value(d);
+      });
+      const codesAt = 65536;
+      const scalesAt = 131072;
+      const errorsAt = scalesAt + 4096;
+      const sumsAt = errorsAt + 4096;
+      const largest = kernels.quantiseRows(0, dim, rows, codesAt, scalesAt, errorsAt, sumsAt);
+      const codes = new Int8Array(memory.buffer, codesAt, rows * dim);
+      const scales = new Float32Array(memory.buffer, scalesAt, rows);
+      const errors = new Float32Array(memory.buffer, errorsAt, rows);
+      const sums = new Int32Array(memory.buffer, sumsAt, rows);
+      let expectedLargest = 0;
+      for (let r = 0; r < rows; r++) {
+        const where = `row ${r}, ${dim} columns`;
+        let maxAbs = 0;
+        for (let d = 0; d < dim; d++) maxAbs = Number.isNaN(maxAbs) ? maxAbs : Math.max(maxAbs, Math.abs(data[r * dim + d]!));
+        let scale = f(maxAbs / 127);
+        const finite = Number.isFinite(scale);
+        if (!finite) scale = 0;
+        let sum = 0;
+        let normSq = 0;
+        let errSq = 0;
+        for (let d = 0; d < dim; d++) {
+          const v = data[r * dim + d]!;
+          // Math.round rounds halves up, the kernels to even: the same away from halves, which random values never hit.
+          const code = scale > 0 ? Math.max(-127, Math.min(127, Math.round(f(v / scale)))) : 0;
+          expect(codes[r * dim + d], `${where}, column ${d}`).toBe(code);
+          sum += code;
+          normSq += code * code;
+          errSq += (v - scale * code) ** 2;
+        }
+        expect(scales[r], where).toBe(scale);
+        expect(sums[r], where).toBe(sum);
+        if (finite) {
+          // An upper bound of the rounding error, tight to 2⁻¹⁹ (or one step among subnormal floats).
+          expect(errors[r]!, where).toBeGreaterThanOrEqual(Math.sqrt(errSq));
+          expect(errors[r]!, where).toBeLessThanOrEqual(Math.sqrt(errSq) * (1 + 2 ** -19) + 2 ** -149);
+          expectedLargest = Math.max(expectedLargest, scale * Math.sqrt(normSq));
+        } else {
+          expect(errors[r], where).toBe(Infinity);
+          expectedLargest = Infinity;
+        }
+      }
+      expect(largest).toBeGreaterThanOrEqual(expectedLargest);
+      expect(largest).toBeLessThanOrEqual(expectedLargest * (1 + 2 ** -19));
+    }
+  });
+
   it('q·p exactly, at the extremes of both codes (no int16 saturation) and on widths with every kind of tail', () => {
     const variant = kernelModuleVariant()!;
     const memory = new wasm.Memory({ initial: 1, maximum: 1, shared: true });

@@ -18,7 +18,7 @@ const PER_BLOCK = 1001;
 
 /** The fewest block bytes that hold PER_BLOCK rows of DIM columns for kernels of `threads` and `precision`. */
 function blockBytesOf(threads: number, precision: 'float32' | 'int8'): number {
-  return blockBytesFor({ dim: DIM, kind: 'float32', threads, scratchPerThread: scratchPerThread(DIM), prune: true, codes: precision === 'int8' }, PER_BLOCK);
+  return blockBytesFor({ dim: DIM, kind: 'float32', threads, scratchPerThread: scratchPerThread(DIM), prune: precision === 'float32', codes: precision === 'int8' }, PER_BLOCK);
 }
 
 /** `data` split into arrays of `perBlock` rows (the last one the rest). */

@@ -32,9 +32,9 @@ let stores: Stores;
 let datasetId: string;
 let tenantId: string;
 
-/** The fewest block bytes that hold PER_BLOCK rows for the engine's kernels (int8 codes, every core). */
+/** The fewest block bytes that hold PER_BLOCK rows for the engine's kernels (int8 codes without the projection bound, every core). */
 function blockBytes(): number {
-  return blockBytesFor({ dim: DIM, kind: 'float32', threads: availableParallelism(), scratchPerThread: scratchPerThread(DIM), prune: true, codes: true }, PER_BLOCK);
+  return blockBytesFor({ dim: DIM, kind: 'float32', threads: availableParallelism(), scratchPerThread: scratchPerThread(DIM), prune: false, codes: true }, PER_BLOCK);
 }
 
 beforeAll(async () => {

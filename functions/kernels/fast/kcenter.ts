@@ -153,10 +153,11 @@ export class KCenter {
   private ensureCodes(ctx: MatrixContext): void {
     if (ctx.codesFilled) return;
     let largest = 0;
+    const dim = ctx.dim;
     for (const b of ctx.blocks) {
       const kernels = this.runtime.kernelsOn(b.memory);
-      largest = Math.max(largest, kernels.quantiseRows(b.data, ctx.dim, b.rows, b.codes, b.scales, b.codeErrors, b.codeSums));
-      if (b.rows > 0 && !coarseDotWorks(kernels, b, ctx.dim)) largest = Infinity;
+      largest = Math.max(largest, kernels.quantiseRows(b.data, dim, b.rows, b.codes, b.scales, b.codeErrors, b.codeSums));
+      if (b.rows > 0 && !coarseDotWorks(kernels, b, dim)) largest = Infinity;
     }
     this.codeNorms.set(ctx, largest);
     ctx.codesFilled = true;

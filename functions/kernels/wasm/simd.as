@@ -173,25 +173,82 @@ export function kcenterUpdate(data: usize, norms: usize, dim: i32, center: usize
 // Only rows neither rules out are read in float32, after the unit's codes (see kcenterUpdateCoded).
 // ---------------------------------------------------------------------------------------------------
 
+/** x ≥ 0 as a float32 not below it: the 2⁻²⁰ the callers add covers rounding to nearest, except among subnormals. */
+// @ts-ignore: decorator
+@inline function upF32(x: f64): f32 {
+  const y = <f32>x;
+  return <f64>y < x ? reinterpret<f32>(reinterpret<i32>(y) + 1) : y;
+}
+
 /**
  * Codes of rows [0, rows): q = round(x / s), s = max|x| / 127; the error ‖x − s·q‖ rounded up (∞ when s
  * is not finite) and Σq. Returns the largest s·‖q‖ over the rows, rounded up (∞ when some s is not finite).
+ *
+ * Sixteen columns at a time in SIMD: the same codes as one column at a time (float32 division, rounding to
+ * nearest even by adding 1.5·2²³, which also gives the integer), the error's squares summed in float64
+ * lanes (in another order than a column loop: far less than the 2⁻²⁰ it is rounded up by). Only
+ * instructions that map to one x86 instruction each: `pmax`/`pmin` (NaN is caught apart) and no
+ * `trunc_sat`, whose NaN and range handling made the loop five times slower.
  */
 export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, scales: usize, errors: usize, sums: usize): f64 {
   const stride = <usize>dim << 2;
+  const end16 = dim & ~15;
+  const magic = f32x4.splat(12582912);
+  const magicBits = i32x4.splat(0x4b400000);
+  const hi = i32x4.splat(127);
+  const lo = i32x4.splat(-127);
   let largest: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const p = data + <usize>r * stride;
     const q = codes + <usize>r * <usize>dim;
-    let maxAbs: f32 = 0;
-    for (let d = 0; d < dim; d++) maxAbs = max<f32>(maxAbs, abs<f32>(load<f32>(p + (<usize>d << 2))));
+    let m = f32x4.splat(0);
+    let nan = v128.splat<i32>(0);
+    for (let d = 0; d < end16; d += 4) {
+      const v = v128.load(p + (<usize>d << 2));
+      m = f32x4.pmax(m, f32x4.abs(v));
+      nan = v128.or(nan, f32x4.ne(v, v));
+    }
+    let maxAbs: f32 = max<f32>(max<f32>(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max<f32>(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+    if (v128.any_true(nan)) maxAbs = NaN;
+    for (let d = end16; d < dim; d++) maxAbs = max<f32>(maxAbs, abs<f32>(load<f32>(p + (<usize>d << 2))));
     let scale: f32 = maxAbs / 127;
     const finite = isFinite<f32>(scale);
     if (!finite) scale = 0;
     let err: f64 = 0;
     let sum: i32 = 0;
     let normSq: i32 = 0;
-    for (let d = 0; d < dim; d++) {
+    let d = 0;
+    if (scale > 0) {
+      const sv = f32x4.splat(scale);
+      const sd = f64x2.splat(<f64>scale);
+      let e0 = f64x2.splat(0), e1 = f64x2.splat(0);
+      let sums4 = i32x4.splat(0), norms4 = i32x4.splat(0);
+      for (; d < end16; d += 16) {
+        const at = p + (<usize>d << 2);
+        let words = i16x8.splat(0);
+        let packed = i16x8.splat(0);
+        for (let h = 0; h < 4; h++) {
+          const v = v128.load(at + (<usize>h << 4));
+          const ci = i32x4.max_s(lo, i32x4.min_s(hi, i32x4.sub(f32x4.add(f32x4.div(v, sv), magic), magicBits)));
+          const c = f32x4.convert_i32x4_s(ci);
+          sums4 = i32x4.add(sums4, ci);
+          norms4 = i32x4.add(norms4, i32x4.mul(ci, ci));
+          const dl = f64x2.sub(f64x2.promote_low_f32x4(v), f64x2.mul(sd, f64x2.promote_low_f32x4(c)));
+          const dh = f64x2.sub(f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), f64x2.mul(sd, f64x2.promote_low_f32x4(i8x16.shuffle(c, c, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7))));
+          e0 = f64x2.add(e0, f64x2.mul(dl, dl));
+          e1 = f64x2.add(e1, f64x2.mul(dh, dh));
+          if (h == 0) words = ci;
+          else if (h == 1) packed = i16x8.narrow_i32x4_s(words, ci);
+          else if (h == 2) words = ci;
+          else v128.store(q + <usize>d, i8x16.narrow_i16x8_s(packed, i16x8.narrow_i32x4_s(words, ci)));
+        }
+      }
+      const e = f64x2.add(e0, e1);
+      err = f64x2.extract_lane(e, 0) + f64x2.extract_lane(e, 1);
+      sum = (i32x4.extract_lane(sums4, 0) + i32x4.extract_lane(sums4, 1)) + (i32x4.extract_lane(sums4, 2) + i32x4.extract_lane(sums4, 3));
+      normSq = (i32x4.extract_lane(norms4, 0) + i32x4.extract_lane(norms4, 1)) + (i32x4.extract_lane(norms4, 2) + i32x4.extract_lane(norms4, 3));
+    }
+    for (; d < dim; d++) {
       const v = load<f32>(p + (<usize>d << 2));
       const code: f32 = scale > 0 ? min<f32>(127, max<f32>(-127, nearest<f32>(v / scale))) : 0;
       const qd = <i32>code;
@@ -202,7 +259,7 @@ export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, sca
       err += e * e;
     }
     store<f32>(scales + (<usize>r << 2), scale);
-    store<f32>(errors + (<usize>r << 2), finite ? <f32>(sqrt<f64>(err) * (1 + 9.5367431640625e-7)) : Infinity);
+    store<f32>(errors + (<usize>r << 2), finite ? upF32(sqrt<f64>(err) * (1 + 9.5367431640625e-7)) : Infinity);
     store<i32>(sums + (<usize>r << 2), sum);
     largest = max<f64>(largest, finite ? <f64>scale * sqrt<f64>(<f64>normSq) * (1 + 9.5367431640625e-7) : Infinity);
   }
