@@ -12,6 +12,7 @@
 import { randomValue } from './random.js';
 import { rowsSwitch } from './rowsSwitch.js';
 import type { Kernels } from '../kernels/index.js';
+import { lastAtOrBelow, lowerBound } from './sortedSearch.js';
 
 /** Above this many rows the engine's TYPICALITY uses {@link approximateKnnDistances}: exact kNN grows as N². */
 export const APPROXIMATE_TYPICALITY_ROWS = 200_000;
@@ -61,15 +62,9 @@ export interface RowPieces {
 
 /** Row `row` of the pieces' concatenation (a view into its piece). */
 export function pieceRow({ pieces, starts }: RowPieces, row: number, dim: number): Float32Array {
-  let lo = 0;
-  let hi = pieces.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (starts[mid]! <= row) lo = mid;
-    else hi = mid - 1;
-  }
-  const at = row - starts[lo]!;
-  return pieces[lo]!.subarray(at * dim, (at + 1) * dim);
+  const i = lastAtOrBelow(starts, row, pieces.length);
+  const at = row - starts[i]!;
+  return pieces[i]!.subarray(at * dim, (at + 1) * dim);
 }
 
 /** The most clusters: what a row's nearest-centroid search costs at any size (see {@link clusterCount}). */
@@ -209,16 +204,6 @@ export function clusterRowPieces(kernels: Kernels, rowPieces: RowPieces, dim: nu
       return assignment;
     },
   );
-}
-
-/** First position p in [lo, hi) with order[p] ≥ row (hi if none). */
-function lowerBound(order: Int32Array, lo: number, hi: number, row: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (order[mid]! < row) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

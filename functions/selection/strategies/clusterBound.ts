@@ -26,6 +26,7 @@ import type { Kernels } from '../../kernels/index.js';
 import { clusterRowPieces } from '../approximateKnn.js';
 import { rowsSwitch } from '../rowsSwitch.js';
 import type { EmbeddingMatrix } from '../types.js';
+import { lastAtOrBelow } from '../sortedSearch.js';
 
 /** Rows from which DIVERSITY prunes its k-center update by clusters (below, a scan of every row is as quick). */
 export const KCENTER_CLUSTER_ROWS = 200_000;
@@ -67,10 +68,9 @@ export class KCenterClusterBound {
   private list = new Int32Array(0);
   private readonly scanned: Int32Array;
   private scannedCount = 0;
-  /** Per cluster, for the current centre: ‖c − μ‖ rounded down, the tests' slack, and (in a row-order pass) whether skipped whole. */
+  /** Per cluster, for the current centre: ‖c − μ‖ rounded down and the tests' slack. */
   private readonly centerDistance: Float64Array;
   private readonly slack: Float64Array;
-  private readonly skip: Uint8Array;
   /** A second list to merge into, and where each cluster's run of rows starts in the list. */
   private merged = new Int32Array(0);
   private readonly runs: Int32Array;
@@ -96,7 +96,6 @@ export class KCenterClusterBound {
     this.scanned = new Int32Array(clusters);
     this.centerDistance = new Float64Array(clusters);
     this.slack = new Float64Array(clusters);
-    this.skip = new Uint8Array(clusters);
     this.runs = new Int32Array(clusters + 1);
     this.exact = new Uint8Array(clusters);
     this.margin = 2 ** -10 + matrix.dim * 2 ** -20;
@@ -331,17 +330,9 @@ export class KCenterClusterBound {
     }
   }
 
-  /** The cluster of position `p` of `order`. */
+  /** The cluster of position `p` of `order` (`starts` ends with the end of the last cluster). */
   private clusterAt(p: number): number {
-    const { starts } = this;
-    let lo = 0;
-    let hi = starts.length - 2;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid]! <= p) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lastAtOrBelow(this.starts, p, this.starts.length - 1);
   }
 
   /** Cluster `g`'s largest, read exactly. */
