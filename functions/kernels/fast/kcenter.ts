@@ -23,6 +23,8 @@ const FUSED_CHUNK = 16_384;
 /** The centre's 7-bit codes p₁ (wasm/simd.as): |p₁| ≤ 63, stored as p₁ + 64 in 1…127, the unsigned operand of the relaxed dot product. */
 const COARSE_LIMIT = 63;
 const COARSE_OFFSET = 64;
+/** Rows per thread claim when the rows' codes are made. */
+const QUANTISE_CHUNK = 16_384;
 
 export interface KCenterResult {
   max: number;
@@ -154,11 +156,14 @@ export class KCenter {
     if (ctx.codesFilled) return;
     let largest = 0;
     const dim = ctx.dim;
-    for (const b of ctx.blocks) {
-      const kernels = this.runtime.kernelsOn(b.memory);
-      largest = Math.max(largest, kernels.quantiseRows(b.data, dim, b.rows, b.codes, b.scales, b.codeErrors, b.codeSums));
-      if (b.rows > 0 && !coarseDotWorks(kernels, b, dim)) largest = Infinity;
-    }
+    ctx.blocks.forEach((b, block) => {
+      const parallel = this.runtime.worthThreads(b.rows * dim);
+      const units = Math.ceil(b.rows / QUANTISE_CHUNK);
+      const result = parallel ? sharedFloat64(units) : new Float64Array(units);
+      this.runtime.run(makeOp('quantise', { from: 0, to: b.rows, step: QUANTISE_CHUNK, parallel }, { ctx: ctx.id, block, result }));
+      for (const unitLargest of result) largest = Math.max(largest, unitLargest);
+      if (b.rows > 0 && !coarseDotWorks(this.runtime.kernelsOn(b.memory), b, dim)) largest = Infinity;
+    });
     this.codeNorms.set(ctx, largest);
     ctx.codesFilled = true;
   }

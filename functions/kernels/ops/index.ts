@@ -2,7 +2,7 @@
  * The per-thread part of every fast kernel: the main thread runs it directly and every worker runs it
  * from the built worker file (worker.ts, bundled by wasm/build.ts), so both execute the same code.
  */
-import { kcenter, kcenterFused } from './kcenter.js';
+import { kcenter, kcenterFused, quantise } from './kcenter.js';
 import { emptyLists, neighbours } from './neighbours.js';
 import { claimAll } from './claim.js';
 import { knnMerge, knnPairs } from './symmetricKnn.js';
@@ -21,6 +21,8 @@ export function createOps(module: WasmModule): Ops {
           return kcenter(contexts, op, thread);
         case 'kcenterFused':
           return kcenterFused(contexts, op, thread);
+        case 'quantise':
+          return quantise(contexts, op);
         case 'neighbours':
           return neighbours(contexts, op, thread);
         case 'knnPairs':

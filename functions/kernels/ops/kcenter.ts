@@ -2,7 +2,7 @@
 import { claimAll } from './claim.js';
 import { fusedResult, kcenterScratch } from './layout.js';
 import { scratchOf, type ThreadBlock, type ThreadContext, type ThreadContexts } from './threadContexts.js';
-import type { KCenterFusedOp, KCenterOp } from './types.js';
+import type { KCenterFusedOp, KCenterOp, QuantiseOp } from './types.js';
 
 /**
  * k-center over a unit of active entries: the squared distances to the centre (already written into
@@ -111,5 +111,18 @@ export function kcenterFused(contexts: ThreadContexts, op: KCenterFusedOp, threa
     op.result[unit * 5 + 2] = b.v.i32[r.changedCount >>> 2]!;
     op.result[unit * 5 + 3] = b.v.i32[r.skipped >>> 2]!;
     op.result[unit * 5 + 4] = c ? b.v.i32[r.computed >>> 2]! : end - a - b.v.i32[r.skipped >>> 2]!;
+  });
+}
+
+/**
+ * The int8 codes of a unit of one block's rows, on whichever thread claims it: the first write of the
+ * codes' pages costs as much as the coding itself, and both go as fast again on two threads.
+ */
+export function quantise(contexts: ThreadContexts, op: QuantiseOp): void {
+  const ctx = contexts.get(op.ctx);
+  const b = ctx.blocks[op.block]!;
+  const dim = ctx.dim;
+  claimAll(op, (unit, a, end) => {
+    op.result[unit] = b.exports.quantiseRows(b.data + a * dim * 4, dim, end - a, b.codes + a * dim, b.scales + a * 4, b.codeErrors + a * 4, b.codeSums + a * 4);
   });
 }

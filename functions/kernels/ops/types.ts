@@ -199,6 +199,14 @@ export interface KnnMergeOp extends OpRange, SymmetricFields {
   readonly type: 'knnMerge';
 }
 
+/** The int8 codes of one block's rows (wasm/simd.as, quantiseRows); the largest s·‖q‖ of unit u's rows in result[u]. */
+export interface QuantiseOp extends OpRange {
+  readonly type: 'quantise';
+  readonly ctx: number;
+  readonly block: number;
+  readonly result: Float64Array;
+}
+
 /** Reads the first block's rows (the bandwidth figure); a checksum per unit in `result`. */
 export interface ReadOp extends OpRange {
   readonly type: 'read';
@@ -206,7 +214,7 @@ export interface ReadOp extends OpRange {
   readonly result: Float64Array;
 }
 
-export type Op = KCenterOp | KCenterFusedOp | NeighboursOp | KnnPairsOp | KnnMergeOp | ReadOp;
+export type Op = KCenterOp | KCenterFusedOp | QuantiseOp | NeighboursOp | KnnPairsOp | KnnMergeOp | ReadOp;
 
 /** The fields of an op of `type`, besides its range. */
 export type OpFields<T extends Op['type']> = Omit<Extract<Op, { type: T }>, keyof OpRange | 'type'>;
