@@ -352,6 +352,40 @@ export function coarseCodeDotOf(row: usize, coarse: usize, dim: i32): i32 {
 }
 
 /**
+ * q·(p₁ + 64) for rows of 128 codes, the centre's eight vectors held in registers by the caller: no
+ * loop, no loads of the centre per row. D = 128 is the common width of embeddings for selection, and
+ * the coarse test is most of the scan's work there.
+ */
+// @ts-ignore: decorator
+@inline function coarseCodeDot128(row: usize, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128): i32 {
+  const ones = i16x8.splat(1);
+  const a = i32x4.add(
+    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row), k0), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 16), k1), ones)),
+    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 32), k2), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 48), k3), ones)),
+  );
+  const b = i32x4.add(
+    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 64), k4), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 80), k5), ones)),
+    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 96), k6), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 112), k7), ones)),
+  );
+  const v = i32x4.add(a, b);
+  const w = i32x4.add(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  return i32x4.extract_lane(w, 0) + i32x4.extract_lane(w, 1);
+}
+
+/** codesRuleOut for D = 128 with relaxed SIMD, the centre's 7-bit codes in k0…k7. */
+// @ts-ignore: decorator
+@inline function codesRuleOut128(r: i32, normSum: f64, old: f64, codes: usize, scales: usize, errors: usize, sums: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarseScale: f64, coarseB: f64, coarseC: f64, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128): bool {
+  const s = <f64>load<f32>(scales + (<usize>r << 2));
+  const e = <f64>load<f32>(errors + (<usize>r << 2));
+  const row = codes + (<usize>r << 7);
+  const base = normSum * (1 - 9.094947017729282e-13);
+  const qp1 = <f64>(coarseCodeDot128(row, k0, k1, k2, k3, k4, k5, k6, k7) - (load<i32>(sums + (<usize>r << 2)) << 6));
+  if (base - 2 * (s * (coarseScale * qp1 + coarseB) + e * codeA + coarseC) > old) return true;
+  const qp = <f64>codeDot(row, centerCodes, 128);
+  return base - 2 * (s * (codeScale * qp + codeB) + e * codeA) > old;
+}
+
+/**
  * `kcenterDistances` for rows that may get closer: out[i] holds row rows[i]'s minimum distance on entry
  * and its float32 distance to the centre on return when the codes cannot rule out that it is lower
  * (left as it was otherwise). Returns how many rows were computed in float32.
@@ -397,13 +431,21 @@ export function kcenterUpdateCoded(
   let listed: i32 = 0;
   const list = changed + (<usize>from << 2);
   const end = from + count;
+  const wide128 = ASC_FEATURE_RELAXED_SIMD && dim == 128;
+  let k0 = v128.splat<i32>(0), k1 = k0, k2 = k0, k3 = k0, k4 = k0, k5 = k0, k6 = k0, k7 = k0;
+  if (wide128) {
+    k0 = v128.load(coarse); k1 = v128.load(coarse, 16); k2 = v128.load(coarse, 32); k3 = v128.load(coarse, 48);
+    k4 = v128.load(coarse, 64); k5 = v128.load(coarse, 80); k6 = v128.load(coarse, 96); k7 = v128.load(coarse, 112);
+  }
   for (let i = from; i < end; i++) {
     const r = load<i32>(active + (<usize>i << 2));
     const old = load<f64>(minDist + (<usize>r << 3));
     const normSum = <f64>load<f32>(norms + (<usize>r << 2)) + centerNorm;
     if (bounded && projectedDistance(proj + (<usize>r << 6), c0, c1, c2, c3) > old * (1 + 0.0009765625) + 0.0009765625 * normSum) {
       skipped++;
-    } else if (!codesRuleOut(r, normSum, old, codes, scales, errors, sums, dim, centerCodes, codeScale, codeA, codeB, coarse, coarseScale, coarseB, coarseC)) {
+    } else if (!(wide128
+      ? codesRuleOut128(r, normSum, old, codes, scales, errors, sums, centerCodes, codeScale, codeA, codeB, coarseScale, coarseB, coarseC, k0, k1, k2, k3, k4, k5, k6, k7)
+      : codesRuleOut(r, normSum, old, codes, scales, errors, sums, dim, centerCodes, codeScale, codeA, codeB, coarse, coarseScale, coarseB, coarseC))) {
       store<i32>(list + (<usize>listed << 2), r);
       listed++;
       continue;
