@@ -154,7 +154,7 @@ export class GreedyRun {
   }
 
   private result(done: boolean, stopReason: StopReason): GreedyResult {
-    return { done, stopReason, state: { picks: [...this.picks], strategies: this.problem.strategies.map((s) => s.snapshot?.()) } };
+    return { done, stopReason, state: { picks: [...this.picks], strategies: this.problem.strategies.map((s) => s.snapshot?.(done)) } };
   }
 
   /** The admissible candidate with the highest score; ties to the lowest unit. −1 when none. */

@@ -302,4 +302,20 @@ describe('checkpoints', () => {
     const rest = new GreedyRun(prepareSelection(config, source), state).run({});
     expect(rest.state.picks.map((p) => p.row)).toEqual(whole);
   });
+
+  it("DIVERSITY's state of a finished selection keeps no distances; restored, it serves the summary and refuses to pick", () => {
+    const { vectors } = clustered(11, [30, 30]);
+    const source = syntheticSource({ rows: vectors.length, embeddings: vectors });
+    const config = selectionConfig({ n_samples: 12, strategies: [embeddings] });
+    const done = new GreedyRun(prepareSelection(config, source)).run({});
+    expect(done.done).toBe(true);
+    const saved = done.state.strategies![0] as { picked: boolean; maxMinDistSq: number; minDistSqFloat64?: string };
+    expect(Object.keys(saved).sort()).toEqual(['maxMinDistSq', 'picked']);
+    expect(saved.maxMinDistSq).toBeGreaterThan(0);
+    // Restored (as Finish does), the picks are the run's; asked for more picks, DIVERSITY refuses.
+    const larger = selectionConfig({ n_samples: 13, strategies: [embeddings] });
+    const restored = new GreedyRun(prepareSelection(larger, source), JSON.parse(JSON.stringify(done.state)));
+    expect(restored.picked.map((p) => p.row)).toEqual(done.state.picks.map((p) => p.row));
+    expect(() => restored.run({})).toThrow(/finished selection, which keeps no distances/);
+  });
 });

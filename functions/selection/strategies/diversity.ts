@@ -27,6 +27,8 @@ export class DiversityStrategy implements SelectionStrategy {
   readonly termEpoch?: () => number;
   /** Per embedding row: squared distance to the nearest picked row (Infinity before any pick). */
   private readonly minDistSq: Float64Array;
+  /** Restored from a final state (no distances): no pick may follow. */
+  private final = false;
   /**
    * Per embedding row: log of the distance to the nearest pick (0 before any pick, i.e. objective 1),
    * kept only for the scan over every candidate ({@link addScores}): the lazy arg-max asks for a few
@@ -111,6 +113,7 @@ export class DiversityStrategy implements SelectionStrategy {
   }
 
   onPick(units: Int32Array, active: Int32Array, activeCount: number, row: number): void {
+    if (this.final) throw new Error('DIVERSITY was restored from the state of a finished selection, which keeps no distances: it cannot pick');
     const { matrix } = this.embeddings;
     // The rows in blocks when the matrix spans several of the kernels' memories (read in place there).
     const data = kernelRows(matrix);
@@ -155,9 +158,11 @@ export class DiversityStrategy implements SelectionStrategy {
   /**
    * The distances as the bytes of their float64 array in base64: exact, Infinity included, and at 10M
    * rows 107 MB of JSON written in a fraction of a second, where an array of numbers takes about 200 MB
-   * and seconds of the Select hop's safety margin.
+   * and seconds of the Select hop's safety margin. A final state keeps none: only further picks read
+   * them, and the string alone was most of what a 10M Select hop added to its memory at its end.
    */
-  snapshot(): unknown {
+  snapshot(final: boolean): unknown {
+    if (final) return { picked: this.picked, maxMinDistSq: this.maxMinDistSq };
     const { buffer, byteOffset, byteLength } = this.minDistSq;
     return { picked: this.picked, maxMinDistSq: this.maxMinDistSq, minDistSqFloat64: bytesToBase64(new Uint8Array(buffer, byteOffset, byteLength)) };
   }
@@ -170,9 +175,12 @@ export class DiversityStrategy implements SelectionStrategy {
       const bytes = base64ToBytes(s.minDistSqFloat64);
       if (bytes.byteLength !== this.minDistSq.byteLength) throw new Error(`DIVERSITY state has ${bytes.byteLength / 8} distances, expected ${this.minDistSq.length}`);
       new Uint8Array(this.minDistSq.buffer, this.minDistSq.byteOffset, this.minDistSq.byteLength).set(bytes);
-    } else {
+    } else if (s.minDistSq !== undefined) {
       // A checkpoint written as an array of numbers (JSON has no Infinity: null stands for it).
-      s.minDistSq!.forEach((v, r) => (this.minDistSq[r] = v ?? Infinity));
+      s.minDistSq.forEach((v, r) => (this.minDistSq[r] = v ?? Infinity));
+    } else {
+      // A final state (see snapshot): the distances stay unknown, and no pick may follow.
+      this.final = true;
     }
     this.bound?.invalidate();
     const { minDistSq, logDistance } = this;

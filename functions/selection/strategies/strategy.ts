@@ -46,7 +46,11 @@ export interface SelectionStrategy {
   onPick?(units: Int32Array, active: Int32Array, activeCount: number, row: number): void;
   /** A sentence for the run's summary on how far the strategy's goal was met (a sum, shares). */
   report?(): string | undefined;
-  /** State to checkpoint (dynamic strategies), and its restoration. */
-  snapshot?(): unknown;
+  /**
+   * State to checkpoint (dynamic strategies), and its restoration. `final`: the selection is done, no
+   * pick follows the restored state (it serves the summary and report), so what only further picks need
+   * may be left out.
+   */
+  snapshot?(final: boolean): unknown;
   restore?(state: unknown): void;
 }
