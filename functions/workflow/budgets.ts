@@ -63,14 +63,14 @@ export function taskBudgetsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskBu
  * |--------|------------------:|----------------------------:|----------------------------------:|--------------------------------|
  * | plan   | 121 MB            | 838 MB (clusters the rows)  | 5,478 MB                          | 121 MB + 6.0 B per value       |
  * | shard  | 554 MB (all rows) | 258–290 MB (65,536 rows)    | 279–370 MB (65,536 rows)          | 200 MB + 20.3 B per value held |
- * | select | 506 MB            | 1,001 MB                    | 8,302 MB (one hop)                | 210 MB + 6.4 B per value       |
- * | finish | 494 MB            | 834 MB                      | 6,595 MB                          | (the select fit)               |
+ * | select | 506 MB            | 961–1,001 MB                | 7,789–8,302 MB (one hop)          | 210 MB + 6.4 B per value       |
+ * | finish | 494 MB            | 795–834 MB                  | 6,026–6,595 MB                    | (the select fit)               |
  *
  * (At 10M a Shard's clusters hold about 10,000 rows, not 1,000 as at 1M — approximate typicality keeps
  * 1,000 clusters past 1M rows — so its kNN works on larger clusters: hence the larger fixed part. Select
- * at 10M: 7,490 MB while picking, 8,302 MB when it wrote its checkpoint at the end, before the checkpoint
- * was streamed, and 7,427 / 8,062 MB after; 2026-12-06, before DIVERSITY's cluster bound: 8,148–8,169 MB
- * in two hops.)
+ * at 10M: 7,490 MiB while picking, 8,302 MB when it wrote its checkpoint at the end, before the checkpoint
+ * was streamed, and 8,062 MB after; 7,789 MB once a finished selection's checkpoint kept no DIVERSITY
+ * distances; 2026-12-06, before DIVERSITY's cluster bound: 8,148–8,169 MB in two hops.)
  *
  * ("Lean tasks": Select keeps one typicality value per unit, BALANCE on a categorical key only its
  * codes, Finish no int8 codes and packed file names; before them Select took 1,116–1,148 MB at 1M and
