@@ -162,12 +162,12 @@ export class BlobStore {
   }
 
   /**
-   * Writes one object from a stream of chunks without holding it: the chunks are gathered into parts of
+   * Writes one object from a stream of chunks (async or not) without holding it: the chunks are gathered into parts of
    * `partBytes` (S3 wants at least 5 MiB for every part but the last) and sent as a multipart upload, one
    * part at a time, so memory stays one part. A stream shorter than one part is sent with one PUT.
    * Either way the object appears whole or not at all; a failed upload is aborted.
    */
-  async putStream(key: string, chunks: AsyncIterable<Uint8Array>, partBytes = STREAM_PART_BYTES): Promise<{ key: string; bytes: number }> {
+  async putStream(key: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, partBytes = STREAM_PART_BYTES): Promise<{ key: string; bytes: number }> {
     if (partBytes < S3_MIN_PART_BYTES) throw new RangeError(`a part must have at least ${S3_MIN_PART_BYTES} bytes, not ${partBytes}`);
     // One part buffer, filled again once its part is sent (the send has resolved: the client holds it no
     // more): a new one per part left a 5 GB column's parts, or a checkpoint's, to the garbage collector

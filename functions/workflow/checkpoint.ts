@@ -36,12 +36,7 @@ export async function readCheckpoint(blobs: BlobStore, runId: string): Promise<C
 }
 
 export async function writeCheckpoint(blobs: BlobStore, runId: string, checkpoint: Checkpoint): Promise<void> {
-  await blobs.putStream(
-    runKeys.checkpoint(runId),
-    (async function* () {
-      yield* checkpointJson(checkpoint);
-    })(),
-  );
+  await blobs.putStream(runKeys.checkpoint(runId), checkpointJson(checkpoint));
 }
 
 /**
