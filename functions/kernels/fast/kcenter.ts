@@ -7,7 +7,7 @@
  * closer (wasm/simd.as, quantiseRows): float32's results, bit for bit, from a quarter of the bytes.
  */
 import { dot, dot32, rowCountOf, type MatrixRows } from '../index.js';
-import { BOUND_DIMS, CHUNK, type BlockDescription } from '../ops/layout.js';
+import { align, BOUND_DIMS, CHUNK, type BlockDescription } from '../ops/layout.js';
 import { makeOp, type CenterCodes, type KernelExports } from '../ops/types.js';
 import { principalBasis } from '../principalBasis.js';
 import type { Matrices, MatrixContext } from './matrices.js';
@@ -36,8 +36,8 @@ export class KCenter {
   /** Shared scratch for the active and changed lists of the unfused update, grown as needed. */
   private activeScratch = sharedInt32(0);
   private changedScratch = sharedInt32(0);
-  /** Per matrix whose codes are made, M: the largest s·‖q‖ of its rows (wasm/simd.as, quantiseRows). */
-  private readonly codeNorms = new WeakMap<MatrixContext, number>();
+  /** Per matrix whose codes are made, the largest values its rows' bounds are made of. */
+  private readonly codeMaxima = new WeakMap<MatrixContext, CodeMaxima>();
 
   constructor(
     private readonly runtime: FastRuntime,
@@ -56,7 +56,7 @@ export class KCenter {
     if (matrix && matrix.dim > 0) {
       const ctx = this.matrices.contextFor(matrix.data, matrix.dim, rowCountOf(matrix.data, matrix.dim), 'float32', false);
       // The int8 codes wait for the first update: a task that only restores the state (Finish) never
-      // makes them (140 bytes a row at D = 128).
+      // makes them (144 bytes a row at D = 128).
       const b = ctx.blocks[0]!;
       if (ctx.rows === length && length > 0 && !ctx.stateOwner?.deref()) {
         const view = ctx.blocks.length === 1 ? new Float64Array(b.memory.buffer, b.minDist, length).fill(0) : sharedFloat64(length);
@@ -73,7 +73,7 @@ export class KCenter {
     const ctx = this.matrices.contextFor(data, dim, rowCountOf(data, dim), 'float32', false);
     for (const view of ctx.centers) view.set(center.subarray(0, dim));
     const centerNorm = dot32(center, 0, center, 0, dim);
-    const codes = this.options.precision === 'int8' ? this.centerCodes(ctx, center) : null;
+    const codes = this.options.precision === 'int8' ? this.centerCodes(ctx, center, centerNorm) : null;
     const only = ctx.blocks.length === 1 ? ctx.blocks[0]! : undefined;
     // The state handed out beside the rows (not by its buffer: a grown memory gives a new buffer object).
     if (ctx.stateOwner?.deref() === minDistSq) {
@@ -104,7 +104,7 @@ export class KCenter {
    * bounds (wasm/simd.as): p = round(c / t) with |p| ≤ 2³¹ / (127·dim), so that q·p is exact in int32;
    * p₁ = round(c / t₁) with |p₁| ≤ 63, stored as p₁ + 64.
    */
-  private centerCodes(ctx: MatrixContext, center: Float32Array): CenterCodes {
+  private centerCodes(ctx: MatrixContext, center: Float32Array, centerNorm: number): CenterCodes {
     const dim = ctx.dim;
     this.ensureCodes(ctx);
     const limit = Math.min(32767, Math.floor(2147483647 / (127 * dim)));
@@ -117,6 +117,7 @@ export class KCenter {
     const coarse = new Uint8Array(dim);
     let errorSq = 0;
     let coarseErrorSq = 0;
+    let coarseNormSq = 0;
     for (let d = 0; d < dim; d++) {
       const p = scale > 0 ? Math.max(-limit, Math.min(limit, Math.round(center[d]! / scale))) : 0;
       codes[d] = p;
@@ -124,10 +125,7 @@ export class KCenter {
       const p1 = coarseScale > 0 ? Math.max(-COARSE_LIMIT, Math.min(COARSE_LIMIT, Math.round(center[d]! / coarseScale))) : 0;
       coarse[d] = p1 + COARSE_OFFSET;
       coarseErrorSq += (center[d]! - coarseScale * p1) ** 2;
-    }
-    for (const b of ctx.blocks) {
-      new Int16Array(b.memory.buffer, b.centerCodes, dim).set(codes);
-      new Uint8Array(b.memory.buffer, b.coarseCenterCodes, dim).set(coarse);
+      coarseNormSq += coarse[d]! ** 2;
     }
     // Upper bounds of ‖c‖, ‖c − t·p‖ and ‖c − t₁·p₁‖, with room for their float64 rounding; γ as in wasm/simd.as.
     const slack = 1 + 2 ** -30;
@@ -137,13 +135,19 @@ export class KCenter {
     const gamma = (dim + 16) * 2 ** -23;
     // A centre that is not finite: no bound (NaN compares false, so every row is computed in float32).
     const A = Number.isFinite(a) ? a : NaN;
+    const coarseB = 128 * Math.sqrt(dim) * gamma * A * slack;
+    // The coarse test's weights [1, 128·t₁, −2·A, −2·Bγ] and −2·t₁, in float32 after the 7-bit codes.
+    const weights = [1, 128 * coarseScale, -2 * A, -2 * coarseB, -2 * coarseScale, -2 * coarseScale, -2 * coarseScale, -2 * coarseScale];
+    for (const b of ctx.blocks) {
+      new Int16Array(b.memory.buffer, b.centerCodes, dim).set(codes);
+      new Uint8Array(b.memory.buffer, b.coarseCenterCodes, dim).set(coarse);
+      new Float32Array(b.memory.buffer, b.coarseCenterCodes + align(dim, 16), weights.length).set(weights);
+    }
     return {
       scale,
       a: A,
       b: 128 * Math.sqrt(dim) * (errorNorm + gamma * a),
-      coarseScale,
-      coarseB: 128 * Math.sqrt(dim) * gamma * A * slack,
-      coarseC: (this.codeNorms.get(ctx) ?? Infinity) * coarseErrorNorm * slack,
+      coarseK: coarseTestK(this.codeMaxima.get(ctx)!, dim, centerNorm, A, coarseScale, coarseB, coarseErrorNorm * slack, Math.sqrt(coarseNormSq) * slack),
     };
   }
 
@@ -155,16 +159,28 @@ export class KCenter {
   private ensureCodes(ctx: MatrixContext): void {
     if (ctx.codesFilled) return;
     let largest = 0;
+    let trusted = true;
     const dim = ctx.dim;
+    const maxima = { M: 0, X: 0, e: 0, s: 0 };
     ctx.blocks.forEach((b, block) => {
       const parallel = this.runtime.worthThreads(b.rows * dim);
       const units = Math.ceil(b.rows / QUANTISE_CHUNK);
       const result = parallel ? sharedFloat64(units) : new Float64Array(units);
       this.runtime.run(makeOp('quantise', { from: 0, to: b.rows, step: QUANTISE_CHUNK, parallel }, { ctx: ctx.id, block, result }));
       for (const unitLargest of result) largest = Math.max(largest, unitLargest);
-      if (b.rows > 0 && !coarseDotWorks(this.runtime.kernelsOn(b.memory), b, dim)) largest = Infinity;
+      if (b.rows > 0 && !coarseDotWorks(this.runtime.kernelsOn(b.memory), b, dim)) trusted = false;
+      const terms = new Float32Array(b.memory.buffer, b.codeTerms, b.rows * 4);
+      for (let at = 0; at < terms.length; at += 4) {
+        const e = terms[at + 2]!;
+        // A row whose error is not finite is never ruled out (its bound is −∞ or NaN): it bounds nothing.
+        if (!(e < Infinity)) continue;
+        if (terms[at]! < Infinity) maxima.X = Math.max(maxima.X, terms[at]!);
+        maxima.e = Math.max(maxima.e, e);
+        maxima.s = Math.max(maxima.s, terms[at + 3]!);
+      }
     });
-    this.codeNorms.set(ctx, largest);
+    maxima.M = trusted ? largest : Infinity;
+    this.codeMaxima.set(ctx, maxima);
     ctx.codesFilled = true;
   }
 
@@ -284,6 +300,28 @@ export class KCenter {
     for (let t = 0; t < BOUND_DIMS; t++) projected[t] = dot(ctx.bound.basis, t * dim, center, 0, dim);
     return true;
   }
+}
+
+/** The largest squared norm X, error e and scale s among a matrix's rows whose error is finite, and M, the largest s·‖q‖ (∞: no coarse test). */
+interface CodeMaxima {
+  M: number;
+  X: number;
+  e: number;
+  s: number;
+}
+
+/**
+ * K of the coarse test (wasm/simd.as, coarseBound): it rules a row out when its float32 bound exceeds its
+ * minimum distance plus K = 2⁻²⁰·S − (|c|²·(1 − 2⁻⁴⁰) − 2·M·eC₁), where S bounds the sum of the magnitudes
+ * of every term and partial sum in the float32 lanes, so that 2⁻²⁰·S covers their roundings (at most seven
+ * of 2⁻²⁴ each on any path). ∞ (the test off) where a float32 lane could overflow or a bound is not finite.
+ */
+function coarseTestK(maxima: CodeMaxima, dim: number, centerNorm: number, A: number, t1: number, coarseB: number, coarseErrorNorm: number, coarseCodesNorm: number): number {
+  const { M, X, e, s } = maxima;
+  const S = X + 128 * t1 * M * Math.sqrt(dim) + 2 * A * e + 2 * coarseB * s + 4 * 2 * t1 * M * coarseCodesNorm;
+  const K = centerNorm * (1 - 2 ** -40) - 2 * M * coarseErrorNorm;
+  if (!(S < 2 ** 100) || !Number.isFinite(K)) return Infinity;
+  return 2 ** -20 * S - K;
 }
 
 /**

@@ -84,7 +84,7 @@ function distances(ctx: ThreadContext, b: ThreadBlock, s: { rows: number; distan
     b.exports.kcenterDistances(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, s.rows, n, s.distances);
     return n;
   }
-  return b.exports.kcenterDistancesCoded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, s.rows, n, s.distances, b.codes, b.scales, b.codeErrors, b.codeSums, b.centerCodes, c.scale, c.a, c.b, b.coarseCenterCodes, c.coarseScale, c.coarseB, c.coarseC);
+  return b.exports.kcenterDistancesCoded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, s.rows, n, s.distances, b.codes, b.codeTerms, b.centerCodes, c.scale, c.a, c.b, b.coarseCenterCodes, c.coarseK);
 }
 
 /**
@@ -102,7 +102,7 @@ export function kcenterFused(contexts: ThreadContexts, op: KCenterFusedOp, threa
   const c = op.codes;
   claimAll(op, (unit, a, end) => {
     if (c) {
-      b.exports.kcenterUpdateCoded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, proj, b.projCenter, b.codes, b.scales, b.codeErrors, b.codeSums, b.centerCodes, c.scale, c.a, c.b, b.coarseCenterCodes, c.coarseScale, c.coarseB, c.coarseC);
+      b.exports.kcenterUpdateCoded(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, proj, b.projCenter, b.codes, b.codeTerms, b.centerCodes, c.scale, c.a, c.b, b.coarseCenterCodes, c.coarseK);
     } else {
       b.exports.kcenterUpdate(b.data, b.norms32, ctx.dim, b.center, op.centerNorm, b.active, a, end - a, b.minDist, b.changed, s, proj, b.projCenter);
     }
@@ -123,6 +123,6 @@ export function quantise(contexts: ThreadContexts, op: QuantiseOp): void {
   const b = ctx.blocks[op.block]!;
   const dim = ctx.dim;
   claimAll(op, (unit, a, end) => {
-    op.result[unit] = b.exports.quantiseRows(b.data + a * dim * 4, dim, end - a, b.codes + a * dim, b.scales + a * 4, b.codeErrors + a * 4, b.codeSums + a * 4);
+    op.result[unit] = b.exports.quantiseRows(b.data + a * dim * 4, b.norms32 + a * 4, dim, end - a, b.codes + a * dim, b.codeTerms + a * 16);
   });
 }

@@ -52,18 +52,22 @@ export interface BlockShape {
 export function blockAreas({ dim, threads, scratchPerThread, prune, codes }: BlockShape) {
   return {
     data: [dim * 4, 0],
-    /** int8 codes (dim bytes a row), a float32 scale, the norm of the rounding error and the codes' sum (i32) per row. */
+    /**
+     * int8 codes (dim bytes a row) and four float32 terms per row for the codes' bounds: the squared norm,
+     * the scale times the codes' sum, the norm of the rounding error and the scale (wasm/simd.as, quantiseRows).
+     */
     codes: [codes ? dim : 0, 0],
-    scales: [codes ? 4 : 0, 0],
-    codeErrors: [codes ? 4 : 0, 0],
-    codeSums: [codes ? 4 : 0, 0],
+    codeTerms: [codes ? 16 : 0, 0],
     /** Squared norms: the reference's (float64) and k-center's (float32, also the neighbour filter's keys). */
     norms64: [8, 0],
     norms32: [4, 0],
-    /** The k-center centre (float32), written before each update, its int16 codes and its 7-bit codes (u8). */
+    /**
+     * The k-center centre (float32), written before each update, its int16 codes, and its 7-bit codes (u8)
+     * followed by the coarse test's float32 weights and −2·t₁ in four lanes (wasm/simd.as, coarseBound).
+     */
     center: [0, dim * 8],
     centerCodes: [0, codes ? align(dim * 2, 16) : 0],
-    coarseCenterCodes: [0, codes ? align(dim, 16) : 0],
+    coarseCenterCodes: [0, codes ? align(dim, 16) + 32 : 0],
     scratch: [0, threads * scratchPerThread],
     /** k-center state beside the rows: minimum distances (f64), active and changed rows (i32). */
     minDist: [8, 0],

@@ -18,17 +18,13 @@ export interface KernelExports {
     count: number,
     out: number,
     codes: number,
-    scales: number,
-    errors: number,
-    sums: number,
+    terms: number,
     centerCodes: number,
     codeScale: number,
     codeA: number,
     codeB: number,
     coarse: number,
-    coarseScale: number,
-    coarseB: number,
-    coarseC: number,
+    coarseK: number,
   ): number;
   kcenterUpdate(
     data: number,
@@ -60,19 +56,15 @@ export interface KernelExports {
     proj: number,
     projCenter: number,
     codes: number,
-    scales: number,
-    errors: number,
-    sums: number,
+    terms: number,
     centerCodes: number,
     codeScale: number,
     codeA: number,
     codeB: number,
     coarse: number,
-    coarseScale: number,
-    coarseB: number,
-    coarseC: number,
+    coarseK: number,
   ): void;
-  quantiseRows(data: number, dim: number, rows: number, codes: number, scales: number, errors: number, sums: number): number;
+  quantiseRows(data: number, norms: number, dim: number, rows: number, codes: number, terms: number): number;
   coarseCodeDotOf(row: number, coarse: number, dim: number): number;
   rowNorms32(data: number, dim: number, rows: number, norms: number): void;
   projectRows(data: number, dim: number, rows: number, basis: number, out: number): void;
@@ -117,10 +109,11 @@ export interface CenterCodes {
   readonly scale: number;
   readonly a: number;
   readonly b: number;
-  /** The 7-bit codes' t₁, Bγ and M·eC₁ (read only by the relaxed-SIMD kernels). */
-  readonly coarseScale: number;
-  readonly coarseB: number;
-  readonly coarseC: number;
+  /**
+   * K of the 7-bit codes' test: it rules a row out when its float32 bound exceeds its minimum distance
+   * plus K (read only by the relaxed-SIMD kernels; ∞ turns the test off).
+   */
+  readonly coarseK: number;
 }
 
 /**

@@ -150,8 +150,8 @@ export function kcenterUpdate(data: usize, norms: usize, dim: i32, center: usize
 
 // ---------------------------------------------------------------------------------------------------
 // int8 codes for the k-center scan, with float32 picks. Each row also has int8 codes q (x ≈ s·q, one
-// float32 scale s per row), the exact norm of its rounding error, e = ‖x − s·q‖, and Σq; the centre is
-// coded in int16 (c ≈ t·p, error ‖c − t·p‖ ≤ eC). Then
+// float32 scale s per row), the exact norm of its rounding error, e = ‖x − s·q‖, and Σq (kept as four
+// float32 terms a row, [|x|², s·Σq, e, s]: one 16-byte load); the centre is coded in int16 (c ≈ t·p, error ‖c − t·p‖ ≤ eC). Then
 //   x·c = s·t·(q·p) + s·(q·(c − t·p)) + (x − s·q)·c,   |x·c − s·t·(q·p)| ≤ s·‖q‖·eC + e·‖c‖,
 // and float32's dot32 differs from x·c by at most γ·Σ|x_d·c_d| ≤ γ·‖x‖·‖c‖, γ = (dim + 16)·2⁻²³, with
 // ‖q‖ ≤ 127·√dim and ‖x‖ ≤ 128·s·√dim. So the float32 distance (|x|² + |c|²) − 2·dot32 is at least
@@ -171,6 +171,13 @@ export function kcenterUpdate(data: usize, norms: usize, dim: i32, center: usize
 //   lb₁ = (|x|² + |c|²)·(1 − 2⁻⁴⁰) − 2·(s·(t₁·(q·p₁) + Bγ) + e·A + M·eC₁),  Bγ = 128·√dim·γ·A.
 // eC₁ is some 1,000 times eC, so lb₁ rules out fewer rows; those it does not go on to the int16 test.
 // Only rows neither rules out are read in float32, after the unit's codes (see kcenterUpdateCoded).
+// lb₁ is computed in float32 lanes, as the row's terms against weights [1, 128·t₁, −2·A, −2·Bγ] plus
+// −2·t₁·s times the four lane sums of q·(p₁ + 64) (coarseBound): lb₁ = that + K, K = |c|²·(1 − 2⁻⁴⁰) −
+// 2·M·eC₁ (the |x|²·2⁻⁴⁰ left out is far below the margin). A row is ruled out when it exceeds its
+// minimum distance + 2⁻²⁰·S − K, where S bounds the magnitude of every term and partial sum (the
+// largest |x|², s·‖q‖, e and s over the matrix's rows: fast/kcenter.ts, coarseTestK), so 2⁻²⁰·S covers the
+// float32 roundings (at most seven of 2⁻²⁴ each on any path) with room to spare. In float64 the same test
+// took twice the instructions: four scalar loads and conversions, a dozen operations.
 // ---------------------------------------------------------------------------------------------------
 
 /** x ≥ 0 as a float32 not below it: the 2⁻²⁰ the callers add covers rounding to nearest, except among subnormals. */
@@ -190,7 +197,7 @@ export function kcenterUpdate(data: usize, norms: usize, dim: i32, center: usize
  * instructions that map to one x86 instruction each: `pmax`/`pmin` (NaN is caught apart) and no
  * `trunc_sat`, whose NaN and range handling made the loop five times slower.
  */
-export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, scales: usize, errors: usize, sums: usize): f64 {
+export function quantiseRows(data: usize, norms: usize, dim: i32, rows: i32, codes: usize, terms: usize): f64 {
   const stride = <usize>dim << 2;
   const end16 = dim & ~15;
   const magic = f32x4.splat(12582912);
@@ -258,9 +265,11 @@ export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, sca
       const e = <f64>v - <f64>scale * <f64>code;
       err += e * e;
     }
-    store<f32>(scales + (<usize>r << 2), scale);
-    store<f32>(errors + (<usize>r << 2), finite ? upF32(sqrt<f64>(err) * (1 + 9.5367431640625e-7)) : Infinity);
-    store<i32>(sums + (<usize>r << 2), sum);
+    const t = terms + (<usize>r << 4);
+    store<f32>(t, load<f32>(norms + (<usize>r << 2)));
+    store<f32>(t, <f32>(<f64>scale * <f64>sum), 4);
+    store<f32>(t, finite ? upF32(sqrt<f64>(err) * (1 + 9.5367431640625e-7)) : Infinity, 8);
+    store<f32>(t, scale, 12);
     largest = max<f64>(largest, finite ? <f64>scale * sqrt<f64>(<f64>normSq) * (1 + 9.5367431640625e-7) : Infinity);
   }
   return largest;
@@ -296,12 +305,13 @@ export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, sca
 
 /**
  * q·(p₁ + 64): int8 codes of a row against the centre's 7-bit codes (0…127), exact in int32 (relaxed SIMD
- * only). `i16x8.relaxed_dot_i8x16_i7x16_s` (pmaddubsw) sums pairs of products into int16 lanes, widened
- * by `i32x4.dot_i16x8_s` with ones (pmaddwd). Not `i32x4.relaxed_dot_i8x16_i7x16_add_s`, which does both
- * in one: Node 20's V8 (11.3, behind its flag) returns twice the sum.
+ * only), as four lane sums (the columns past the last multiple of 16 in lane 0). `i16x8.relaxed_dot_i8x16_i7x16_s`
+ * (pmaddubsw) sums pairs of products into int16 lanes, widened by `i32x4.dot_i16x8_s` with ones (pmaddwd).
+ * Not `i32x4.relaxed_dot_i8x16_i7x16_add_s`, which does both in one: Node 20's V8 (11.3, behind its flag)
+ * returns twice the sum.
  */
 // @ts-ignore: decorator
-@inline function coarseCodeDot(row: usize, coarse: usize, dim: i32): i32 {
+@inline function coarseCodeDotLanes(row: usize, coarse: usize, dim: i32): v128 {
   const end32 = dim & ~31;
   const ones = i16x8.splat(1);
   let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
@@ -315,9 +325,10 @@ export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, sca
     d += 16;
   }
   const v = i32x4.add(a0, a1);
-  let s = (i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1)) + (i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
-  for (; d < dim; d++) s += <i32>load<i8>(row + <usize>d) * <i32>load<u8>(coarse + <usize>d);
-  return s;
+  if (d == dim) return v;
+  let tail = 0;
+  for (; d < dim; d++) tail += <i32>load<i8>(row + <usize>d) * <i32>load<u8>(coarse + <usize>d);
+  return i32x4.replace_lane(v, 0, i32x4.extract_lane(v, 0) + tail);
 }
 
 /**
@@ -326,63 +337,118 @@ export function quantiseRows(data: usize, dim: i32, rows: i32, codes: usize, sca
  * sum by columns.
  */
 export function coarseCodeDotOf(row: usize, coarse: usize, dim: i32): i32 {
-  if (ASC_FEATURE_RELAXED_SIMD) return coarseCodeDot(row, coarse, dim);
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const v = coarseCodeDotLanes(row, coarse, dim);
+    return (i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1)) + (i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3));
+  }
   let s = 0;
   for (let d = 0; d < dim; d++) s += <i32>load<i8>(row + <usize>d) * <i32>load<u8>(coarse + <usize>d);
   return s;
 }
 
 /**
- * Whether the codes rule out that row r gets closer than `old` (`normSum` = |x|² + |c|²): lb₁ > old (with
- * relaxed SIMD), else lb > old (see above). `coarse` holds the 7-bit codes; t₁ = coarseScale, Bγ =
- * coarseB, M·eC₁ = coarseC.
+ * The coarse test's lb₁ less K (see above), in float32 lanes: the row's terms [X, σ, e, s] against the
+ * centre's weights [1, 128·t₁, −2·A, −2·Bγ], plus −2·t₁·s times the four lane sums of q·(p₁ + 64).
  */
 // @ts-ignore: decorator
-@inline function codesRuleOut(r: i32, normSum: f64, old: f64, codes: usize, scales: usize, errors: usize, sums: usize, dim: i32, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarse: usize, coarseScale: f64, coarseB: f64, coarseC: f64): bool {
-  const s = <f64>load<f32>(scales + (<usize>r << 2));
-  const e = <f64>load<f32>(errors + (<usize>r << 2));
-  const row = codes + <usize>r * <usize>dim;
-  const base = normSum * (1 - 9.094947017729282e-13);
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    const qp1 = <f64>(coarseCodeDot(row, coarse, dim) - (load<i32>(sums + (<usize>r << 2)) << 6));
-    if (base - 2 * (s * (coarseScale * qp1 + coarseB) + e * codeA + coarseC) > old) return true;
-  }
+@inline function coarseBound(terms: v128, lanes: v128, weights: v128, minus2t: v128): f64 {
+  const s = i8x16.shuffle(terms, terms, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15);
+  const p = f32x4.add(f32x4.mul(terms, weights), f32x4.mul(f32x4.mul(f32x4.convert_i32x4_s(lanes), minus2t), s));
+  const h = f32x4.add(p, i8x16.shuffle(p, p, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  return <f64>(f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1));
+}
+
+/** The int16 test: lb > old (see above), for a row the coarse test did not rule out. */
+// @ts-ignore: decorator
+@inline function fineRuleOut(row: usize, terms: v128, centerNorm: f64, old: f64, dim: i32, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64): bool {
+  const s = <f64>f32x4.extract_lane(terms, 3);
+  const e = <f64>f32x4.extract_lane(terms, 2);
+  const base = (<f64>f32x4.extract_lane(terms, 0) + centerNorm) * (1 - 9.094947017729282e-13);
   const qp = <f64>codeDot(row, centerCodes, dim);
   return base - 2 * (s * (codeScale * qp + codeB) + e * codeA) > old;
 }
 
 /**
- * q·(p₁ + 64) for rows of 128 codes, the centre's eight vectors held in registers by the caller: no
- * loop, no loads of the centre per row. D = 128 is the common width of embeddings for selection, and
- * the coarse test is most of the scan's work there.
+ * Whether the codes rule out that row r gets closer than `old`: lb₁ > old (with relaxed SIMD: coarseBound
+ * > old + coarseK), else lb > old (see above). `coarse` holds the 7-bit codes.
  */
 // @ts-ignore: decorator
-@inline function coarseCodeDot128(row: usize, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128): i32 {
-  const ones = i16x8.splat(1);
-  const a = i32x4.add(
-    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row), k0), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 16), k1), ones)),
-    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 32), k2), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 48), k3), ones)),
-  );
-  const b = i32x4.add(
-    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 64), k4), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 80), k5), ones)),
-    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 96), k6), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 112), k7), ones)),
-  );
-  const v = i32x4.add(a, b);
-  const w = i32x4.add(v, i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-  return i32x4.extract_lane(w, 0) + i32x4.extract_lane(w, 1);
+@inline function codesRuleOut(r: i32, centerNorm: f64, old: f64, codes: usize, terms: usize, dim: i32, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarse: usize, coarseK: f64, weights: v128, minus2t: v128): bool {
+  const t = v128.load(terms + (<usize>r << 4));
+  const row = codes + <usize>r * <usize>dim;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    if (coarseBound(t, coarseCodeDotLanes(row, coarse, dim), weights, minus2t) > old + coarseK) return true;
+  }
+  return fineRuleOut(row, t, centerNorm, old, dim, centerCodes, codeScale, codeA, codeB);
 }
 
-/** codesRuleOut for D = 128 with relaxed SIMD, the centre's 7-bit codes in k0…k7. */
+/**
+ * q·(p₁ + 64) for rows of 128 codes as four lane sums: no loop. D = 128 is the common width of embeddings
+ * for selection, and the coarse test is most of the scan's work there. Each load of the centre's codes sits
+ * beside its use (L1 hits): loaded before the scan's loop, V8 (11.3) kept them on the stack anyway.
+ */
 // @ts-ignore: decorator
-@inline function codesRuleOut128(r: i32, normSum: f64, old: f64, codes: usize, scales: usize, errors: usize, sums: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarseScale: f64, coarseB: f64, coarseC: f64, k0: v128, k1: v128, k2: v128, k3: v128, k4: v128, k5: v128, k6: v128, k7: v128): bool {
-  const s = <f64>load<f32>(scales + (<usize>r << 2));
-  const e = <f64>load<f32>(errors + (<usize>r << 2));
-  const row = codes + (<usize>r << 7);
-  const base = normSum * (1 - 9.094947017729282e-13);
-  const qp1 = <f64>(coarseCodeDot128(row, k0, k1, k2, k3, k4, k5, k6, k7) - (load<i32>(sums + (<usize>r << 2)) << 6));
-  if (base - 2 * (s * (coarseScale * qp1 + coarseB) + e * codeA + coarseC) > old) return true;
-  const qp = <f64>codeDot(row, centerCodes, 128);
-  return base - 2 * (s * (codeScale * qp + codeB) + e * codeA) > old;
+@inline function coarseCodeDot128(row: usize, coarse: usize): v128 {
+  const ones = i16x8.splat(1);
+  const a = i32x4.add(
+    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row), v128.load(coarse)), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 16), v128.load(coarse, 16)), ones)),
+    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 32), v128.load(coarse, 32)), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 48), v128.load(coarse, 48)), ones)),
+  );
+  const b = i32x4.add(
+    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 64), v128.load(coarse, 64)), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 80), v128.load(coarse, 80)), ones)),
+    i32x4.add(i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 96), v128.load(coarse, 96)), ones), i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(row, 112), v128.load(coarse, 112)), ones)),
+  );
+  return i32x4.add(a, b);
+}
+
+/**
+ * The int16 test for row r, kept out of line: a few rows in a hundred reach it, and inlined, its values
+ * crowded the scan's registers (V8 then moved some two dozen values between registers and the stack on
+ * every row).
+ */
+function fineRuleOutRow(r: i32, centerNorm: f64, old: f64, codes: usize, terms: usize, dim: i32, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64): bool {
+  return fineRuleOut(codes + <usize>r * <usize>dim, v128.load(terms + (<usize>r << 4)), centerNorm, old, dim, centerCodes, codeScale, codeA, codeB);
+}
+
+/**
+ * The first pass of kcenterUpdateCoded for D = 128 with relaxed SIMD and no projection bound, the common
+ * case, as a loop of its own: the rows of active[from…end) the codes cannot rule out go to `list`; the
+ * largest minimum distance among the others and its row (lowest on ties) to result (f64) and result + 8
+ * (i32). Returns how many were listed.
+ */
+function listByCodes128(
+  active: usize, from: i32, end: i32, minDist: usize, list: usize, result: usize, centerNorm: f64,
+  codes: usize, terms: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarse: usize, coarseK: f64,
+): i32 {
+  // Written for V8's registers: pointers that step rather than indices, the rare paths branching off the
+  // common one (ruled out by the coarse test, not the row with the largest distance so far) rather than
+  // merging into it as a boolean.
+  let max: f64 = -1;
+  let argMax: i32 = -1;
+  let listed = list;
+  const last = active + (<usize>end << 2);
+  for (let at = active + (<usize>from << 2); at < last; at += 4) {
+    const r = load<i32>(at);
+    const old = load<f64>(minDist + (<usize>r << 3));
+    // The weights are loaded here, from L1: before the loop, V8 (11.3) recomputed them from the
+    // parameters on every row.
+    const lanes = coarseCodeDot128(codes + (<usize>r << 7), coarse);
+    if (!(coarseBound(v128.load(terms + (<usize>r << 4)), lanes, v128.load(coarse, 128), v128.load(coarse, 144)) > old + coarseK)) {
+      if (!fineRuleOutRow(r, centerNorm, old, codes, terms, 128, centerCodes, codeScale, codeA, codeB)) {
+        store<i32>(listed, r);
+        listed += 4;
+        continue;
+      }
+    }
+    if (old >= max) {
+      if (old == max && r > argMax) continue;
+      max = old;
+      argMax = r;
+    }
+  }
+  store<f64>(result, max);
+  store<i32>(result, argMax, 8);
+  return <i32>((listed - list) >> 2);
 }
 
 /**
@@ -392,15 +458,17 @@ export function coarseCodeDotOf(row: usize, coarse: usize, dim: i32): i32 {
  */
 export function kcenterDistancesCoded(
   data: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, rows: usize, count: i32, out: usize,
-  codes: usize, scales: usize, errors: usize, sums: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarse: usize, coarseScale: f64, coarseB: f64, coarseC: f64,
+  codes: usize, terms: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarse: usize, coarseK: f64,
 ): i32 {
   const stride = <usize>dim << 2;
+  const weights = v128.load(coarse + ((<usize>dim + 15) & ~15));
+  const minus2t = v128.load(coarse + ((<usize>dim + 15) & ~15), 16);
   let computed: i32 = 0;
   for (let i = 0; i < count; i++) {
     const r = load<i32>(rows + (<usize>i << 2));
     const at = out + (<usize>i << 3);
     const norm = <f64>load<f32>(norms + (<usize>r << 2));
-    if (codesRuleOut(r, norm + centerNorm, load<f64>(at), codes, scales, errors, sums, dim, centerCodes, codeScale, codeA, codeB, coarse, coarseScale, coarseB, coarseC)) continue;
+    if (codesRuleOut(r, centerNorm, load<f64>(at), codes, terms, dim, centerCodes, codeScale, codeA, codeB, coarse, coarseK, weights, minus2t)) continue;
     store<f64>(at, distance(<f64>dot32(data + <usize>r * stride, center, dim), norm, centerNorm));
     computed++;
   }
@@ -420,8 +488,10 @@ export function kcenterDistancesCoded(
  */
 export function kcenterUpdateCoded(
   data: usize, norms: usize, dim: i32, center: usize, centerNorm: f64, active: usize, from: i32, count: i32, minDist: usize, changed: usize, result: usize, proj: usize, projCenter: usize,
-  codes: usize, scales: usize, errors: usize, sums: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarse: usize, coarseScale: f64, coarseB: f64, coarseC: f64,
+  codes: usize, terms: usize, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64, coarse: usize, coarseK: f64,
 ): void {
+  const weights = v128.load(coarse + ((<usize>dim + 15) & ~15));
+  const minus2t = v128.load(coarse + ((<usize>dim + 15) & ~15), 16);
   const stride = <usize>dim << 2;
   const bounded = proj != 0;
   const c0 = v128.load(projCenter), c1 = v128.load(projCenter, 16), c2 = v128.load(projCenter, 32), c3 = v128.load(projCenter, 48);
@@ -431,28 +501,25 @@ export function kcenterUpdateCoded(
   let listed: i32 = 0;
   const list = changed + (<usize>from << 2);
   const end = from + count;
-  const wide128 = ASC_FEATURE_RELAXED_SIMD && dim == 128;
-  let k0 = v128.splat<i32>(0), k1 = k0, k2 = k0, k3 = k0, k4 = k0, k5 = k0, k6 = k0, k7 = k0;
-  if (wide128) {
-    k0 = v128.load(coarse); k1 = v128.load(coarse, 16); k2 = v128.load(coarse, 32); k3 = v128.load(coarse, 48);
-    k4 = v128.load(coarse, 64); k5 = v128.load(coarse, 80); k6 = v128.load(coarse, 96); k7 = v128.load(coarse, 112);
-  }
-  for (let i = from; i < end; i++) {
-    const r = load<i32>(active + (<usize>i << 2));
-    const old = load<f64>(minDist + (<usize>r << 3));
-    const normSum = <f64>load<f32>(norms + (<usize>r << 2)) + centerNorm;
-    if (bounded && projectedDistance(proj + (<usize>r << 6), c0, c1, c2, c3) > old * (1 + 0.0009765625) + 0.0009765625 * normSum) {
-      skipped++;
-    } else if (!(wide128
-      ? codesRuleOut128(r, normSum, old, codes, scales, errors, sums, centerCodes, codeScale, codeA, codeB, coarseScale, coarseB, coarseC, k0, k1, k2, k3, k4, k5, k6, k7)
-      : codesRuleOut(r, normSum, old, codes, scales, errors, sums, dim, centerCodes, codeScale, codeA, codeB, coarse, coarseScale, coarseB, coarseC))) {
-      store<i32>(list + (<usize>listed << 2), r);
-      listed++;
-      continue;
-    }
-    if (old > max || (old == max && r < argMax)) {
-      max = old;
-      argMax = r;
+  if (ASC_FEATURE_RELAXED_SIMD && dim == 128 && !bounded) {
+    listed = listByCodes128(active, from, end, minDist, list, result, centerNorm, codes, terms, centerCodes, codeScale, codeA, codeB, coarse, coarseK);
+    max = load<f64>(result);
+    argMax = load<i32>(result, 8);
+  } else {
+    for (let i = from; i < end; i++) {
+      const r = load<i32>(active + (<usize>i << 2));
+      const old = load<f64>(minDist + (<usize>r << 3));
+      if (bounded && projectedDistance(proj + (<usize>r << 6), c0, c1, c2, c3) > old * (1 + 0.0009765625) + 0.0009765625 * (<f64>load<f32>(norms + (<usize>r << 2)) + centerNorm)) {
+        skipped++;
+      } else if (!codesRuleOut(r, centerNorm, old, codes, terms, dim, centerCodes, codeScale, codeA, codeB, coarse, coarseK, weights, minus2t)) {
+        store<i32>(list + (<usize>listed << 2), r);
+        listed++;
+        continue;
+      }
+      if (old > max || (old == max && r < argMax)) {
+        max = old;
+        argMax = r;
+      }
     }
   }
   let changedCount: i32 = 0;
