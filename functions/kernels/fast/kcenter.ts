@@ -311,10 +311,11 @@ interface CodeMaxima {
 }
 
 /**
- * K of the coarse test (wasm/simd.as, coarseBound): it rules a row out when its float32 bound exceeds its
- * minimum distance plus K = 2⁻²⁰·S − (|c|²·(1 − 2⁻⁴⁰) − 2·M·eC₁), where S bounds the sum of the magnitudes
- * of every term and partial sum in the float32 lanes, so that 2⁻²⁰·S covers their roundings (at most seven
- * of 2⁻²⁴ each on any path). ∞ (the test off) where a float32 lane could overflow or a bound is not finite.
+ * coarseK of the coarse test (wasm/simd.as, coarseBound): it rules a row out when its float32 bound exceeds
+ * its minimum distance plus coarseK = 2⁻²⁰·S − K, K = |c|²·(1 − 2⁻⁴⁰) − 2·M·eC₁, where S bounds the sum of
+ * the magnitudes of every term and partial sum in the float32 lanes, so that 2⁻²⁰·S covers their roundings
+ * (eight layers at most — weights, products, conversion, the stored s·Σq, three of additions — each under
+ * 2⁻²⁴·S). ∞ (the test off) where a float32 lane could overflow or a bound is not finite.
  */
 function coarseTestK(maxima: CodeMaxima, dim: number, centerNorm: number, A: number, t1: number, coarseB: number, coarseErrorNorm: number, coarseCodesNorm: number): number {
   const { M, X, e, s } = maxima;

@@ -110,8 +110,8 @@ export interface CenterCodes {
   readonly a: number;
   readonly b: number;
   /**
-   * K of the 7-bit codes' test: it rules a row out when its float32 bound exceeds its minimum distance
-   * plus K (read only by the relaxed-SIMD kernels; ∞ turns the test off).
+   * The 7-bit codes' test rules a row out when its float32 bound exceeds its minimum distance plus this
+   * (fast/kcenter.ts, coarseTestK; read only by the relaxed-SIMD kernels; ∞ turns the test off).
    */
   readonly coarseK: number;
 }

@@ -176,7 +176,7 @@ export function kcenterUpdate(data: usize, norms: usize, dim: i32, center: usize
 // 2·M·eC₁ (the |x|²·2⁻⁴⁰ left out is far below the margin). A row is ruled out when it exceeds its
 // minimum distance + 2⁻²⁰·S − K, where S bounds the magnitude of every term and partial sum (the
 // largest |x|², s·‖q‖, e and s over the matrix's rows: fast/kcenter.ts, coarseTestK), so 2⁻²⁰·S covers the
-// float32 roundings (at most seven of 2⁻²⁴ each on any path) with room to spare. In float64 the same test
+// float32 roundings (eight layers at most, each under 2⁻²⁴·S) with room to spare. In float64 the same test
 // took twice the instructions: four scalar loads and conversions, a dozen operations.
 // ---------------------------------------------------------------------------------------------------
 
