@@ -37,7 +37,7 @@ const datasets = [
   // 23 = 16 + 4 + 3 columns: every part of both the code and the float32 summation.
   { name: 'odd width', rows: 4001, dim: 23, picks: 60, data: () => withDuplicates(gaussianMatrix(14, 4001, 23), 23) },
   { name: 'clustered, many picks', rows: 6007, dim: 64, picks: 300, data: () => clusteredMatrix(41, 6007, 64, 40, 0.05) },
-  // |x|² of 10³⁶: the coarse test's float32 lanes could overflow, so it is off (K = ∞) and the int16 test decides.
+  // |x|² of 10³⁶: the coarse test's float32 lanes could overflow, so it is off (coarseK = ∞) and the int16 test decides.
   { name: 'one row 10¹⁷ times the others', rows: 1501, dim: 128, picks: 40, data: () => gaussianMatrix(15, 1501, 128).map((v, i) => (Math.floor(i / 128) === 7 ? v * 1e17 : v)) },
 ];
 
@@ -91,6 +91,17 @@ it('float32 kernels (the default precision) read every row in float32 when the b
   expect(kernels.stats.float32Rows).toBe(fast.scanned);
   expect(fast.steps).toEqual(trace(scalarKernels, data, dim, rows, 20).steps);
   await kernels.close();
+});
+
+it('a row whose squared norm overflows float32: the NaN distance the reference makes 0 is computed, not ruled out', () => {
+  // After row 0, row 1 (|x|² = ∞ in float32) is the farthest; with it as the centre, row 2's float32
+  // distance is ∞ − ∞ = NaN, which the reference takes as 0. A bound of +∞ from |x|² + |c|² must not
+  // rule row 2 out.
+  const dim = 2;
+  const data = new Float32Array([1, 0, 1e20, 0, 1e19, 0, 2, 1, -3, 0.5]);
+  const rows = data.length / dim;
+  const reference = trace(scalarKernels, data, dim, rows, 4);
+  for (const { kernels } of variants) expect(trace(kernels, data, dim, rows, 4, true).steps).toEqual(reference.steps);
 });
 
 it('rows far from the origin against their spread (codes cannot tell them apart): still float32 bit for bit', () => {

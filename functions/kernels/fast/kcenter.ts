@@ -172,7 +172,9 @@ export class KCenter {
       const terms = new Float32Array(b.memory.buffer, b.codeTerms, b.rows * 4);
       for (let at = 0; at < terms.length; at += 4) {
         const e = terms[at + 2]!;
-        // A row whose error is not finite is never ruled out (its bound is −∞ or NaN): it bounds nothing.
+        // A row whose error is not finite is never ruled out (its bound is NaN): it bounds nothing. A row
+        // whose |x|² overflowed, its error finite, is ruled out (bound +∞) rightly: with S under 2¹⁰⁰ its
+        // dot product with the centre is finite, so its float32 distance is +∞ too.
         if (!(e < Infinity)) continue;
         if (terms[at]! < Infinity) maxima.X = Math.max(maxima.X, terms[at]!);
         maxima.e = Math.max(maxima.e, e);

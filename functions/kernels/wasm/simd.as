@@ -159,7 +159,7 @@ export function kcenterUpdate(data: usize, norms: usize, dim: i32, center: usize
 // the 2⁻⁴⁰ covering the float64 rounding of either side. A row whose lb exceeds its minimum distance
 // cannot get closer to the new centre: its float32 row is not read. Every other row is computed in
 // float32 exactly as `kcenterUpdate` does, so the minimum distances, changed rows, maxima and picks are
-// float32's bit for bit; the scan reads dim + 24 bytes a row instead of 4·dim + 12.
+// float32's bit for bit; the scan reads dim + 28 bytes a row instead of 4·dim + 16.
 // q·p is exact in int32: |q| ≤ 127 and |p| ≤ 2³¹ / (127·dim) (fast/kcenter.ts).
 //
 // With relaxed SIMD a coarser test runs first: the centre also in 7 bits, c ≈ t₁·p₁ with |p₁| ≤ 63,
@@ -358,12 +358,16 @@ export function coarseCodeDotOf(row: usize, coarse: usize, dim: i32): i32 {
   return <f64>(f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1));
 }
 
-/** The int16 test: lb > old (see above), for a row the coarse test did not rule out. */
+/**
+ * The int16 test: lb > old (see above), for a row the coarse test did not rule out. Never where |x|² + |c|²
+ * is not finite: dot32 may then be infinite too, and the distance NaN, which `distance` takes as 0.
+ */
 // @ts-ignore: decorator
 @inline function fineRuleOut(row: usize, terms: v128, centerNorm: f64, old: f64, dim: i32, centerCodes: usize, codeScale: f64, codeA: f64, codeB: f64): bool {
   const s = <f64>f32x4.extract_lane(terms, 3);
   const e = <f64>f32x4.extract_lane(terms, 2);
   const base = (<f64>f32x4.extract_lane(terms, 0) + centerNorm) * (1 - 9.094947017729282e-13);
+  if (!(base < Infinity)) return false;
   const qp = <f64>codeDot(row, centerCodes, dim);
   return base - 2 * (s * (codeScale * qp + codeB) + e * codeA) > old;
 }
