@@ -70,7 +70,8 @@ export function taskBudgetsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskBu
  * 1,000 clusters past 1M rows — so its kNN works on larger clusters: hence the larger fixed part. Select
  * at 10M: 7,490 MiB while picking, 8,302 MB when it wrote its checkpoint at the end, before the checkpoint
  * was streamed, and 8,062 MB after; 7,789 MB once a finished selection's checkpoint kept no DIVERSITY
- * distances; 2026-12-06, before DIVERSITY's cluster bound: 8,148–8,169 MB in two hops.)
+ * distances; 7,829 MB later that day with the int8 codes' 16-byte terms a row (40 MB more); 2026-12-06,
+ * before DIVERSITY's cluster bound: 8,148–8,169 MB in two hops.)
  *
  * ("Lean tasks": Select keeps one typicality value per unit, BALANCE on a categorical key only its
  * codes, Finish no int8 codes and packed file names; before them Select took 1,116–1,148 MB at 1M and
