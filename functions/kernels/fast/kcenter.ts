@@ -8,7 +8,7 @@
  */
 import { dot, dot32, rowCountOf, type MatrixRows } from '../index.js';
 import { align, BOUND_DIMS, CHUNK, type BlockDescription } from '../ops/layout.js';
-import { makeOp, type CenterCodes, type KernelExports } from '../ops/types.js';
+import { makeOp, QUANTISE_MAXIMA, type CenterCodes, type KernelExports } from '../ops/types.js';
 import { principalBasis } from '../principalBasis.js';
 import type { Matrices, MatrixContext } from './matrices.js';
 import { sharedFloat64, sharedInt32, type FastRuntime } from './runtime.js';
@@ -158,30 +158,23 @@ export class KCenter {
    */
   private ensureCodes(ctx: MatrixContext): void {
     if (ctx.codesFilled) return;
-    let largest = 0;
     let trusted = true;
     const dim = ctx.dim;
     const maxima = { M: 0, X: 0, e: 0, s: 0 };
     ctx.blocks.forEach((b, block) => {
       const parallel = this.runtime.worthThreads(b.rows * dim);
       const units = Math.ceil(b.rows / QUANTISE_CHUNK);
-      const result = parallel ? sharedFloat64(units) : new Float64Array(units);
+      const result = parallel ? sharedFloat64(units * QUANTISE_MAXIMA) : new Float64Array(units * QUANTISE_MAXIMA);
       this.runtime.run(makeOp('quantise', { from: 0, to: b.rows, step: QUANTISE_CHUNK, parallel }, { ctx: ctx.id, block, result }));
-      for (const unitLargest of result) largest = Math.max(largest, unitLargest);
-      if (b.rows > 0 && !coarseDotWorks(this.runtime.kernelsOn(b.memory), b, dim)) trusted = false;
-      const terms = new Float32Array(b.memory.buffer, b.codeTerms, b.rows * 4);
-      for (let at = 0; at < terms.length; at += 4) {
-        const e = terms[at + 2]!;
-        // A row whose error is not finite is never ruled out (its bound is NaN): it bounds nothing. A row
-        // whose |x|² overflowed, its error finite, is ruled out (bound +∞) rightly: with S under 2¹⁰⁰ its
-        // dot product with the centre is finite, so its float32 distance is +∞ too.
-        if (!(e < Infinity)) continue;
-        if (terms[at]! < Infinity) maxima.X = Math.max(maxima.X, terms[at]!);
-        maxima.e = Math.max(maxima.e, e);
-        maxima.s = Math.max(maxima.s, terms[at + 3]!);
+      for (let at = 0; at < result.length; at += QUANTISE_MAXIMA) {
+        maxima.M = Math.max(maxima.M, result[at]!);
+        maxima.X = Math.max(maxima.X, result[at + 1]!);
+        maxima.e = Math.max(maxima.e, result[at + 2]!);
+        maxima.s = Math.max(maxima.s, result[at + 3]!);
       }
+      if (b.rows > 0 && !coarseDotWorks(this.runtime.kernelsOn(b.memory), b, dim)) trusted = false;
     });
-    maxima.M = trusted ? largest : Infinity;
+    if (!trusted) maxima.M = Infinity;
     this.codeMaxima.set(ctx, maxima);
     ctx.codesFilled = true;
   }

@@ -2,7 +2,7 @@
 import { claimAll } from './claim.js';
 import { fusedResult, kcenterScratch } from './layout.js';
 import { scratchOf, type ThreadBlock, type ThreadContext, type ThreadContexts } from './threadContexts.js';
-import type { KCenterFusedOp, KCenterOp, QuantiseOp } from './types.js';
+import { QUANTISE_MAXIMA, type KCenterFusedOp, type KCenterOp, type QuantiseOp } from './types.js';
 
 /**
  * k-center over a unit of active entries: the squared distances to the centre (already written into
@@ -116,13 +116,32 @@ export function kcenterFused(contexts: ThreadContexts, op: KCenterFusedOp, threa
 
 /**
  * The int8 codes of a unit of one block's rows, on whichever thread claims it: the first write of the
- * codes' pages costs as much as the coding itself, and both go as fast again on two threads.
+ * codes' pages costs as much as the coding itself, and both go as fast again on two threads. Unit u's
+ * [M, X, e, s] go to result[4u…]: the largest s·‖q‖ (quantiseRows), and the largest |x|², error and scale
+ * among its rows whose error is finite (fast/kcenter.ts, coarseTestK), read while the terms are in cache.
  */
 export function quantise(contexts: ThreadContexts, op: QuantiseOp): void {
   const ctx = contexts.get(op.ctx);
   const b = ctx.blocks[op.block]!;
   const dim = ctx.dim;
+  const f32 = b.v.f32;
   claimAll(op, (unit, a, end) => {
-    op.result[unit] = b.exports.quantiseRows(b.data + a * dim * 4, b.norms32 + a * 4, dim, end - a, b.codes + a * dim, b.codeTerms + a * 16);
+    const at = unit * QUANTISE_MAXIMA;
+    op.result[at] = b.exports.quantiseRows(b.data + a * dim * 4, b.norms32 + a * 4, dim, end - a, b.codes + a * dim, b.codeTerms + a * 16);
+    let X = 0;
+    let e = 0;
+    let s = 0;
+    for (let t = (b.codeTerms >>> 2) + a * 4, last = (b.codeTerms >>> 2) + end * 4; t < last; t += 4) {
+      // A row whose error is not finite is never ruled out (its bound is NaN): it bounds nothing. A row
+      // whose |x|² overflowed, its error finite, is ruled out (bound +∞) rightly: with S under 2¹⁰⁰ its
+      // dot product with the centre is finite, so its float32 distance is +∞ too.
+      if (!(f32[t + 2]! < Infinity)) continue;
+      if (f32[t]! < Infinity) X = Math.max(X, f32[t]!);
+      e = Math.max(e, f32[t + 2]!);
+      s = Math.max(s, f32[t + 3]!);
+    }
+    op.result[at + 1] = X;
+    op.result[at + 2] = e;
+    op.result[at + 3] = s;
   });
 }

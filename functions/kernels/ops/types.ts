@@ -197,8 +197,12 @@ export interface QuantiseOp extends OpRange {
   readonly type: 'quantise';
   readonly ctx: number;
   readonly block: number;
+  /** {@link QUANTISE_MAXIMA} values per unit (ops/kcenter.ts, quantise). */
   readonly result: Float64Array;
 }
+
+/** Values per unit in a quantise op's result: M, and the largest |x|², error and scale. */
+export const QUANTISE_MAXIMA = 4;
 
 /** Reads the first block's rows (the bandwidth figure); a checksum per unit in `result`. */
 export interface ReadOp extends OpRange {
